@@ -1,0 +1,10 @@
+//! promgate: a linter for Prometheus rule files and Grafana dashboards.
+//!
+//! The pipeline, one module per stage:
+//! `discover` (walk paths, classify files) -> `rules` / `dashboards` / `catalog`
+//! (parse into models with positions; `promql` parses every expression) -> `checks`
+//! (pure functions over the models) -> `report` (render diagnostics).
+
+pub mod checks;
+pub mod diagnostic;
+pub mod source;

@@ -1,0 +1,109 @@
+//! A loaded file and the maps that carry positions from decoded values back into it.
+//!
+//! Every diagnostic ends as a byte span in a [`SourceFile`]. Code that lives inside a
+//! YAML scalar or a JSON string is parsed from its *decoded* text; an [`OffsetMap`]
+//! turns a byte offset in that decoded text into a byte offset in the file, so a
+//! PromQL span becomes a file position in one call whatever the quoting style.
+
+mod offset_map;
+
+pub use offset_map::{OffsetMap, OffsetMapBuilder};
+
+use std::ops::Range;
+
+/// A byte range in a file's text.
+pub type Span = Range<usize>;
+
+/// A 1-based line and a 1-based column counted in characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LineCol {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// One file's text with an index of its line starts.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The path as the user named it (or as discovery found it), used in every output.
+    pub path: String,
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    pub fn new(path: impl Into<String>, text: impl Into<String>) -> Self {
+        let text = text.into();
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        SourceFile {
+            path: path.into(),
+            text,
+            line_starts,
+        }
+    }
+
+    /// Line and character column of a byte offset (clamped to the text, snapped back to
+    /// a character boundary).
+    pub fn line_col(&self, offset: usize) -> LineCol {
+        let offset = self.floor_char_boundary(offset.min(self.text.len()));
+        let line_index = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let line_start = self.line_starts[line_index];
+        let column = self.text[line_start..offset].chars().count() + 1;
+        LineCol {
+            line: line_index + 1,
+            column,
+        }
+    }
+
+    /// The text of a 1-based line, without its line break.
+    pub fn line_text(&self, line: usize) -> &str {
+        let start = self.line_starts[line - 1];
+        let end = self
+            .line_starts
+            .get(line)
+            .map(|next| next - 1)
+            .unwrap_or(self.text.len());
+        self.text[start..end].trim_end_matches('\r')
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// Byte offset where a 1-based line starts.
+    pub fn line_start(&self, line: usize) -> usize {
+        self.line_starts[line - 1]
+    }
+
+    fn floor_char_boundary(&self, mut offset: usize) -> usize {
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        offset
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        let file = SourceFile::new("a.yml", "a: 1\nb: \"é x\"\n");
+        let x = file.text.find('x').unwrap();
+        assert_eq!(file.line_col(x), LineCol { line: 2, column: 7 });
+        assert_eq!(file.line_col(0), LineCol { line: 1, column: 1 });
+        assert_eq!(file.line_text(2), "b: \"é x\"");
+    }
+
+    #[test]
+    fn offset_at_end_of_text_is_after_last_line() {
+        let file = SourceFile::new("a.yml", "ab");
+        assert_eq!(file.line_col(2), LineCol { line: 1, column: 3 });
+        assert_eq!(file.line_col(99), LineCol { line: 1, column: 3 });
+    }
+}
