@@ -7,4 +7,5 @@
 
 pub mod checks;
 pub mod diagnostic;
+pub mod report;
 pub mod source;
