@@ -9,3 +9,4 @@ pub mod checks;
 pub mod diagnostic;
 pub mod report;
 pub mod source;
+pub mod yaml;
