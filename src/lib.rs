@@ -7,7 +7,10 @@
 
 pub mod catalog;
 pub mod checks;
+pub mod cli;
 pub mod diagnostic;
+pub mod discover;
+pub mod pipeline;
 pub mod report;
 pub mod source;
 pub mod yaml;
