@@ -6,6 +6,7 @@
 //! (pure functions over the models) -> `report` (render diagnostics).
 
 pub mod checks;
+pub mod dashboards;
 pub mod diagnostic;
 pub mod report;
 pub mod source;
