@@ -167,11 +167,9 @@ impl<'j> Builder<'j> {
     /// Records every string under `value` that may reference a variable.
     pub fn collect_strings(&mut self, value: &Value<'_>, owner: Option<usize>) {
         match value {
-            Value::StringLit(lit) => {
-                if lit.value.contains('$') || lit.value.contains("[[") {
-                    let text = self.json.text(lit);
-                    self.dashboard.strings.push((text, owner));
-                }
+            Value::StringLit(lit) if (lit.value.contains('$') || lit.value.contains("[[")) => {
+                let text = self.json.text(lit);
+                self.dashboard.strings.push((text, owner));
             }
             Value::Array(array) => {
                 for element in &array.elements {
@@ -217,7 +215,7 @@ impl<'j> Builder<'j> {
             }
         }
         let panels = self.array(object, "panels", "dashboard");
-        self.classic_panels(&panels, &library);
+        self.classic_panels(panels, &library);
         let rows = self.array(object, "rows", "dashboard");
         for row in rows {
             let Value::Object(row_object) = row else {
@@ -229,7 +227,7 @@ impl<'j> Builder<'j> {
                 continue;
             }
             let panels = self.array(row_object, "panels", "row");
-            self.classic_panels(&panels, &library);
+            self.classic_panels(panels, &library);
         }
         self.collect_dashboard_strings(object);
     }
@@ -294,7 +292,7 @@ impl<'j> Builder<'j> {
             let children = self.array(object, "panels", "row panel");
             let panel = self.classic_panel(object, value, library);
             self.dashboard.panels.push(panel);
-            self.classic_panels(&children, library);
+            self.classic_panels(children, library);
         }
     }
 

