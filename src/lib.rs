@@ -11,3 +11,4 @@ pub mod dashboards;
 pub mod diagnostic;
 pub mod report;
 pub mod source;
+pub mod yaml;
