@@ -23,7 +23,8 @@ pub fn render(report: &RunReport, color: bool) -> String {
     let mut out = String::new();
     for reported in &report.diagnostics {
         let diagnostic = to_miette(reported);
-        let source = NamedSource::new(reported.path(), reported.file.clone()).with_language("yaml");
+        let source = NamedSource::new(reported.path(), FileText(reported.file.clone()))
+            .with_language("yaml");
         let miette_report = Report::new(diagnostic).with_source_code(source);
         if handler
             .render_report(&mut out, miette_report.as_ref())
@@ -37,6 +38,23 @@ pub fn render(report: &RunReport, color: bool) -> String {
     out.push_str(&summary_line(&report.summary));
     out.push('\n');
     out
+}
+
+/// A shared file's text as miette source code, without copying it per diagnostic.
+struct FileText(std::sync::Arc<crate::source::SourceFile>);
+
+impl miette::SourceCode for FileText {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        self.0
+            .text
+            .as_str()
+            .read_span(span, context_lines_before, context_lines_after)
+    }
 }
 
 fn to_miette(reported: &ReportedDiagnostic) -> MietteDiagnostic {
