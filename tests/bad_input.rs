@@ -96,7 +96,7 @@ fn invalid_utf8_is_reported_at_the_first_bad_byte() {
     no_panic(&output);
     let diagnostic = single(&output);
     assert_eq!(diagnostic["code"], "input/invalid");
-    assert_eq!((diagnostic["line"].as_u64(), diagnostic["column"].as_u64()), (Some(4), Some(18)));
+    assert_eq!((diagnostic["line"].as_u64(), diagnostic["column"].as_u64()), (Some(4), Some(19)));
     assert!(diagnostic["message"].as_str().unwrap().contains("0xE9"));
     assert_eq!(output.status.code(), Some(1));
 }
