@@ -7,5 +7,6 @@
 
 pub mod checks;
 pub mod diagnostic;
+pub mod promql;
 pub mod report;
 pub mod source;
