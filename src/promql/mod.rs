@@ -5,7 +5,7 @@
 //! let result = promgate::promql::parse("sum by (job) (rate(http_requests_total[5m]))");
 //! assert!(result.errors.is_empty());
 //! let expr = result.expr.unwrap();
-//! assert_eq!(expr.span(), 0..45);
+//! assert_eq!(expr.span(), 0..44);
 //! ```
 //!
 //! The parser accepts feature-gated syntax (experimental functions, `limitk` and
