@@ -5,8 +5,10 @@
 //! (parse into models with positions; `promql` parses every expression) -> `checks`
 //! (pure functions over the models) -> `report` (render diagnostics).
 
+pub mod catalog;
 pub mod checks;
 pub mod diagnostic;
 pub mod promql;
 pub mod report;
 pub mod source;
+pub mod yaml;
