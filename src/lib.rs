@@ -8,4 +8,5 @@
 pub mod checks;
 pub mod diagnostic;
 pub mod report;
+pub mod rules;
 pub mod source;
