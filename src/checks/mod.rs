@@ -6,6 +6,8 @@
 //! module concatenates them. A check never reads files or prints: it gets a model and
 //! pushes [`Diagnostic`]s through an [`Emitter`].
 
+pub mod dashboard;
+
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::Span;
 
@@ -80,7 +82,7 @@ impl<'a> Emitter<'a> {
 
 /// Every check promgate has, in a stable order.
 pub fn all() -> Vec<&'static CheckMeta> {
-    let categories: &[&[&'static CheckMeta]] = &[];
+    let categories: &[&[&'static CheckMeta]] = &[dashboard::CHECKS];
     categories.iter().flat_map(|c| c.iter().copied()).collect()
 }
 
