@@ -10,5 +10,6 @@ pub mod checks;
 pub mod dashboards;
 pub mod diagnostic;
 pub mod report;
+pub mod rules;
 pub mod source;
 pub mod yaml;

@@ -7,6 +7,8 @@
 //! pushes [`Diagnostic`]s through an [`Emitter`].
 
 pub mod dashboard;
+pub mod rules;
+pub mod template;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::Span;
@@ -82,7 +84,8 @@ impl<'a> Emitter<'a> {
 
 /// Every check promgate has, in a stable order.
 pub fn all() -> Vec<&'static CheckMeta> {
-    let categories: &[&[&'static CheckMeta]] = &[dashboard::CHECKS];
+    let categories: &[&[&'static CheckMeta]] =
+        &[rules::CHECKS, template::CHECKS, dashboard::CHECKS];
     categories.iter().flat_map(|c| c.iter().copied()).collect()
 }
 
