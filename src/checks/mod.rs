@@ -6,6 +6,7 @@
 //! module concatenates them. A check never reads files or prints: it gets a model and
 //! pushes [`Diagnostic`]s through an [`Emitter`].
 
+pub mod dashboard;
 pub mod promql;
 pub mod rules;
 pub mod template;
@@ -84,7 +85,12 @@ impl<'a> Emitter<'a> {
 
 /// Every check promgate has, in a stable order.
 pub fn all() -> Vec<&'static CheckMeta> {
-    let categories: &[&[&'static CheckMeta]] = &[rules::CHECKS, promql::CHECKS, template::CHECKS];
+    let categories: &[&[&'static CheckMeta]] = &[
+        rules::CHECKS,
+        promql::CHECKS,
+        template::CHECKS,
+        dashboard::CHECKS,
+    ];
     categories.iter().flat_map(|c| c.iter().copied()).collect()
 }
 
