@@ -6,6 +6,7 @@
 //! module concatenates them. A check never reads files or prints: it gets a model and
 //! pushes [`Diagnostic`]s through an [`Emitter`].
 
+pub mod context;
 pub mod dashboard;
 pub mod input;
 pub mod promql;
