@@ -7,6 +7,7 @@
 //! pushes [`Diagnostic`]s through an [`Emitter`].
 
 pub mod dashboard;
+pub mod promql;
 pub mod rules;
 pub mod template;
 
@@ -84,8 +85,12 @@ impl<'a> Emitter<'a> {
 
 /// Every check promgate has, in a stable order.
 pub fn all() -> Vec<&'static CheckMeta> {
-    let categories: &[&[&'static CheckMeta]] =
-        &[rules::CHECKS, template::CHECKS, dashboard::CHECKS];
+    let categories: &[&[&'static CheckMeta]] = &[
+        rules::CHECKS,
+        promql::CHECKS,
+        template::CHECKS,
+        dashboard::CHECKS,
+    ];
     categories.iter().flat_map(|c| c.iter().copied()).collect()
 }
 
