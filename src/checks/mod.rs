@@ -6,6 +6,8 @@
 //! module concatenates them. A check never reads files or prints: it gets a model and
 //! pushes [`Diagnostic`]s through an [`Emitter`].
 
+pub mod catalog;
+
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::Span;
 
