@@ -8,5 +8,7 @@
 pub mod catalog;
 pub mod checks;
 pub mod diagnostic;
+pub mod promql;
 pub mod report;
 pub mod source;
+pub mod yaml;

@@ -7,6 +7,7 @@
 //! pushes [`Diagnostic`]s through an [`Emitter`].
 
 pub mod catalog;
+pub mod promql;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::Span;
@@ -82,7 +83,7 @@ impl<'a> Emitter<'a> {
 
 /// Every check promgate has, in a stable order.
 pub fn all() -> Vec<&'static CheckMeta> {
-    let categories: &[&[&'static CheckMeta]] = &[];
+    let categories: &[&[&'static CheckMeta]] = &[promql::CHECKS, catalog::CHECKS];
     categories.iter().flat_map(|c| c.iter().copied()).collect()
 }
 
