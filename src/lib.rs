@@ -7,8 +7,10 @@
 
 pub mod catalog;
 pub mod checks;
+pub mod dashboards;
 pub mod diagnostic;
 pub mod promql;
 pub mod report;
+pub mod rules;
 pub mod source;
 pub mod yaml;

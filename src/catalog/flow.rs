@@ -93,7 +93,12 @@ pub fn resolve<'c>(selector: &VectorSelector, catalog: &'c Catalog) -> Resolved<
         Some(re) => {
             let mut names: Vec<&str> = catalog.series_names().filter(|n| re.is_match(n)).collect();
             names.sort_unstable();
-            Resolved::Regex(names.into_iter().filter_map(|n| catalog.series(n)).collect())
+            Resolved::Regex(
+                names
+                    .into_iter()
+                    .filter_map(|n| catalog.series(n))
+                    .collect(),
+            )
         }
         None => Resolved::Unresolved,
     }
@@ -148,18 +153,78 @@ pub fn selector_labels(selector: &VectorSelector, catalog: &Catalog) -> Labels {
 
 /// Functions whose result keeps the labels of their (single) vector or matrix argument.
 const KEEPS_LABELS: &[&str] = &[
-    "abs", "acos", "acosh", "asin", "asinh", "atan", "atanh", "avg_over_time", "ceil",
-    "changes", "clamp", "clamp_max", "clamp_min", "cos", "cosh", "count_over_time",
-    "day_of_month", "day_of_week", "day_of_year", "days_in_month", "deg", "delta", "deriv",
-    "double_exponential_smoothing", "exp", "first_over_time", "floor", "histogram_avg",
-    "histogram_count", "histogram_stddev", "histogram_stdvar", "histogram_sum", "hour",
-    "idelta", "increase", "irate", "last_over_time", "ln", "log10", "log2", "mad_over_time",
-    "max_over_time", "min_over_time", "minute", "month", "predict_linear",
-    "present_over_time", "quantile_over_time", "rad", "rate", "resets", "round", "sgn",
-    "sin", "sinh", "sort", "sort_by_label", "sort_by_label_desc", "sort_desc", "sqrt",
-    "stddev_over_time", "stdvar_over_time", "sum_over_time", "tan", "tanh", "timestamp",
-    "ts_of_first_over_time", "ts_of_last_over_time", "ts_of_max_over_time",
-    "ts_of_min_over_time", "year", "holt_winters",
+    "abs",
+    "acos",
+    "acosh",
+    "asin",
+    "asinh",
+    "atan",
+    "atanh",
+    "avg_over_time",
+    "ceil",
+    "changes",
+    "clamp",
+    "clamp_max",
+    "clamp_min",
+    "cos",
+    "cosh",
+    "count_over_time",
+    "day_of_month",
+    "day_of_week",
+    "day_of_year",
+    "days_in_month",
+    "deg",
+    "delta",
+    "deriv",
+    "double_exponential_smoothing",
+    "exp",
+    "first_over_time",
+    "floor",
+    "histogram_avg",
+    "histogram_count",
+    "histogram_stddev",
+    "histogram_stdvar",
+    "histogram_sum",
+    "hour",
+    "idelta",
+    "increase",
+    "irate",
+    "last_over_time",
+    "ln",
+    "log10",
+    "log2",
+    "mad_over_time",
+    "max_over_time",
+    "min_over_time",
+    "minute",
+    "month",
+    "predict_linear",
+    "present_over_time",
+    "quantile_over_time",
+    "rad",
+    "rate",
+    "resets",
+    "round",
+    "sgn",
+    "sin",
+    "sinh",
+    "sort",
+    "sort_by_label",
+    "sort_by_label_desc",
+    "sort_desc",
+    "sqrt",
+    "stddev_over_time",
+    "stdvar_over_time",
+    "sum_over_time",
+    "tan",
+    "tanh",
+    "timestamp",
+    "ts_of_first_over_time",
+    "ts_of_last_over_time",
+    "ts_of_max_over_time",
+    "ts_of_min_over_time",
+    "year",
+    "holt_winters",
 ];
 
 /// The labels `expr`'s result can carry.
@@ -188,7 +253,11 @@ pub fn labels(expr: &Expr, catalog: &Catalog) -> Labels {
                     let listed = LabelSet::of(grouping.labels.iter().map(|l| l.name.as_str()));
                     match input {
                         Labels::Known(set) => Labels::Known(LabelSet {
-                            names: listed.names.into_iter().filter(|l| set.can_carry(l)).collect(),
+                            names: listed
+                                .names
+                                .into_iter()
+                                .filter(|l| set.can_carry(l))
+                                .collect(),
                             prefixes: BTreeSet::new(),
                         }),
                         Labels::Unknown => Labels::Known(listed),
@@ -326,7 +395,11 @@ fn binary_labels(binary: &crate::promql::ast::BinaryExpr, catalog: &Catalog) -> 
                 let listed = LabelSet::of(matching.labels.iter().map(|l| l.name.as_str()));
                 match lhs {
                     Labels::Known(set) => Labels::Known(LabelSet {
-                        names: listed.names.into_iter().filter(|l| set.can_carry(l)).collect(),
+                        names: listed
+                            .names
+                            .into_iter()
+                            .filter(|l| set.can_carry(l))
+                            .collect(),
                         prefixes: BTreeSet::new(),
                     }),
                     Labels::Unknown => Labels::Known(listed),

@@ -89,21 +89,43 @@ mod tests {
         )
         .unwrap()
         .with_builtins();
-        let first = crate::promql::parse("sum by (route) (rate(http_requests_total[5m]))").expr.unwrap();
-        let second = crate::promql::parse("max without (route) (route:http_requests:rate5m)").expr.unwrap();
-        let opaque = crate::promql::parse("info(route:http_requests:rate5m)").expr.unwrap();
+        let first = crate::promql::parse("sum by (route) (rate(http_requests_total[5m]))")
+            .expr
+            .unwrap();
+        let second = crate::promql::parse("max without (route) (route:http_requests:rate5m)")
+            .expr
+            .unwrap();
+        let opaque = crate::promql::parse("info(route:http_requests:rate5m)")
+            .expr
+            .unwrap();
         add_recording_rules(
             &mut catalog,
             &[
-                RecordingRule { record: "max:http_requests:rate5m", expr: &second, labels: vec!["team"] },
-                RecordingRule { record: "route:http_requests:rate5m", expr: &first, labels: vec![] },
-                RecordingRule { record: "opaque:thing", expr: &opaque, labels: vec![] },
+                RecordingRule {
+                    record: "max:http_requests:rate5m",
+                    expr: &second,
+                    labels: vec!["team"],
+                },
+                RecordingRule {
+                    record: "route:http_requests:rate5m",
+                    expr: &first,
+                    labels: vec![],
+                },
+                RecordingRule {
+                    record: "opaque:thing",
+                    expr: &opaque,
+                    labels: vec![],
+                },
             ],
         );
         let route = catalog.series("route:http_requests:rate5m").unwrap();
         assert_eq!(route.has_label("route", &catalog), Some(true));
         assert_eq!(route.has_label("code", &catalog), Some(false));
-        assert_eq!(route.has_label("job", &catalog), Some(false), "sum by (route) drops job");
+        assert_eq!(
+            route.has_label("job", &catalog),
+            Some(false),
+            "sum by (route) drops job"
+        );
         assert_eq!(route.family.origin, Origin::Recorded);
         let max = catalog.series("max:http_requests:rate5m").unwrap();
         assert_eq!(max.has_label("team", &catalog), Some(true));

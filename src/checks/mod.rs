@@ -8,6 +8,8 @@
 
 pub mod catalog;
 pub mod promql;
+pub mod rules;
+pub mod template;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::Span;
@@ -83,7 +85,12 @@ impl<'a> Emitter<'a> {
 
 /// Every check promgate has, in a stable order.
 pub fn all() -> Vec<&'static CheckMeta> {
-    let categories: &[&[&'static CheckMeta]] = &[promql::CHECKS, catalog::CHECKS];
+    let categories: &[&[&'static CheckMeta]] = &[
+        rules::CHECKS,
+        template::CHECKS,
+        promql::CHECKS,
+        catalog::CHECKS,
+    ];
     categories.iter().flat_map(|c| c.iter().copied()).collect()
 }
 

@@ -29,7 +29,12 @@ impl Finding {
 
 /// The selector written with another metric name and without some label matchers,
 /// keeping the other matchers as the user wrote them.
-pub fn rewrite_selector(source: &str, selector: &VectorSelector, name: &str, drop: &[&str]) -> String {
+pub fn rewrite_selector(
+    source: &str,
+    selector: &VectorSelector,
+    name: &str,
+    drop: &[&str],
+) -> String {
     let kept: Vec<&str> = selector
         .matchers
         .iter()
@@ -55,7 +60,11 @@ pub fn quoted_list(items: &[&str]) -> String {
 
 /// Every sub-expression, parents first, with its parent chain (outermost first).
 pub fn walk_with_parents<'e>(expr: &'e Expr, visit: &mut dyn FnMut(&'e Expr, &[&'e Expr])) {
-    fn go<'e>(expr: &'e Expr, parents: &mut Vec<&'e Expr>, visit: &mut dyn FnMut(&'e Expr, &[&'e Expr])) {
+    fn go<'e>(
+        expr: &'e Expr,
+        parents: &mut Vec<&'e Expr>,
+        visit: &mut dyn FnMut(&'e Expr, &[&'e Expr]),
+    ) {
         visit(expr, parents);
         parents.push(expr);
         for child in expr.children() {
@@ -67,7 +76,10 @@ pub fn walk_with_parents<'e>(expr: &'e Expr, visit: &mut dyn FnMut(&'e Expr, &[&
 }
 
 /// Every vector selector in `expr` (inside range selectors too).
-pub fn for_each_selector<'e>(expr: &'e Expr, visit: &mut dyn FnMut(&'e VectorSelector, &[&'e Expr])) {
+pub fn for_each_selector<'e>(
+    expr: &'e Expr,
+    visit: &mut dyn FnMut(&'e VectorSelector, &[&'e Expr]),
+) {
     walk_with_parents(expr, &mut |node, parents| match node {
         Expr::Selector(selector) => visit(selector, parents),
         Expr::Matrix(matrix) => visit(&matrix.selector, parents),

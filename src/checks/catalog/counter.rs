@@ -5,10 +5,10 @@
 use super::common::{walk_with_parents, Finding};
 use crate::catalog::flow::{resolve, Resolved};
 use crate::catalog::{Catalog, MetricType, SeriesKind, SeriesRef};
-use crate::promql::ast::{AggregateOp, BinaryOp, Expr, VectorSelector};
 use crate::checks::CheckMeta;
 use crate::diagnostic::Severity;
 use crate::fixture;
+use crate::promql::ast::{AggregateOp, BinaryOp, Expr, VectorSelector};
 
 pub static META: CheckMeta = CheckMeta {
     code: "catalog/counter",
@@ -54,7 +54,10 @@ const COUNTER_SAFE: &[&str] = &[
 pub fn is_counter_series(series: &SeriesRef) -> bool {
     match series.family.kind {
         MetricType::Counter => matches!(series.kind, SeriesKind::Bare | SeriesKind::Total),
-        MetricType::Histogram => matches!(series.kind, SeriesKind::Bucket | SeriesKind::Sum | SeriesKind::Count),
+        MetricType::Histogram => matches!(
+            series.kind,
+            SeriesKind::Bucket | SeriesKind::Sum | SeriesKind::Count
+        ),
         MetricType::Summary => matches!(series.kind, SeriesKind::Sum | SeriesKind::Count),
         _ => false,
     }
@@ -68,7 +71,9 @@ pub fn find(expr: &Expr, catalog: &Catalog) -> Vec<Finding> {
             Expr::Matrix(matrix) => (&matrix.selector, true),
             _ => return,
         };
-        let Resolved::Series(series) = resolve(selector, catalog) else { return };
+        let Resolved::Series(series) = resolve(selector, catalog) else {
+            return;
+        };
         if !is_counter_series(&series) || used_safely(node, parents) {
             return;
         }
@@ -84,11 +89,16 @@ fn finding(selector: &VectorSelector, series: &SeriesRef, parents: &[&Expr]) -> 
     let name = selector.metric_name().map(|(n, _)| n).unwrap_or_default();
     let what = match series.family.kind {
         MetricType::Counter => format!("`{name}` is a counter"),
-        kind => format!("`{name}` is a counter series of the {kind} `{}`", series.family.name),
+        kind => format!(
+            "`{name}` is a counter series of the {kind} `{}`",
+            series.family.name
+        ),
     };
     let how = match parents.last() {
         Some(Expr::Aggregate(a)) => format!("`{}` of its raw value", a.op.as_str()),
-        Some(Expr::Binary(b)) if b.op.is_comparison() => "a comparison of its raw value".to_string(),
+        Some(Expr::Binary(b)) if b.op.is_comparison() => {
+            "a comparison of its raw value".to_string()
+        }
         _ => "its raw value".to_string(),
     };
     Finding::new(
@@ -109,12 +119,17 @@ fn used_safely(node: &Expr, parents: &[&Expr]) -> bool {
         match parent {
             Expr::Call(call) if COUNTER_SAFE.contains(&call.name.as_str()) => return true,
             Expr::Aggregate(aggregate)
-                if matches!(aggregate.op, AggregateOp::Count | AggregateOp::Group | AggregateOp::CountValues) =>
+                if matches!(
+                    aggregate.op,
+                    AggregateOp::Count | AggregateOp::Group | AggregateOp::CountValues
+                ) =>
             {
                 return true
             }
             Expr::Binary(binary) => {
-                if matches!(binary.op, BinaryOp::And | BinaryOp::Unless) && std::ptr::eq(&*binary.rhs, child) {
+                if matches!(binary.op, BinaryOp::And | BinaryOp::Unless)
+                    && std::ptr::eq(&*binary.rhs, child)
+                {
                     return true;
                 }
                 if binary.op == BinaryOp::Sub && same_metric(&binary.lhs, &binary.rhs) {

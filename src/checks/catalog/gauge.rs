@@ -7,16 +7,17 @@ use super::common::{walk_with_parents, Finding};
 use super::counter::is_counter_series;
 use crate::catalog::flow::{resolve, Resolved};
 use crate::catalog::{Catalog, MetricType};
-use crate::promql::ast::Expr;
 use crate::checks::CheckMeta;
 use crate::diagnostic::Severity;
 use crate::fixture;
+use crate::promql::ast::Expr;
 
 pub static META: CheckMeta = CheckMeta {
     code: "catalog/gauge",
     severity: Severity::Warning,
     summary: "rate/irate/increase of a gauge, or delta/deriv of a counter",
-    docs: "`rate`, `irate`, `increase` and `resets` assume a counter: a value that only grows, where \
+    docs:
+        "`rate`, `irate`, `increase` and `resets` assume a counter: a value that only grows, where \
 every decrease is a reset to zero. On a gauge (a queue size, a temperature) every dip is read \
 as a reset and the result is garbage. The reverse: `delta`, `deriv` and `idelta` read a \
 counter's resets as huge drops.\n\n\
@@ -31,9 +32,15 @@ pub fn find(expr: &Expr, catalog: &Catalog, source: &str) -> Vec<Finding> {
     let mut findings = Vec::new();
     walk_with_parents(expr, &mut |node, _| {
         let Expr::Call(call) = node else { return };
-        let Some(Expr::Matrix(matrix)) = call.args.first().map(Expr::unparen) else { return };
-        let Resolved::Series(series) = resolve(&matrix.selector, catalog) else { return };
-        let Some((name, _)) = matrix.selector.metric_name() else { return };
+        let Some(Expr::Matrix(matrix)) = call.args.first().map(Expr::unparen) else {
+            return;
+        };
+        let Resolved::Series(series) = resolve(&matrix.selector, catalog) else {
+            return;
+        };
+        let Some((name, _)) = matrix.selector.metric_name() else {
+            return;
+        };
         let range = source.get(matrix.range.span()).unwrap_or("5m");
         let function = call.name.as_str();
         match function {

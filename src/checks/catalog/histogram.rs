@@ -6,11 +6,11 @@
 use super::common::{rewrite_selector, walk_with_parents, Finding};
 use crate::catalog::flow::{labels, resolve, selectors, Resolved};
 use crate::catalog::{Catalog, MetricFamily, MetricType, SeriesKind};
-use crate::promql::ast::{AggregateOp, Call, Expr, Matcher, VectorSelector};
-use crate::promql::matcher_matches_empty;
 use crate::checks::CheckMeta;
 use crate::diagnostic::Severity;
 use crate::fixture;
+use crate::promql::ast::{AggregateOp, Call, Expr, Matcher, VectorSelector};
+use crate::promql::matcher_matches_empty;
 
 pub static META: CheckMeta = CheckMeta {
     code: "catalog/histogram",
@@ -34,15 +34,25 @@ Fix: the help writes the corrected query.",
 pub fn find(expr: &Expr, source: &str, catalog: &Catalog) -> Vec<Finding> {
     let mut findings = Vec::new();
     walk_with_parents(expr, &mut |node, parents| match node {
-        Expr::Selector(selector) => findings.extend(check_selector(selector, parents, source, catalog, "5m")),
+        Expr::Selector(selector) => {
+            findings.extend(check_selector(selector, parents, source, catalog, "5m"))
+        }
         Expr::Matrix(matrix) => {
             let range = source.get(matrix.range.span()).unwrap_or("5m");
-            findings.extend(check_selector(&matrix.selector, parents, source, catalog, range));
+            findings.extend(check_selector(
+                &matrix.selector,
+                parents,
+                source,
+                catalog,
+                range,
+            ));
         }
         Expr::Call(call) if call.name == "histogram_quantile" => {
             findings.extend(check_histogram_quantile(call, catalog));
         }
-        Expr::Aggregate(aggregate) if matches!(aggregate.op, AggregateOp::Sum | AggregateOp::Avg) => {
+        Expr::Aggregate(aggregate)
+            if matches!(aggregate.op, AggregateOp::Sum | AggregateOp::Avg) =>
+        {
             if let Some(family) = summary_quantiles(&aggregate.expr, catalog) {
                 let op = aggregate.op.as_str();
                 let name = &family.name;
@@ -74,8 +84,19 @@ fn requiring<'s>(selector: &'s VectorSelector, label: &str) -> Option<&'s Matche
         .find(|m| m.name == label && !matcher_matches_empty(m))
 }
 
-fn corrected_quantile(selector: &VectorSelector, source: &str, family: &MetricFamily, q: &str, range: &str) -> String {
-    let bucket = rewrite_selector(source, selector, &format!("{}_bucket", family.name), &["quantile", "le"]);
+fn corrected_quantile(
+    selector: &VectorSelector,
+    source: &str,
+    family: &MetricFamily,
+    q: &str,
+    range: &str,
+) -> String {
+    let bucket = rewrite_selector(
+        source,
+        selector,
+        &format!("{}_bucket", family.name),
+        &["quantile", "le"],
+    );
     format!("histogram_quantile({q}, sum by (le) (rate({bucket}[{range}])))")
 }
 
@@ -86,12 +107,16 @@ fn check_selector(
     catalog: &Catalog,
     range: &str,
 ) -> Vec<Finding> {
-    let Some((name, _)) = selector.metric_name() else { return Vec::new() };
+    let Some((name, _)) = selector.metric_name() else {
+        return Vec::new();
+    };
     let span = selector.base_span();
     let mut out = Vec::new();
     match catalog.series(name) {
         None => {
-            let Some(family) = catalog.family_by_stem(name) else { return out };
+            let Some(family) = catalog.family_by_stem(name) else {
+                return out;
+            };
             if family.kind != MetricType::Histogram || family.name != name {
                 return out;
             }
@@ -172,7 +197,9 @@ fn check_selector(
 }
 
 fn check_histogram_quantile(call: &Call, catalog: &Catalog) -> Vec<Finding> {
-    let Some(input) = call.args.get(1) else { return Vec::new() };
+    let Some(input) = call.args.get(1) else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     let mut maybe_native = false;
     selectors(input, &mut |selector, _| {
@@ -236,14 +263,23 @@ fn dropped_le(expr: &Expr, catalog: &Catalog) -> Option<Finding> {
         Some(grouping) if !grouping.without => {
             let mut names: Vec<&str> = grouping.labels.iter().map(|l| l.name.as_str()).collect();
             names.push("le");
-            (grouping.span.clone(), format!("keep `le`: `{op} by ({})`", names.join(", ")))
+            (
+                grouping.span.clone(),
+                format!("keep `le`: `{op} by ({})`", names.join(", ")),
+            )
         }
         Some(grouping) => (grouping.span.clone(), "do not remove `le`".to_string()),
-        None => (aggregate.op_span.clone(), format!("keep `le`: `{op} by (le)`")),
+        None => (
+            aggregate.op_span.clone(),
+            format!("keep `le`: `{op} by (le)`"),
+        ),
     };
     Some(
-        Finding::new(span, format!("this `{op}` drops the `le` label that `histogram_quantile` needs"))
-            .help(help),
+        Finding::new(
+            span,
+            format!("this `{op}` drops the `le` label that `histogram_quantile` needs"),
+        )
+        .help(help),
     )
 }
 
@@ -253,6 +289,9 @@ fn summary_quantiles<'c>(expr: &Expr, catalog: &'c Catalog) -> Option<&'c Metric
         Expr::Selector(selector) => selector,
         _ => return None,
     };
-    let Resolved::Series(series) = resolve(selector, catalog) else { return None };
-    (series.family.kind == MetricType::Summary && series.kind == SeriesKind::Bare).then_some(series.family)
+    let Resolved::Series(series) = resolve(selector, catalog) else {
+        return None;
+    };
+    (series.family.kind == MetricType::Summary && series.kind == SeriesKind::Bare)
+        .then_some(series.family)
 }

@@ -5,11 +5,11 @@
 use super::common::{walk_with_parents, Finding};
 use crate::catalog::flow::{labels, resolve, selector_labels, LabelSet, Labels, Resolved};
 use crate::catalog::{closest, Catalog, MetricType};
-use crate::promql::ast::{AggregateExpr, BinaryExpr, Call, Expr, GroupSide, VectorSelector};
-use crate::promql::{matcher_matches_empty, regex};
 use crate::checks::CheckMeta;
 use crate::diagnostic::Severity;
 use crate::fixture;
+use crate::promql::ast::{AggregateExpr, BinaryExpr, Call, Expr, GroupSide, VectorSelector};
+use crate::promql::{matcher_matches_empty, regex};
 
 pub static META: CheckMeta = CheckMeta {
     code: "catalog/unknown-label",
@@ -68,7 +68,10 @@ fn matchers(selector: &VectorSelector, catalog: &Catalog, out: &mut Vec<Finding>
     };
     let (subject, histogram_like) = match resolve(selector, catalog) {
         Resolved::Series(series) => (
-            format!("`{}`", selector.metric_name().map(|(n, _)| n).unwrap_or_default()),
+            format!(
+                "`{}`",
+                selector.metric_name().map(|(n, _)| n).unwrap_or_default()
+            ),
             matches!(
                 series.family.kind,
                 MetricType::Histogram | MetricType::GaugeHistogram | MetricType::Summary
@@ -78,7 +81,10 @@ fn matchers(selector: &VectorSelector, catalog: &Catalog, out: &mut Vec<Finding>
     };
     for matcher in &selector.matchers {
         // A matcher that accepts the empty value also matches a missing label.
-        if matcher.name == "__name__" || matcher_matches_empty(matcher) || set.can_carry(&matcher.name) {
+        if matcher.name == "__name__"
+            || matcher_matches_empty(matcher)
+            || set.can_carry(&matcher.name)
+        {
             continue;
         }
         // `le`/`quantile` on the wrong series kind: `catalog/histogram` explains it.
@@ -88,7 +94,10 @@ fn matchers(selector: &VectorSelector, catalog: &Catalog, out: &mut Vec<Finding>
         out.push(
             Finding::new(
                 matcher.name_span.clone(),
-                format!("`{}` is not a label of {subject}, so this selector matches nothing", matcher.name),
+                format!(
+                    "`{}` is not a label of {subject}, so this selector matches nothing",
+                    matcher.name
+                ),
             )
             .help(suggestion(&matcher.name, &set)),
         );
@@ -96,7 +105,9 @@ fn matchers(selector: &VectorSelector, catalog: &Catalog, out: &mut Vec<Finding>
 }
 
 fn grouping(aggregate: &AggregateExpr, catalog: &Catalog, out: &mut Vec<Finding>) {
-    let Some(grouping) = &aggregate.grouping else { return };
+    let Some(grouping) = &aggregate.grouping else {
+        return;
+    };
     let Labels::Known(set) = labels(&aggregate.expr, catalog) else {
         return;
     };
@@ -106,9 +117,15 @@ fn grouping(aggregate: &AggregateExpr, catalog: &Catalog, out: &mut Vec<Finding>
             continue;
         }
         let message = if grouping.without {
-            format!("`{op} without ({})`: the input has no `{}` label, so removing it does nothing", label.name, label.name)
+            format!(
+                "`{op} without ({})`: the input has no `{}` label, so removing it does nothing",
+                label.name, label.name
+            )
         } else {
-            format!("`{op} by ({})`: the input has no `{}` label, so the result never has it", label.name, label.name)
+            format!(
+                "`{op} by ({})`: the input has no `{}` label, so the result never has it",
+                label.name, label.name
+            )
         };
         out.push(Finding::new(label.span.clone(), message).help(suggestion(&label.name, &set)));
     }
@@ -126,7 +143,9 @@ fn matching(binary: &BinaryExpr, catalog: &Catalog, out: &mut Vec<Finding>) {
             let name = label.name.as_str();
             let (left, right) = (lhs.can_carry(name), rhs.can_carry(name));
             let message = match (left, right) {
-                (Some(false), Some(false)) => format!("`{keyword}({name})`: neither side has a `{name}` label"),
+                (Some(false), Some(false)) => {
+                    format!("`{keyword}({name})`: neither side has a `{name}` label")
+                }
                 (Some(false), _) if matching.on => {
                     format!("`on({name})`: the left-hand side has no `{name}` label, so it matches only series without one")
                 }
@@ -157,7 +176,10 @@ fn matching(binary: &BinaryExpr, catalog: &Catalog, out: &mut Vec<Finding>) {
                 out.push(
                     Finding::new(
                         label.span.clone(),
-                        format!("`{keyword}({})`: the \"one\" side has no `{}` label to copy", label.name, label.name),
+                        format!(
+                            "`{keyword}({})`: the \"one\" side has no `{}` label to copy",
+                            label.name, label.name
+                        ),
                     )
                     .help(suggestion(&label.name, set)),
                 );
@@ -185,19 +207,26 @@ fn call_sources(call: &Call, catalog: &Catalog, out: &mut Vec<Finding>) {
         "sort_by_label" | "sort_by_label_desc" => call.args.iter().skip(1).collect(),
         _ => return,
     };
-    let Some(input) = call.args.first() else { return };
+    let Some(input) = call.args.first() else {
+        return;
+    };
     let Labels::Known(set) = labels(input, catalog) else {
         return;
     };
     for source in sources {
-        let Expr::String(literal) = source.unparen() else { continue };
+        let Expr::String(literal) = source.unparen() else {
+            continue;
+        };
         if literal.value.is_empty() || set.can_carry(&literal.value) {
             continue;
         }
         out.push(
             Finding::new(
                 literal.span.clone(),
-                format!("`{}` reads `{}`, a label its input does not have", call.name, literal.value),
+                format!(
+                    "`{}` reads `{}`, a label its input does not have",
+                    call.name, literal.value
+                ),
             )
             .help(suggestion(&literal.value, &set)),
         );

@@ -3,10 +3,10 @@
 use super::common::{for_each_selector, quoted_list, Finding};
 use crate::catalog::flow::{resolve, Resolved};
 use crate::catalog::{Catalog, MetricType};
-use crate::promql::ast::{Expr, MatchOp, VectorSelector};
 use crate::checks::CheckMeta;
 use crate::diagnostic::Severity;
 use crate::fixture;
+use crate::promql::ast::{Expr, MatchOp, VectorSelector};
 
 pub static META: CheckMeta = CheckMeta {
     code: "catalog/unknown-metric",
@@ -61,14 +61,20 @@ fn check_selector(selector: &VectorSelector, catalog: &Catalog) -> Option<Findin
             let series: Vec<String> = family.series().into_iter().map(|(n, _)| n).collect();
             let series: Vec<&str> = series.iter().map(String::as_str).collect();
             return Some(
-                Finding::new(span, format!("`{name}` is not in the metric catalog"))
-                    .help(format!("`{}` is a {}: its series are {}", family.name, family.kind, quoted_list(&series))),
+                Finding::new(span, format!("`{name}` is not in the metric catalog")).help(format!(
+                    "`{}` is a {}: its series are {}",
+                    family.name,
+                    family.kind,
+                    quoted_list(&series)
+                )),
             );
         }
         let finding = Finding::new(span, format!("`{name}` is not in the metric catalog"));
         let suggestions = catalog.closest_series(name, 3);
         return Some(if suggestions.is_empty() {
-            finding.help("check the name, or add the metric to the catalog (`promgate catalog import`)")
+            finding.help(
+                "check the name, or add the metric to the catalog (`promgate catalog import`)",
+            )
         } else {
             finding.help(format!("did you mean {}?", quoted_list(&suggestions)))
         });
