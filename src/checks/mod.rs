@@ -7,6 +7,7 @@
 //! pushes [`Diagnostic`]s through an [`Emitter`].
 
 pub mod catalog;
+pub mod dashboard;
 pub mod promql;
 pub mod rules;
 pub mod template;
@@ -90,6 +91,7 @@ pub fn all() -> Vec<&'static CheckMeta> {
         template::CHECKS,
         promql::CHECKS,
         catalog::CHECKS,
+        dashboard::CHECKS,
     ];
     categories.iter().flat_map(|c| c.iter().copied()).collect()
 }
