@@ -88,8 +88,8 @@ impl<'a> Emitter<'a> {
 pub fn all() -> Vec<&'static CheckMeta> {
     let categories: &[&[&'static CheckMeta]] = &[
         rules::CHECKS,
-        template::CHECKS,
         promql::CHECKS,
+        template::CHECKS,
         catalog::CHECKS,
         dashboard::CHECKS,
     ];
