@@ -6,6 +6,7 @@
 //! module concatenates them. A check never reads files or prints: it gets a model and
 //! pushes [`Diagnostic`]s through an [`Emitter`].
 
+pub mod catalog;
 pub mod context;
 pub mod dashboard;
 pub mod input;
@@ -94,6 +95,7 @@ pub fn all() -> Vec<&'static CheckMeta> {
         rules::CHECKS,
         promql::CHECKS,
         template::CHECKS,
+        catalog::CHECKS,
         dashboard::CHECKS,
     ];
     categories.iter().flat_map(|c| c.iter().copied()).collect()
