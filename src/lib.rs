@@ -5,7 +5,15 @@
 //! (parse into models with positions; `promql` parses every expression) -> `checks`
 //! (pure functions over the models) -> `report` (render diagnostics).
 
+pub mod catalog;
 pub mod checks;
+pub mod cli;
+pub mod dashboards;
 pub mod diagnostic;
+pub mod discover;
+pub mod pipeline;
+pub mod promql;
 pub mod report;
+pub mod rules;
 pub mod source;
+pub mod yaml;

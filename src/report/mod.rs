@@ -1,6 +1,20 @@
 //! Rendering: a finished run's diagnostics, resolved to lines and columns, written in one
 //! of the output formats. Renderers see only [`RunReport`]; they never know a check.
 
+pub mod checkstyle;
+pub mod color;
+pub mod github;
+pub mod gitlab;
+pub mod human;
+pub mod identity;
+pub mod json;
+pub mod junit;
+pub mod sarif;
+pub mod statistics;
+#[cfg(test)]
+mod test_support;
+mod xml;
+
 use crate::diagnostic::Diagnostic;
 use crate::source::{LineCol, SourceFile};
 use std::sync::Arc;
