@@ -242,7 +242,12 @@ fn rule_corpus_agrees_with_promtool() {
                 tally.legacy_only_agree += 1;
             } else {
                 disagree(
-                    format!("UTF-8 NAMES {}: default {} / legacy {}", row.path, show(&errs), show(&errors(&legacy))),
+                    format!(
+                        "UTF-8 NAMES {}: default {} / legacy {}",
+                        row.path,
+                        show(&errs),
+                        show(&errors(&legacy))
+                    ),
                     &mut problems,
                 );
             }
@@ -278,7 +283,13 @@ fn rule_corpus_agrees_with_promtool() {
             }
         }
     }
-    let pct = |a: usize, b: usize| if b == 0 { 100.0 } else { 100.0 * a as f64 / b as f64 };
+    let pct = |a: usize, b: usize| {
+        if b == 0 {
+            100.0
+        } else {
+            100.0 * a as f64 / b as f64
+        }
+    };
     println!("rule corpus sweep: {} files", rows.len());
     println!(
         "  promtool accepts {:>3}: no error from us on {:>3} ({:.1}%)",
@@ -306,11 +317,19 @@ fn rule_corpus_agrees_with_promtool() {
     );
     println!("  known disagreements: {}", known_seen.len());
     for (path, why) in KNOWN {
-        let state = if known_seen.contains(path) { "still" } else { "FIXED (remove from KNOWN)" };
+        let state = if known_seen.contains(path) {
+            "still"
+        } else {
+            "FIXED (remove from KNOWN)"
+        };
         println!("    [{state}] {path}: {why}");
     }
     for problem in &problems {
         println!("  {problem}");
     }
-    assert!(problems.is_empty(), "{} regressions (see above)", problems.len());
+    assert!(
+        problems.is_empty(),
+        "{} regressions (see above)",
+        problems.len()
+    );
 }

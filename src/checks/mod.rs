@@ -6,8 +6,10 @@
 //! module concatenates them. A check never reads files or prints: it gets a model and
 //! pushes [`Diagnostic`]s through an [`Emitter`].
 
+pub mod input;
 pub mod rules;
 pub mod template;
+pub mod yaml;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::Span;
@@ -83,7 +85,8 @@ impl<'a> Emitter<'a> {
 
 /// Every check promgate has, in a stable order.
 pub fn all() -> Vec<&'static CheckMeta> {
-    let categories: &[&[&'static CheckMeta]] = &[rules::CHECKS, template::CHECKS];
+    let categories: &[&[&'static CheckMeta]] =
+        &[yaml::CHECKS, input::CHECKS, rules::CHECKS, template::CHECKS];
     categories.iter().flat_map(|c| c.iter().copied()).collect()
 }
 
