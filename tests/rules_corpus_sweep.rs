@@ -22,6 +22,11 @@ const KNOWN: &[(&str, &str)] = &[
         "rules/victoriametrics/deployment/docker/rules/alerts-vmauth.yml",
         "same under-indented multi-line quoted scalar as postgresqls.yml",
     ),
+    (
+        "rules/victoriametrics/deployment/docker/rules/alerts-vmagent.yml",
+        "promtool stops at the vmalert field `concurrency` (we report it too), but the file also \
+         has the under-indented multi-line quoted scalar, which we report as a YAML error first",
+    ),
 ];
 
 /// The checks whose errors mean "Prometheus would refuse this file".
@@ -143,6 +148,18 @@ fn show(found: &[&Found]) -> String {
         .join(" | ")
 }
 
+/// promtool 2.42 checks names under the legacy scheme; Prometheus 3 accepts any UTF-8 name.
+fn is_legacy_name_error(first_error: &str) -> bool {
+    ["invalid annotation name: ", "invalid label name: "]
+        .iter()
+        .any(|prefix| {
+            first_error
+                .split(prefix)
+                .nth(1)
+                .is_some_and(|name| !name.is_empty() && name != "__name__")
+        })
+}
+
 /// The check that covers the reason promtool gives in its first error line.
 fn expected_code(first_error: &str) -> &'static str {
     if first_error.contains("could not parse expression") {
@@ -206,7 +223,7 @@ fn rule_corpus_agrees_with_promtool() {
             Some((path, _)) => known_seen.push(path),
             None => problems.push(problem),
         };
-        let utf8_only = row.path.contains("utf-8_") && row.path.ends_with(".good.yaml");
+        let utf8_only = is_legacy_name_error(&row.first_error);
         if row.kind == "helm-template" {
             tally.templated += 1;
             if !errs.is_empty() || found.iter().any(|f| f.message.contains("templat")) {

@@ -371,8 +371,19 @@ impl<'a> Checker<'a> {
         message: String,
     ) -> &mut Diagnostic {
         let legacy = self.options.name_validation == NameValidation::Legacy;
+        let utf8_only = verdict == NameVerdict::Utf8Only && !legacy;
+        let message = if utf8_only && message.starts_with("invalid annotation name") {
+            format!("{message} (valid only in Prometheus 3, which accepts any UTF-8 name)")
+        } else if utf8_only {
+            format!(
+                "{message} (valid only in Prometheus 3: outside the legacy character set, it \
+                 must be quoted in every query)"
+            )
+        } else {
+            message
+        };
         let diagnostic = self.report(span, message);
-        if verdict == NameVerdict::Utf8Only && !legacy {
+        if utf8_only {
             diagnostic.severity = Severity::Warning;
         }
         diagnostic
