@@ -220,6 +220,68 @@ spec:
     );
 }
 
+/// A PromQL error lands on its token inside `|` and `>` blocks and quoted strings with
+/// escapes.
+#[test]
+fn expr_positions_in_every_scalar_style() {
+    let dir = scratch_dir("exprs");
+    let text = r#"groups:
+  - name: styles
+    rules:
+      - alert: Literal
+        expr: |
+          sum by (job) (
+            rate(http_requests_total[5m]))
+          > bool on(job) 1 +
+      - alert: Folded
+        expr: >-
+          sum(rate(x[5m]))
+          / on(job) rate(y)
+      - alert: DoubleQuoted
+        expr: "up{job=\"a\\tb\"} == 0 and nofunc(up)"
+      - record: single:quoted
+        expr: 'sum(z{a=''b''}) by (a) > bool 1 +'
+      - alert: Plain
+        expr: up{job="api"} == 0 unless on(job)
+          absent(up{job="api"}[5m])
+"#;
+    let covered = covered_tokens(&dir, "exprs.yml", text, "promql/syntax");
+    insta::assert_debug_snapshot!("expr_positions", covered);
+    let tokens: Vec<&str> = covered.iter().map(|(_, t, _)| t.as_str()).collect();
+    assert!(tokens.contains(&"y"), "{covered:?}");
+    assert!(tokens.contains(&"nofunc"), "{covered:?}");
+}
+
+/// Lints `text` as `name` in `dir` and returns, for every diagnostic of `code`, its line,
+/// the exact text its columns cover on that line, and its message.
+fn covered_tokens(dir: &Path, name: &str, text: &str, code: &str) -> Vec<(u64, String, String)> {
+    std::fs::write(dir.join(name), text).unwrap();
+    let output = promgate(dir, &["check", "--format", "json", name]);
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    value["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == code)
+        .map(|d| {
+            let line = d["line"].as_u64().unwrap();
+            let start = d["column"].as_u64().unwrap() as usize;
+            let end_line = d["end_line"].as_u64().unwrap();
+            let chars: Vec<char> = lines[line as usize - 1].chars().collect();
+            let end = if end_line == line {
+                d["end_column"].as_u64().unwrap() as usize
+            } else {
+                chars.len() + 1
+            };
+            let token: String = chars[(start - 1).min(chars.len())..(end - 1).min(chars.len())]
+                .iter()
+                .collect();
+            (line, token, d["message"].as_str().unwrap().to_string())
+        })
+        .collect()
+}
+
 #[test]
 fn explain_prints_the_docs_of_each_rule_check() {
     for code in ["rules/schema", "rules/duplicate", "template/syntax"] {

@@ -6,7 +6,9 @@
 //! module concatenates them. A check never reads files or prints: it gets a model and
 //! pushes [`Diagnostic`]s through an [`Emitter`].
 
+pub mod dashboard;
 pub mod input;
+pub mod promql;
 pub mod rules;
 pub mod template;
 pub mod yaml;
@@ -85,8 +87,14 @@ impl<'a> Emitter<'a> {
 
 /// Every check promgate has, in a stable order.
 pub fn all() -> Vec<&'static CheckMeta> {
-    let categories: &[&[&'static CheckMeta]] =
-        &[yaml::CHECKS, input::CHECKS, rules::CHECKS, template::CHECKS];
+    let categories: &[&[&'static CheckMeta]] = &[
+        yaml::CHECKS,
+        input::CHECKS,
+        rules::CHECKS,
+        promql::CHECKS,
+        template::CHECKS,
+        dashboard::CHECKS,
+    ];
     categories.iter().flat_map(|c| c.iter().copied()).collect()
 }
 
