@@ -282,6 +282,41 @@ fn covered_tokens(dir: &Path, name: &str, text: &str, code: &str) -> Vec<(u64, S
         .collect()
 }
 
+/// Each PrometheusRule object becomes its own rule file once deployed: group names and
+/// rules may repeat across documents, not within one.
+#[test]
+fn multi_document_prometheus_rules_are_judged_per_document() {
+    let dir = scratch_dir("multidoc");
+    let object = |name: &str, twice: bool| {
+        let rule = "        - record: job:up:sum\n          expr: sum by (job) (up)\n";
+        format!(
+            "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata:\n  name: {name}\nspec:\n  groups:\n    - name: shared\n      rules:\n{rule}{}",
+            if twice { rule } else { "" }
+        )
+    };
+    let text = format!(
+        "{}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\ndata:\n  anything: goes\n---\n{}",
+        object("first", false),
+        object("second", true)
+    );
+    std::fs::write(dir.join("multi.yaml"), &text).unwrap();
+    let output = promgate(&dir, &["check", "--format", "json", "multi.yaml"]);
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let found: Vec<(String, u64)> = value["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // Only the rule repeated inside the second object is a duplicate.
+    assert_eq!(found, vec![("rules/duplicate".to_string(), 29)], "{text}");
+}
+
 #[test]
 fn explain_prints_the_docs_of_each_rule_check() {
     for code in ["rules/schema", "rules/duplicate", "template/syntax"] {

@@ -267,12 +267,15 @@ impl Group {
     }
 }
 
-/// A rule file: its YAML documents and the groups found in them.
+/// A rule file: the groups found in its YAML documents, and what `rules/schema` found
+/// wrong with their structure. The YAML tree itself is not kept: it is several times
+/// bigger than the model, and every check but the structure check reads the model.
 #[derive(Debug, Clone)]
 pub struct RuleFile {
     pub kind: RuleFileKind,
-    pub documents: Vec<Document>,
     pub groups: Vec<Group>,
+    /// Structure findings, before the dialect and name scheme are applied.
+    pub structure: Vec<crate::checks::rules::schema::Finding>,
 }
 
 impl RuleFile {
@@ -295,10 +298,11 @@ impl RuleFile {
                 }
             }
         }
+        let structure = crate::checks::rules::schema::collect(&documents);
         RuleFile {
             kind,
-            documents,
             groups,
+            structure,
         }
     }
 
