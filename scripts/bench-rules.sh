@@ -116,9 +116,17 @@ hyperfine --warmup 1 --runs "$RUNS" --export-json "$WORK/hyperfine.json" \
   -n promgate "$PROMGATE check $CORPUS" \
   -n promtool "promtool check rules $CORPUS/*.yml"
 
-mean() { grep -A3 "\"command\": \"$1\"" "$WORK/hyperfine.json" | grep '"mean"' | head -1 | tr -dc '0-9.e-'; }
-PG_MEAN=$(mean promgate)
-PT_MEAN=$(mean promtool)
+# A field of one command's result in hyperfine's JSON export (seconds).
+field() {
+  awk -v cmd="\"command\": \"$1\"" -v key="\"$2\":" '
+    index($0, cmd) { found = 1 }
+    found && index($0, key) { gsub(/[^0-9.eE+-]/, "", $2); print $2; exit }
+  ' "$WORK/hyperfine.json"
+}
+PG_MEAN=$(field promgate mean)
+PT_MEAN=$(field promtool mean)
+PG_CPU=$(awk -v u="$(field promgate user)" -v s="$(field promgate system)" 'BEGIN { print u + s }')
+PT_CPU=$(awk -v u="$(field promtool user)" -v s="$(field promtool system)" 'BEGIN { print u + s }')
 
 peak_kb() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ {print $2}'; }
 PG_KB=$(peak_kb "$PROMGATE" check "$CORPUS")
@@ -127,6 +135,9 @@ PT_KB=$(peak_kb sh -c "promtool check rules $CORPUS/*.yml")
 echo
 echo "corpus:   $RULES_GENERATED rules in $FILES files ($(du -sh "$CORPUS" | cut -f1)), $(nproc) CPUs"
 awk -v pg="$PG_MEAN" -v pt="$PT_MEAN" 'BEGIN {
-  printf "time:     promgate %.1f ms, promtool %.1f ms (mean) -> promgate is %.1fx faster\n", pg * 1000, pt * 1000, pt / pg }'
+  printf "wall:     promgate %.0f ms, promtool %.0f ms (mean) -> promgate is %.1fx faster\n", pg * 1000, pt * 1000, pt / pg }'
+awk -v pg="$PG_CPU" -v pt="$PT_CPU" 'BEGIN {
+  printf "CPU:      promgate %.0f ms, promtool %.0f ms (user+system) -> %.1fx less CPU\n", pg * 1000, pt * 1000, pt / pg }'
+echo "load:     $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min load average; wall times suffer on a busy machine)"
 awk -v pg="$PG_KB" -v pt="$PT_KB" 'BEGIN {
   printf "memory:   promgate %.1f MB, promtool %.1f MB (peak RSS)\n", pg / 1024, pt / 1024 }'
