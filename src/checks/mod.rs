@@ -8,9 +8,11 @@
 
 pub mod catalog;
 pub mod dashboard;
+pub mod input;
 pub mod promql;
 pub mod rules;
 pub mod template;
+pub mod yaml;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::Span;
@@ -87,6 +89,8 @@ impl<'a> Emitter<'a> {
 /// Every check promgate has, in a stable order.
 pub fn all() -> Vec<&'static CheckMeta> {
     let categories: &[&[&'static CheckMeta]] = &[
+        input::CHECKS,
+        yaml::CHECKS,
         rules::CHECKS,
         promql::CHECKS,
         template::CHECKS,
