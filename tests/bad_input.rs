@@ -51,8 +51,14 @@ fn empty_file_named_explicitly_is_reported() {
     let diagnostic = single(&output);
     assert_eq!(diagnostic["code"], "input/unrecognized");
     assert_eq!(diagnostic["path"], "empty.yml");
-    assert_eq!((diagnostic["line"].as_u64(), diagnostic["column"].as_u64()), (Some(1), Some(1)));
-    assert!(diagnostic["message"].as_str().unwrap().starts_with("empty file"));
+    assert_eq!(
+        (diagnostic["line"].as_u64(), diagnostic["column"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert!(diagnostic["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("empty file"));
     // A warning: exit 0 by default, 1 with --fail-on warning.
     assert_eq!(output.status.code(), Some(0));
     let strict = promgate(&["check", "--fail-on", "warning", "empty.yml"], dir.path());
@@ -63,7 +69,11 @@ fn empty_file_named_explicitly_is_reported() {
 fn empty_files_met_while_walking_are_skipped_quietly() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "empty.yml", b"");
-    write(dir.path(), "config.yml", b"global:\n  scrape_interval: 15s\n");
+    write(
+        dir.path(),
+        "config.yml",
+        b"global:\n  scrape_interval: 15s\n",
+    );
     let output = promgate(&["check", "--format", "json"], dir.path());
     let report = json(&output);
     assert_eq!(report["diagnostics"].as_array().unwrap().len(), 0);
@@ -74,12 +84,19 @@ fn empty_files_met_while_walking_are_skipped_quietly() {
 #[test]
 fn binary_file_is_reported_at_the_first_nul_byte() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "rules.yml", b"groups:\n  - name: a\n    rul\0es: []\n");
+    write(
+        dir.path(),
+        "rules.yml",
+        b"groups:\n  - name: a\n    rul\0es: []\n",
+    );
     let output = promgate(&["check", "--format", "json", "."], dir.path());
     no_panic(&output);
     let diagnostic = single(&output);
     assert_eq!(diagnostic["code"], "input/invalid");
-    assert_eq!((diagnostic["line"].as_u64(), diagnostic["column"].as_u64()), (Some(3), Some(8)));
+    assert_eq!(
+        (diagnostic["line"].as_u64(), diagnostic["column"].as_u64()),
+        (Some(3), Some(8))
+    );
     assert!(diagnostic["message"].as_str().unwrap().contains("NUL"));
     assert_eq!(output.status.code(), Some(1));
 }
@@ -96,7 +113,10 @@ fn invalid_utf8_is_reported_at_the_first_bad_byte() {
     no_panic(&output);
     let diagnostic = single(&output);
     assert_eq!(diagnostic["code"], "input/invalid");
-    assert_eq!((diagnostic["line"].as_u64(), diagnostic["column"].as_u64()), (Some(4), Some(19)));
+    assert_eq!(
+        (diagnostic["line"].as_u64(), diagnostic["column"].as_u64()),
+        (Some(4), Some(19))
+    );
     assert!(diagnostic["message"].as_str().unwrap().contains("0xE9"));
     assert_eq!(output.status.code(), Some(1));
 }
@@ -116,7 +136,11 @@ fn alias_bomb_is_linted_without_blowing_up() {
     let report = json(&output);
     assert_eq!(report["summary"]["files"], 1);
     // 10^12 strings if expanded; the output stays small.
-    assert!(output.stdout.len() < 100_000, "{} bytes of output", output.stdout.len());
+    assert!(
+        output.stdout.len() < 100_000,
+        "{} bytes of output",
+        output.stdout.len()
+    );
     assert!(matches!(output.status.code(), Some(0 | 1)));
 }
 
@@ -130,7 +154,10 @@ fn ten_thousand_levels_of_nesting_is_a_yaml_error_with_position() {
     let diagnostic = single(&output);
     assert_eq!(diagnostic["code"], "yaml/syntax");
     assert_eq!(diagnostic["line"], 2);
-    assert!(diagnostic["message"].as_str().unwrap().contains("nested more than 1000 levels"));
+    assert!(diagnostic["message"]
+        .as_str()
+        .unwrap()
+        .contains("nested more than 1000 levels"));
     assert_eq!(output.status.code(), Some(1));
 
     let flow = format!("groups: {}{}\n", "[".repeat(10_000), "]".repeat(10_000));
@@ -154,7 +181,10 @@ fn a_100_mb_file_is_refused_with_a_size_error() {
     assert_eq!(diagnostic["code"], "input/invalid");
     assert_eq!(diagnostic["line"], 1);
     let message = diagnostic["message"].as_str().unwrap();
-    assert!(message.contains("100.0 MiB") && message.contains("16.0 MiB"), "{message}");
+    assert!(
+        message.contains("100.0 MiB") && message.contains("16.0 MiB"),
+        "{message}"
+    );
     assert_eq!(output.status.code(), Some(1));
 }
 
@@ -176,7 +206,10 @@ fn an_unreadable_file_exits_2_naming_the_path() {
     no_panic(&output);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains(&format!("promgate: error: {target}: ")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("promgate: error: {target}: ")),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -203,7 +236,10 @@ fn a_helm_template_gets_one_diagnostic() {
     assert_eq!(diagnostic["code"], "yaml/syntax");
     assert_eq!(diagnostic["path"], "chart/templates/rules.yaml");
     let message = diagnostic["message"].as_str().unwrap();
-    assert!(message.starts_with("file is templated (Helm/Jinja)"), "{message}");
+    assert!(
+        message.starts_with("file is templated (Helm/Jinja)"),
+        "{message}"
+    );
     assert_eq!(output.status.code(), Some(1));
 }
 

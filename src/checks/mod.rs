@@ -7,6 +7,7 @@
 //! pushes [`Diagnostic`]s through an [`Emitter`].
 
 pub mod catalog;
+pub mod context;
 pub mod dashboard;
 pub mod input;
 pub mod promql;

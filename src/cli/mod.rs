@@ -46,7 +46,13 @@ pub struct GlobalArgs {
     pub name_validation: NameValidation,
     /// Accept experimental PromQL syntax, as Prometheus' flag of the same name does
     /// (repeatable, or comma-separated).
-    #[arg(long, global = true, value_enum, value_delimiter = ',', value_name = "FEATURE")]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_delimiter = ',',
+        value_name = "FEATURE"
+    )]
     pub enable_feature: Vec<Feature>,
 }
 
@@ -151,7 +157,12 @@ pub fn run(
     let options = Options {
         dialect: cli.global.dialect,
         name_validation: cli.global.name_validation,
-        features: cli.global.enable_feature.iter().copied().collect::<BTreeSet<_>>(),
+        features: cli
+            .global
+            .enable_feature
+            .iter()
+            .copied()
+            .collect::<BTreeSet<_>>(),
         ..Options::default()
     };
     let status = match &cli.command {
@@ -243,7 +254,10 @@ fn explain(code: &str, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
 
 /// A check's documentation as `promgate explain` prints it.
 pub fn explanation(meta: &CheckMeta) -> String {
-    let mut out = format!("{} ({})\n\n{}\n\n{}\n", meta.code, meta.severity, meta.summary, meta.docs);
+    let mut out = format!(
+        "{} ({})\n\n{}\n\n{}\n",
+        meta.code, meta.severity, meta.summary, meta.docs
+    );
     if !meta.enabled_by_default {
         out.push_str("\nOff by default: enable it in the configuration.\n");
     }

@@ -10,6 +10,10 @@ mod options;
 pub use load::{load, Loaded, Model};
 pub use options::{Feature, Options, DEFAULT_MAX_FILE_BYTES};
 
+use crate::catalog::Catalog;
+use crate::checks::context::check_expr;
+use crate::checks::dashboard::DashboardInput;
+use crate::checks::CheckMeta;
 use crate::diagnostic::Diagnostic;
 use crate::discover::{discover, Candidate, DiscoverError};
 use crate::report::{ReportedDiagnostic, RunReport};
@@ -22,6 +26,8 @@ use std::path::PathBuf;
 pub struct SetContext {
     /// Names of the recording rules defined in any linted file, sorted.
     pub recorded_series: Vec<String>,
+    /// The metric catalog the expression checks consult, when one is configured.
+    pub catalog: Option<Catalog>,
 }
 
 impl SetContext {
@@ -40,7 +46,10 @@ impl SetContext {
             .collect();
         recorded_series.sort();
         recorded_series.dedup();
-        SetContext { recorded_series }
+        SetContext {
+            recorded_series,
+            catalog: None,
+        }
     }
 }
 
@@ -85,13 +94,31 @@ pub fn run(paths: &[PathBuf], options: &Options) -> Outcome {
     }
 }
 
-/// Runs every check that applies to a loaded file's model.
-pub fn run_checks(loaded: &Loaded, _set: &SetContext, options: &Options, out: &mut Vec<Diagnostic>) {
+/// Runs every check that applies to a loaded file: the checks of its model, then the
+/// expression checks on each of its PromQL expressions.
+pub fn run_checks(loaded: &Loaded, set: &SetContext, options: &Options, out: &mut Vec<Diagnostic>) {
+    let enabled = |meta: &CheckMeta| meta.enabled_by_default;
     match &loaded.model {
         Some(Model::Rules(rule_file)) => {
             crate::checks::rules::check_rule_file(rule_file, &options.rule_options(), out);
         }
+        Some(Model::Dashboards(dashboards)) => {
+            for (dashboard, queries) in dashboards {
+                let input = DashboardInput { dashboard, queries };
+                crate::checks::dashboard::run(&input, &enabled, out);
+            }
+        }
         None => {}
+    }
+    for parsed in &loaded.exprs {
+        check_expr(
+            &loaded.file,
+            parsed,
+            options,
+            set.catalog.as_ref(),
+            &enabled,
+            out,
+        );
     }
 }
 

@@ -4,8 +4,8 @@
 use super::{ReportedDiagnostic, RunReport, Summary};
 use crate::diagnostic::Severity;
 use miette::{
-    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource,
-    Report, SourceSpan,
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Report,
+    SourceSpan,
 };
 
 /// Renders the report. `color` adds ANSI colours (decided by the caller from the
@@ -66,10 +66,9 @@ fn to_miette(reported: &ReportedDiagnostic) -> MietteDiagnostic {
     };
     // The header already names path:line:column; the caret needs no words.
     let primary = LabeledSpan::new_primary_with_span(None, source_span(&diagnostic.span));
-    let secondary = diagnostic
-        .labels
-        .iter()
-        .map(|label| LabeledSpan::new_with_span(Some(label.message.clone()), source_span(&label.span)));
+    let secondary = diagnostic.labels.iter().map(|label| {
+        LabeledSpan::new_with_span(Some(label.message.clone()), source_span(&label.span))
+    });
     let mut out = MietteDiagnostic::new(diagnostic.message.clone())
         .with_code(diagnostic.code)
         .with_severity(severity)
@@ -152,7 +151,10 @@ mod tests {
             warnings: 1,
             infos: 0,
         };
-        assert_eq!(summary_line(&summary), "promgate: 2 errors, 1 warning in 3 files");
+        assert_eq!(
+            summary_line(&summary),
+            "promgate: 2 errors, 1 warning in 3 files"
+        );
         assert_eq!(
             summary_line(&Summary {
                 files: 1,
