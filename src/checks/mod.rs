@@ -6,6 +6,7 @@
 //! module concatenates them. A check never reads files or prints: it gets a model and
 //! pushes [`Diagnostic`]s through an [`Emitter`].
 
+pub mod alerts;
 pub mod catalog;
 pub mod context;
 pub mod dashboard;
@@ -94,6 +95,7 @@ pub fn all() -> Vec<&'static CheckMeta> {
         yaml::CHECKS,
         rules::CHECKS,
         promql::CHECKS,
+        alerts::CHECKS,
         template::CHECKS,
         catalog::CHECKS,
         dashboard::CHECKS,
