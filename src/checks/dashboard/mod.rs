@@ -103,6 +103,24 @@ pub fn run(
     }
 }
 
+/// Every enabled dashboard check (and `promql/syntax`) on a loaded file.
+pub fn check_file(
+    file: &crate::dashboards::DashboardFile,
+    enabled: &dyn Fn(&CheckMeta) -> bool,
+    out: &mut Vec<Diagnostic>,
+) {
+    if enabled(&schema::META) {
+        report_load_problems(&file.problems, out);
+    }
+    for (dashboard, queries) in &file.dashboards {
+        let input = DashboardInput { dashboard, queries };
+        if enabled(&crate::checks::promql::syntax::META) {
+            report_syntax(&input, out);
+        }
+        run(&input, enabled, out);
+    }
+}
+
 /// `promql/syntax` for the dashboard's PromQL queries, at the exact file position and
 /// with the dashboard, panel and refId in the context. A query whose variables could not
 /// be typed with confidence is not reported: a false alarm costs more than a miss.

@@ -37,10 +37,12 @@ pub fn check(input: &DashboardInput<'_>, emit: &mut Emitter<'_>) {
                 }
                 let label = &source[matcher.label.clone()];
                 let regex_op = if matcher.op == "=" { "=~" } else { "!~" };
+                // From the label to the end of the value (a closing `\"` is two file
+                // bytes for one decoded byte; ending before it keeps the span exact).
                 let span = query
                     .expanded
                     .map
-                    .span_to_file(matcher.label.start..matcher.value.end + 1);
+                    .span_to_file(matcher.label.start..matcher.value.end);
                 let why = if variable.multi {
                     "multi-value"
                 } else {
