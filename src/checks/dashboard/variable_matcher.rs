@@ -32,7 +32,7 @@ pub fn check(input: &DashboardInput<'_>, emit: &mut Emitter<'_>) {
                 let Some(variable) = input.dashboard.variable(&reference.name) else {
                     continue;
                 };
-                if !variable.is_multi_valued() {
+                if !variable.is_multi_valued() || repeated_over(input, query, &reference.name) {
                     continue;
                 }
                 let label = &source[matcher.label.clone()];
@@ -65,5 +65,21 @@ pub fn check(input: &DashboardInput<'_>, emit: &mut Emitter<'_>) {
                 diagnostic.context = input.query_context(query);
             }
         }
+    }
+}
+
+/// A repeated panel (or a panel in a repeated row) gets one value of the variable per
+/// copy, so `=` is right there.
+fn repeated_over(
+    input: &DashboardInput<'_>,
+    query: &crate::dashboards::queries::Query,
+    name: &str,
+) -> bool {
+    match query.site {
+        crate::dashboards::queries::Site::Target { panel, .. } => input.dashboard.panels[panel]
+            .repeat_scope
+            .iter()
+            .any(|r| r.trim_start_matches('$') == name),
+        _ => false,
     }
 }
