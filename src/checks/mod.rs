@@ -6,6 +6,7 @@
 //! module concatenates them. A check never reads files or prints: it gets a model and
 //! pushes [`Diagnostic`]s through an [`Emitter`].
 
+pub mod alerts;
 pub mod catalog;
 pub mod dashboard;
 pub mod promql;
@@ -89,6 +90,7 @@ pub fn all() -> Vec<&'static CheckMeta> {
     let categories: &[&[&'static CheckMeta]] = &[
         rules::CHECKS,
         promql::CHECKS,
+        alerts::CHECKS,
         template::CHECKS,
         catalog::CHECKS,
         dashboard::CHECKS,
