@@ -12,6 +12,7 @@ pub mod datasource;
 pub mod deprecated_panel;
 pub mod duplicate;
 pub mod editable;
+pub mod expr;
 pub mod legend_label;
 pub mod library_panel;
 pub mod panel_description;
@@ -103,9 +104,11 @@ pub fn run(
     }
 }
 
-/// Every enabled dashboard check (and `promql/syntax`) on a loaded file.
+/// Every enabled dashboard check, and the shared `promql/*` and `catalog/*` checks on
+/// the dashboards' queries, on a loaded file.
 pub fn check_file(
     file: &crate::dashboards::DashboardFile,
+    options: expr::ExprOptions<'_>,
     enabled: &dyn Fn(&CheckMeta) -> bool,
     out: &mut Vec<Diagnostic>,
 ) {
@@ -117,6 +120,7 @@ pub fn check_file(
         if enabled(&crate::checks::promql::syntax::META) {
             report_syntax(&input, out);
         }
+        expr::run(&input, options, enabled, out);
         run(&input, enabled, out);
     }
 }

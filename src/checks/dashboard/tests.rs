@@ -9,7 +9,12 @@ pub(crate) fn findings(meta: &CheckMeta, path: &str, text: &str) -> Vec<String> 
     let file = SourceFile::new(path, text);
     let loaded = dashboards::DashboardFile::new(dashboards::load_file(&file));
     let mut out = Vec::new();
-    check_file(&loaded, &|m| m.code == meta.code, &mut out);
+    check_file(
+        &loaded,
+        Default::default(),
+        &|m| m.code == meta.code,
+        &mut out,
+    );
     out.iter()
         .map(|d| {
             let at = file.line_col(d.span.start);
@@ -88,7 +93,12 @@ fn synthetic_shapes() {
         rendered.push_str(&format!("== {name}: {}\n", shapes.join(", ")));
         let loaded = dashboards::DashboardFile::new(loaded);
         let mut out = Vec::new();
-        check_file(&loaded, &|m| m.enabled_by_default, &mut out);
+        check_file(
+            &loaded,
+            Default::default(),
+            &|m| m.enabled_by_default,
+            &mut out,
+        );
         out.sort_by_key(|d| d.span.start);
         for d in out {
             let at = file.line_col(d.span.start);
