@@ -1,7 +1,7 @@
 //! Every PromQL target of the real-dashboard corpus expands into text that the reference
 //! parser (`promql-parser`, a port of Prometheus' own) accepts.
 
-use promgate::dashboards::{self, datasource, expand};
+use promgate::dashboards::{self, queries};
 use promgate::source::SourceFile;
 use std::path::{Path, PathBuf};
 
@@ -50,33 +50,35 @@ fn corpus_targets_expand_to_valid_promql() {
             loaded.problems
         );
         for dashboard in &loaded.dashboards {
-            for panel in &dashboard.panels {
-                for target in &panel.targets {
-                    let Some(expr) = &target.expr else { continue };
-                    if expr.value.trim().is_empty() {
-                        continue;
+            // Panel targets, query-variable queries and annotation queries alike.
+            for query in queries::find(dashboard) {
+                let original = &query.text(dashboard).value;
+                let expanded = &query.expanded;
+                checked += 1;
+                if expanded.uncertain {
+                    uncertain += 1;
+                    if std::env::var("SHOW_UNCERTAIN").is_ok() {
+                        eprintln!("UNCERTAIN {}: {}", path.display(), original);
                     }
-                    if !datasource::target_language(dashboard, Some(panel), target).is_promql() {
-                        continue;
-                    }
-                    let expanded = expand::expand(expr, 0..expr.value.len(), dashboard);
-                    checked += 1;
-                    if expanded.uncertain {
-                        uncertain += 1;
-                        if std::env::var("SHOW_UNCERTAIN").is_ok() {
-                            eprintln!("UNCERTAIN {}: {}", path.display(), expr.value);
-                        }
-                        continue;
-                    }
-                    if let Err(error) = promql_parser::parser::parse(&expanded.source) {
-                        failures.push(format!(
-                            "{}: {}\n    {}\n    {}",
-                            path.display(),
-                            error,
-                            expr.value,
-                            expanded.source
-                        ));
-                    }
+                    continue;
+                }
+                // Our front end (parsed once at load), and the reference port of
+                // Prometheus' parser.
+                let mut errors: Vec<String> = query
+                    .parsed
+                    .errors
+                    .iter()
+                    .map(|e| format!("promgate: {}", e.message))
+                    .collect();
+                if let Err(error) = promql_parser::parser::parse(&expanded.source) {
+                    errors.push(format!("promql-parser: {error}"));
+                }
+                for error in errors {
+                    failures.push(format!(
+                        "{}: {error}\n    {original}\n    {}",
+                        path.display(),
+                        expanded.source
+                    ));
                 }
             }
         }
@@ -125,4 +127,41 @@ fn corpus_configmap_list_embeds_33_dashboards_with_exact_positions() {
         }
     }
     assert!(exprs > 400, "{exprs}");
+}
+
+/// Every dashboard check on the whole corpus: no panic, no `promql/syntax`, no
+/// `dashboard/schema` (the corpus is what Grafana loads); per-check counts printed.
+#[test]
+fn corpus_checks_run_clean_of_false_syntax_errors() {
+    let mut files = Vec::new();
+    json_files(&corpus(), &mut files);
+    files.sort();
+    let mut counts = std::collections::BTreeMap::new();
+    let show = std::env::var("SHOW_FINDINGS").ok();
+    for path in &files {
+        let file = SourceFile::new(
+            path.display().to_string(),
+            std::fs::read_to_string(path).unwrap(),
+        );
+        let loaded = dashboards::DashboardFile::new(dashboards::load_file(&file));
+        let mut out = Vec::new();
+        promgate::checks::dashboard::check_file(&loaded, Default::default(), &|_| true, &mut out);
+        for d in &out {
+            *counts.entry(d.code).or_insert(0usize) += 1;
+            if show.as_deref().is_some_and(|code| code == d.code) {
+                let at = file.line_col(d.span.start);
+                eprintln!(
+                    "{}:{}:{} {} [{}]",
+                    path.display(),
+                    at.line,
+                    at.column,
+                    d.message,
+                    &file.text[d.span.clone()]
+                );
+            }
+        }
+    }
+    eprintln!("{counts:#?}");
+    assert_eq!(counts.get("promql/syntax"), None);
+    assert_eq!(counts.get("dashboard/schema"), None);
 }

@@ -6,6 +6,9 @@
 //! module concatenates them. A check never reads files or prints: it gets a model and
 //! pushes [`Diagnostic`]s through an [`Emitter`].
 
+pub mod alerts;
+pub mod catalog;
+pub mod context;
 pub mod dashboard;
 pub mod input;
 pub mod promql;
@@ -88,11 +91,13 @@ impl<'a> Emitter<'a> {
 /// Every check promgate has, in a stable order.
 pub fn all() -> Vec<&'static CheckMeta> {
     let categories: &[&[&'static CheckMeta]] = &[
-        yaml::CHECKS,
         input::CHECKS,
+        yaml::CHECKS,
         rules::CHECKS,
         promql::CHECKS,
+        alerts::CHECKS,
         template::CHECKS,
+        catalog::CHECKS,
         dashboard::CHECKS,
     ];
     categories.iter().flat_map(|c| c.iter().copied()).collect()

@@ -10,6 +10,10 @@ mod options;
 pub use load::{load, Loaded, Model};
 pub use options::{Feature, Options, DEFAULT_MAX_FILE_BYTES};
 
+use crate::catalog::Catalog;
+use crate::checks::context::{check_expr, ExprOrigin};
+use crate::checks::dashboard::DashboardInput;
+use crate::checks::CheckMeta;
 use crate::diagnostic::Diagnostic;
 use crate::discover::{discover, Candidate, DiscoverError};
 use crate::report::{ReportedDiagnostic, RunReport};
@@ -22,6 +26,8 @@ use std::path::PathBuf;
 pub struct SetContext {
     /// Names of the recording rules defined in any linted file, sorted.
     pub recorded_series: Vec<String>,
+    /// The metric catalog the expression checks consult, when one is configured.
+    pub catalog: Option<Catalog>,
 }
 
 impl SetContext {
@@ -40,7 +46,10 @@ impl SetContext {
             .collect();
         recorded_series.sort();
         recorded_series.dedup();
-        SetContext { recorded_series }
+        SetContext {
+            recorded_series,
+            catalog: None,
+        }
     }
 }
 
@@ -54,6 +63,12 @@ pub struct Outcome {
 
 /// Lints `paths` (files and folders).
 pub fn run(paths: &[PathBuf], options: &Options) -> Outcome {
+    run_with_catalog(paths, options, None)
+}
+
+/// Lints `paths` against a metric catalog (with its built-in series), which the
+/// recording rules of the linted files extend.
+pub fn run_with_catalog(paths: &[PathBuf], options: &Options, catalog: Option<Catalog>) -> Outcome {
     let (candidates, mut io_errors) = discover(paths);
     let results: Vec<Result<Option<Loaded>, DiscoverError>> = candidates
         .par_iter()
@@ -68,7 +83,11 @@ pub fn run(paths: &[PathBuf], options: &Options) -> Outcome {
         }
     }
     io_errors.sort_by(|a, b| a.path.cmp(&b.path));
-    let set = SetContext::build(&files);
+    let mut set = SetContext::build(&files);
+    set.catalog = catalog.map(|mut catalog| {
+        crate::catalog::recorded::add_recording_rules(&mut catalog, &recording_rules(&files));
+        catalog
+    });
     let diagnostics: Vec<ReportedDiagnostic> = files
         .par_iter()
         .flat_map_iter(|loaded| {
@@ -85,18 +104,63 @@ pub fn run(paths: &[PathBuf], options: &Options) -> Outcome {
     }
 }
 
-/// Runs every check that applies to a loaded file's model.
-pub fn run_checks(
-    loaded: &Loaded,
-    _set: &SetContext,
-    options: &Options,
-    out: &mut Vec<Diagnostic>,
-) {
+/// The recording rules of every linted file, with their parsed expressions and
+/// static labels, in file order.
+fn recording_rules(files: &[Loaded]) -> Vec<crate::catalog::recorded::RecordingRule<'_>> {
+    let mut rules = Vec::new();
+    for loaded in files {
+        let Some(Model::Rules(rule_file)) = &loaded.model else {
+            continue;
+        };
+        for parsed in &loaded.exprs {
+            let ExprOrigin::RecordingRule { group, name } = &parsed.origin else {
+                continue;
+            };
+            let Some(expr) = &parsed.result.expr else {
+                continue;
+            };
+            let labels = rule_file
+                .rules()
+                .find(|(g, rule)| {
+                    g.name() == group && rule.name() == Some(name.as_str()) && rule.record.is_some()
+                })
+                .map(|(_, rule)| rule.labels.iter().map(|pair| pair.key.as_str()).collect())
+                .unwrap_or_default();
+            rules.push(crate::catalog::recorded::RecordingRule {
+                record: name,
+                expr,
+                labels,
+            });
+        }
+    }
+    rules
+}
+
+/// Runs every check that applies to a loaded file: the checks of its model, then the
+/// expression checks on each of its PromQL expressions.
+pub fn run_checks(loaded: &Loaded, set: &SetContext, options: &Options, out: &mut Vec<Diagnostic>) {
+    let enabled = |meta: &CheckMeta| meta.enabled_by_default;
     match &loaded.model {
         Some(Model::Rules(rule_file)) => {
             crate::checks::rules::check_rule_file(rule_file, &options.rule_options(), out);
         }
+        Some(Model::Dashboards(dashboards)) => {
+            for (dashboard, queries) in dashboards {
+                let input = DashboardInput { dashboard, queries };
+                crate::checks::dashboard::run(&input, &enabled, out);
+            }
+        }
         None => {}
+    }
+    for parsed in &loaded.exprs {
+        check_expr(
+            &loaded.file,
+            parsed,
+            options,
+            set.catalog.as_ref(),
+            &enabled,
+            out,
+        );
     }
 }
 

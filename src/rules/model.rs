@@ -4,7 +4,6 @@
 //! reported by `rules/schema`, which walks the YAML tree itself. The model is what the
 //! other checks read.
 
-use crate::promql::ParseResult;
 use crate::source::Span;
 use crate::yaml::{Document, Entry, Node, Scalar};
 
@@ -202,19 +201,9 @@ pub struct Rule {
     pub labels_key: Option<Span>,
     pub annotations: Vec<Pair>,
     pub annotations_key: Option<Span>,
-    /// `expr` parsed once, when it is a non-empty scalar. Spans in it are bytes of the
-    /// scalar's decoded value: map them with the `expr` scalar's `map`.
-    pub parsed: Option<ParseResult>,
 }
 
 impl Rule {
-    /// The `expr` scalar with its parse: the text the parser saw, its offset map (via the
-    /// scalar) and the result.
-    pub fn expr(&self) -> Option<(&Scalar, &ParseResult)> {
-        let scalar = self.expr.as_ref()?.scalar()?;
-        Some((scalar, self.parsed.as_ref()?))
-    }
-
     /// Alerting when `alert` is set (non-empty), recording when only `record` is.
     pub fn kind(&self) -> Option<RuleKind> {
         let set = |f: &Option<Field>| {
@@ -360,11 +349,6 @@ fn build_rule(index: usize, node: &Node) -> Rule {
     let (labels, labels_key) = pairs(node, "labels");
     let (annotations, annotations_key) = pairs(node, "annotations");
     let expr = field(node, "expr");
-    let parsed = expr
-        .as_ref()
-        .and_then(Field::scalar)
-        .filter(|s| !s.is_null() && !s.value.trim().is_empty())
-        .map(|s| crate::promql::parse(&s.value));
     Rule {
         index,
         span: node.span.clone(),
@@ -377,6 +361,5 @@ fn build_rule(index: usize, node: &Node) -> Rule {
         labels_key,
         annotations,
         annotations_key,
-        parsed,
     }
 }

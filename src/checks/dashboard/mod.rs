@@ -12,11 +12,14 @@ pub mod datasource;
 pub mod deprecated_panel;
 pub mod duplicate;
 pub mod editable;
+pub mod expr;
+pub mod legend_label;
 pub mod library_panel;
 pub mod panel_description;
 pub mod rate_interval;
 pub mod schema;
 pub mod undefined_variable;
+pub mod unit;
 pub mod unused_variable;
 pub mod variable_matcher;
 
@@ -64,6 +67,8 @@ pub const RUNNERS: &[(&CheckMeta, Run)] = &[
     (&deprecated_panel::META, deprecated_panel::check),
     (&datasource::META, datasource::check),
     (&duplicate::META, duplicate::check),
+    (&unit::META, unit::check),
+    (&legend_label::META, legend_label::check),
     (&library_panel::META, library_panel::check),
     (&panel_description::META, panel_description::check),
     (&editable::META, editable::check),
@@ -78,6 +83,8 @@ pub const CHECKS: &[&CheckMeta] = &[
     &deprecated_panel::META,
     &datasource::META,
     &duplicate::META,
+    &unit::META,
+    &legend_label::META,
     &library_panel::META,
     &panel_description::META,
     &editable::META,
@@ -93,6 +100,44 @@ pub fn run(
         if enabled(meta) {
             let mut emitter = Emitter::new(meta, out);
             run(input, &mut emitter);
+        }
+    }
+}
+
+/// Every enabled dashboard check, and the shared `promql/*` and `catalog/*` checks on
+/// the dashboards' queries, on a loaded file.
+pub fn check_file(
+    file: &crate::dashboards::DashboardFile,
+    options: expr::ExprOptions<'_>,
+    enabled: &dyn Fn(&CheckMeta) -> bool,
+    out: &mut Vec<Diagnostic>,
+) {
+    if enabled(&schema::META) {
+        report_load_problems(&file.problems, out);
+    }
+    for (dashboard, queries) in &file.dashboards {
+        let input = DashboardInput { dashboard, queries };
+        if enabled(&crate::checks::promql::syntax::META) {
+            report_syntax(&input, out);
+        }
+        expr::run(&input, options, enabled, out);
+        run(&input, enabled, out);
+    }
+}
+
+/// `promql/syntax` for the dashboard's PromQL queries, at the exact file position and
+/// with the dashboard, panel and refId in the context. A query whose variables could not
+/// be typed with confidence is not reported: a false alarm costs more than a miss.
+pub fn report_syntax(input: &DashboardInput<'_>, out: &mut Vec<Diagnostic>) {
+    for query in input.queries {
+        if query.parsed.errors.is_empty() || query.expanded.uncertain {
+            continue;
+        }
+        let start = out.len();
+        let mut emitter = Emitter::new(&crate::checks::promql::syntax::META, out);
+        crate::checks::promql::syntax::report(&query.parsed, &query.expanded.map, &mut emitter);
+        for diagnostic in &mut out[start..] {
+            diagnostic.context = input.query_context(query);
         }
     }
 }
