@@ -186,3 +186,67 @@ fn invalid_json_is_reported_with_its_position() {
         (Some(3), Some(13))
     );
 }
+
+/// With the PumpFlix catalog, the catalog checks run on the dashboards' queries: the
+/// guide's queries all name known metrics and labels, and a misspelt metric in a copy of
+/// the API dashboard is reported at its exact position inside the JSON string.
+#[test]
+fn pumpflix_dashboards_with_catalog() {
+    let clean = promgate(&[
+        "check",
+        "--format",
+        "json",
+        "--catalog",
+        "rules-fixtures/pumpflix/catalog.yml",
+        "rules-fixtures/pumpflix/api-dashboard.json",
+        "rules-fixtures/pumpflix/system-dashboard.json",
+    ]);
+    let codes: Vec<String> = report(&clean)["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        codes.iter().all(|c| !c.starts_with("catalog/")),
+        "{codes:?}"
+    );
+
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let original =
+        std::fs::read_to_string(root.join("rules-fixtures/pumpflix/api-dashboard.json")).unwrap();
+    let dir = std::env::temp_dir().join(format!("promgate-pumpflix-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("api-dashboard.json");
+    std::fs::write(
+        &path,
+        original.replacen(
+            "rate(http_requests_total[5m])",
+            "rate(http_request_total[5m])",
+            1,
+        ),
+    )
+    .unwrap();
+    let output = promgate(&[
+        "check",
+        "--format",
+        "json",
+        "--catalog",
+        "rules-fixtures/pumpflix/catalog.yml",
+        path.to_str().unwrap(),
+    ]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    let report = report(&output);
+    let unknown: Vec<&serde_json::Value> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "catalog/unknown-metric")
+        .collect();
+    assert_eq!(unknown.len(), 1, "{report:#}");
+    // Line 14: `            "expr": "rate(http_request_total[5m])",`
+    assert_eq!(
+        (unknown[0]["line"].as_u64(), unknown[0]["column"].as_u64()),
+        (Some(14), Some(27))
+    );
+}

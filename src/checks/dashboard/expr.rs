@@ -7,7 +7,6 @@
 use super::DashboardInput;
 use crate::catalog::Catalog;
 use crate::checks::catalog::common::Finding;
-use crate::checks::catalog::{counter, gauge, histogram, unknown_label, unknown_metric};
 use crate::checks::context::{expr_runners, ExprContext};
 use crate::checks::promql::{feature, histogram_le, regexp};
 use crate::checks::{CheckMeta, Emitter};
@@ -59,14 +58,7 @@ pub fn run(
         emit(&feature::META, feature::find(expr, &features));
         emit(&regexp::META, regexp::find(expr, source));
         emit(&histogram_le::META, histogram_le::find(expr, source));
-        if let Some(catalog) = shared.catalog {
-            emit(&unknown_metric::META, unknown_metric::find(expr, catalog));
-            emit(&unknown_label::META, unknown_label::find(expr, catalog));
-            emit(&histogram::META, histogram::find(expr, source, catalog));
-            emit(&counter::META, counter::find(expr, catalog));
-            emit(&gauge::META, gauge::find(expr, catalog, source));
-        }
-        // Every other expression check (the registry shared with rule files).
+        // The expression checks of the shared registry (`catalog/*`, ...).
         let origin = input.origin(query);
         let context = ExprContext {
             file: shared.file,
@@ -76,6 +68,7 @@ pub fn run(
             origin: &origin,
             options: shared.options,
             catalog: shared.catalog,
+            uncertain: query.expanded.uncertain,
         };
         for (meta, run) in expr_runners() {
             if !enabled(meta) {
