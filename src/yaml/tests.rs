@@ -645,7 +645,7 @@ fn random_scalars_map_every_token_exactly() {
                     styles.insert(format!("{:?}", scalar.style));
                     for (decoded, token) in scalar
                         .value
-                        .match_indices(|c: char| c == 't')
+                        .match_indices('t')
                         .filter_map(|(i, _)| {
                             let end = scalar.value[i..].find('x')? + i + 1;
                             let token = &scalar.value[i..end];
