@@ -11,8 +11,7 @@ pub use load::{load, Loaded, Model};
 pub use options::{Feature, Options, DEFAULT_MAX_FILE_BYTES};
 
 use crate::catalog::Catalog;
-use crate::checks::context::check_expr;
-use crate::checks::dashboard::DashboardInput;
+use crate::checks::context::{check_expr, ExprOrigin};
 use crate::checks::CheckMeta;
 use crate::diagnostic::Diagnostic;
 use crate::discover::{discover, Candidate, DiscoverError};
@@ -63,6 +62,12 @@ pub struct Outcome {
 
 /// Lints `paths` (files and folders).
 pub fn run(paths: &[PathBuf], options: &Options) -> Outcome {
+    run_with_catalog(paths, options, None)
+}
+
+/// Lints `paths` against a metric catalog (with its built-in series), which the
+/// recording rules of the linted files extend.
+pub fn run_with_catalog(paths: &[PathBuf], options: &Options, catalog: Option<Catalog>) -> Outcome {
     let (candidates, mut io_errors) = discover(paths);
     let results: Vec<Result<Option<Loaded>, DiscoverError>> = candidates
         .par_iter()
@@ -77,7 +82,11 @@ pub fn run(paths: &[PathBuf], options: &Options) -> Outcome {
         }
     }
     io_errors.sort_by(|a, b| a.path.cmp(&b.path));
-    let set = SetContext::build(&files);
+    let mut set = SetContext::build(&files);
+    set.catalog = catalog.map(|mut catalog| {
+        crate::catalog::recorded::add_recording_rules(&mut catalog, &recording_rules(&files));
+        catalog
+    });
     let diagnostics: Vec<ReportedDiagnostic> = files
         .par_iter()
         .flat_map_iter(|loaded| {
@@ -94,6 +103,38 @@ pub fn run(paths: &[PathBuf], options: &Options) -> Outcome {
     }
 }
 
+/// The recording rules of every linted file, with their parsed expressions and
+/// static labels, in file order.
+fn recording_rules(files: &[Loaded]) -> Vec<crate::catalog::recorded::RecordingRule<'_>> {
+    let mut rules = Vec::new();
+    for loaded in files {
+        let Some(Model::Rules(rule_file)) = &loaded.model else {
+            continue;
+        };
+        for parsed in &loaded.exprs {
+            let ExprOrigin::RecordingRule { group, name } = &parsed.origin else {
+                continue;
+            };
+            let Some(expr) = &parsed.result.expr else {
+                continue;
+            };
+            let labels = rule_file
+                .rules()
+                .find(|(g, rule)| {
+                    g.name() == group && rule.name() == Some(name.as_str()) && rule.record.is_some()
+                })
+                .map(|(_, rule)| rule.labels.iter().map(|pair| pair.key.as_str()).collect())
+                .unwrap_or_default();
+            rules.push(crate::catalog::recorded::RecordingRule {
+                record: name,
+                expr,
+                labels,
+            });
+        }
+    }
+    rules
+}
+
 /// Runs every check that applies to a loaded file: the checks of its model, then the
 /// expression checks on each of its PromQL expressions.
 pub fn run_checks(loaded: &Loaded, set: &SetContext, options: &Options, out: &mut Vec<Diagnostic>) {
@@ -103,10 +144,14 @@ pub fn run_checks(loaded: &Loaded, set: &SetContext, options: &Options, out: &mu
             crate::checks::rules::check_rule_file(rule_file, &options.rule_options(), out);
         }
         Some(Model::Dashboards(dashboards)) => {
-            for (dashboard, queries) in dashboards {
-                let input = DashboardInput { dashboard, queries };
-                crate::checks::dashboard::run(&input, &enabled, out);
-            }
+            crate::checks::dashboard::check_file(
+                &loaded.file,
+                dashboards,
+                options,
+                set.catalog.as_ref(),
+                &enabled,
+                out,
+            );
         }
         None => {}
     }
