@@ -1,0 +1,326 @@
+//! One metric family: its type, help, unit, and the labels its series can carry.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+/// The metric types of Prometheus and OpenMetrics. `Unknown` covers `untyped`, types a
+/// source could not tell, and recording-rule outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MetricType {
+    Counter,
+    Gauge,
+    Histogram,
+    GaugeHistogram,
+    Summary,
+    Info,
+    StateSet,
+    Unknown,
+}
+
+impl MetricType {
+    pub const ALL: [MetricType; 8] = [
+        MetricType::Counter,
+        MetricType::Gauge,
+        MetricType::Histogram,
+        MetricType::GaugeHistogram,
+        MetricType::Summary,
+        MetricType::Info,
+        MetricType::StateSet,
+        MetricType::Unknown,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MetricType::Counter => "counter",
+            MetricType::Gauge => "gauge",
+            MetricType::Histogram => "histogram",
+            MetricType::GaugeHistogram => "gaugehistogram",
+            MetricType::Summary => "summary",
+            MetricType::Info => "info",
+            MetricType::StateSet => "stateset",
+            MetricType::Unknown => "unknown",
+        }
+    }
+
+    /// Parses a type as written by any source we read (`untyped`, `Counter`, `GAUGE`...).
+    pub fn parse(text: &str) -> Option<MetricType> {
+        let lower = text.trim().to_ascii_lowercase();
+        Some(match lower.as_str() {
+            "counter" => MetricType::Counter,
+            "gauge" => MetricType::Gauge,
+            "histogram" => MetricType::Histogram,
+            "gaugehistogram" | "gauge_histogram" => MetricType::GaugeHistogram,
+            "summary" => MetricType::Summary,
+            "info" => MetricType::Info,
+            "stateset" => MetricType::StateSet,
+            "unknown" | "untyped" | "custom" => MetricType::Unknown,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for MetricType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which of a family's series a name selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SeriesKind {
+    /// The family name itself: a gauge, an untyped metric, a summary's quantiles, a
+    /// native histogram, a counter exposed under its family name.
+    Bare,
+    /// `_total` of a counter whose family name lacks it (OpenMetrics naming).
+    Total,
+    Bucket,
+    Sum,
+    Count,
+    Created,
+    /// `_gsum` / `_gcount` of a gauge histogram.
+    GSum,
+    GCount,
+    /// `_info` of an info family named without it.
+    Info,
+}
+
+impl SeriesKind {
+    pub fn suffix(self) -> &'static str {
+        match self {
+            SeriesKind::Bare => "",
+            SeriesKind::Total => "_total",
+            SeriesKind::Bucket => "_bucket",
+            SeriesKind::Sum => "_sum",
+            SeriesKind::Count => "_count",
+            SeriesKind::Created => "_created",
+            SeriesKind::GSum => "_gsum",
+            SeriesKind::GCount => "_gcount",
+            SeriesKind::Info => "_info",
+        }
+    }
+}
+
+/// Where a family came from; type checks trust only exporter metadata.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Origin {
+    /// Loaded from a catalog source (exposition, API metadata, catalog file...).
+    Imported,
+    /// Made by Prometheus itself (`up`, `ALERTS`, ...).
+    BuiltIn,
+    /// The output of a recording rule linted in this run.
+    Recorded,
+}
+
+/// A label a family's series carry, with its known values when a source listed them.
+pub type LabelValues = Option<BTreeSet<String>>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricFamily {
+    pub name: String,
+    pub kind: MetricType,
+    pub help: Option<String>,
+    pub unit: Option<String>,
+    /// Label names (besides target labels, `le` of buckets and `quantile` of summaries),
+    /// with their value sets where known.
+    pub labels: BTreeMap<String, LabelValues>,
+    /// Whether `labels` is every label the family's series can carry. A source that
+    /// only names the metric (no samples, no label list) leaves it false, and label
+    /// checks then stay silent for the family.
+    pub labels_complete: bool,
+    /// Dynamic label names: any label starting with one of these exists
+    /// (kube-state-metrics' `label_<k8s label>`).
+    pub label_prefixes: BTreeSet<String>,
+    /// For histograms: whether the bare name is a native histogram. `None` when the
+    /// source cannot say (Prometheus' metadata API), which keeps checks silent.
+    pub native_histogram: Option<bool>,
+    pub origin: Origin,
+}
+
+impl MetricFamily {
+    pub fn new(name: impl Into<String>, kind: MetricType) -> Self {
+        MetricFamily {
+            name: name.into(),
+            kind,
+            help: None,
+            unit: None,
+            labels: BTreeMap::new(),
+            labels_complete: false,
+            label_prefixes: BTreeSet::new(),
+            native_histogram: None,
+            origin: Origin::Imported,
+        }
+    }
+
+    /// The series names this family exposes, with the kind of each.
+    pub fn series(&self) -> Vec<(String, SeriesKind)> {
+        let name = &self.name;
+        let with = |kind: SeriesKind| (format!("{name}{}", kind.suffix()), kind);
+        match self.kind {
+            MetricType::Counter => match name.strip_suffix("_total") {
+                Some(base) => vec![
+                    (name.clone(), SeriesKind::Bare),
+                    (format!("{base}_created"), SeriesKind::Created),
+                ],
+                None => vec![
+                    with(SeriesKind::Bare),
+                    with(SeriesKind::Total),
+                    with(SeriesKind::Created),
+                ],
+            },
+            MetricType::Histogram => {
+                let mut series = vec![
+                    with(SeriesKind::Bucket),
+                    with(SeriesKind::Sum),
+                    with(SeriesKind::Count),
+                    with(SeriesKind::Created),
+                ];
+                if self.native_histogram != Some(false) {
+                    series.push(with(SeriesKind::Bare));
+                }
+                series
+            }
+            MetricType::GaugeHistogram => vec![
+                with(SeriesKind::Bucket),
+                with(SeriesKind::GSum),
+                with(SeriesKind::GCount),
+            ],
+            MetricType::Summary => vec![
+                with(SeriesKind::Bare),
+                with(SeriesKind::Sum),
+                with(SeriesKind::Count),
+                with(SeriesKind::Created),
+            ],
+            MetricType::Info if !name.ends_with("_info") => {
+                vec![with(SeriesKind::Bare), with(SeriesKind::Info)]
+            }
+            _ => vec![with(SeriesKind::Bare)],
+        }
+    }
+
+    /// Whether a series of this family (of `series` kind) can carry `label`, leaving
+    /// target labels to the catalog. `None` when the family's labels are not known.
+    pub fn series_has_label(&self, series: SeriesKind, label: &str) -> Option<bool> {
+        if label == "__name__" {
+            return Some(true);
+        }
+        if label == "le"
+            && matches!(
+                self.kind,
+                MetricType::Histogram | MetricType::GaugeHistogram
+            )
+        {
+            return Some(series == SeriesKind::Bucket);
+        }
+        if label == "quantile" && self.kind == MetricType::Summary {
+            return Some(series == SeriesKind::Bare);
+        }
+        if self.labels.contains_key(label)
+            || self
+                .label_prefixes
+                .iter()
+                .any(|p| label.starts_with(p.as_str()))
+        {
+            return Some(true);
+        }
+        if self.labels_complete {
+            Some(false)
+        } else {
+            None
+        }
+    }
+
+    /// Folds `other` (the same family from another source) into this one. Conflicting
+    /// types become `unknown`: when sources disagree we cannot trust either.
+    pub fn merge(&mut self, other: MetricFamily) {
+        if self.kind == MetricType::Unknown && self.origin == Origin::Imported {
+            self.kind = other.kind;
+        } else if other.kind != MetricType::Unknown && other.kind != self.kind {
+            self.kind = MetricType::Unknown;
+        }
+        if self.help.is_none() {
+            self.help = other.help;
+        }
+        if self.unit.is_none() {
+            self.unit = other.unit;
+        }
+        self.labels_complete = self.labels_complete && other.labels_complete;
+        for (label, values) in other.labels {
+            match self.labels.get_mut(&label) {
+                None => {
+                    self.labels.insert(label, values);
+                }
+                Some(existing) => match (existing.as_mut(), values) {
+                    (Some(mine), Some(theirs)) => mine.extend(theirs),
+                    _ => *existing = None,
+                },
+            }
+        }
+        self.label_prefixes.extend(other.label_prefixes);
+        self.native_histogram = match (self.native_histogram, other.native_histogram) {
+            (Some(a), Some(b)) => Some(a || b),
+            (Some(true), None) | (None, Some(true)) => Some(true),
+            _ => None,
+        };
+        self.origin = self.origin.clone().min(other.origin);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counter_series_follow_both_namings() {
+        let prom = MetricFamily::new("http_requests_total", MetricType::Counter);
+        let names: Vec<_> = prom.series().into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["http_requests_total", "http_requests_created"]);
+        let om = MetricFamily::new("http_requests", MetricType::Counter);
+        let names: Vec<_> = om.series().into_iter().map(|(n, _)| n).collect();
+        assert_eq!(
+            names,
+            [
+                "http_requests",
+                "http_requests_total",
+                "http_requests_created"
+            ]
+        );
+    }
+
+    #[test]
+    fn classic_histogram_has_no_bare_series() {
+        let mut h = MetricFamily::new("rpc_seconds", MetricType::Histogram);
+        h.native_histogram = Some(false);
+        assert!(!h.series().iter().any(|(_, k)| *k == SeriesKind::Bare));
+        h.native_histogram = None;
+        assert!(h.series().iter().any(|(_, k)| *k == SeriesKind::Bare));
+    }
+
+    #[test]
+    fn le_and_quantile_belong_to_their_series() {
+        let mut h = MetricFamily::new("rpc_seconds", MetricType::Histogram);
+        h.labels_complete = true;
+        assert_eq!(h.series_has_label(SeriesKind::Bucket, "le"), Some(true));
+        assert_eq!(h.series_has_label(SeriesKind::Sum, "le"), Some(false));
+        assert_eq!(
+            h.series_has_label(SeriesKind::Bucket, "quantile"),
+            Some(false)
+        );
+        let s = MetricFamily::new("rpc_summary", MetricType::Summary);
+        assert_eq!(s.series_has_label(SeriesKind::Bare, "quantile"), Some(true));
+        assert_eq!(s.series_has_label(SeriesKind::Bare, "route"), None);
+    }
+
+    #[test]
+    fn merge_unions_labels_and_distrusts_conflicting_types() {
+        let mut a = MetricFamily::new("m", MetricType::Counter);
+        a.labels.insert("x".into(), None);
+        a.labels_complete = true;
+        let mut b = MetricFamily::new("m", MetricType::Gauge);
+        b.labels.insert("y".into(), None);
+        b.labels_complete = true;
+        a.merge(b);
+        assert_eq!(a.kind, MetricType::Unknown);
+        assert!(a.labels_complete);
+        assert_eq!(a.labels.len(), 2);
+    }
+}

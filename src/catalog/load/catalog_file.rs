@@ -1,0 +1,253 @@
+//! promgate's own catalog file, YAML or JSON (schema: `schemas/catalog.schema.json`,
+//! docs: `docs/catalog.md`). Strict: unknown keys are errors, so a typo in a key does
+//! not silently weaken the checks.
+
+use super::tree::{Node, Value};
+use super::LoadError;
+use crate::catalog::{Catalog, MetricFamily, MetricType};
+use std::collections::BTreeSet;
+
+const TOP_KEYS: [&str; 5] = [
+    "version",
+    "complete",
+    "target_labels",
+    "exclude_namespaces",
+    "metrics",
+];
+const METRIC_KEYS: [&str; 8] = [
+    "type",
+    "help",
+    "unit",
+    "labels",
+    "labels_complete",
+    "label_values",
+    "label_prefixes",
+    "native_histogram",
+];
+
+struct Ctx<'a> {
+    path: &'a str,
+}
+
+impl Ctx<'_> {
+    fn error(&self, node: &Node, message: impl Into<String>) -> LoadError {
+        LoadError::at(self.path, node.pos.line, node.pos.column, message)
+    }
+
+    fn mapping<'n>(
+        &self,
+        node: &'n Node,
+        what: &str,
+        allowed: &[&str],
+    ) -> Result<&'n [(Node, Node)], LoadError> {
+        let Value::Mapping(entries) = &node.value else {
+            return Err(self.error(
+                node,
+                format!(
+                    "expected {what} to be a mapping, found {}",
+                    node.kind_name()
+                ),
+            ));
+        };
+        for (key, _) in entries {
+            let name = key.as_str().unwrap_or_default();
+            if !allowed.is_empty() && !allowed.contains(&name) {
+                return Err(self.error(
+                    key,
+                    format!(
+                        "unknown key `{name}` in {what} (expected one of: {})",
+                        allowed.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(entries)
+    }
+
+    fn string(&self, node: &Node, what: &str) -> Result<String, LoadError> {
+        match &node.value {
+            Value::Scalar(text, _) if !node.is_null() => Ok(text.clone()),
+            _ => Err(self.error(node, format!("expected {what} to be a string"))),
+        }
+    }
+
+    fn boolean(&self, node: &Node, what: &str) -> Result<bool, LoadError> {
+        match node.as_str() {
+            Some("true") => Ok(true),
+            Some("false") => Ok(false),
+            _ => Err(self.error(node, format!("expected {what} to be true or false"))),
+        }
+    }
+
+    fn strings(&self, node: &Node, what: &str) -> Result<BTreeSet<String>, LoadError> {
+        let Value::Sequence(items) = &node.value else {
+            return Err(self.error(node, format!("expected {what} to be a list of strings")));
+        };
+        items.iter().map(|item| self.string(item, what)).collect()
+    }
+}
+
+pub fn load(path: &str, root: &Node) -> Result<Catalog, LoadError> {
+    let ctx = Ctx { path };
+    let entries = ctx.mapping(root, "the catalog", &TOP_KEYS)?;
+    let mut catalog = Catalog::new();
+    if root.get("metrics").is_none() {
+        return Err(ctx.error(root, "a promgate catalog needs a `metrics` mapping"));
+    }
+    for (key, value) in entries {
+        match key.as_str().unwrap_or_default() {
+            "version" => {
+                if value.as_str() != Some("1") {
+                    return Err(ctx.error(
+                        value,
+                        "unsupported catalog version (this promgate reads version 1)",
+                    ));
+                }
+            }
+            "complete" => catalog.complete = ctx.boolean(value, "`complete`")?,
+            "target_labels" => catalog
+                .target_labels
+                .extend(ctx.strings(value, "`target_labels`")?),
+            "exclude_namespaces" => {
+                catalog.exclude_namespaces = ctx.strings(value, "`exclude_namespaces`")?
+            }
+            _ => {
+                for (name, spec) in ctx.mapping(value, "`metrics`", &[])? {
+                    let name = ctx.string(name, "a metric name")?;
+                    catalog.insert(family(&ctx, name, spec)?);
+                }
+            }
+        }
+    }
+    Ok(catalog)
+}
+
+fn family(ctx: &Ctx, name: String, spec: &Node) -> Result<MetricFamily, LoadError> {
+    let what = format!("metric `{name}`");
+    ctx.mapping(spec, &what, &METRIC_KEYS)?;
+    let type_node = spec
+        .get("type")
+        .ok_or_else(|| ctx.error(spec, format!("{what} needs a `type`")))?;
+    let type_text = ctx.string(type_node, "`type`")?;
+    let kind = MetricType::parse(&type_text).ok_or_else(|| {
+        ctx.error(
+            type_node,
+            format!(
+                "unknown metric type `{type_text}` (expected one of: {})",
+                MetricType::ALL.map(MetricType::as_str).join(", ")
+            ),
+        )
+    })?;
+    let mut family = MetricFamily::new(name, kind);
+    if let Some(help) = spec.get("help") {
+        family.help = Some(ctx.string(help, "`help`")?);
+    }
+    if let Some(unit) = spec.get("unit") {
+        family.unit = Some(ctx.string(unit, "`unit`")?);
+    }
+    if let Some(labels) = spec.get("labels") {
+        for label in ctx.strings(labels, "`labels`")? {
+            family.labels.insert(label, None);
+        }
+        family.labels_complete = true;
+    }
+    if let Some(complete) = spec.get("labels_complete") {
+        family.labels_complete = ctx.boolean(complete, "`labels_complete`")?;
+    }
+    if let Some(values) = spec.get("label_values") {
+        for (label, list) in ctx.mapping(values, "`label_values`", &[])? {
+            let label_name = ctx.string(label, "a label name")?;
+            let set = ctx.strings(list, "label values")?;
+            if spec.get("labels").is_some() && !family.labels.contains_key(&label_name) {
+                return Err(ctx.error(
+                    label,
+                    format!("`{label_name}` has values but is not in `labels`"),
+                ));
+            }
+            family.labels.insert(label_name, Some(set));
+        }
+    }
+    if let Some(prefixes) = spec.get("label_prefixes") {
+        family.label_prefixes = ctx.strings(prefixes, "`label_prefixes`")?;
+    }
+    if let Some(native) = spec.get("native_histogram") {
+        family.native_histogram = match native.as_str() {
+            Some("unknown") => None,
+            _ => Some(ctx.boolean(native, "`native_histogram` (or `unknown`)")?),
+        };
+    } else if matches!(kind, MetricType::Histogram) {
+        family.native_histogram = Some(false);
+    }
+    Ok(family)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::load_str;
+    use crate::catalog::{write, MetricType};
+
+    const YAML: &str = "\
+version: 1
+complete: true
+target_labels: [cluster]
+exclude_namespaces: [go]
+metrics:
+  http_request_duration_seconds:
+    type: histogram
+    help: Duration of HTTP requests in seconds
+    unit: seconds
+    labels: [method, route, status_code]
+    label_values:
+      method: [GET, POST]
+  kube_pod_labels:
+    type: gauge
+    labels: [pod, namespace]
+    label_prefixes: [label_]
+  mystery:
+    type: untyped
+";
+
+    #[test]
+    fn reads_every_field() {
+        let catalog = load_str("catalog.yml", YAML).unwrap();
+        assert!(catalog.complete);
+        assert!(catalog.target_labels.contains("cluster") && catalog.target_labels.contains("job"));
+        assert!(catalog.is_excluded("go_goroutines"));
+        let h = catalog.family("http_request_duration_seconds").unwrap();
+        assert_eq!(h.kind, MetricType::Histogram);
+        assert_eq!(h.native_histogram, Some(false));
+        assert_eq!(h.labels["method"].as_ref().unwrap().len(), 2);
+        let pods = catalog.family("kube_pod_labels").unwrap();
+        let series = catalog.series("kube_pod_labels").unwrap();
+        assert_eq!(series.has_label("label_app", &catalog), Some(true));
+        assert_eq!(series.has_label("app", &catalog), Some(false));
+        assert!(pods.labels_complete);
+        assert!(!catalog.family("mystery").unwrap().labels_complete);
+    }
+
+    #[test]
+    fn json_and_yaml_round_trip_through_the_writer() {
+        let catalog = load_str("catalog.yml", YAML).unwrap();
+        let written = write::to_yaml(&catalog);
+        let again = load_str("again.yml", &written).unwrap();
+        assert_eq!(write::to_yaml(&again), written);
+        let json = "{\"metrics\": {\"up2\": {\"type\": \"gauge\", \"labels\": [\"a\"]}}}";
+        let catalog = load_str("c.json", json).unwrap();
+        assert_eq!(catalog.family("up2").unwrap().kind, MetricType::Gauge);
+    }
+
+    #[test]
+    fn unknown_keys_and_types_are_errors_with_positions() {
+        let err = load_str(
+            "c.yml",
+            "metrics:\n  a:\n    type: gauge\n    lables: [x]\n",
+        )
+        .unwrap_err();
+        assert_eq!((err.line, err.column), (4, 5));
+        assert!(err.message.contains("unknown key `lables`"), "{err}");
+        let err = load_str("c.yml", "metrics:\n  a:\n    type: meter\n").unwrap_err();
+        assert_eq!((err.line, err.column), (3, 11));
+        let err = load_str("c.yml", "version: 2\nmetrics: {}\n").unwrap_err();
+        assert_eq!((err.line, err.column), (1, 10));
+    }
+}

@@ -1,0 +1,276 @@
+//! The metric catalog: which metric families exist, their type, help, unit and labels.
+//!
+//! Sources (exposition text, OpenMetrics, Prometheus' metadata API, Kubernetes metric
+//! lists, kube-state-metrics docs, promgate's own catalog file) are read by
+//! [`load`]; several are merged into one [`Catalog`]. Lookups go by *series* name:
+//! `http_request_duration_seconds_bucket` finds the `http_request_duration_seconds`
+//! histogram. The catalog always knows the series Prometheus makes itself (`up`,
+//! `ALERTS`, ...) and the target labels every scraped series carries.
+
+mod builtin;
+mod family;
+pub mod load;
+mod suggest;
+pub mod write;
+
+pub use family::{LabelValues, MetricFamily, MetricType, Origin, SeriesKind};
+pub use load::{load_file, load_str, LoadError};
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Target labels every scraped series carries unless a config says more.
+pub const DEFAULT_TARGET_LABELS: [&str; 2] = ["job", "instance"];
+
+/// A series name resolved to its family.
+#[derive(Debug, Clone, Copy)]
+pub struct SeriesRef<'a> {
+    pub family: &'a MetricFamily,
+    pub kind: SeriesKind,
+}
+
+impl SeriesRef<'_> {
+    /// Whether this series can carry `label`; `None` when the catalog cannot tell.
+    pub fn has_label(&self, label: &str, catalog: &Catalog) -> Option<bool> {
+        if catalog.target_labels.contains(label) {
+            return Some(true);
+        }
+        self.family.series_has_label(self.kind, label)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    families: BTreeMap<String, MetricFamily>,
+    /// Every metric that exists is in the catalog: unknown names are reported in
+    /// every namespace, not only in the namespaces the catalog knows.
+    pub complete: bool,
+    /// Labels the scrape adds to every series (`job`, `instance`, ...).
+    pub target_labels: BTreeSet<String>,
+    /// Namespaces where unknown metrics are never reported.
+    pub exclude_namespaces: BTreeSet<String>,
+    /// Series name -> (family name, kind); rebuilt by [`Catalog::finish`].
+    index: HashMap<String, Vec<(String, SeriesKind)>>,
+    /// Namespaces (the part of a name before the first `_`) of imported families.
+    namespaces: BTreeSet<String>,
+}
+
+impl Default for Catalog {
+    fn default() -> Self {
+        Catalog::new()
+    }
+}
+
+impl Catalog {
+    /// An empty catalog with the default target labels (built-ins are added by
+    /// [`Catalog::with_builtins`]).
+    pub fn new() -> Self {
+        Catalog {
+            families: BTreeMap::new(),
+            complete: false,
+            target_labels: DEFAULT_TARGET_LABELS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            exclude_namespaces: BTreeSet::new(),
+            index: HashMap::new(),
+            namespaces: BTreeSet::new(),
+        }
+    }
+
+    /// Adds the series Prometheus itself produces and indexes the catalog.
+    pub fn with_builtins(mut self) -> Self {
+        for family in builtin::families() {
+            self.insert(family);
+        }
+        self.finish();
+        self
+    }
+
+    /// Adds a family, merging it into an existing one of the same name. Call
+    /// [`Catalog::finish`] before lookups.
+    pub fn insert(&mut self, family: MetricFamily) {
+        match self.families.get_mut(&family.name) {
+            Some(existing) => existing.merge(family),
+            None => {
+                self.families.insert(family.name.clone(), family);
+            }
+        }
+    }
+
+    /// Merges another catalog into this one (families, flags and label options).
+    /// Call [`Catalog::finish`] before lookups.
+    pub fn merge(&mut self, other: Catalog) {
+        self.complete |= other.complete;
+        self.target_labels.extend(other.target_labels);
+        self.exclude_namespaces.extend(other.exclude_namespaces);
+        for family in other.families.into_values() {
+            self.insert(family);
+        }
+    }
+
+    /// Rebuilds the lookup index after insertions.
+    pub fn finish(&mut self) {
+        self.index.clear();
+        self.namespaces.clear();
+        for family in self.families.values() {
+            if family.origin != Origin::Recorded {
+                self.namespaces.insert(namespace(&family.name).to_string());
+            }
+            for (series, kind) in family.series() {
+                self.index
+                    .entry(series)
+                    .or_default()
+                    .push((family.name.clone(), kind));
+            }
+        }
+    }
+
+    pub fn families(&self) -> impl Iterator<Item = &MetricFamily> {
+        self.families.values()
+    }
+
+    pub fn family(&self, name: &str) -> Option<&MetricFamily> {
+        self.families.get(name)
+    }
+
+    pub fn len(&self) -> usize {
+        self.families.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.families.is_empty()
+    }
+
+    /// Finds the family a series name belongs to. A family named exactly like the
+    /// series wins over a suffix match (a gauge `foo_count` beside a histogram `foo`).
+    pub fn series(&self, name: &str) -> Option<SeriesRef<'_>> {
+        let candidates = self.index.get(name)?;
+        let (family, kind) = candidates
+            .iter()
+            .find(|(family, _)| family == name)
+            .or_else(|| candidates.first())?;
+        Some(SeriesRef {
+            family: &self.families[family],
+            kind: *kind,
+        })
+    }
+
+    /// The family a name would belong to by its suffix even when that series does not
+    /// exist: `foo` for `foo_bucket` of a summary, `foo` for the bare name of a
+    /// classic histogram. Used to explain *why* a series is unknown.
+    pub fn family_by_stem(&self, name: &str) -> Option<&MetricFamily> {
+        if let Some(family) = self.families.get(name) {
+            return Some(family);
+        }
+        const SUFFIXES: [&str; 8] = [
+            "_bucket", "_sum", "_count", "_total", "_created", "_gsum", "_gcount", "_info",
+        ];
+        SUFFIXES
+            .iter()
+            .filter_map(|suffix| name.strip_suffix(suffix))
+            .find_map(|stem| self.families.get(stem))
+    }
+
+    /// Whether the catalog knows metrics of `name`'s namespace (so an unknown name
+    /// there is probably a typo rather than a metric the catalog never covered).
+    pub fn knows_namespace_of(&self, name: &str) -> bool {
+        self.namespaces.contains(namespace(name))
+    }
+
+    pub fn is_excluded(&self, name: &str) -> bool {
+        self.exclude_namespaces.contains(namespace(name))
+    }
+
+    /// Series names of every family, for regex matching and suggestions.
+    pub fn series_names(&self) -> impl Iterator<Item = &str> {
+        self.index.keys().map(String::as_str)
+    }
+
+    /// Known series names closest to `name` by edit distance, best first.
+    pub fn closest_series(&self, name: &str, limit: usize) -> Vec<&str> {
+        suggest::closest(name, self.series_names(), limit)
+    }
+}
+
+/// The namespace of a metric name: the part before the first `_`.
+pub fn namespace(name: &str) -> &str {
+    name.split('_').next().unwrap_or(name)
+}
+
+/// Suggests the closest of `candidates` to `name` (shared by label suggestions).
+pub fn closest<'a>(
+    name: &str,
+    candidates: impl Iterator<Item = &'a str>,
+    limit: usize,
+) -> Vec<&'a str> {
+    suggest::closest(name, candidates, limit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Catalog {
+        let mut catalog = Catalog::new();
+        let mut h = MetricFamily::new("http_request_duration_seconds", MetricType::Histogram);
+        h.native_histogram = Some(false);
+        h.labels.insert("route".into(), None);
+        h.labels_complete = true;
+        catalog.insert(h);
+        catalog.insert(MetricFamily::new(
+            "http_requests_total",
+            MetricType::Counter,
+        ));
+        catalog.insert(MetricFamily::new("rpc_count", MetricType::Gauge));
+        catalog.insert(MetricFamily::new("rpc", MetricType::Summary));
+        catalog.with_builtins()
+    }
+
+    #[test]
+    fn folds_series_to_families() {
+        let catalog = sample();
+        let bucket = catalog
+            .series("http_request_duration_seconds_bucket")
+            .unwrap();
+        assert_eq!(bucket.family.name, "http_request_duration_seconds");
+        assert_eq!(bucket.kind, SeriesKind::Bucket);
+        assert!(catalog.series("http_request_duration_seconds").is_none());
+        assert_eq!(
+            catalog
+                .family_by_stem("http_request_duration_seconds")
+                .unwrap()
+                .kind,
+            MetricType::Histogram
+        );
+        // An exact family name wins over a suffix of another family.
+        assert_eq!(
+            catalog.series("rpc_count").unwrap().family.name,
+            "rpc_count"
+        );
+        assert_eq!(catalog.series("rpc_sum").unwrap().family.name, "rpc");
+    }
+
+    #[test]
+    fn knows_builtins_and_target_labels() {
+        let catalog = sample();
+        let up = catalog.series("up").unwrap();
+        assert_eq!(up.has_label("job", &catalog), Some(true));
+        assert_eq!(up.has_label("pod", &catalog), Some(false));
+        let bucket = catalog
+            .series("http_request_duration_seconds_bucket")
+            .unwrap();
+        assert_eq!(bucket.has_label("instance", &catalog), Some(true));
+        assert_eq!(bucket.has_label("status", &catalog), Some(false));
+    }
+
+    #[test]
+    fn namespaces_and_suggestions() {
+        let catalog = sample();
+        assert!(catalog.knows_namespace_of("http_request_total"));
+        assert!(!catalog.knows_namespace_of("node_cpu_seconds_total"));
+        assert_eq!(
+            catalog.closest_series("http_request_total", 1),
+            ["http_requests_total"]
+        );
+    }
+}

@@ -1,0 +1,271 @@
+//! Turns saphyr-parser's event stream into [`Document`]s of [`Node`]s.
+//!
+//! The builder keeps an explicit stack of open collections instead of recursing, so a
+//! deeply nested file cannot overflow the stack; it stops with an error at
+//! [`MAX_DEPTH`](super::MAX_DEPTH).
+
+use super::chars::CharToByte;
+use super::scalar::locate_scalar;
+use super::{Alias, Document, Entry, Node, NodeKind, Scalar, ScalarStyle, Tag, YamlError};
+use crate::source::Span;
+use saphyr_parser::{Event, Parser, ScalarStyle as SaphyrStyle};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+enum Frame {
+    Sequence {
+        start: usize,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Mapping {
+        start: usize,
+        anchor: usize,
+        entries: Vec<Entry>,
+        key: Option<Node>,
+    },
+}
+
+struct Builder<'a> {
+    text: &'a str,
+    chars: CharToByte<'a>,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Arc<Node>>,
+    documents: Vec<Document>,
+    document_start: usize,
+    root: Option<Node>,
+}
+
+pub(super) fn parse(text: &str) -> Result<Vec<Document>, YamlError> {
+    let mut builder = Builder {
+        text,
+        chars: CharToByte::new(text),
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        documents: Vec::new(),
+        document_start: 0,
+        root: None,
+    };
+    let mut parser = Parser::new_from_str(text);
+    while let Some(next) = parser.next_event() {
+        match next {
+            Ok((event, span)) => {
+                let start = builder.chars.byte(span.start.index());
+                let end = builder.chars.byte(span.end.index()).max(start);
+                builder.event(event, start..end)?;
+            }
+            Err(error) => {
+                let at = builder.chars.byte(error.marker().index());
+                return Err(YamlError {
+                    span: char_span(text, at),
+                    message: describe_scan_error(error.info()),
+                });
+            }
+        }
+    }
+    Ok(builder.documents)
+}
+
+/// The span of the character at `at` (empty at the end of the text).
+fn char_span(text: &str, at: usize) -> Span {
+    let len = text[at..].chars().next().map_or(0, char::len_utf8);
+    at..at + len
+}
+
+fn describe_scan_error(info: &str) -> String {
+    if info == "recursion limit exceeded" {
+        "flow collections ([...] or {...}) are nested more than 255 levels deep".to_string()
+    } else {
+        info.to_string()
+    }
+}
+
+impl Builder<'_> {
+    fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), YamlError> {
+        match event {
+            Event::Nothing | Event::StreamStart | Event::StreamEnd => {}
+            Event::DocumentStart(_) => {
+                self.document_start = span.start;
+                self.root = None;
+                self.anchors.clear();
+            }
+            Event::DocumentEnd => {
+                let root = self.root.take();
+                let end = root
+                    .as_ref()
+                    .map_or(span.end, |node| node.span.end.max(span.end));
+                self.documents.push(Document {
+                    root,
+                    span: self.document_start..end.max(self.document_start),
+                });
+            }
+            Event::Alias(id) => {
+                let name = self.text[span.clone()]
+                    .trim_start_matches('*')
+                    .trim_end()
+                    .to_string();
+                let target = self.anchors.get(&id).cloned();
+                let node = Node {
+                    span: span.start..span.start + 1 + name.len(),
+                    kind: NodeKind::Alias(Alias { name, target }),
+                };
+                self.attach(node);
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                let style = convert_style(style);
+                let (node_span, map) = locate_scalar(self.text, style, span, &value);
+                let node = Node {
+                    span: node_span,
+                    kind: NodeKind::Scalar(Scalar {
+                        value: value.into_owned(),
+                        style,
+                        map,
+                        tag: tag.map(|t| Tag {
+                            handle: t.handle.clone(),
+                            suffix: t.suffix.clone(),
+                        }),
+                    }),
+                };
+                self.remember_anchor(anchor, &node);
+                self.attach(node);
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.check_depth(&span)?;
+                self.stack.push(Frame::Sequence {
+                    start: self.collection_start(&span),
+                    anchor,
+                    items: Vec::new(),
+                });
+            }
+            Event::MappingStart(anchor, _) => {
+                self.check_depth(&span)?;
+                self.stack.push(Frame::Mapping {
+                    start: self.collection_start(&span),
+                    anchor,
+                    entries: Vec::new(),
+                    key: None,
+                });
+            }
+            Event::SequenceEnd | Event::MappingEnd => self.close_collection(&span),
+        }
+        Ok(())
+    }
+
+    fn check_depth(&self, span: &Span) -> Result<(), YamlError> {
+        if self.stack.len() >= super::MAX_DEPTH {
+            return Err(YamlError {
+                span: char_span(self.text, span.start),
+                message: format!(
+                    "YAML is nested more than {} levels deep here; promgate stops reading it",
+                    super::MAX_DEPTH
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// Where a collection starts: its `[`/`{`, or its first `-`/key in block style,
+    /// not the anchor or tag written before it.
+    fn collection_start(&self, span: &Span) -> usize {
+        let bytes = self.text.as_bytes();
+        match bytes.get(span.start) {
+            Some(b'&' | b'!') if span.end > span.start => {
+                let end = span.end.min(bytes.len());
+                if end > 0 && matches!(bytes[end - 1], b'[' | b'{') {
+                    end - 1
+                } else {
+                    end
+                }
+            }
+            _ => span.start,
+        }
+    }
+
+    fn close_collection(&mut self, end_span: &Span) {
+        let Some(frame) = self.stack.pop() else {
+            return;
+        };
+        let bytes = self.text.as_bytes();
+        // A flow collection ends at its bracket; a block one at its last child.
+        let flow_end = match bytes.get(end_span.start) {
+            Some(b']' | b'}') => Some(end_span.start + 1),
+            _ => None,
+        };
+        let (start, anchor, kind, last_end) = match frame {
+            Frame::Sequence {
+                start,
+                anchor,
+                items,
+            } => {
+                let last_end = items.last().map(|n| n.span.end);
+                (start, anchor, NodeKind::Sequence(items), last_end)
+            }
+            Frame::Mapping {
+                start,
+                anchor,
+                mut entries,
+                key,
+            } => {
+                // A key without a value cannot come out of the parser, but never lose it.
+                if let Some(key) = key {
+                    let at = key.span.end;
+                    entries.push(Entry {
+                        key,
+                        value: empty_scalar(at),
+                    });
+                }
+                let last_end = entries.last().map(|e| e.value.span.end.max(e.key.span.end));
+                (start, anchor, NodeKind::Mapping(entries), last_end)
+            }
+        };
+        let end = flow_end.or(last_end).unwrap_or(start).max(start);
+        let node = Node {
+            span: start..end,
+            kind,
+        };
+        self.remember_anchor(anchor, &node);
+        self.attach(node);
+    }
+
+    fn remember_anchor(&mut self, anchor: usize, node: &Node) {
+        if anchor != 0 {
+            self.anchors.insert(anchor, Arc::new(node.clone()));
+        }
+    }
+
+    fn attach(&mut self, node: Node) {
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
+            Some(Frame::Sequence { items, .. }) => items.push(node),
+            Some(Frame::Mapping { entries, key, .. }) => match key.take() {
+                None => *key = Some(node),
+                Some(k) => entries.push(Entry {
+                    key: k,
+                    value: node,
+                }),
+            },
+        }
+    }
+}
+
+fn empty_scalar(at: usize) -> Node {
+    Node {
+        span: at..at,
+        kind: NodeKind::Scalar(Scalar {
+            value: String::new(),
+            style: ScalarStyle::Plain,
+            map: crate::source::OffsetMap::identity(at, 0),
+            tag: None,
+        }),
+    }
+}
+
+fn convert_style(style: SaphyrStyle) -> ScalarStyle {
+    match style {
+        SaphyrStyle::Plain => ScalarStyle::Plain,
+        SaphyrStyle::SingleQuoted => ScalarStyle::SingleQuoted,
+        SaphyrStyle::DoubleQuoted => ScalarStyle::DoubleQuoted,
+        SaphyrStyle::Literal => ScalarStyle::Literal,
+        SaphyrStyle::Folded => ScalarStyle::Folded,
+    }
+}

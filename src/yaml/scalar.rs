@@ -1,0 +1,452 @@
+//! Rebuilds a scalar's decoded text from its raw file text, recording where every
+//! decoded byte comes from.
+//!
+//! saphyr-parser hands over the decoded value but not the correspondence. Each style is
+//! re-scanned here the way saphyr's scanner decodes it (line folding, escapes, block
+//! indentation, chomping); the result is compared with the parser's value, and if the
+//! two ever differ the whole value maps to the scalar's start instead of to a wrong
+//! place.
+
+use super::ScalarStyle;
+use crate::source::{OffsetMap, OffsetMapBuilder, Span};
+
+/// The node span and offset map of a scalar event. `span` is the parser's span in file
+/// bytes, `value` the decoded value.
+pub(super) fn locate_scalar(
+    text: &str,
+    style: ScalarStyle,
+    span: Span,
+    value: &str,
+) -> (Span, OffsetMap) {
+    let mut span = skip_properties(text, span.start)..span.end;
+    if style.is_block() && matches!(text.as_bytes().get(span.start), Some(b'|' | b'>')) {
+        // With an anchor or a tag the parser's span starts at them, not at the content.
+        span.start = first_content_after_header(text, span.start).unwrap_or(span.start);
+    }
+    if value.is_empty() {
+        let at = span.start;
+        let node_span = match style {
+            ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
+                closing_quote(text, span.start, style).map_or(at..at, |close| at..close + 1)
+            }
+            _ => at..at,
+        };
+        let map = OffsetMap::identity(node_span.start, 0);
+        return (node_span, map);
+    }
+    let rebuilt = match style {
+        ScalarStyle::Plain => rebuild_plain(text, &span),
+        ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => rebuild_quoted(text, &span, style),
+        ScalarStyle::Literal | ScalarStyle::Folded => {
+            rebuild_block(text, &span, style == ScalarStyle::Folded, value)
+        }
+    };
+    match rebuilt {
+        Some((node_span, decoded, map)) if decoded == value => (node_span, map),
+        _ => {
+            #[cfg(test)]
+            FALLBACKS.with(|count| count.set(count.get() + 1));
+            let node_span = span.start..trimmed_end(text, &span);
+            let map = OffsetMap::collapsed(node_span.clone(), value.len());
+            (node_span, map)
+        }
+    }
+}
+
+/// The offset of the scalar itself after any anchor (`&name`) and tag (`!tag`) written
+/// before it, where the parser's span starts.
+fn skip_properties(text: &str, start: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut pos = start;
+    while matches!(bytes.get(pos), Some(b'&' | b'!')) {
+        while pos < bytes.len() && !matches!(bytes[pos], b' ' | b'\t' | b'\r' | b'\n') {
+            pos += 1;
+        }
+        loop {
+            match bytes.get(pos) {
+                Some(b' ' | b'\t' | b'\r' | b'\n') => pos += 1,
+                Some(b'#') => {
+                    while pos < bytes.len() && !matches!(bytes[pos], b'\r' | b'\n') {
+                        pos += 1;
+                    }
+                }
+                _ => break,
+            }
+        }
+    }
+    if pos >= bytes.len() {
+        start
+    } else {
+        pos
+    }
+}
+
+/// The first non-space character after the block scalar header at `header`, skipping
+/// blank lines.
+fn first_content_after_header(text: &str, header: usize) -> Option<usize> {
+    let line_end = text[header..].find('\n')? + header + 1;
+    let offset = text[line_end..].find(|c: char| !matches!(c, ' ' | '\r' | '\n'))?;
+    Some(line_end + offset)
+}
+
+/// The rebuilt node span, decoded text and map, if the raw text could be re-scanned.
+type Rebuilt = Option<(Span, String, OffsetMap)>;
+
+/// Decoded text under construction, with its map.
+#[derive(Clone, Default)]
+struct Out {
+    text: String,
+    map: OffsetMapBuilder,
+}
+
+impl Out {
+    fn verbatim(&mut self, file: usize, s: &str) {
+        if !s.is_empty() {
+            self.map.mark(self.text.len(), file);
+            self.text.push_str(s);
+        }
+    }
+
+    fn replaced(&mut self, file: usize, file_len: usize, c: char) {
+        self.map.mark_replaced(self.text.len(), file, file_len);
+        self.text.push(c);
+    }
+
+    fn finish(self, node_span: Span, file_end: usize) -> Rebuilt {
+        let len = self.text.len();
+        Some((node_span, self.text, self.map.finish(len, file_end)))
+    }
+}
+
+/// The span end without trailing blanks and line breaks.
+fn trimmed_end(text: &str, span: &Span) -> usize {
+    let end = span.end.min(text.len());
+    let start = span.start.min(end);
+    start + text[start..end].trim_end().len()
+}
+
+/// Length of the line break at `at` (2 for CRLF), or 0 if there is none.
+fn break_len(bytes: &[u8], at: usize) -> usize {
+    match bytes.get(at) {
+        Some(b'\r') if bytes.get(at + 1) == Some(&b'\n') => 2,
+        Some(b'\r' | b'\n') => 1,
+        _ => 0,
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Flow {
+    Plain,
+    Single,
+    Double,
+}
+
+fn rebuild_plain(text: &str, span: &Span) -> Rebuilt {
+    let end = span.end.min(text.len());
+    let mut out = Out::default();
+    decode_flow(text, span.start, end, Flow::Plain, &mut out)?;
+    out.finish(span.start..end, end)
+}
+
+fn rebuild_quoted(text: &str, span: &Span, style: ScalarStyle) -> Rebuilt {
+    let close = closing_quote(text, span.start, style)?;
+    let flow = if style == ScalarStyle::SingleQuoted {
+        Flow::Single
+    } else {
+        Flow::Double
+    };
+    let mut out = Out::default();
+    decode_flow(text, span.start + 1, close, flow, &mut out)?;
+    out.finish(span.start..close + 1, close)
+}
+
+/// Offset of the quote closing the quoted scalar opening at `open`.
+fn closing_quote(text: &str, open: usize, style: ScalarStyle) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let quote = if style == ScalarStyle::SingleQuoted {
+        b'\''
+    } else {
+        b'"'
+    };
+    if bytes.get(open) != Some(&quote) {
+        return None;
+    }
+    let mut i = open + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\'' if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 2,
+            b'\\' if quote == b'"' => i += 2,
+            b if b == quote => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Decodes the flow-style text `text[from..to]` (a plain scalar, or a quoted scalar
+/// without its quotes) into `out`: line folding, `''` and backslash escapes.
+fn decode_flow(text: &str, from: usize, to: usize, flow: Flow, out: &mut Out) -> Option<()> {
+    let bytes = text.as_bytes();
+    let mut folding = Folding::default();
+    let mut i = from;
+    while i < to {
+        match bytes[i] {
+            b' ' | b'\t' => {
+                folding.blank(i);
+                i += 1;
+            }
+            b'\r' | b'\n' => {
+                let len = break_len(bytes, i);
+                folding.line_break(i, len);
+                i += len;
+            }
+            b'\\' if flow == Flow::Double => {
+                folding.flush(text, i, out);
+                let len = break_len(bytes, i + 1);
+                if len > 0 {
+                    // An escaped line break joins the lines without a space.
+                    folding.escaped_break = true;
+                    i += 1 + len;
+                } else {
+                    let (decoded, escape_len) = decode_escape(&text[i..])?;
+                    out.replaced(i, escape_len, decoded);
+                    i += escape_len;
+                }
+            }
+            b'\'' if flow == Flow::Single && bytes.get(i + 1) == Some(&b'\'') => {
+                folding.flush(text, i, out);
+                out.replaced(i, 2, '\'');
+                i += 2;
+            }
+            _ => {
+                folding.flush(text, i, out);
+                let c = text[i..].chars().next()?;
+                out.verbatim(i, &text[i..i + c.len_utf8()]);
+                i += c.len_utf8();
+            }
+        }
+    }
+    if flow != Flow::Plain {
+        folding.flush(text, to, out);
+    }
+    Some(())
+}
+
+/// The whitespace between two pieces of content in a flow scalar, and how it folds.
+#[derive(Default)]
+struct Folding {
+    /// Start of the blanks after content on the current line.
+    blanks: Option<usize>,
+    /// Line breaks seen since the last content: `(offset, length)`.
+    breaks: Vec<(usize, usize)>,
+    /// The run started with an escaped line break (double-quoted `\` at line end).
+    escaped_break: bool,
+}
+
+impl Folding {
+    fn blank(&mut self, at: usize) {
+        if self.breaks.is_empty() && !self.escaped_break && self.blanks.is_none() {
+            self.blanks = Some(at);
+        }
+    }
+
+    fn line_break(&mut self, at: usize, len: usize) {
+        // Blanks before a line break are trimmed.
+        self.blanks = None;
+        self.breaks.push((at, len));
+    }
+
+    /// Writes the folded whitespace that precedes content at `at`.
+    fn flush(&mut self, text: &str, at: usize, out: &mut Out) {
+        if self.escaped_break {
+            for &(offset, len) in &self.breaks {
+                out.replaced(offset, len, '\n');
+            }
+        } else if let [(offset, len)] = self.breaks[..] {
+            out.replaced(offset, len, ' ');
+        } else if self.breaks.len() > 1 {
+            for &(offset, len) in &self.breaks[1..] {
+                out.replaced(offset, len, '\n');
+            }
+        } else if let Some(start) = self.blanks {
+            out.verbatim(start, &text[start..at]);
+        }
+        *self = Folding::default();
+    }
+}
+
+/// Decodes the backslash escape at the start of `s`: the character and the escape's
+/// length in bytes.
+fn decode_escape(s: &str) -> Option<(char, usize)> {
+    let mut chars = s.chars();
+    chars.next()?; // the backslash
+    let kind = chars.next()?;
+    let simple = match kind {
+        '0' => Some('\0'),
+        'a' => Some('\x07'),
+        'b' => Some('\x08'),
+        't' | '\t' => Some('\t'),
+        'n' => Some('\n'),
+        'v' => Some('\x0b'),
+        'f' => Some('\x0c'),
+        'r' => Some('\r'),
+        'e' => Some('\x1b'),
+        ' ' => Some(' '),
+        '"' => Some('"'),
+        '/' => Some('/'),
+        '\\' => Some('\\'),
+        'N' => Some('\u{85}'),
+        '_' => Some('\u{a0}'),
+        'L' => Some('\u{2028}'),
+        'P' => Some('\u{2029}'),
+        _ => None,
+    };
+    if let Some(c) = simple {
+        return Some((c, 1 + kind.len_utf8()));
+    }
+    let digits = match kind {
+        'x' => 2,
+        'u' => 4,
+        'U' => 8,
+        _ => return None,
+    };
+    let hex = s.get(2..2 + digits)?;
+    let code = u32::from_str_radix(hex, 16).ok()?;
+    Some((char::from_u32(code)?, 2 + digits))
+}
+
+/// Re-scans a `|` or `>` block scalar. `span.start` is the first content character
+/// (the parser starts it at the indentation boundary of the first content line), so
+/// its column is the block's indentation.
+fn rebuild_block(text: &str, span: &Span, folded: bool, value: &str) -> Rebuilt {
+    let bytes = text.as_bytes();
+    let start = span.start.min(text.len());
+    let line_start = text[..start].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let indent = start - line_start;
+    if !bytes[line_start..start].iter().all(|&b| b == b' ') {
+        return None;
+    }
+    let mut trailing_breaks = leading_blank_lines(bytes, line_start);
+    let mut leading_break: Option<(usize, usize)> = None;
+    let mut leading_blank = false;
+    let mut out = Out::default();
+    let mut last_content_end = start;
+    let mut pos = start;
+    let mut col = indent;
+
+    while col == indent && pos < bytes.len() && break_len(bytes, pos) == 0 {
+        if indent == 0 && is_document_marker(bytes, pos) {
+            break;
+        }
+        let trailing_blank = matches!(bytes[pos], b' ' | b'\t');
+        match leading_break {
+            Some((offset, len)) if folded && !leading_blank && !trailing_blank => {
+                if trailing_breaks.is_empty() {
+                    out.replaced(offset, len, ' ');
+                } else {
+                    push_breaks(&mut out, &trailing_breaks);
+                }
+            }
+            _ => {
+                push_breaks(&mut out, leading_break.as_slice());
+                push_breaks(&mut out, &trailing_breaks);
+            }
+        }
+        leading_break = None;
+        trailing_breaks.clear();
+        leading_blank = trailing_blank;
+
+        let line_end = text[pos..]
+            .find(['\n', '\r'])
+            .map_or(text.len(), |i| pos + i);
+        out.verbatim(pos, &text[pos..line_end]);
+        col += text[pos..line_end].chars().count();
+        pos = line_end;
+        last_content_end = line_end;
+        let len = break_len(bytes, pos);
+        if len == 0 {
+            break;
+        }
+        leading_break = Some((pos, len));
+        pos += len;
+        col = 0;
+        // Indentation and empty lines up to the next content line.
+        loop {
+            while col < indent && bytes.get(pos) == Some(&b' ') {
+                pos += 1;
+                col += 1;
+            }
+            let len = break_len(bytes, pos);
+            if len == 0 {
+                break;
+            }
+            trailing_breaks.push((pos, len));
+            pos += len;
+            col = 0;
+        }
+    }
+
+    let node_span = start..last_content_end;
+    // Chomping: the header's indicator decides which trailing breaks are kept; trying
+    // the three gives the same answer without re-reading the header.
+    let at_end = pos >= bytes.len() && col >= indent.max(1);
+    let mut clip = out.clone();
+    push_breaks(&mut clip, leading_break.as_slice());
+    if at_end {
+        clip.replaced(pos, 0, '\n');
+    }
+    let mut keep = clip.clone();
+    push_breaks(&mut keep, &trailing_breaks);
+    for candidate in [out, clip, keep] {
+        if candidate.text == value {
+            return candidate.finish(node_span, last_content_end);
+        }
+    }
+    None
+}
+
+fn push_breaks(out: &mut Out, breaks: &[(usize, usize)]) {
+    for &(offset, len) in breaks {
+        out.replaced(offset, len, '\n');
+    }
+}
+
+/// The line breaks of the blank lines just above the line starting at `line_start`,
+/// up to the block scalar's header line.
+fn leading_blank_lines(bytes: &[u8], line_start: usize) -> Vec<(usize, usize)> {
+    let mut breaks = Vec::new();
+    let mut end = line_start;
+    while end > 0 {
+        // `end` is the start of a line; the previous line ends with a break before it.
+        let break_start = if end >= 2 && bytes[end - 2] == b'\r' && bytes[end - 1] == b'\n' {
+            end - 2
+        } else {
+            end - 1
+        };
+        let prev_start = bytes[..break_start]
+            .iter()
+            .rposition(|&b| b == b'\n' || b == b'\r')
+            .map_or(0, |i| i + 1);
+        if !bytes[prev_start..break_start].iter().all(|&b| b == b' ') {
+            break;
+        }
+        breaks.push((break_start, end - break_start));
+        end = prev_start;
+    }
+    breaks.reverse();
+    breaks
+}
+
+fn is_document_marker(bytes: &[u8], at: usize) -> bool {
+    let marker = bytes.get(at..at + 3);
+    (marker == Some(b"---") || marker == Some(b"..."))
+        && bytes
+            .get(at + 3)
+            .is_none_or(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Scalars whose map fell back to the scalar start on this thread (tests only).
+    pub(super) static FALLBACKS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}

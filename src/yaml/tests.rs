@@ -1,0 +1,410 @@
+//! Position matrix and limits of the YAML tree.
+
+use super::scalar::FALLBACKS;
+use super::*;
+use crate::source::LineCol;
+
+fn parse_one(text: &str) -> (SourceFile, Node) {
+    let file = SourceFile::new("test.yml", text);
+    let mut documents = parse_documents(&file).expect("valid YAML");
+    assert_eq!(documents.len(), 1);
+    let root = documents.remove(0).root.expect("a root node");
+    (file, root)
+}
+
+fn fallbacks() -> usize {
+    FALLBACKS.with(|count| count.get())
+}
+
+/// Follows keys (and sequence indices written as numbers) from `root`.
+fn at<'a>(root: &'a Node, path: &[&str]) -> &'a Node {
+    path.iter()
+        .fold(root, |node, step| match step.parse::<usize>() {
+            Ok(index) => &node.as_sequence().expect("a sequence")[index],
+            Err(_) => node.get(step).unwrap_or_else(|| panic!("no key {step}")),
+        })
+}
+
+/// Asserts that the `nth` occurrence of `token` in the decoded value at `path` maps to
+/// the `file_nth` occurrence of `in_file` in the file, and returns its line and column.
+fn check_token(
+    text: &str,
+    path: &[&str],
+    token: &str,
+    nth: usize,
+    in_file: &str,
+    file_nth: usize,
+) -> LineCol {
+    let before = fallbacks();
+    let (file, root) = parse_one(text);
+    assert_eq!(
+        fallbacks(),
+        before,
+        "a scalar fell back to its start in {text:?}"
+    );
+    let scalar = at(&root, path).as_scalar().expect("a scalar");
+    let (decoded, _) = scalar
+        .value
+        .match_indices(token)
+        .nth(nth)
+        .unwrap_or_else(|| panic!("{token:?} not in {:?}", scalar.value));
+    let span = scalar.span_of(decoded..decoded + token.len());
+    let (expected, _) = text
+        .match_indices(in_file)
+        .nth(file_nth)
+        .unwrap_or_else(|| panic!("{in_file:?} not in the file"));
+    assert_eq!(
+        span,
+        expected..expected + in_file.len(),
+        "{token:?} in {:?} ({:?})",
+        scalar.value,
+        scalar.style
+    );
+    file.line_col(span.start)
+}
+
+#[test]
+fn plain_multi_line_scalar() {
+    let text = "groups:\n  - expr: rate(foo[5m])\n      >   on(job)\n\n      bar_total\n";
+    let lc = check_token(
+        text,
+        &["groups", "0", "expr"],
+        "bar_total",
+        0,
+        "bar_total",
+        0,
+    );
+    assert_eq!(lc, LineCol { line: 5, column: 7 });
+    let (_, root) = parse_one(text);
+    assert_eq!(
+        at(&root, &["groups", "0", "expr"]).as_str(),
+        Some("rate(foo[5m]) >   on(job)\nbar_total")
+    );
+    check_token(text, &["groups", "0", "expr"], "on(job)", 0, "on(job)", 0);
+}
+
+#[test]
+fn single_quoted_with_escaped_quote_and_folding() {
+    let text = "expr: 'sum(x{a=''b''})\n   +  y_total'\n";
+    let lc = check_token(text, &["expr"], "y_total", 0, "y_total", 0);
+    assert_eq!(lc, LineCol { line: 2, column: 7 });
+    // The decoded quote maps to the two-quote escape.
+    check_token(text, &["expr"], "'b'", 0, "''b''", 0);
+}
+
+#[test]
+fn double_quoted_with_every_escape_kind() {
+    let text = concat!(
+        "expr: \"up{job=\\\"a\\\"} \\t\\x41\\u00e9\\U0001F600 \\\\ and\n",
+        "   é_x == 1 and \\\n",
+        "     z_total\"\n"
+    );
+    let (_, root) = parse_one(text);
+    assert_eq!(
+        root.get("expr").unwrap().as_str(),
+        Some("up{job=\"a\"} \tAé😀 \\ and é_x == 1 and z_total")
+    );
+    assert_eq!(
+        check_token(text, &["expr"], "z_total", 0, "z_total", 0),
+        LineCol { line: 3, column: 6 }
+    );
+    assert_eq!(
+        check_token(text, &["expr"], "é_x", 0, "é_x", 0),
+        LineCol { line: 2, column: 4 }
+    );
+    check_token(text, &["expr"], "\"a\"", 0, "\\\"a\\\"", 0);
+    check_token(text, &["expr"], "A", 0, "\\x41", 0);
+    check_token(text, &["expr"], "é", 0, "\\u00e9", 0);
+    check_token(text, &["expr"], "😀", 0, "\\U0001F600", 0);
+    check_token(text, &["expr"], "\\", 0, "\\\\", 0);
+    check_token(text, &["expr"], "\t", 0, "\\t", 0);
+}
+
+#[test]
+fn double_quoted_newline_escape_and_folded_break() {
+    let text = "a:\n  b: \"x\\n  y\n\n    zz\"\n";
+    let (_, root) = parse_one(text);
+    assert_eq!(at(&root, &["a", "b"]).as_str(), Some("x\n  y\nzz"));
+    assert_eq!(
+        check_token(text, &["a", "b"], "zz", 0, "zz", 0),
+        LineCol { line: 4, column: 5 }
+    );
+}
+
+#[test]
+fn literal_block() {
+    let text = "- alert: A\n  expr: |\n    sum by (job) (\n      rate(http_requests_totl[5m])\n    )\n  for: 5m\n";
+    let lc = check_token(
+        text,
+        &["0", "expr"],
+        "http_requests_totl",
+        0,
+        "http_requests_totl",
+        0,
+    );
+    assert_eq!(
+        lc,
+        LineCol {
+            line: 4,
+            column: 12
+        }
+    );
+    let (_, root) = parse_one(text);
+    let expr = at(&root, &["0", "expr"]);
+    assert_eq!(
+        expr.as_str(),
+        Some("sum by (job) (\n  rate(http_requests_totl[5m])\n)\n")
+    );
+    // The node covers the content lines, not the trailing break.
+    assert_eq!(
+        &text[expr.span.clone()],
+        "sum by (job) (\n      rate(http_requests_totl[5m])\n    )"
+    );
+}
+
+#[test]
+fn literal_block_chomping_variants() {
+    for header in ["|", "|-", "|+"] {
+        let text = format!("a: {header}\n\n\n  first\n\n  x_total\n\n\nb: 1\n");
+        let lc = check_token(&text, &["a"], "x_total", 0, "x_total", 0);
+        assert_eq!(lc, LineCol { line: 6, column: 3 }, "{header}");
+        let (_, root) = parse_one(&text);
+        let expected = match header {
+            "|" => "\n\nfirst\n\nx_total\n",
+            "|-" => "\n\nfirst\n\nx_total",
+            _ => "\n\nfirst\n\nx_total\n\n\n",
+        };
+        assert_eq!(root.get("a").unwrap().as_str(), Some(expected), "{header}");
+    }
+}
+
+#[test]
+fn literal_block_with_indentation_indicator() {
+    let text = "a:\n  b: |2-\n       spaced\n     y_total\nc: 1\n";
+    let (_, root) = parse_one(text);
+    assert_eq!(at(&root, &["a", "b"]).as_str(), Some("   spaced\n y_total"));
+    assert_eq!(
+        check_token(text, &["a", "b"], "y_total", 0, "y_total", 0),
+        LineCol { line: 4, column: 6 }
+    );
+    check_token(text, &["a", "b"], "spaced", 0, "spaced", 0);
+}
+
+#[test]
+fn folded_block_with_more_indented_lines() {
+    for header in [">", ">-", ">+"] {
+        let text = format!("c: {header}\n  fold\n  ed\n\n  para\n    more\n  x_total\nd: x\n");
+        let lc = check_token(&text, &["c"], "x_total", 0, "x_total", 0);
+        assert_eq!(lc, LineCol { line: 7, column: 3 }, "{header}");
+        check_token(&text, &["c"], "ed", 0, "ed", 0);
+        check_token(&text, &["c"], "more", 0, "more", 0);
+    }
+    let (_, root) = parse_one("c: >-\n  fold\n  ed\n\n  para\n    more\n  x_total\n");
+    assert_eq!(
+        root.get("c").unwrap().as_str(),
+        Some("fold ed\npara\n  more\nx_total")
+    );
+}
+
+#[test]
+fn block_scalar_at_end_of_file_without_newline() {
+    let text = "a: |\n  x\n  y_total";
+    let (_, root) = parse_one(text);
+    assert_eq!(root.get("a").unwrap().as_str(), Some("x\ny_total\n"));
+    check_token(text, &["a"], "y_total", 0, "y_total", 0);
+}
+
+#[test]
+fn crlf_files_map_every_style() {
+    let text = "a: |\r\n  x\r\n  lit_total\r\nb: >\r\n  f\r\n  fold_total\r\nc: \"q\r\n  dq_total\"\r\nd: 'p\r\n\r\n  sq_total'\r\ne: plain\r\n  pl_total\r\n";
+    for (key, token) in [
+        ("a", "lit_total"),
+        ("b", "fold_total"),
+        ("c", "dq_total"),
+        ("d", "sq_total"),
+        ("e", "pl_total"),
+    ] {
+        check_token(text, &[key], token, 0, token, 0);
+    }
+    let (_, root) = parse_one(text);
+    assert_eq!(root.get("a").unwrap().as_str(), Some("x\nlit_total\n"));
+    assert_eq!(root.get("b").unwrap().as_str(), Some("f fold_total\n"));
+    assert_eq!(root.get("d").unwrap().as_str(), Some("p\nsq_total"));
+}
+
+#[test]
+fn non_ascii_before_the_token_and_repeated_tokens() {
+    let text = "name: \"é😀\"\nexpr: |\n  foo_total / ignoring(é) foo_total\n";
+    let (file, root) = parse_one(text);
+    let expr = root.get("expr").unwrap().as_scalar().unwrap();
+    let second = expr.value.rfind("foo_total").unwrap();
+    let span = expr.span_of(second..second + 9);
+    assert_eq!(&text[span.clone()], "foo_total");
+    assert_eq!(
+        file.line_col(span.start),
+        LineCol {
+            line: 3,
+            column: 27
+        }
+    );
+    check_token(text, &["expr"], "foo_total", 1, "foo_total", 1);
+}
+
+#[test]
+fn node_spans_cover_values_and_keys() {
+    let text = "a: &anchor\n  k: \"v\\n\"   # c\nb: [1, {x: y}]\nc: *anchor\n";
+    let (_, root) = parse_one(text);
+    let a = root.get_entry("a").unwrap();
+    assert_eq!(&text[a.key.span.clone()], "a");
+    assert_eq!(&text[a.value.span.clone()], "k: \"v\\n\"");
+    assert_eq!(&text[root.get("b").unwrap().span.clone()], "[1, {x: y}]");
+    let c = root.get("c").unwrap();
+    assert!(c.is_alias());
+    assert_eq!(&text[c.span.clone()], "*anchor");
+    assert_eq!(c.get("k").and_then(Node::as_str), Some("v\n"));
+    assert_eq!(c.kind_name(), "mapping");
+}
+
+#[test]
+fn multi_document_files() {
+    let file = SourceFile::new("m.yml", "a: 1\n---\nb: 2\n---\n# only a comment\n");
+    let documents = parse_documents(&file).unwrap();
+    assert_eq!(documents.len(), 3);
+    assert_eq!(
+        documents[1]
+            .root
+            .as_ref()
+            .unwrap()
+            .get("b")
+            .unwrap()
+            .as_str(),
+        Some("2")
+    );
+    assert!(documents[2].root.is_none() || documents[2].root.as_ref().unwrap().is_null());
+}
+
+#[test]
+fn empty_and_comment_only_files_have_no_documents() {
+    for text in ["", "# nothing\n", "\n\n"] {
+        let file = SourceFile::new("e.yml", text);
+        assert!(parse_documents(&file).unwrap().is_empty(), "{text:?}");
+    }
+}
+
+#[test]
+fn errors_carry_byte_spans_after_non_ascii_text() {
+    let text = "é: 😀\nb: \"unterminated\n";
+    let file = SourceFile::new("err.yml", text);
+    let error = parse_documents(&file).unwrap_err();
+    assert!(error.span.end <= text.len());
+    assert!(text.is_char_boundary(error.span.start));
+    assert_eq!(file.line_col(error.span.start).line, 2);
+}
+
+#[test]
+fn deep_block_nesting_is_an_error_not_a_stack_overflow() {
+    let text = "- ".repeat(10_000) + "x\n";
+    let file = SourceFile::new("deep.yml", text);
+    let error = parse_documents(&file).unwrap_err();
+    assert!(
+        error.message.contains("nested more than 1000 levels"),
+        "{}",
+        error.message
+    );
+    assert_eq!(file.line_col(error.span.start).column, 2 * MAX_DEPTH + 1);
+}
+
+#[test]
+fn deep_flow_nesting_is_an_error() {
+    let text = "[".repeat(10_000) + &"]".repeat(10_000);
+    let file = SourceFile::new("deep.yml", text);
+    let error = parse_documents(&file).unwrap_err();
+    assert!(
+        error.message.contains("nested more than"),
+        "{}",
+        error.message
+    );
+}
+
+#[test]
+fn nesting_just_under_the_limit_parses_and_drops() {
+    let text = "- ".repeat(MAX_DEPTH - 1) + "x\n";
+    let file = SourceFile::new("deep.yml", text);
+    let documents = parse_documents(&file).unwrap();
+    assert_eq!(documents.len(), 1);
+}
+
+#[test]
+fn alias_bomb_stays_small() {
+    let mut text = String::from("a0: &a0 [\"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\"]\n");
+    for level in 1..=9 {
+        let previous = format!("*a{}", level - 1);
+        let items = [previous.as_str(); 9].join(", ");
+        text.push_str(&format!("a{level}: &a{level} [{items}]\n"));
+    }
+    let file = SourceFile::new("bomb.yml", text);
+    let documents = parse_documents(&file).unwrap();
+    let root = documents[0].root.as_ref().unwrap();
+    let top = root.get("a9").unwrap();
+    assert_eq!(top.items().count(), 9);
+    assert!(top.items().all(Node::is_alias));
+    // Following aliases is budgeted.
+    let mut budget = AliasBudget::new(3);
+    let mut node = top.items().next().unwrap();
+    let mut followed = 0;
+    while let Some(next) = budget.follow(node) {
+        match next.items().next() {
+            Some(child) if child.is_alias() => {
+                node = child;
+                followed += 1;
+            }
+            _ => break,
+        }
+    }
+    assert_eq!(followed, 3);
+}
+
+#[test]
+fn duplicate_keys_are_listed() {
+    let (_, root) = parse_one("a: 1\nb: 2\na: 3\n");
+    let duplicates = root.duplicate_keys();
+    assert_eq!(duplicates.len(), 1);
+    assert_eq!(duplicates[0].1.value.as_str(), Some("3"));
+}
+
+/// Every scalar of every real-world rule file maps exactly (no fallback to the start).
+#[test]
+fn corpus_scalars_map_exactly() {
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/rules");
+    assert!(corpus.is_dir(), "corpus missing at {}", corpus.display());
+    let mut files = 0;
+    let mut stack = vec![corpus];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let is_yaml = path.extension().is_some_and(|e| e == "yml" || e == "yaml");
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            if !is_yaml {
+                continue;
+            }
+            let before = fallbacks();
+            let file = SourceFile::new(path.display().to_string(), text);
+            if parse_documents(&file).is_ok() {
+                files += 1;
+                assert_eq!(
+                    fallbacks(),
+                    before,
+                    "inexact scalar map in {}",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(files > 450, "only {files} corpus files parsed");
+}
