@@ -9,5 +9,6 @@ pub mod catalog;
 pub mod checks;
 pub mod diagnostic;
 pub mod report;
+pub mod rules;
 pub mod source;
 pub mod yaml;

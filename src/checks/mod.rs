@@ -6,6 +6,9 @@
 //! module concatenates them. A check never reads files or prints: it gets a model and
 //! pushes [`Diagnostic`]s through an [`Emitter`].
 
+pub mod rules;
+pub mod template;
+
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::Span;
 
@@ -80,7 +83,7 @@ impl<'a> Emitter<'a> {
 
 /// Every check promgate has, in a stable order.
 pub fn all() -> Vec<&'static CheckMeta> {
-    let categories: &[&[&'static CheckMeta]] = &[];
+    let categories: &[&[&'static CheckMeta]] = &[rules::CHECKS, template::CHECKS];
     categories.iter().flat_map(|c| c.iter().copied()).collect()
 }
 

@@ -1,0 +1,20 @@
+//! Checks of rule-file structure.
+
+pub mod duplicate;
+pub mod schema;
+
+use super::CheckMeta;
+use crate::diagnostic::Diagnostic;
+use crate::rules::{RuleFile, RuleOptions};
+
+pub const CHECKS: &[&CheckMeta] = &[&schema::META, &duplicate::META];
+
+/// Runs every rule-file check (structure, duplicates, templates) on one file.
+pub fn check_rule_file(file: &RuleFile, options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+    schema::run(file, options, out);
+    duplicate::run(file, out);
+    super::template::syntax::run(file, out);
+}
+
+#[cfg(test)]
+mod tests;

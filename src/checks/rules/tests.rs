@@ -1,0 +1,54 @@
+//! Fixture-level tests of the rule-file checks, through the model.
+
+use crate::checks::rules::check_rule_file;
+use crate::rules::{load, RuleOptions};
+use crate::source::SourceFile;
+
+fn lint(path: &str, options: RuleOptions) -> Vec<String> {
+    let full = format!("{}/rules-fixtures/{path}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&full).unwrap();
+    let file = SourceFile::new(path, text);
+    let model = load(&file).unwrap();
+    let mut out = Vec::new();
+    check_rule_file(&model, &options, &mut out);
+    out.sort_by_key(|d| d.span.start);
+    out.iter()
+        .map(|d| {
+            let at = file.line_col(d.span.start);
+            format!(
+                "{}:{} {} {} [{}] {}",
+                at.line,
+                at.column,
+                d.severity,
+                d.code,
+                &file.text[d.span.clone()],
+                d.message
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn fixtures_print() {
+    for path in [
+        "rules/schema/fail.yml",
+        "rules/duplicate/fail.yml",
+        "template/syntax/fail.yml",
+    ] {
+        for line in lint(path, RuleOptions::default()) {
+            println!("{path}: {line}");
+        }
+    }
+    for path in [
+        "rules/schema/pass.yml",
+        "rules/duplicate/pass.yml",
+        "template/syntax/pass.yml",
+        "pumpflix/alerts.yml",
+    ] {
+        assert_eq!(
+            lint(path, RuleOptions::default()),
+            Vec::<String>::new(),
+            "{path}"
+        );
+    }
+}

@@ -1,0 +1,7 @@
+//! Checks of the Go templates in alert labels and annotations.
+
+pub mod syntax;
+
+use super::CheckMeta;
+
+pub const CHECKS: &[&CheckMeta] = &[&syntax::META];

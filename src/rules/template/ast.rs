@@ -1,0 +1,117 @@
+//! The parsed form of a Go text/template, with byte spans in the template text.
+
+use std::ops::Range;
+
+pub type Span = Range<usize>;
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Template {
+    pub root: Vec<Node>,
+    /// `{{define}}` and `{{block}}` bodies, in source order.
+    pub definitions: Vec<Definition>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Definition {
+    pub name: String,
+    pub span: Span,
+    pub body: Vec<Node>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    Text(Span),
+    Comment(Span),
+    Action(Pipeline),
+    If(Control),
+    Range(Control),
+    With(Control),
+    /// `{{template "name" pipeline}}`, also what a `{{block}}` leaves in place.
+    Template {
+        name: String,
+        span: Span,
+        pipe: Option<Pipeline>,
+    },
+    Break(Span),
+    Continue(Span),
+}
+
+/// An `if`, `range` or `with` with its branches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Control {
+    /// The keyword token.
+    pub keyword: Span,
+    pub pipe: Pipeline,
+    pub list: Vec<Node>,
+    pub else_list: Vec<Node>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pipeline {
+    pub span: Span,
+    /// Variables declared (`:=`) or assigned (`=`) by this pipeline.
+    pub decl: Vec<Segment>,
+    pub is_assign: bool,
+    pub commands: Vec<Command>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Command {
+    pub args: Vec<Operand>,
+}
+
+/// One name in a field chain with its span, e.g. `instance` in `$labels.instance`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segment {
+    pub name: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operand {
+    /// A function name.
+    Identifier(Segment),
+    Dot(Span),
+    Nil(Span),
+    Bool(bool, Span),
+    /// A number, complex or character constant, as written.
+    Number(String, Span),
+    /// A quoted or raw string with its decoded value.
+    String {
+        value: String,
+        span: Span,
+    },
+    /// `.A.B`: segments without the dots.
+    Field(Vec<Segment>),
+    /// `$x.A.B`: the first segment is the variable with its `$`.
+    Variable(Vec<Segment>),
+    /// `(pipeline).A.B`
+    Chain {
+        node: Box<Operand>,
+        fields: Vec<Segment>,
+    },
+    Pipeline(Pipeline),
+}
+
+impl Operand {
+    pub fn span(&self) -> Span {
+        match self {
+            Operand::Identifier(s) => s.span.clone(),
+            Operand::Dot(span)
+            | Operand::Nil(span)
+            | Operand::Bool(_, span)
+            | Operand::Number(_, span)
+            | Operand::String { span, .. } => span.clone(),
+            Operand::Field(segments) | Operand::Variable(segments) => {
+                let start = segments.first().map(|s| s.span.start).unwrap_or(0);
+                let end = segments.last().map(|s| s.span.end).unwrap_or(start);
+                start..end
+            }
+            Operand::Chain { node, fields } => {
+                let start = node.span().start;
+                start..fields.last().map(|s| s.span.end).unwrap_or(start)
+            }
+            Operand::Pipeline(pipe) => pipe.span.clone(),
+        }
+    }
+}

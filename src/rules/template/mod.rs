@@ -1,0 +1,344 @@
+//! Go `text/template` parsing as Prometheus does it for alert labels and annotations.
+//!
+//! Prometheus prepends `{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}
+//! {{$externalURL := .ExternalURL}}{{$value := .Value}}` and parses with its function
+//! map; [`parse_prometheus`] gives the same verdict with the error's exact span, and the
+//! tree, so checks can ask which labels a template reads.
+
+pub mod ast;
+mod lexer;
+mod parser;
+
+pub use ast::{Command, Control, Definition, Node, Operand, Pipeline, Segment, Template};
+
+use std::ops::Range;
+
+/// A template that does not parse: Go's message, and the bytes it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateError {
+    pub span: Range<usize>,
+    pub message: String,
+}
+
+/// Functions of Go's `text/template` itself.
+pub const GO_BUILTINS: &[&str] = &[
+    "and", "call", "html", "index", "slice", "js", "len", "not", "or", "print", "printf",
+    "println", "urlquery", "eq", "ge", "gt", "le", "lt", "ne",
+];
+
+/// Prometheus' template function map (`template.NewTemplateExpander`).
+pub const PROMETHEUS_FUNCTIONS: &[&str] = &[
+    "query",
+    "first",
+    "label",
+    "value",
+    "strvalue",
+    "args",
+    "reReplaceAll",
+    "safeHtml",
+    "match",
+    "title",
+    "toUpper",
+    "toLower",
+    "graphLink",
+    "tableLink",
+    "sortByLabel",
+    "stripPort",
+    "stripDomain",
+    "humanize",
+    "humanize1024",
+    "humanizeDuration",
+    "humanizePercentage",
+    "humanizeTimestamp",
+    "toTime",
+    "toDuration",
+    "now",
+    "pathPrefix",
+    "externalURL",
+    "parseDuration",
+    "urlQueryEscape",
+];
+
+/// Variables Prometheus defines before every alert template.
+pub const PROMETHEUS_VARIABLES: &[&str] = &["$labels", "$externalLabels", "$externalURL", "$value"];
+
+pub fn is_prometheus_function(name: &str) -> bool {
+    PROMETHEUS_FUNCTIONS.contains(&name) || GO_BUILTINS.contains(&name)
+}
+
+/// Parses an alert label or annotation value the way Prometheus does.
+pub fn parse_prometheus(text: &str) -> Result<Template, TemplateError> {
+    parser::parse_with(text, &is_prometheus_function, PROMETHEUS_VARIABLES)
+}
+
+/// Parses with a custom function set and top-level variables.
+pub fn parse_with(
+    text: &str,
+    functions: &dyn Fn(&str) -> bool,
+    variables: &[&str],
+) -> Result<Template, TemplateError> {
+    parser::parse_with(text, functions, variables)
+}
+
+/// A label of the alert that a template reads: `$labels.X`, `.Labels.X`,
+/// `index $labels "X"` or `index .Labels "X"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelReference {
+    pub name: String,
+    /// The label name's bytes in the template text (inside the quotes for `index`).
+    pub span: Range<usize>,
+}
+
+impl Template {
+    /// Every alert label the template reads, in source order. `.Labels.X` counts only
+    /// where the dot is still the alert (not inside `range` or `with`), and nothing in
+    /// `define`/`block` bodies counts because `$labels` is not visible there.
+    pub fn label_references(&self) -> Vec<LabelReference> {
+        let mut refs = Vec::new();
+        collect_nodes(&self.root, true, &mut refs);
+        refs.sort_by_key(|r| r.span.start);
+        refs
+    }
+
+    /// Whether the template reads `$value` or `.Value`.
+    pub fn uses_value(&self) -> bool {
+        let mut found = false;
+        walk_operands(&self.root, &mut |operand, dot_is_alert| match operand {
+            Operand::Variable(segments) if segments[0].name == "$value" => found = true,
+            Operand::Field(segments) if dot_is_alert && segments[0].name == "Value" => found = true,
+            _ => {}
+        });
+        found
+    }
+}
+
+fn collect_nodes(nodes: &[Node], dot_is_alert: bool, refs: &mut Vec<LabelReference>) {
+    walk_nodes(nodes, dot_is_alert, &mut |operand, dot_is_alert| {
+        collect_operand(operand, dot_is_alert, refs)
+    });
+}
+
+fn is_labels(operand: &Operand, dot_is_alert: bool) -> bool {
+    match operand {
+        Operand::Variable(segments) => segments.len() == 1 && segments[0].name == "$labels",
+        Operand::Field(segments) => {
+            dot_is_alert && segments.len() == 1 && segments[0].name == "Labels"
+        }
+        _ => false,
+    }
+}
+
+fn collect_operand(operand: &Operand, dot_is_alert: bool, refs: &mut Vec<LabelReference>) {
+    match operand {
+        Operand::Variable(segments) if segments.len() >= 2 && segments[0].name == "$labels" => {
+            refs.push(LabelReference {
+                name: segments[1].name.clone(),
+                span: segments[1].span.clone(),
+            });
+        }
+        Operand::Field(segments)
+            if dot_is_alert && segments.len() >= 2 && segments[0].name == "Labels" =>
+        {
+            refs.push(LabelReference {
+                name: segments[1].name.clone(),
+                span: segments[1].span.clone(),
+            });
+        }
+        _ => {}
+    }
+}
+
+/// Visits every operand with whether `.` is still the alert data at that point.
+fn walk_operands(nodes: &[Node], visit: &mut dyn FnMut(&Operand, bool)) {
+    walk_nodes(nodes, true, visit);
+}
+
+fn walk_nodes(nodes: &[Node], dot_is_alert: bool, visit: &mut dyn FnMut(&Operand, bool)) {
+    for node in nodes {
+        match node {
+            Node::Action(pipe) => walk_pipeline(pipe, dot_is_alert, visit),
+            Node::If(control) => {
+                walk_pipeline(&control.pipe, dot_is_alert, visit);
+                walk_nodes(&control.list, dot_is_alert, visit);
+                walk_nodes(&control.else_list, dot_is_alert, visit);
+            }
+            Node::Range(control) | Node::With(control) => {
+                walk_pipeline(&control.pipe, dot_is_alert, visit);
+                walk_nodes(&control.list, false, visit);
+                walk_nodes(&control.else_list, dot_is_alert, visit);
+            }
+            Node::Template {
+                pipe: Some(pipe), ..
+            } => walk_pipeline(pipe, dot_is_alert, visit),
+            _ => {}
+        }
+    }
+}
+
+fn walk_pipeline(pipe: &Pipeline, dot_is_alert: bool, visit: &mut dyn FnMut(&Operand, bool)) {
+    for command in &pipe.commands {
+        walk_command(command, dot_is_alert, visit);
+    }
+}
+
+fn walk_command(command: &Command, dot_is_alert: bool, visit: &mut dyn FnMut(&Operand, bool)) {
+    // `index $labels "x"` reads label x.
+    if let [Operand::Identifier(function), target, Operand::String { value, span }, ..] =
+        command.args.as_slice()
+    {
+        if function.name == "index" && is_labels(target, dot_is_alert) {
+            visit(
+                &Operand::Variable(vec![
+                    Segment {
+                        name: "$labels".to_string(),
+                        span: target.span(),
+                    },
+                    Segment {
+                        name: value.clone(),
+                        span: span.start + 1..span.end.saturating_sub(1).max(span.start + 1),
+                    },
+                ]),
+                true,
+            );
+        }
+    }
+    for operand in &command.args {
+        walk_operand(operand, dot_is_alert, visit);
+    }
+}
+
+fn walk_operand(operand: &Operand, dot_is_alert: bool, visit: &mut dyn FnMut(&Operand, bool)) {
+    visit(operand, dot_is_alert);
+    match operand {
+        Operand::Pipeline(pipe) => walk_pipeline(pipe, dot_is_alert, visit),
+        Operand::Chain { node, .. } => walk_operand(node, dot_is_alert, visit),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(text: &str) -> String {
+        parse_prometheus(text).expect_err(text).message
+    }
+
+    fn error_at(text: &str) -> (String, &str) {
+        let e = parse_prometheus(text).expect_err(text);
+        (e.message, &text[e.span])
+    }
+
+    #[test]
+    fn accepts_what_prometheus_accepts() {
+        for text in [
+            "plain text",
+            "{{ $labels.instance }} is down",
+            "{{ $value | humanizePercentage }}",
+            "{{ printf \"%.2f\" $value }}",
+            "{{- if gt $value 0.5 -}}high{{- else if lt $value 0.1 }}low{{ else }}mid{{ end }}",
+            "{{ range $i, $e := query \"up\" }}{{ $e.Labels.job }}{{ end }}",
+            "{{ with query \"up\" }}{{ . | first | value }}{{ end }}",
+            "{{/* a comment */}}x",
+            "{{ $x := 1 }}{{ $x = 2 }}{{ $x }}",
+            "{{ (query \"up\" | first).Labels.job }}",
+            "{{ `raw {{ string` }}",
+            "{{ 'c' }} {{ 0x1F }} {{ 1e3 }} {{ -1.5 }}",
+            "{{ .Labels.job }} {{ .Value }} {{ .ExternalURL }}",
+            "{{ range query \"up\" }}{{ if . }}{{ break }}{{ end }}{{ continue }}{{ end }}",
+            "{{ define \"x\" }}y{{ end }}{{ template \"x\" . }}",
+            "{{ block \"b\" . }}z{{ end }}",
+            "{{ index $labels \"instance\" }}",
+            "{{\n  $labels.instance\n}}",
+            "{{ reReplaceAll \"(.*):.*\" \"$1\" $labels.instance }}",
+            "{{ $externalLabels.cluster }} {{ $externalURL }}",
+            "{{ with $x := 1 }}{{ $x }}{{ else with $y := 2 }}{{ $y }}{{ end }}",
+        ] {
+            assert!(
+                parse_prometheus(text).is_ok(),
+                "{text}: {:?}",
+                parse_prometheus(text)
+            );
+        }
+    }
+
+    #[test]
+    fn reports_in_go_words_at_the_token() {
+        assert_eq!(
+            error_at("{{ $label.instance }}"),
+            ("undefined variable \"$label\"".to_string(), "$label")
+        );
+        assert_eq!(
+            error_at("x {{ humanise $value }}"),
+            ("function \"humanise\" not defined".to_string(), "humanise")
+        );
+        assert_eq!(
+            error_at("a {{ $value "),
+            ("unclosed action".to_string(), "{{")
+        );
+        assert_eq!(error("{{ if $value }}x"), "unexpected EOF");
+        assert_eq!(error_at("{{ if $value }}x").1, "if");
+        assert_eq!(error("{{ end }}"), "unexpected {{end}}");
+        assert_eq!(error("{{ else }}"), "unexpected {{else}}");
+        assert_eq!(error("{{ }}"), "missing value for command");
+        assert_eq!(error("{{ if }}x{{ end }}"), "missing value for if");
+        assert_eq!(
+            error("{{ $value | 3 }}"),
+            "non executable command in pipeline stage 2"
+        );
+        assert_eq!(error("{{ break }}"), "{{break}} outside {{range}}");
+        assert_eq!(
+            error("{{ \"a\"\"b\" }}"),
+            "unexpected \"\\\"b\\\"\" in operand"
+        );
+        assert_eq!(
+            error("{{ \"a\".x }}"),
+            "unexpected . after term \"\\\"a\\\"\""
+        );
+        assert_eq!(error("{{ 3 := 4 }}"), "unexpected \":=\" in operand");
+        assert_eq!(
+            error("{{ if 1 }}a{{ else }}b{{ else }}c{{ end }}"),
+            "expected end; found {{else}}"
+        );
+        assert_eq!(
+            error("{{ $x, $y := 1 }}"),
+            "too many declarations in command"
+        );
+        // Variables from an inner scope end with it.
+        assert_eq!(
+            error("{{ if 1 }}{{ $x := 1 }}{{ end }}{{ $x }}"),
+            "undefined variable \"$x\""
+        );
+        // define bodies see only `$`, as in Go.
+        assert_eq!(
+            error("{{ define \"d\" }}{{ $labels.x }}{{ end }}"),
+            "undefined variable \"$labels\""
+        );
+    }
+
+    #[test]
+    fn label_references_with_spans() {
+        let text = "{{ $labels.instance }} {{ .Labels.job }} {{ index $labels \"pod\" }} \
+                    {{ with query \"up\" }}{{ .Labels.ignored }}{{ end }}";
+        let template = parse_prometheus(text).unwrap();
+        let refs: Vec<(String, String)> = template
+            .label_references()
+            .into_iter()
+            .map(|r| (text[r.span].to_string(), r.name))
+            .collect();
+        let refs: Vec<(&str, &str)> = refs.iter().map(|(s, n)| (s.as_str(), n.as_str())).collect();
+        assert_eq!(
+            refs,
+            vec![("instance", "instance"), ("job", "job"), ("pod", "pod")]
+        );
+    }
+
+    #[test]
+    fn uses_value() {
+        assert!(parse_prometheus("{{ $value }}").unwrap().uses_value());
+        assert!(parse_prometheus("{{ .Value | humanize }}")
+            .unwrap()
+            .uses_value());
+        assert!(!parse_prometheus("{{ $labels.x }}").unwrap().uses_value());
+    }
+}
