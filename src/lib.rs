@@ -7,6 +7,7 @@
 
 pub mod catalog;
 pub mod checks;
+pub mod config;
 pub mod diagnostic;
 pub mod report;
 pub mod rules;

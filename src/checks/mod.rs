@@ -6,6 +6,9 @@
 //! module concatenates them. A check never reads files or prints: it gets a model and
 //! pushes [`Diagnostic`]s through an [`Emitter`].
 
+pub mod alerts;
+pub mod docs;
+pub mod promgate;
 pub mod rules;
 pub mod template;
 
@@ -83,7 +86,12 @@ impl<'a> Emitter<'a> {
 
 /// Every check promgate has, in a stable order.
 pub fn all() -> Vec<&'static CheckMeta> {
-    let categories: &[&[&'static CheckMeta]] = &[rules::CHECKS, template::CHECKS];
+    let categories: &[&[&'static CheckMeta]] = &[
+        rules::CHECKS,
+        template::CHECKS,
+        alerts::CHECKS,
+        promgate::CHECKS,
+    ];
     categories.iter().flat_map(|c| c.iter().copied()).collect()
 }
 
