@@ -7,13 +7,16 @@
 //! code 2: linting with settings the user did not mean would give answers nobody asked
 //! for.
 
+mod apply;
 pub mod baseline;
+pub mod changed;
 mod codes;
 mod init;
 mod model;
 mod parse;
 pub mod suppress;
 
+pub use apply::DashboardSite;
 pub use codes::{closest_code, CodePattern};
 pub use init::STARTER_CONFIG;
 pub use model::*;
