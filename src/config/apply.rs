@@ -17,10 +17,7 @@ impl DashboardExclusion {
     /// Whether this exclusion silences `code` at `site` in the file at `relative_path`.
     /// Every part the exclusion names must match; parts it leaves out match anything.
     pub fn matches(&self, relative_path: &str, site: &DashboardSite, code: &str) -> bool {
-        let uid_matches = self
-            .uid
-            .as_deref()
-            .is_none_or(|uid| site.uid == Some(uid));
+        let uid_matches = self.uid.as_deref().is_none_or(|uid| site.uid == Some(uid));
         let path_matches = self.paths.is_empty() || self.paths.is_match(relative_path);
         let panel_matches = match &self.panel {
             None => true,
@@ -34,7 +31,12 @@ impl DashboardExclusion {
 
 impl Config {
     /// Whether a dashboard exclusion silences `code` at `site`.
-    pub fn dashboard_excluded(&self, relative_path: &str, site: &DashboardSite, code: &str) -> bool {
+    pub fn dashboard_excluded(
+        &self,
+        relative_path: &str,
+        site: &DashboardSite,
+        code: &str,
+    ) -> bool {
         self.dashboard_exclusions
             .iter()
             .any(|exclusion| exclusion.matches(relative_path, site, code))
@@ -43,7 +45,11 @@ impl Config {
     /// Drops the diagnostics of checks that are off for this file (or opt-in and not
     /// turned on) and sets the configured severity of the others. A check that reports
     /// at several severities keeps its own choice unless the config names a severity.
-    pub fn apply_levels(&self, relative_path: &str, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    pub fn apply_levels(
+        &self,
+        relative_path: &str,
+        diagnostics: Vec<Diagnostic>,
+    ) -> Vec<Diagnostic> {
         diagnostics
             .into_iter()
             .filter_map(|mut diagnostic| {
@@ -103,7 +109,10 @@ mod tests {
         let summary: Vec<(&str, Severity)> = applied.iter().map(|d| (d.code, d.severity)).collect();
         assert_eq!(
             summary,
-            vec![("template/syntax", Severity::Info), ("rules/schema", Severity::Warning)]
+            vec![
+                ("template/syntax", Severity::Info),
+                ("rules/schema", Severity::Warning)
+            ]
         );
         let strict = config.apply_levels("strict/a.yml", diagnostics());
         assert_eq!(strict[0].code, "rules/duplicate");

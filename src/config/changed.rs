@@ -27,7 +27,16 @@ pub fn changed_files(rev: &str, cwd: &Path) -> Result<HashSet<PathBuf>, String> 
             "--",
         ],
     )?;
-    let untracked = git(cwd, &["ls-files", "--others", "--exclude-standard", "-z", "--full-name"])?;
+    let untracked = git(
+        cwd,
+        &[
+            "ls-files",
+            "--others",
+            "--exclude-standard",
+            "-z",
+            "--full-name",
+        ],
+    )?;
     for name in diff.split('\0').chain(untracked.split('\0')) {
         if !name.is_empty() {
             files.insert(top.join(name));
@@ -44,11 +53,7 @@ fn git(cwd: &Path, args: &[&str]) -> Result<String, String> {
         .map_err(|e| format!("cannot run git: {e}"))?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
-        return Err(format!(
-            "git {} failed: {}",
-            args.join(" "),
-            stderr.trim()
-        ));
+        return Err(format!("git {} failed: {}", args.join(" "), stderr.trim()));
     }
     String::from_utf8(output.stdout).map_err(|_| "git printed a path that is not UTF-8".to_string())
 }

@@ -14,6 +14,7 @@ mod codes;
 mod init;
 mod model;
 mod parse;
+pub mod stage;
 pub mod suppress;
 
 pub use apply::DashboardSite;

@@ -343,8 +343,7 @@ impl Layout {
         let start = file.line_start(line);
         let text = file.line_text(line);
         for (index, _) in text.match_indices('#') {
-            let preceded_by_space =
-                index == 0 || text[..index].ends_with([' ', '\t']);
+            let preceded_by_space = index == 0 || text[..index].ends_with([' ', '\t']);
             if !preceded_by_space || self.is_content(file, start + index) {
                 continue;
             }
