@@ -5,7 +5,7 @@
 //! other checks read.
 
 use crate::source::Span;
-use crate::yaml::{Document, Node, Scalar};
+use crate::yaml::{Document, Entry, Node, Scalar};
 
 /// How the rules are wrapped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +63,68 @@ pub fn is_rule_document(document: &Document) -> bool {
         .is_some_and(|g| g.as_sequence().is_some() || g.is_null())
 }
 
+/// The entries of a mapping with YAML merge keys (`<<: *anchor`) expanded the way Go's
+/// yaml.v3 does: explicit keys win over merged ones, earlier merged mappings over later.
+pub fn merged_entries(node: &Node) -> Vec<&Entry> {
+    let mut out: Vec<&Entry> = Vec::new();
+    let mut budget = crate::yaml::AliasBudget::default();
+    collect_merged(node, &mut out, &mut budget, 0);
+    out
+}
+
+fn collect_merged<'a>(
+    node: &'a Node,
+    out: &mut Vec<&'a Entry>,
+    budget: &mut crate::yaml::AliasBudget,
+    depth: usize,
+) {
+    let Some(entries) = node.as_mapping() else {
+        return;
+    };
+    let mut merged: Vec<&'a Entry> = Vec::new();
+    for entry in entries {
+        if entry.key.as_str() == Some("<<") && depth < 16 {
+            let Some(value) = budget.follow(&entry.value) else {
+                continue;
+            };
+            match &value.kind {
+                crate::yaml::NodeKind::Sequence(items) => {
+                    for item in items {
+                        if let Some(item) = budget.follow(item) {
+                            collect_merged(item, &mut merged, budget, depth + 1);
+                        }
+                    }
+                }
+                _ => collect_merged(value, &mut merged, budget, depth + 1),
+            }
+        } else {
+            out.push(entry);
+        }
+    }
+    for entry in merged {
+        let key = entry.key.as_str();
+        if !out.iter().any(|e| e.key.as_str() == key) {
+            out.push(entry);
+        }
+    }
+}
+
+/// The entry for `key`, merge keys included.
+pub fn entry_of<'a>(node: &'a Node, key: &str) -> Option<&'a Entry> {
+    if let Some(entry) = node.get_entry(key) {
+        return Some(entry);
+    }
+    node.get_entry("<<")?;
+    merged_entries(node)
+        .into_iter()
+        .find(|e| e.key.as_str() == Some(key))
+}
+
+/// The value for `key`, merge keys included.
+pub fn value_of<'a>(node: &'a Node, key: &str) -> Option<&'a Node> {
+    entry_of(node, key).map(|e| e.value.resolved())
+}
+
 /// A field of a group or rule: its key and value as written.
 #[derive(Debug, Clone)]
 pub struct Field {
@@ -71,7 +133,7 @@ pub struct Field {
 }
 
 impl Field {
-    fn from_entry(entry: &crate::yaml::Entry) -> Field {
+    fn from_entry(entry: &Entry) -> Field {
         Field {
             key_span: entry.key.span.clone(),
             value: entry.value.resolved().clone(),
@@ -237,17 +299,16 @@ impl RuleFile {
 }
 
 fn field(node: &Node, key: &str) -> Option<Field> {
-    node.get_entry(key).map(Field::from_entry)
+    entry_of(node, key).map(Field::from_entry)
 }
 
 /// The scalar-valued entries of a mapping field (non-scalar values kept as nodes).
 fn pairs(node: &Node, key: &str) -> (Vec<Pair>, Option<Span>) {
-    let Some(entry) = node.get_entry(key) else {
+    let Some(entry) = entry_of(node, key) else {
         return (Vec::new(), None);
     };
-    let pairs = entry
-        .value
-        .entries()
+    let pairs = merged_entries(entry.value.resolved())
+        .into_iter()
         .filter_map(|e| {
             Some(Pair {
                 key: e.key.as_str()?.to_string(),
@@ -260,8 +321,7 @@ fn pairs(node: &Node, key: &str) -> (Vec<Pair>, Option<Span>) {
 }
 
 fn build_group(document: usize, node: &Node) -> Group {
-    let rules = node
-        .get("rules")
+    let rules = value_of(node, "rules")
         .into_iter()
         .flat_map(Node::items)
         .map(Node::resolved)

@@ -10,7 +10,9 @@ use crate::rules::dialect::{
     dialects_with, FieldSpec, FieldType, CRD_GROUP_FIELDS, FILE_FIELDS, GROUP_FIELDS, RULE_FIELDS,
 };
 use crate::rules::duration::parse_duration;
-use crate::rules::model::{groups_root, is_prometheus_rule, RuleFile, RuleFileKind};
+use crate::rules::model::{
+    entry_of, groups_root, is_prometheus_rule, merged_entries, value_of, RuleFile, RuleFileKind,
+};
 use crate::rules::names::{label_name_verdict, metric_name_verdict, NameValidation, NameVerdict};
 use crate::rules::RuleOptions;
 use crate::source::Span;
@@ -170,10 +172,10 @@ impl<'a> Checker<'a> {
             },
         );
         self.group_name(group);
-        if let Some(labels) = group.get("labels") {
+        if let Some(labels) = value_of(group, "labels") {
             self.label_names(labels, "label");
         }
-        if let Some(rules) = group.get("rules") {
+        if let Some(rules) = value_of(group, "rules") {
             if let Some(items) = rules.as_sequence() {
                 for rule in items {
                     self.rule(rule.resolved());
@@ -183,7 +185,7 @@ impl<'a> Checker<'a> {
     }
 
     fn group_name(&mut self, group: &Node) {
-        let entry = group.get_entry("name");
+        let entry = entry_of(group, "name");
         let name = entry
             .and_then(|e| e.value.as_scalar())
             .filter(|s| !s.is_null());
@@ -233,7 +235,7 @@ impl<'a> Checker<'a> {
             },
         );
         let text_of = |key: &str| -> Option<(&Entry, String)> {
-            let entry = rule.get_entry(key)?;
+            let entry = entry_of(rule, key)?;
             let scalar = entry.value.as_scalar()?;
             let text = if scalar.is_null() {
                 String::new()
@@ -253,14 +255,13 @@ impl<'a> Checker<'a> {
                 .with_label_mut(alert_entry.key.span.clone(), "`alert` is set here too")
                 .help = Some("a rule either records a series (`record`) or fires an alert (`alert`): split it into two rules".into());
             }
-            (None, None) => {
-                // A non-scalar `alert`/`record` is already a type error.
-                if rule.get("alert").is_none_or(|n| n.as_scalar().is_some())
-                    && rule.get("record").is_none_or(|n| n.as_scalar().is_some())
-                {
-                    self.report(first_key_span(rule), "one of 'record' or 'alert' must be set")
-                        .help = Some("add `alert: <AlertName>` for an alerting rule or `record: <metric_name>` for a recording rule".into());
-                }
+            // A non-scalar `alert`/`record` is already a type error.
+            (None, None)
+                if value_of(rule, "alert").is_none_or(|n| n.as_scalar().is_some())
+                    && value_of(rule, "record").is_none_or(|n| n.as_scalar().is_some()) =>
+            {
+                self.report(first_key_span(rule), "one of 'record' or 'alert' must be set")
+                    .help = Some("add `alert: <AlertName>` for an alerting rule or `record: <metric_name>` for a recording rule".into());
             }
             _ => {}
         }
@@ -268,16 +269,26 @@ impl<'a> Checker<'a> {
         if let (None, Some((record_entry, name))) = (&alert, &record) {
             self.recording_rule(rule, record_entry, name);
         }
-        if let Some(labels) = rule.get("labels") {
+        if let Some(labels) = value_of(rule, "labels") {
             self.label_names(labels, "label");
         }
-        if let Some(annotations) = rule.get("annotations") {
+        if let Some(annotations) = value_of(rule, "annotations") {
             self.label_names(annotations, "annotation");
         }
     }
 
+    fn has_misspelt(&self, rule: &Node, field: &str) -> bool {
+        rule.entries().any(|e| {
+            e.key.as_str().is_some_and(|k| {
+                k != field && closest_field(k, RULE_FIELDS, self.options.dialect) == Some(field)
+            })
+        })
+    }
+
     fn expr_present(&mut self, rule: &Node) {
-        match rule.get_entry("expr") {
+        match entry_of(rule, "expr") {
+            // A misspelt `expr` is reported as such, with the fix.
+            None if self.has_misspelt(rule, "expr") => {}
             None => {
                 self.report(first_key_span(rule), "field 'expr' must be set in rule")
                     .help =
@@ -321,7 +332,7 @@ impl<'a> Checker<'a> {
             }
         }
         for (key, what) in [("for", "for"), ("keep_firing_for", "keep_firing_for")] {
-            if let Some(entry) = rule.get_entry(key) {
+            if let Some(entry) = entry_of(rule, key) {
                 let non_zero = entry
                     .value
                     .as_scalar()
@@ -338,7 +349,7 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        if let Some(entry) = rule.get_entry("annotations") {
+        if let Some(entry) = entry_of(rule, "annotations") {
             if entry.value.as_mapping().is_some_and(|m| !m.is_empty()) {
                 self.report(
                     entry.key.span.clone(),
@@ -368,10 +379,7 @@ impl<'a> Checker<'a> {
     }
 
     fn label_names(&mut self, mapping: &Node, what: &'static str) {
-        let Some(entries) = mapping.as_mapping() else {
-            return;
-        };
-        for entry in entries {
+        for entry in merged_entries(mapping) {
             let Some(name) = entry.key.as_str() else {
                 continue;
             };
@@ -422,13 +430,14 @@ impl<'a> Checker<'a> {
     }
 
     fn fields(&mut self, mapping: &Node, place: Place) {
-        let Some(entries) = mapping.as_mapping() else {
-            return;
-        };
-        for entry in entries {
+        for entry in mapping.entries() {
             let Some(key) = entry.key.as_str() else {
                 continue;
             };
+            if key == "<<" {
+                self.merge_key(entry, place);
+                continue;
+            }
             let spec = place.fields.iter().find(|f| f.name == key);
             match spec {
                 Some(spec) if spec.allowed_in(self.options.dialect) => {
@@ -441,6 +450,23 @@ impl<'a> Checker<'a> {
                 }
                 _ => self.unknown_field(entry, key, place),
             }
+        }
+    }
+
+    /// A merge key must name a mapping (or a list of them); its fields are checked where
+    /// the anchor is defined.
+    fn merge_key(&mut self, entry: &Entry, place: Place) {
+        let value = entry.value.resolved();
+        let ok = value.as_mapping().is_some()
+            || value
+                .as_sequence()
+                .is_some_and(|items| items.iter().all(|i| i.as_mapping().is_some()));
+        if !ok {
+            self.wrong_type(
+                value,
+                &format!("a merge key (`<<`) in a {}", place.what),
+                "a mapping",
+            );
         }
     }
 

@@ -29,16 +29,20 @@ fn lint(path: &str, options: RuleOptions) -> Vec<String> {
 }
 
 #[test]
-fn fixtures_print() {
+fn failing_fixtures_report_at_the_token() {
     for path in [
         "rules/schema/fail.yml",
         "rules/duplicate/fail.yml",
         "template/syntax/fail.yml",
     ] {
-        for line in lint(path, RuleOptions::default()) {
-            println!("{path}: {line}");
-        }
+        let lines = lint(path, RuleOptions::default());
+        assert!(!lines.is_empty(), "{path} reports nothing");
+        insta::assert_snapshot!(path.replace('/', "__"), lines.join("\n"));
     }
+}
+
+#[test]
+fn passing_fixtures_are_silent() {
     for path in [
         "rules/schema/pass.yml",
         "rules/duplicate/pass.yml",

@@ -1,0 +1,91 @@
+//! Every PromQL target of the real-dashboard corpus expands into text that the reference
+//! parser (`promql-parser`, a port of Prometheus' own) accepts.
+
+use promgate::dashboards::{self, datasource, expand};
+use promgate::source::SourceFile;
+use std::path::{Path, PathBuf};
+
+fn corpus() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/dashboards");
+    assert!(
+        dir.is_dir(),
+        "corpus missing at {}: the tests need ../shared beside the repo",
+        dir.display()
+    );
+    dir
+}
+
+fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            json_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "json") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn corpus_targets_expand_to_valid_promql() {
+    let mut files = Vec::new();
+    json_files(&corpus(), &mut files);
+    files.sort();
+    assert!(
+        files.len() >= 65,
+        "expected the 65 corpus dashboards, found {}",
+        files.len()
+    );
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    let mut uncertain = 0;
+    for path in &files {
+        let text = std::fs::read_to_string(path).unwrap();
+        let file = SourceFile::new(path.display().to_string(), text);
+        let loaded = dashboards::load_file(&file);
+        assert!(
+            loaded.problems.is_empty(),
+            "{}: {:?}",
+            path.display(),
+            loaded.problems
+        );
+        for dashboard in &loaded.dashboards {
+            for panel in &dashboard.panels {
+                for target in &panel.targets {
+                    let Some(expr) = &target.expr else { continue };
+                    if expr.value.trim().is_empty() {
+                        continue;
+                    }
+                    if !datasource::target_language(dashboard, Some(panel), target).is_promql() {
+                        continue;
+                    }
+                    let expanded = expand::expand(expr, 0..expr.value.len(), dashboard);
+                    checked += 1;
+                    if expanded.uncertain {
+                        uncertain += 1;
+                        if std::env::var("SHOW_UNCERTAIN").is_ok() {
+                            eprintln!("UNCERTAIN {}: {}", path.display(), expr.value);
+                        }
+                        continue;
+                    }
+                    if let Err(error) = promql_parser::parser::parse(&expanded.source) {
+                        failures.push(format!(
+                            "{}: {}\n    {}\n    {}",
+                            path.display(),
+                            error,
+                            expr.value,
+                            expanded.source
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    eprintln!("checked {checked} targets, {uncertain} uncertain");
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
