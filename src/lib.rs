@@ -7,9 +7,12 @@
 
 pub mod catalog;
 pub mod checks;
+pub mod cli;
 pub mod config;
 pub mod dashboards;
 pub mod diagnostic;
+pub mod discover;
+pub mod pipeline;
 pub mod report;
 pub mod rules;
 pub mod source;

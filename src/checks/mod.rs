@@ -8,9 +8,11 @@
 
 pub mod alerts;
 pub mod docs;
+pub mod input;
 pub mod promgate;
 pub mod rules;
 pub mod template;
+pub mod yaml;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::Span;
@@ -87,6 +89,8 @@ impl<'a> Emitter<'a> {
 /// Every check promgate has, in a stable order.
 pub fn all() -> Vec<&'static CheckMeta> {
     let categories: &[&[&'static CheckMeta]] = &[
+        yaml::CHECKS,
+        input::CHECKS,
         rules::CHECKS,
         template::CHECKS,
         alerts::CHECKS,

@@ -1,0 +1,180 @@
+//! Reading one file and turning it into its model.
+
+use super::Options;
+use crate::checks::input::{invalid, unrecognized};
+use crate::checks::yaml::syntax;
+use crate::diagnostic::Diagnostic;
+use crate::discover::{describe_io_error, Candidate, DiscoverError, FileKind};
+use crate::rules::model::is_rule_document;
+use crate::rules::RuleFile;
+use crate::source::SourceFile;
+use crate::yaml::parse_documents;
+use std::io::Read;
+use std::sync::Arc;
+
+/// What a file was read into.
+#[derive(Debug)]
+pub enum Model {
+    /// A Prometheus rule file (plain or `PrometheusRule` documents).
+    Rules(RuleFile),
+}
+
+/// A file that will be reported on: its text, its model (when it could be built), and
+/// the diagnostics loading produced (YAML errors, unreadable content).
+#[derive(Debug)]
+pub struct Loaded {
+    pub file: Arc<SourceFile>,
+    pub model: Option<Model>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Loaded {
+    fn problem(file: SourceFile, diagnostic: Diagnostic) -> Loaded {
+        Loaded {
+            file: Arc::new(file),
+            model: None,
+            diagnostics: vec![diagnostic],
+        }
+    }
+}
+
+/// Loads a candidate. `Ok(None)`: a file met while walking that is not ours (skipped
+/// quietly). `Err`: the file could not be read at all (exit status 2).
+pub fn load(candidate: &Candidate, options: &Options) -> Result<Option<Loaded>, DiscoverError> {
+    let io_error = |error: std::io::Error| DiscoverError {
+        path: candidate.display.clone(),
+        message: describe_io_error(&error),
+    };
+    let handle = std::fs::File::open(&candidate.path).map_err(io_error)?;
+    let size = handle.metadata().map_err(io_error)?.len();
+    let empty_file = || SourceFile::new(candidate.display.clone(), String::new());
+    if size > options.max_file_bytes {
+        let diagnostic = invalid::too_large(size, options.max_file_bytes);
+        return Ok(Some(Loaded::problem(empty_file(), diagnostic)));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    // `take` bounds memory even if the file grows between the size check and the read.
+    handle
+        .take(options.max_file_bytes + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io_error)?;
+    if bytes.len() as u64 > options.max_file_bytes {
+        let diagnostic = invalid::too_large(bytes.len() as u64, options.max_file_bytes);
+        return Ok(Some(Loaded::problem(empty_file(), diagnostic)));
+    }
+    let text = match decode_text(bytes) {
+        Ok(text) => text,
+        Err((prefix, diagnostic)) => {
+            let file = SourceFile::new(candidate.display.clone(), prefix);
+            return Ok(Some(Loaded::problem(file, diagnostic)));
+        }
+    };
+    let file = SourceFile::new(candidate.display.clone(), text);
+    Ok(match candidate.kind {
+        FileKind::Yaml => load_yaml(file, candidate.explicit),
+        FileKind::Json => load_json(file, candidate.explicit),
+    })
+}
+
+/// The file's text, or the valid text before the first NUL or non-UTF-8 byte with the
+/// diagnostic pointing there.
+fn decode_text(bytes: Vec<u8>) -> Result<String, (String, Diagnostic)> {
+    if let Some(nul) = bytes.iter().position(|&b| b == 0) {
+        let prefix = String::from_utf8_lossy(&bytes[..nul]).into_owned();
+        // Report at the NUL's place in the (lossily decoded) prefix.
+        let at = prefix.len();
+        return Err((prefix, invalid::binary(at)));
+    }
+    String::from_utf8(bytes).map_err(|error| {
+        let valid = error.utf8_error().valid_up_to();
+        let bytes = error.into_bytes();
+        let byte = bytes[valid];
+        let prefix = String::from_utf8(bytes[..valid].to_vec()).unwrap_or_default();
+        (prefix, invalid::not_utf8(valid, byte))
+    })
+}
+
+fn load_yaml(file: SourceFile, explicit: bool) -> Option<Loaded> {
+    let documents = match parse_documents(&file) {
+        Ok(documents) => documents,
+        Err(error) => {
+            // A broken YAML file met while walking is reported only if it looks like
+            // a rule file; other YAML is not ours to judge.
+            if !explicit && !looks_like_rule_file(&file.text) {
+                return None;
+            }
+            let diagnostic = syntax::diagnose(&file, &error);
+            return Some(Loaded::problem(file, diagnostic));
+        }
+    };
+    if documents.iter().any(is_rule_document) {
+        return Some(Loaded {
+            file: Arc::new(file),
+            model: Some(Model::Rules(RuleFile::from_documents(documents))),
+            diagnostics: Vec::new(),
+        });
+    }
+    if !explicit {
+        return None;
+    }
+    let diagnostic = match documents.iter().find_map(|d| d.root.as_ref()) {
+        Some(root) if !root.is_null() => {
+            unrecognized::not_a_rule_file(root.span.start..root.span.start)
+        }
+        _ => unrecognized::empty(),
+    };
+    Some(Loaded::problem(file, diagnostic))
+}
+
+/// JSON files are Grafana dashboards. The dashboard loader plugs in here; until it
+/// does, a JSON file named explicitly is reported as not linted and walked ones are
+/// skipped.
+fn load_json(file: SourceFile, explicit: bool) -> Option<Loaded> {
+    if !explicit {
+        return None;
+    }
+    let diagnostic = if file.text.trim().is_empty() {
+        unrecognized::empty()
+    } else {
+        unrecognized::not_a_dashboard(0..0, "promgate reads JSON files only as dashboards")
+    };
+    Some(Loaded::problem(file, diagnostic))
+}
+
+/// A text search for a rule file's landmarks, for files whose YAML does not parse.
+fn looks_like_rule_file(text: &str) -> bool {
+    text.lines().any(|line| {
+        line.starts_with("groups:")
+            || line.trim_start().starts_with("kind: PrometheusRule")
+            || line.trim_start().starts_with("- alert:")
+            || line.trim_start().starts_with("- record:")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nul_bytes_are_reported_where_they_are() {
+        let (prefix, diagnostic) = decode_text(b"groups:\n  - x\0y".to_vec()).unwrap_err();
+        assert_eq!(prefix, "groups:\n  - x");
+        assert_eq!(diagnostic.span, 13..13);
+        assert_eq!(diagnostic.code, "input/invalid");
+    }
+
+    #[test]
+    fn invalid_utf8_is_reported_at_the_first_bad_byte() {
+        let (prefix, diagnostic) = decode_text(b"a: caf\xe9\n".to_vec()).unwrap_err();
+        assert_eq!(prefix, "a: caf");
+        assert_eq!(diagnostic.span, 6..6);
+        assert!(diagnostic.message.contains("0xE9"));
+    }
+
+    #[test]
+    fn rule_file_landmarks_are_found_in_broken_yaml() {
+        assert!(looks_like_rule_file("groups:\n\t- name: x"));
+        assert!(looks_like_rule_file("{{ if }}\nkind: PrometheusRule\n"));
+        assert!(!looks_like_rule_file("apiVersion: v1\nkind: ConfigMap\n"));
+    }
+}
