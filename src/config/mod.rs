@@ -89,7 +89,12 @@ pub fn load(explicit: Option<&Path>, cwd: &Path) -> Result<Config, ConfigError> 
         path: path.clone(),
         error,
     })?;
-    let display = path.to_string_lossy().into_owned();
+    // Shown as the user would type it: relative to the current folder when inside it.
+    let display = path
+        .strip_prefix(cwd)
+        .unwrap_or(&path)
+        .to_string_lossy()
+        .into_owned();
     let file = Arc::new(SourceFile::new(display, text));
     let absolute = absolute(&path, cwd);
     let root = absolute
@@ -99,6 +104,7 @@ pub fn load(explicit: Option<&Path>, cwd: &Path) -> Result<Config, ConfigError> 
     match parse_config(&file, root) {
         Ok(mut config) => {
             config.path = Some(path);
+            config.cwd = cwd.to_path_buf();
             Ok(config)
         }
         Err(diagnostics) => Err(ConfigError::Invalid { file, diagnostics }),
@@ -127,8 +133,14 @@ pub fn absolute(path: &Path, cwd: &Path) -> PathBuf {
 }
 
 impl Config {
-    /// A file's path relative to the config's folder, with forward slashes, as globs
-    /// in the config are written.
+    /// A file's path (as diagnostics name it, relative to the folder promgate runs in)
+    /// relative to the config's folder, with forward slashes, as globs in the config
+    /// are written.
+    pub fn relative(&self, path: &str) -> String {
+        self.relative_path(path, &self.cwd)
+    }
+
+    /// [`Config::relative`] with an explicit current folder.
     pub fn relative_path(&self, path: &str, cwd: &Path) -> String {
         let absolute = absolute(Path::new(path), cwd);
         let relative = absolute

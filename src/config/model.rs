@@ -26,7 +26,7 @@ impl Level {
 }
 
 /// One `code-or-glob: level` line of a `checks:` mapping.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckSetting {
     pub pattern: CodePattern,
     pub level: Level,
@@ -50,6 +50,15 @@ impl PathGlobs {
     }
 }
 
+/// Two glob lists are the same when they were written the same.
+impl PartialEq for PathGlobs {
+    fn eq(&self, other: &Self) -> bool {
+        self.patterns == other.patterns
+    }
+}
+
+impl Eq for PathGlobs {}
+
 impl Default for PathGlobs {
     fn default() -> Self {
         PathGlobs {
@@ -60,7 +69,7 @@ impl Default for PathGlobs {
 }
 
 /// `overrides:` entry: stricter or looser settings for some paths.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Override {
     pub paths: PathGlobs,
     pub checks: Vec<CheckSetting>,
@@ -75,7 +84,7 @@ pub enum PanelSelector {
 
 /// `dashboards.exclude:` entry. JSON has no comments, so dashboards are silenced here:
 /// by uid and/or path, optionally one panel, optionally some checks (all when empty).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DashboardExclusion {
     pub uid: Option<String>,
     pub paths: PathGlobs,
@@ -93,7 +102,7 @@ pub struct RequiredLabel {
 
 /// Team policy for alerting rules, used by `alerts/required-labels` and
 /// `alerts/required-annotations` (which are on only when this is configured).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AlertPolicy {
     pub required_labels: Vec<RequiredLabel>,
     pub required_annotations: Vec<String>,
@@ -115,11 +124,13 @@ pub struct PrometheusSettings {
 }
 
 /// The validated configuration. Globs are relative to `root`, the config file's folder.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Config {
     /// The file it came from, `None` for the built-in defaults.
     pub path: Option<PathBuf>,
     pub root: PathBuf,
+    /// The folder promgate runs in: relative paths in diagnostics are relative to it.
+    pub cwd: PathBuf,
     pub checks: Vec<CheckSetting>,
     pub catalogs: Vec<String>,
     pub include: PathGlobs,
@@ -134,6 +145,7 @@ impl Config {
     /// The built-in defaults, rooted at `root`.
     pub fn defaults(root: PathBuf) -> Config {
         Config {
+            cwd: root.clone(),
             root,
             ..Config::default()
         }

@@ -426,7 +426,7 @@ impl Reader {
                 "extra_target_labels" => {
                     settings.extra_target_labels = self.strings(value, "a label name")
                 }
-                "features" => settings.features = self.strings(value, "a feature name"),
+                "features" => settings.features = self.features(value),
                 "dialect" => settings.dialect = self.one_of(value, "dialect", DIALECTS),
                 _ => {
                     settings.name_validation =
@@ -435,6 +435,32 @@ impl Reader {
             }
         }
         settings
+    }
+
+    /// Feature names as Prometheus' `--enable-feature` spells them.
+    fn features(&mut self, node: &Node) -> Vec<String> {
+        use clap::ValueEnum;
+        let known: Vec<String> = crate::pipeline::Feature::value_variants()
+            .iter()
+            .map(|feature| feature.name().to_string())
+            .collect();
+        let items: Vec<&Node> = self.glob_nodes(node);
+        let mut features = Vec::new();
+        for item in items {
+            let Some(text) = self.string(item, "a feature name") else {
+                continue;
+            };
+            if known.contains(&text) {
+                features.push(text);
+            } else {
+                self.error(
+                    item.span.clone(),
+                    format!("`{text}` is not a PromQL feature promgate knows"),
+                )
+                .help = Some(format!("use one of: {}", known.join(", ")));
+            }
+        }
+        features
     }
 
     fn one_of(&mut self, node: &Node, what: &str, allowed: &[&str]) -> Option<String> {

@@ -111,15 +111,17 @@ fn walk(root: &Path, candidates: &mut Vec<Candidate>, errors: &mut Vec<DiscoverE
             match result {
                 Ok(entry) => {
                     let is_file = entry.file_type().is_some_and(|t| t.is_file());
-                    if let (true, Some(kind)) = (is_file, FileKind::from_extension(entry.path()))
-                    {
+                    if let (true, Some(kind)) = (is_file, FileKind::from_extension(entry.path())) {
                         let candidate = Candidate {
                             display: display_path(entry.path()),
                             path: entry.path().to_path_buf(),
                             kind,
                             explicit: false,
                         };
-                        found.lock().expect("no panics while holding").push(candidate);
+                        found
+                            .lock()
+                            .expect("no panics while holding")
+                            .push(candidate);
                     }
                 }
                 Err(error) => failures
@@ -242,7 +244,9 @@ mod tests {
             discover(&[hidden.clone(), root.join("rules.txt"), hidden.clone()]);
         assert!(errors.is_empty());
         assert_eq!(candidates.len(), 2);
-        assert!(candidates.iter().all(|c| c.explicit && c.kind == FileKind::Yaml));
+        assert!(candidates
+            .iter()
+            .all(|c| c.explicit && c.kind == FileKind::Yaml));
     }
 
     #[test]

@@ -76,6 +76,26 @@ pub fn load(candidate: &Candidate, options: &Options) -> Result<Option<Loaded>, 
     })
 }
 
+/// Loads a text that is not on disk (`--stdin`), as an explicitly named file.
+pub fn load_text(display: &str, text: String, kind: FileKind, options: &Options) -> Option<Loaded> {
+    if text.len() as u64 > options.max_file_bytes {
+        let diagnostic = invalid::too_large(text.len() as u64, options.max_file_bytes);
+        return Some(Loaded::problem(
+            SourceFile::new(display, String::new()),
+            diagnostic,
+        ));
+    }
+    if let Some(nul) = text.find('\0') {
+        let file = SourceFile::new(display, text[..nul].to_string());
+        return Some(Loaded::problem(file, invalid::binary(nul)));
+    }
+    let file = SourceFile::new(display, text);
+    match kind {
+        FileKind::Yaml => load_yaml(file, true),
+        FileKind::Json => load_json(file, true),
+    }
+}
+
 /// The file's text, or the valid text before the first NUL or non-UTF-8 byte with the
 /// diagnostic pointing there.
 fn decode_text(bytes: Vec<u8>) -> Result<String, (String, Diagnostic)> {

@@ -7,11 +7,12 @@
 mod load;
 mod options;
 
-pub use load::{load, Loaded, Model};
+pub use load::{load, load_text, Loaded, Model};
 pub use options::{Feature, Options, DEFAULT_MAX_FILE_BYTES};
 
+use crate::config::stage;
 use crate::diagnostic::Diagnostic;
-use crate::discover::{discover, Candidate, DiscoverError};
+use crate::discover::{discover, Candidate, DiscoverError, FileKind};
 use crate::report::{ReportedDiagnostic, RunReport};
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -52,9 +53,14 @@ pub struct Outcome {
     pub io_errors: Vec<DiscoverError>,
 }
 
-/// Lints `paths` (files and folders).
+/// Lints `paths` (files and folders). Files found by walking folders are skipped when
+/// the config excludes them; files named explicitly are always linted.
 pub fn run(paths: &[PathBuf], options: &Options) -> Outcome {
-    let (candidates, mut io_errors) = discover(paths);
+    let (mut candidates, mut io_errors) = discover(paths);
+    let config = &options.config;
+    candidates.retain(|candidate| {
+        candidate.explicit || !config.is_excluded(&config.relative(&candidate.display))
+    });
     let results: Vec<Result<Option<Loaded>, DiscoverError>> = candidates
         .par_iter()
         .map(|candidate| load(candidate, options))
@@ -68,28 +74,62 @@ pub fn run(paths: &[PathBuf], options: &Options) -> Outcome {
         }
     }
     io_errors.sort_by(|a, b| a.path.cmp(&b.path));
-    let set = SetContext::build(&files);
+    Outcome {
+        report: check_files(&files, options),
+        io_errors,
+    }
+}
+
+/// Lints one text that is not on disk (`--stdin`), read as if it were the file
+/// `display` (its extension decides how; config overrides apply to that path).
+pub fn run_text(display: &str, text: String, options: &Options) -> Outcome {
+    let kind = FileKind::from_extension(std::path::Path::new(display)).unwrap_or(FileKind::Yaml);
+    let files: Vec<Loaded> = load_text(display, text, kind, options)
+        .into_iter()
+        .collect();
+    Outcome {
+        report: check_files(&files, options),
+        io_errors: Vec::new(),
+    }
+}
+
+/// Runs the checks on loaded files and applies the config (levels, suppressions).
+fn check_files(files: &[Loaded], options: &Options) -> RunReport {
+    let set = SetContext::build(files);
+    let config = &options.config;
     let diagnostics: Vec<ReportedDiagnostic> = files
         .par_iter()
         .flat_map_iter(|loaded| {
             let mut out = loaded.diagnostics.clone();
             run_checks(loaded, &set, options, &mut out);
+            let documents = match &loaded.model {
+                Some(Model::Rules(rule_file)) => Some(rule_file.documents.as_slice()),
+                _ => None,
+            };
+            let relative = config.relative(&loaded.file.path);
+            let out = stage::finish_file(config, &relative, &loaded.file, documents, out);
             out.into_iter()
                 .map(|diagnostic| ReportedDiagnostic::new(loaded.file.clone(), diagnostic))
                 .collect::<Vec<_>>()
         })
         .collect();
-    Outcome {
-        report: RunReport::new(files.len(), diagnostics),
-        io_errors,
-    }
+    RunReport::new(files.len(), diagnostics)
 }
 
 /// Runs every check that applies to a loaded file's model.
-pub fn run_checks(loaded: &Loaded, _set: &SetContext, options: &Options, out: &mut Vec<Diagnostic>) {
+pub fn run_checks(
+    loaded: &Loaded,
+    _set: &SetContext,
+    options: &Options,
+    out: &mut Vec<Diagnostic>,
+) {
     match &loaded.model {
         Some(Model::Rules(rule_file)) => {
             crate::checks::rules::check_rule_file(rule_file, &options.rule_options(), out);
+            // Policy checks; the config drops their findings unless they are turned on.
+            let policy = &options.config.alerts;
+            crate::checks::alerts::required_labels::run(rule_file, policy, out);
+            crate::checks::alerts::required_annotations::run(rule_file, policy, out);
         }
         None => {}
     }

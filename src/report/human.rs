@@ -4,13 +4,21 @@
 use super::{ReportedDiagnostic, RunReport, Summary};
 use crate::diagnostic::Severity;
 use miette::{
-    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource,
-    Report, SourceSpan,
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Report,
+    SourceSpan,
 };
 
 /// Renders the report. `color` adds ANSI colours (decided by the caller from the
 /// terminal, `--color` and `NO_COLOR`).
 pub fn render(report: &RunReport, color: bool) -> String {
+    let mut out = render_findings(report, color);
+    out.push_str(&summary_line(&report.summary));
+    out.push('\n');
+    out
+}
+
+/// The findings without the summary line (`--quiet`): nothing at all when clean.
+pub fn render_findings(report: &RunReport, color: bool) -> String {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -35,8 +43,6 @@ pub fn render(report: &RunReport, color: bool) -> String {
         }
         out.push('\n');
     }
-    out.push_str(&summary_line(&report.summary));
-    out.push('\n');
     out
 }
 
@@ -73,10 +79,9 @@ fn to_miette(reported: &ReportedDiagnostic) -> MietteDiagnostic {
         )),
         source_span(&diagnostic.span),
     );
-    let secondary = diagnostic
-        .labels
-        .iter()
-        .map(|label| LabeledSpan::new_with_span(Some(label.message.clone()), source_span(&label.span)));
+    let secondary = diagnostic.labels.iter().map(|label| {
+        LabeledSpan::new_with_span(Some(label.message.clone()), source_span(&label.span))
+    });
     let mut out = MietteDiagnostic::new(diagnostic.message.clone())
         .with_code(diagnostic.code)
         .with_severity(severity)
@@ -159,7 +164,10 @@ mod tests {
             warnings: 1,
             infos: 0,
         };
-        assert_eq!(summary_line(&summary), "promgate: 2 errors, 1 warning in 3 files");
+        assert_eq!(
+            summary_line(&summary),
+            "promgate: 2 errors, 1 warning in 3 files"
+        );
         assert_eq!(
             summary_line(&Summary {
                 files: 1,

@@ -78,11 +78,26 @@ mod tests {
         assert_eq!(value["version"], 1);
         // Sorted by position: the info at 6:11 comes before the error at 6:20.
         let first = &value["diagnostics"][1];
-        let mut keys: Vec<&str> = first.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut keys: Vec<&str> = first
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
         keys.sort_unstable();
         assert_eq!(
             keys,
-            ["code", "column", "end_column", "end_line", "help", "line", "message", "path", "severity"]
+            [
+                "code",
+                "column",
+                "end_column",
+                "end_line",
+                "help",
+                "line",
+                "message",
+                "path",
+                "severity"
+            ]
         );
         assert_eq!(first["path"], "rules/alerts.yml");
         assert_eq!(first["line"], 6);

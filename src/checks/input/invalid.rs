@@ -55,7 +55,9 @@ pub fn too_large(size: u64, limit: u64) -> Diagnostic {
             human_size(limit)
         ),
     )
-    .with_help("rule files and dashboards are far smaller; keep generated data out of the linted folders")
+    .with_help(
+        "rule files and dashboards are far smaller; keep generated data out of the linted folders",
+    )
 }
 
 fn human_size(bytes: u64) -> String {

@@ -39,7 +39,10 @@ pub fn diagnose(file: &SourceFile, error: &YamlError) -> Diagnostic {
             "lint the rendered output instead (`helm template --output-dir out/`, or the files \
              your Jinja tool writes), or exclude the template folder",
         )
-        .with_label(error.span.clone(), format!("the YAML parser stops here: {}", error.message));
+        .with_label(
+            error.span.clone(),
+            format!("the YAML parser stops here: {}", error.message),
+        );
     }
     let diagnostic = Diagnostic::new(
         META.code,
@@ -97,7 +100,9 @@ mod tests {
     fn helm_templates_get_one_diagnostic_at_the_first_directive() {
         let text = "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata:\n  labels:\n    {{- include \"labels.common\" . | nindent 4 }}\n  name: x\n";
         let diagnostic = diagnose_text(text);
-        assert!(diagnostic.message.starts_with("file is templated (Helm/Jinja)"));
+        assert!(diagnostic
+            .message
+            .starts_with("file is templated (Helm/Jinja)"));
         assert_eq!(
             &text[diagnostic.span.clone()],
             "{{- include \"labels.common\" . | nindent 4 }}"
