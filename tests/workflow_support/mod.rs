@@ -68,6 +68,19 @@ impl Scratch {
         Run::from(child.wait_with_output().unwrap())
     }
 
+    /// Runs promgate in a sub-folder.
+    pub fn run_in(&self, folder: &str, args: &[&str]) -> Run {
+        let output = Command::new(BIN)
+            .args(args)
+            .current_dir(self.dir.path().join(folder))
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .stdin(Stdio::null())
+            .output()
+            .expect("promgate runs");
+        Run::from(output)
+    }
+
     /// Runs git in this folder with a fixed identity.
     pub fn git(&self, args: &[&str]) {
         let output = Command::new("git")
