@@ -76,11 +76,16 @@ else
 fi
 
 echo "== pre-commit try-repo $repo_root $hook --files rules/good.yml (expect success)"
-if "$pre_commit" try-repo "$repo_root" "$hook" --files rules/good.yml --color never >"$work/good.out" 2>&1; then
-  passed=$((passed + 1))
-else
+if ! "$pre_commit" try-repo "$repo_root" "$hook" --files rules/good.yml --color never >"$work/good.out" 2>&1; then
   cat "$work/good.out"
   fail "the hook failed on rules/good.yml"
+elif ! grep -Eq '^promgate[^ ]*\.+Passed' "$work/good.out"; then
+  # "Skipped" would mean the hook's files pattern did not match the rule file.
+  cat "$work/good.out"
+  fail "the hook did not run on rules/good.yml"
+else
+  cat "$work/good.out"
+  passed=$((passed + 1))
 fi
 
 echo "pre-commit hook: $passed passed, $failed failed"
