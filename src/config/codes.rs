@@ -98,7 +98,8 @@ pub fn closest_code(text: &str) -> Option<&'static str> {
     checks::all()
         .into_iter()
         .map(|meta| (strsim::jaro_winkler(text, meta.code), meta.code))
-        .filter(|(score, _)| *score > 0.8)
+        // Codes share category prefixes, so only a close match is a likely typo.
+        .filter(|(score, _)| *score > 0.9)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, code)| code)
 }
