@@ -89,3 +89,40 @@ fn corpus_targets_expand_to_valid_promql() {
         failures.join("\n")
     );
 }
+
+#[test]
+fn corpus_configmap_list_embeds_33_dashboards_with_exact_positions() {
+    let path = corpus().join("kube-prometheus/grafana-dashboardDefinitions.yaml");
+    let file = SourceFile::new(
+        path.display().to_string(),
+        std::fs::read_to_string(&path).unwrap(),
+    );
+    let documents = promgate::yaml::parse_documents(&file).unwrap();
+    let loaded = dashboards::configmap::load_documents(&documents).expect("a ConfigMapList");
+    assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
+    assert_eq!(loaded.dashboards.len(), 33);
+    let mut exprs = 0;
+    for dashboard in &loaded.dashboards {
+        for panel in &dashboard.panels {
+            for target in &panel.targets {
+                let Some(expr) = &target.expr else { continue };
+                exprs += 1;
+                // The decoded expression is found, byte for byte, where the map says:
+                // up to the first character JSON had to escape.
+                let first = expr.map.to_file(0);
+                let head: String = expr
+                    .value
+                    .chars()
+                    .take_while(|c| !matches!(c, '"' | '\\' | '\n' | '\t'))
+                    .collect();
+                assert_eq!(
+                    &file.text[first..first + head.len()],
+                    head,
+                    "{}",
+                    expr.value
+                );
+            }
+        }
+    }
+    assert!(exprs > 400, "{exprs}");
+}

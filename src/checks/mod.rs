@@ -7,9 +7,12 @@
 //! pushes [`Diagnostic`]s through an [`Emitter`].
 
 pub mod alerts;
+pub mod context;
+pub mod dashboard;
 pub mod docs;
 pub mod input;
 pub mod promgate;
+pub mod promql;
 pub mod rules;
 pub mod template;
 pub mod yaml;
@@ -89,10 +92,12 @@ impl<'a> Emitter<'a> {
 /// Every check promgate has, in a stable order.
 pub fn all() -> Vec<&'static CheckMeta> {
     let categories: &[&[&'static CheckMeta]] = &[
-        yaml::CHECKS,
         input::CHECKS,
+        yaml::CHECKS,
         rules::CHECKS,
+        promql::CHECKS,
         template::CHECKS,
+        dashboard::CHECKS,
         alerts::CHECKS,
         promgate::CHECKS,
     ];

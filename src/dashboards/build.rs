@@ -167,9 +167,14 @@ impl<'j> Builder<'j> {
     /// Records every string under `value` that may reference a variable.
     pub fn collect_strings(&mut self, value: &Value<'_>, owner: Option<usize>) {
         match value {
-            Value::StringLit(lit) if (lit.value.contains('$') || lit.value.contains("[[")) => {
-                let text = self.json.text(lit);
-                self.dashboard.strings.push((text, owner));
+            Value::StringLit(lit) => {
+                if lit.value.contains("__all_variables") || lit.value.contains("__url_variables") {
+                    self.dashboard.passes_variables_on = true;
+                }
+                if lit.value.contains('$') || lit.value.contains("[[") {
+                    let text = self.json.text(lit);
+                    self.dashboard.strings.push((text, owner));
+                }
             }
             Value::Array(array) => {
                 for element in &array.elements {
@@ -178,6 +183,15 @@ impl<'j> Builder<'j> {
             }
             Value::Object(object) => {
                 for prop in &object.properties {
+                    match (prop.name.as_str(), &prop.value) {
+                        ("repeat", Value::StringLit(repeat)) => {
+                            self.dashboard.repeats.push(repeat.value.to_string());
+                        }
+                        ("includeVars", Value::BooleanLit(b)) if b.value => {
+                            self.dashboard.passes_variables_on = true;
+                        }
+                        _ => {}
+                    }
                     self.collect_strings(&prop.value, owner);
                 }
             }
@@ -306,6 +320,7 @@ impl<'j> Builder<'j> {
             span: self.span_of(value),
             id: self.number(object, "id"),
             title: self.text_field(object, "title", Some("panel")),
+            description: self.text_field(object, "description", None),
             kind: self.text_field(object, "type", Some("panel")),
             datasource: self.datasource(object, "datasource"),
             repeat: self

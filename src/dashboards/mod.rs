@@ -3,11 +3,14 @@
 //! variable expansion that turns a templated query into PromQL our parser can check.
 
 mod build;
+pub mod configmap;
 pub mod datasource;
 pub mod expand;
 pub mod json;
 pub mod model;
+pub mod queries;
 pub mod refs;
+pub mod scan;
 mod v2;
 
 pub use json::{JsonError, JsonText, Text};

@@ -118,6 +118,7 @@ pub struct Panel {
     pub span: Span,
     pub id: Option<Number>,
     pub title: Option<Text>,
+    pub description: Option<Text>,
     pub kind: Option<Text>,
     pub datasource: Option<DatasourceRef>,
     pub targets: Vec<Target>,
@@ -227,6 +228,11 @@ pub struct Dashboard {
     /// Every string anywhere in the dashboard that may hold variable references, with the
     /// index of the variable it belongs to when it sits in a variable's definition.
     pub strings: Vec<(Text, Option<usize>)>,
+    /// Values of every `repeat` key (panels and rows repeat over a variable by name).
+    pub repeats: Vec<String>,
+    /// A link passes the variables on (`includeVars`, `$__all_variables`): a variable
+    /// may serve the linked dashboard.
+    pub passes_variables_on: bool,
     pub problems: Vec<Problem>,
     pub skipped: Vec<Skipped>,
     /// `ConfigMap` data key the dashboard came from.

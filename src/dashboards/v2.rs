@@ -87,6 +87,7 @@ impl Builder<'_> {
             span: self.span_of(element),
             id: self.number(spec, "id"),
             title: self.text_field(spec, "title", Some("panel")),
+            description: self.text_field(spec, "description", None),
             element: Some(name.to_string()),
             ..Panel::default()
         };

@@ -10,7 +10,11 @@ mod options;
 pub use load::{load, load_text, Loaded, Model};
 pub use options::{Feature, Options, DEFAULT_MAX_FILE_BYTES};
 
-use crate::config::stage;
+use crate::catalog::Catalog;
+use crate::checks::context::check_expr;
+use crate::checks::dashboard::DashboardInput;
+use crate::checks::CheckMeta;
+use crate::config::{stage, DashboardSite};
 use crate::diagnostic::Diagnostic;
 use crate::discover::{discover, Candidate, DiscoverError, FileKind};
 use crate::report::{ReportedDiagnostic, RunReport};
@@ -23,6 +27,8 @@ use std::path::PathBuf;
 pub struct SetContext {
     /// Names of the recording rules defined in any linted file, sorted.
     pub recorded_series: Vec<String>,
+    /// The metric catalog the expression checks consult, when one is configured.
+    pub catalog: Option<Catalog>,
 }
 
 impl SetContext {
@@ -41,7 +47,10 @@ impl SetContext {
             .collect();
         recorded_series.sort();
         recorded_series.dedup();
-        SetContext { recorded_series }
+        SetContext {
+            recorded_series,
+            catalog: None,
+        }
     }
 }
 
@@ -107,7 +116,15 @@ fn check_files(files: &[Loaded], options: &Options) -> RunReport {
                 _ => None,
             };
             let relative = config.relative(&loaded.file.path);
-            let out = stage::finish_file(config, &relative, &loaded.file, documents, out);
+            let mut out = stage::finish_file(config, &relative, &loaded.file, documents, out);
+            if let Some(Model::Dashboards(dashboards)) = &loaded.model {
+                if !config.dashboard_exclusions.is_empty() {
+                    out.retain(|diagnostic| {
+                        let site = dashboard_site(dashboards, diagnostic.span.start);
+                        !config.dashboard_excluded(&relative, &site, diagnostic.code)
+                    });
+                }
+            }
             out.into_iter()
                 .map(|diagnostic| ReportedDiagnostic::new(loaded.file.clone(), diagnostic))
                 .collect::<Vec<_>>()
@@ -116,13 +133,39 @@ fn check_files(files: &[Loaded], options: &Options) -> RunReport {
     RunReport::new(files.len(), diagnostics)
 }
 
-/// Runs every check that applies to a loaded file's model.
-pub fn run_checks(
-    loaded: &Loaded,
-    _set: &SetContext,
-    options: &Options,
-    out: &mut Vec<Diagnostic>,
-) {
+/// The dashboard and innermost panel a file offset falls in, for config exclusions.
+fn dashboard_site(dashboards: &[load::DashboardWithQueries], offset: usize) -> DashboardSite<'_> {
+    let Some(dashboard) = dashboards
+        .iter()
+        .map(|(dashboard, _)| dashboard)
+        .find(|dashboard| dashboard.span.contains(&offset))
+        .or_else(|| dashboards.first().map(|(dashboard, _)| dashboard))
+    else {
+        return DashboardSite::default();
+    };
+    let panel = dashboard
+        .panels
+        .iter()
+        .filter(|panel| panel.span.contains(&offset))
+        .min_by_key(|panel| panel.span.len());
+    DashboardSite {
+        uid: dashboard.uid.as_ref().map(|uid| uid.value.as_str()),
+        panel_id: panel
+            .and_then(|panel| panel.id.as_ref())
+            .filter(|id| id.value.fract() == 0.0)
+            .map(|id| id.value as i64),
+        panel_title: panel
+            .and_then(|panel| panel.title.as_ref())
+            .map(|title| title.value.as_str()),
+    }
+}
+
+/// Runs every check that applies to a loaded file: the checks of its model, then the
+/// expression checks on each of its PromQL expressions. Opt-in checks run when the
+/// config turns them on for this file.
+pub fn run_checks(loaded: &Loaded, set: &SetContext, options: &Options, out: &mut Vec<Diagnostic>) {
+    let relative = options.config.relative(&loaded.file.path);
+    let enabled = |meta: &CheckMeta| options.config.severity_for(meta, &relative).is_some();
     match &loaded.model {
         Some(Model::Rules(rule_file)) => {
             crate::checks::rules::check_rule_file(rule_file, &options.rule_options(), out);
@@ -131,7 +174,23 @@ pub fn run_checks(
             crate::checks::alerts::required_labels::run(rule_file, policy, out);
             crate::checks::alerts::required_annotations::run(rule_file, policy, out);
         }
+        Some(Model::Dashboards(dashboards)) => {
+            for (dashboard, queries) in dashboards {
+                let input = DashboardInput { dashboard, queries };
+                crate::checks::dashboard::run(&input, &enabled, out);
+            }
+        }
         None => {}
+    }
+    for parsed in &loaded.exprs {
+        check_expr(
+            &loaded.file,
+            parsed,
+            options,
+            set.catalog.as_ref(),
+            &enabled,
+            out,
+        );
     }
 }
 

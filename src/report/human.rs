@@ -70,15 +70,8 @@ fn to_miette(reported: &ReportedDiagnostic) -> MietteDiagnostic {
         Severity::Warning => miette::Severity::Warning,
         Severity::Info => miette::Severity::Advice,
     };
-    let primary = LabeledSpan::new_primary_with_span(
-        Some(format!(
-            "{}:{}:{}",
-            reported.path(),
-            reported.start.line,
-            reported.start.column
-        )),
-        source_span(&diagnostic.span),
-    );
+    // The header already names path:line:column; the caret needs no words.
+    let primary = LabeledSpan::new_primary_with_span(None, source_span(&diagnostic.span));
     let secondary = diagnostic.labels.iter().map(|label| {
         LabeledSpan::new_with_span(Some(label.message.clone()), source_span(&label.span))
     });

@@ -42,13 +42,3 @@ pub fn empty() -> Diagnostic {
     )
     .with_help("a rule file needs at least `groups: []`")
 }
-
-/// A JSON file that is not a Grafana dashboard.
-pub fn not_a_dashboard(span: Span, reason: &str) -> Diagnostic {
-    Diagnostic::new(
-        META.code,
-        META.severity,
-        span,
-        format!("not a Grafana dashboard: {reason}; nothing was checked"),
-    )
-}

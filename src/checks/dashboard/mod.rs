@@ -1,0 +1,110 @@
+//! Checks on Grafana dashboards. They run on the normalised model
+//! ([`crate::dashboards::Dashboard`]) and on the PromQL queries found and expanded at load,
+//! so every storage shape gets the same checks. PromQL and catalog checks run on the same
+//! queries through `ExprContext`; these are the dashboard-only ones.
+
+use crate::checks::{CheckMeta, Emitter};
+use crate::dashboards::queries::{Query, Site};
+use crate::dashboards::{context_of, Dashboard, Problem};
+use crate::diagnostic::Diagnostic;
+
+pub mod datasource;
+pub mod deprecated_panel;
+pub mod duplicate;
+pub mod editable;
+pub mod library_panel;
+pub mod panel_description;
+pub mod rate_interval;
+pub mod schema;
+pub mod undefined_variable;
+pub mod unused_variable;
+pub mod variable_matcher;
+
+/// What a dashboard check sees: one dashboard and its PromQL queries.
+pub struct DashboardInput<'a> {
+    pub dashboard: &'a Dashboard,
+    pub queries: &'a [Query],
+}
+
+impl DashboardInput<'_> {
+    /// Diagnostic context (dashboard, panel, refId) of a query.
+    pub fn query_context(&self, query: &Query) -> Vec<(&'static str, String)> {
+        match query.site {
+            Site::Target { panel, target } => {
+                let panel = &self.dashboard.panels[panel];
+                context_of(self.dashboard, Some(panel), Some(&panel.targets[target]))
+            }
+            Site::Variable { index } => {
+                let mut context = context_of(self.dashboard, None, None);
+                if let Some(name) = self.dashboard.variables[index].name() {
+                    context.push(("variable", name.to_string()));
+                }
+                context
+            }
+            Site::Annotation { index } => {
+                let mut context = context_of(self.dashboard, None, None);
+                if let Some(name) = &self.dashboard.annotations[index].name {
+                    context.push(("annotation", name.value.clone()));
+                }
+                context
+            }
+        }
+    }
+}
+
+type Run = fn(&DashboardInput<'_>, &mut Emitter<'_>);
+
+/// Every dashboard check with the function that runs it.
+pub const RUNNERS: &[(&CheckMeta, Run)] = &[
+    (&schema::META, schema::check),
+    (&undefined_variable::META, undefined_variable::check),
+    (&unused_variable::META, unused_variable::check),
+    (&variable_matcher::META, variable_matcher::check),
+    (&rate_interval::META, rate_interval::check),
+    (&deprecated_panel::META, deprecated_panel::check),
+    (&datasource::META, datasource::check),
+    (&duplicate::META, duplicate::check),
+    (&library_panel::META, library_panel::check),
+    (&panel_description::META, panel_description::check),
+    (&editable::META, editable::check),
+];
+
+pub const CHECKS: &[&CheckMeta] = &[
+    &schema::META,
+    &undefined_variable::META,
+    &unused_variable::META,
+    &variable_matcher::META,
+    &rate_interval::META,
+    &deprecated_panel::META,
+    &datasource::META,
+    &duplicate::META,
+    &library_panel::META,
+    &panel_description::META,
+    &editable::META,
+];
+
+/// Runs the dashboard checks that `enabled` selects.
+pub fn run(
+    input: &DashboardInput<'_>,
+    enabled: &dyn Fn(&CheckMeta) -> bool,
+    out: &mut Vec<Diagnostic>,
+) {
+    for (meta, run) in RUNNERS {
+        if enabled(meta) {
+            let mut emitter = Emitter::new(meta, out);
+            run(input, &mut emitter);
+        }
+    }
+}
+
+/// File-level problems of loading (invalid JSON, not a dashboard) as `dashboard/schema`.
+pub fn report_load_problems(problems: &[Problem], out: &mut Vec<Diagnostic>) {
+    let mut emitter = Emitter::new(&schema::META, out);
+    for problem in problems {
+        let diagnostic = emitter.report(problem.span.clone(), problem.message.clone());
+        diagnostic.help = problem.help.clone();
+    }
+}
+
+#[cfg(test)]
+mod tests;

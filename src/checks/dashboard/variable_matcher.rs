@@ -1,0 +1,67 @@
+//! `dashboard/variable-matcher`: a multi-value or include-All variable used with `=` or
+//! `!=`, which breaks as soon as two values (or All) are selected.
+
+use super::DashboardInput;
+use crate::checks::{CheckMeta, Emitter};
+use crate::dashboards::{refs, scan};
+use crate::diagnostic::Severity;
+use crate::fixture;
+
+pub static META: CheckMeta = CheckMeta {
+    code: "dashboard/variable-matcher",
+    severity: Severity::Warning,
+    summary: "A multi-value variable is matched with `=` or `!=` instead of `=~` or `!~`",
+    docs: "With several values selected (or All), Grafana substitutes a regular expression such \
+as `(api|web)` or the variable's custom all value (often `.*`). An equality matcher compares \
+that text literally and matches nothing, so the panel goes empty exactly when someone selects \
+more than one value. Use the regex operators `=~` and `!~`.",
+    bad: fixture!("dashboard/variable-matcher/fail.json"),
+    good: fixture!("dashboard/variable-matcher/pass.json"),
+    enabled_by_default: true,
+};
+
+pub fn check(input: &DashboardInput<'_>, emit: &mut Emitter<'_>) {
+    for query in input.queries {
+        let source = &query.expanded.source;
+        for matcher in scan::scan(source).matchers {
+            if matcher.op != "=" && matcher.op != "!=" {
+                continue;
+            }
+            let value = &source[matcher.value.clone()];
+            for reference in refs::find(value) {
+                let Some(variable) = input.dashboard.variable(&reference.name) else {
+                    continue;
+                };
+                if !variable.is_multi_valued() {
+                    continue;
+                }
+                let label = &source[matcher.label.clone()];
+                let regex_op = if matcher.op == "=" { "=~" } else { "!~" };
+                let span = query
+                    .expanded
+                    .map
+                    .span_to_file(matcher.label.start..matcher.value.end + 1);
+                let why = if variable.multi {
+                    "multi-value"
+                } else {
+                    "include-All"
+                };
+                let diagnostic = emit.report(
+                    span,
+                    format!(
+                        "{why} variable `{}` is matched with `{}`: the query matches nothing once several values or All are selected",
+                        reference.name, matcher.op
+                    ),
+                );
+                diagnostic.help = Some(format!("use `{label}{regex_op}\"{value}\"`"));
+                if let Some(flag) = &variable.multi_span {
+                    diagnostic.labels.push(crate::diagnostic::Label {
+                        span: flag.clone(),
+                        message: format!("`{}` accepts several values here", reference.name),
+                    });
+                }
+                diagnostic.context = input.query_context(query);
+            }
+        }
+    }
+}
