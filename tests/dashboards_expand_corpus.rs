@@ -1,7 +1,7 @@
 //! Every PromQL target of the real-dashboard corpus expands into text that the reference
 //! parser (`promql-parser`, a port of Prometheus' own) accepts.
 
-use promgate::dashboards::{self, datasource, expand};
+use promgate::dashboards::{self, queries};
 use promgate::source::SourceFile;
 use std::path::{Path, PathBuf};
 
@@ -50,33 +50,35 @@ fn corpus_targets_expand_to_valid_promql() {
             loaded.problems
         );
         for dashboard in &loaded.dashboards {
-            for panel in &dashboard.panels {
-                for target in &panel.targets {
-                    let Some(expr) = &target.expr else { continue };
-                    if expr.value.trim().is_empty() {
-                        continue;
+            // Panel targets, query-variable queries and annotation queries alike.
+            for query in queries::find(dashboard) {
+                let original = &query.text(dashboard).value;
+                let expanded = &query.expanded;
+                checked += 1;
+                if expanded.uncertain {
+                    uncertain += 1;
+                    if std::env::var("SHOW_UNCERTAIN").is_ok() {
+                        eprintln!("UNCERTAIN {}: {}", path.display(), original);
                     }
-                    if !datasource::target_language(dashboard, Some(panel), target).is_promql() {
-                        continue;
-                    }
-                    let expanded = expand::expand(expr, 0..expr.value.len(), dashboard);
-                    checked += 1;
-                    if expanded.uncertain {
-                        uncertain += 1;
-                        if std::env::var("SHOW_UNCERTAIN").is_ok() {
-                            eprintln!("UNCERTAIN {}: {}", path.display(), expr.value);
-                        }
-                        continue;
-                    }
-                    if let Err(error) = promql_parser::parser::parse(&expanded.source) {
-                        failures.push(format!(
-                            "{}: {}\n    {}\n    {}",
-                            path.display(),
-                            error,
-                            expr.value,
-                            expanded.source
-                        ));
-                    }
+                    continue;
+                }
+                // Our front end (parsed once at load), and the reference port of
+                // Prometheus' parser.
+                let mut errors: Vec<String> = query
+                    .parsed
+                    .errors
+                    .iter()
+                    .map(|e| format!("promgate: {}", e.message))
+                    .collect();
+                if let Err(error) = promql_parser::parser::parse(&expanded.source) {
+                    errors.push(format!("promql-parser: {error}"));
+                }
+                for error in errors {
+                    failures.push(format!(
+                        "{}: {error}\n    {original}\n    {}",
+                        path.display(),
+                        expanded.source
+                    ));
                 }
             }
         }

@@ -9,7 +9,9 @@
 
 mod builtin;
 mod family;
+pub mod flow;
 pub mod load;
+pub mod recorded;
 mod suggest;
 pub mod write;
 
@@ -31,7 +33,8 @@ pub struct SeriesRef<'a> {
 impl SeriesRef<'_> {
     /// Whether this series can carry `label`; `None` when the catalog cannot tell.
     pub fn has_label(&self, label: &str, catalog: &Catalog) -> Option<bool> {
-        if catalog.target_labels.contains(label) {
+        // Recording-rule outputs are not scraped: their labels are what the rule made.
+        if self.family.origin != Origin::Recorded && catalog.target_labels.contains(label) {
             return Some(true);
         }
         self.family.series_has_label(self.kind, label)

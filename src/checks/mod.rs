@@ -7,6 +7,7 @@
 //! pushes [`Diagnostic`]s through an [`Emitter`].
 
 pub mod alerts;
+pub mod catalog;
 pub mod context;
 pub mod dashboard;
 pub mod docs;
@@ -96,9 +97,10 @@ pub fn all() -> Vec<&'static CheckMeta> {
         yaml::CHECKS,
         rules::CHECKS,
         promql::CHECKS,
-        template::CHECKS,
-        dashboard::CHECKS,
         alerts::CHECKS,
+        template::CHECKS,
+        catalog::CHECKS,
+        dashboard::CHECKS,
         promgate::CHECKS,
     ];
     categories.iter().flat_map(|c| c.iter().copied()).collect()

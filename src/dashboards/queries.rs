@@ -5,6 +5,7 @@ use super::datasource::{self, Language};
 use super::expand::{self, Expanded};
 use super::json::Text;
 use super::model::Dashboard;
+use crate::promql::ParseResult;
 
 /// Where a query lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,9 +21,21 @@ pub struct Query {
     pub site: Site,
     pub language: Language,
     pub expanded: Expanded,
+    /// The expanded text parsed once, at load.
+    pub parsed: ParseResult,
 }
 
 impl Query {
+    fn new(site: Site, language: Language, expanded: Expanded) -> Query {
+        let parsed = crate::promql::parse(&expanded.source);
+        Query {
+            site,
+            language,
+            expanded,
+            parsed,
+        }
+    }
+
     /// The original text the query was expanded from.
     pub fn text<'d>(&self, dashboard: &'d Dashboard) -> &'d Text {
         match self.site {
@@ -53,14 +66,12 @@ pub fn find(dashboard: &Dashboard) -> Vec<Query> {
             }
             let language = datasource::target_language(dashboard, Some(panel), target);
             if language.is_promql() {
-                queries.push(Query {
-                    site: Site::Target {
-                        panel: p,
-                        target: t,
-                    },
-                    expanded: expand::expand(expr, 0..expr.value.len(), dashboard),
-                    language,
-                });
+                let expanded = expand::expand(expr, 0..expr.value.len(), dashboard);
+                let site = Site::Target {
+                    panel: p,
+                    target: t,
+                };
+                queries.push(Query::new(site, language, expanded));
             }
         }
     }
@@ -79,11 +90,8 @@ pub fn find(dashboard: &Dashboard) -> Vec<Query> {
             continue;
         }
         if let Some(range) = expand::variable_query_promql(&query.value) {
-            queries.push(Query {
-                site: Site::Variable { index },
-                expanded: expand::expand(query, range, dashboard),
-                language,
-            });
+            let expanded = expand::expand(query, range, dashboard);
+            queries.push(Query::new(Site::Variable { index }, language, expanded));
         }
     }
     for (index, annotation) in dashboard.annotations.iter().enumerate() {
@@ -98,11 +106,8 @@ pub fn find(dashboard: &Dashboard) -> Vec<Query> {
             None => Language::LikelyPromQL,
         };
         if language.is_promql() {
-            queries.push(Query {
-                site: Site::Annotation { index },
-                expanded: expand::expand(expr, 0..expr.value.len(), dashboard),
-                language,
-            });
+            let expanded = expand::expand(expr, 0..expr.value.len(), dashboard);
+            queries.push(Query::new(Site::Annotation { index }, language, expanded));
         }
     }
     queries

@@ -12,6 +12,7 @@
 //! `limit_ratio`, fill modifiers, `anchored`/`smoothed`) as Prometheus does with every
 //! feature flag on; the `promql/feature` check reports its use.
 
+pub mod analysis;
 pub mod ast;
 mod check;
 pub mod functions;

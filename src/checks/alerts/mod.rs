@@ -1,11 +1,17 @@
-//! Checks of alerting rules: team policy on labels and annotations.
+//! Checks on alerting rules: their expressions, and team policy on labels and
+//! annotations.
 
+pub mod comparison;
 pub mod required_annotations;
 pub mod required_labels;
 
 use super::CheckMeta;
 
-pub const CHECKS: &[&CheckMeta] = &[&required_labels::META, &required_annotations::META];
+pub const CHECKS: &[&CheckMeta] = &[
+    &comparison::META,
+    &required_labels::META,
+    &required_annotations::META,
+];
 
 #[cfg(test)]
 mod tests {

@@ -12,11 +12,13 @@ pub mod datasource;
 pub mod deprecated_panel;
 pub mod duplicate;
 pub mod editable;
+pub mod legend_label;
 pub mod library_panel;
 pub mod panel_description;
 pub mod rate_interval;
 pub mod schema;
 pub mod undefined_variable;
+pub mod unit;
 pub mod unused_variable;
 pub mod variable_matcher;
 
@@ -64,6 +66,8 @@ pub const RUNNERS: &[(&CheckMeta, Run)] = &[
     (&deprecated_panel::META, deprecated_panel::check),
     (&datasource::META, datasource::check),
     (&duplicate::META, duplicate::check),
+    (&unit::META, unit::check),
+    (&legend_label::META, legend_label::check),
     (&library_panel::META, library_panel::check),
     (&panel_description::META, panel_description::check),
     (&editable::META, editable::check),
@@ -78,6 +82,8 @@ pub const CHECKS: &[&CheckMeta] = &[
     &deprecated_panel::META,
     &datasource::META,
     &duplicate::META,
+    &unit::META,
+    &legend_label::META,
     &library_panel::META,
     &panel_description::META,
     &editable::META,
@@ -93,6 +99,23 @@ pub fn run(
         if enabled(meta) {
             let mut emitter = Emitter::new(meta, out);
             run(input, &mut emitter);
+        }
+    }
+}
+
+/// `promql/syntax` for the dashboard's PromQL queries, at the exact file position and
+/// with the dashboard, panel and refId in the context. A query whose variables could not
+/// be typed with confidence is not reported: a false alarm costs more than a miss.
+pub fn report_syntax(input: &DashboardInput<'_>, out: &mut Vec<Diagnostic>) {
+    for query in input.queries {
+        if query.parsed.errors.is_empty() || query.expanded.uncertain {
+            continue;
+        }
+        let start = out.len();
+        let mut emitter = Emitter::new(&crate::checks::promql::syntax::META, out);
+        crate::checks::promql::syntax::report(&query.parsed, &query.expanded.map, &mut emitter);
+        for diagnostic in &mut out[start..] {
+            diagnostic.context = input.query_context(query);
         }
     }
 }

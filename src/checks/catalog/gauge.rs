@@ -1,0 +1,79 @@
+//! `catalog/gauge`: `rate`, `irate`, `increase` or `resets` applied to a gauge, and
+//! `delta`, `deriv` or `idelta` applied to a counter. The first pair assumes the
+//! value only grows and treats every drop as a counter reset; the second misreads
+//! every reset as a huge drop.
+
+use super::common::{walk_with_parents, Finding};
+use super::counter::is_counter_series;
+use crate::catalog::flow::{resolve, Resolved};
+use crate::catalog::{Catalog, MetricType};
+use crate::checks::CheckMeta;
+use crate::diagnostic::Severity;
+use crate::fixture;
+use crate::promql::ast::Expr;
+
+pub static META: CheckMeta = CheckMeta {
+    code: "catalog/gauge",
+    severity: Severity::Warning,
+    summary: "rate/irate/increase of a gauge, or delta/deriv of a counter",
+    docs:
+        "`rate`, `irate`, `increase` and `resets` assume a counter: a value that only grows, where \
+every decrease is a reset to zero. On a gauge (a queue size, a temperature) every dip is read \
+as a reset and the result is garbage. The reverse: `delta`, `deriv` and `idelta` read a \
+counter's resets as huge drops.\n\n\
+Fix: for a gauge use `deriv(g[5m])` (per-second trend) or `delta(g[5m])` (change over the \
+window); for a counter use `rate`, `increase` or `irate`.",
+    bad: fixture!("catalog/gauge/fail.yml"),
+    good: fixture!("catalog/gauge/pass.yml"),
+    enabled_by_default: true,
+};
+
+pub fn find(expr: &Expr, catalog: &Catalog, source: &str) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    walk_with_parents(expr, &mut |node, _| {
+        let Expr::Call(call) = node else { return };
+        let Some(Expr::Matrix(matrix)) = call.args.first().map(Expr::unparen) else {
+            return;
+        };
+        let Resolved::Series(series) = resolve(&matrix.selector, catalog) else {
+            return;
+        };
+        let Some((name, _)) = matrix.selector.metric_name() else {
+            return;
+        };
+        let range = source.get(matrix.range.span()).unwrap_or("5m");
+        let function = call.name.as_str();
+        match function {
+            "rate" | "irate" | "increase" | "resets" if series.family.kind == MetricType::Gauge => {
+                let instead = match function {
+                    "increase" => format!("`delta({name}[{range}])`"),
+                    "resets" => "a comparison such as `changes(...)`".to_string(),
+                    _ => format!("`deriv({name}[{range}])`"),
+                };
+                findings.push(
+                    Finding::new(
+                        call.name_span.clone(),
+                        format!("`{function}` of the gauge `{name}`: it treats every decrease as a counter reset"),
+                    )
+                    .help(format!("for a gauge use {instead}")),
+                );
+            }
+            "delta" | "deriv" | "idelta" if is_counter_series(&series) => {
+                let instead = match function {
+                    "delta" => format!("increase({name}[{range}])"),
+                    "idelta" => format!("irate({name}[{range}])"),
+                    _ => format!("rate({name}[{range}])"),
+                };
+                findings.push(
+                    Finding::new(
+                        call.name_span.clone(),
+                        format!("`{function}` of the counter `{name}`: every counter reset reads as a huge drop"),
+                    )
+                    .help(format!("for a counter use `{instead}`, which handles resets")),
+                );
+            }
+            _ => {}
+        }
+    });
+    findings
+}

@@ -1,0 +1,275 @@
+//! Unit tests of the catalog checks' logic on parsed expressions.
+
+use super::common::Finding;
+use crate::catalog::{load_str, Catalog};
+
+const CATALOG: &str = "\
+metrics:
+  http_request_duration_seconds:
+    type: histogram
+    labels: [method, route, status_code]
+  http_requests_total:
+    type: counter
+    labels: [method, route, status_code]
+  job_queue_size:
+    type: gauge
+    labels: [queue_name]
+  rpc_duration_seconds:
+    type: summary
+    labels: [service]
+  node_cpu_seconds_total:
+    type: counter
+    labels: [cpu, mode]
+  node_uname_info:
+    type: gauge
+    labels: [nodename, release]
+  kube_pod_labels:
+    type: gauge
+    labels: [pod, namespace]
+    label_prefixes: [label_]
+";
+
+fn catalog() -> Catalog {
+    load_str("catalog.yml", CATALOG).unwrap().with_builtins()
+}
+
+fn run(check: &str, query: &str) -> Vec<(String, String, Option<String>)> {
+    let parsed = crate::promql::parse(query);
+    let expr = parsed
+        .expr
+        .unwrap_or_else(|| panic!("{query}: {:?}", parsed.errors));
+    let catalog = catalog();
+    let findings: Vec<Finding> = match check {
+        "unknown-metric" => super::unknown_metric::find(&expr, &catalog),
+        "unknown-label" => super::unknown_label::find(&expr, &catalog),
+        "histogram" => super::histogram::find(&expr, query, &catalog),
+        "counter" => super::counter::find(&expr, &catalog),
+        "gauge" => super::gauge::find(&expr, &catalog, query),
+        other => panic!("no check {other}"),
+    };
+    findings
+        .into_iter()
+        .map(|f| (query[f.span].to_string(), f.message, f.help))
+        .collect()
+}
+
+fn spans(check: &str, query: &str) -> Vec<String> {
+    run(check, query).into_iter().map(|(s, _, _)| s).collect()
+}
+
+#[test]
+fn unknown_metric_uses_namespaces_and_suggests() {
+    let found = run("unknown-metric", "rate(http_request_total[5m])");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].0, "http_request_total");
+    assert!(
+        found[0]
+            .2
+            .as_deref()
+            .unwrap()
+            .contains("`http_requests_total`"),
+        "{found:?}"
+    );
+    // Unknown namespace: the catalog never covered it, stay silent.
+    assert!(spans("unknown-metric", "pg_up == 0").is_empty());
+    assert!(spans("unknown-metric", "up == 0 and on(job) ALERTS").is_empty());
+    assert!(spans("unknown-metric", "instance:node_cpu:rate5m > 1").is_empty());
+    assert_eq!(
+        spans("unknown-metric", "{__name__=~\"http_reqs_.*\"}"),
+        ["\"http_reqs_.*\""]
+    );
+    assert!(spans("unknown-metric", "{__name__=~\"http_requests_.*\"}").is_empty());
+    // The bare histogram name is `catalog/histogram`'s to explain.
+    assert!(spans("unknown-metric", "http_request_duration_seconds").is_empty());
+    let summary_bucket = run("unknown-metric", "rpc_duration_seconds_bucket");
+    assert!(summary_bucket[0].2.as_deref().unwrap().contains("summary"));
+}
+
+#[test]
+fn unknown_label_in_matchers_grouping_and_matching() {
+    let found = run("unknown-label", "http_requests_total{status=\"500\"}");
+    assert_eq!(found[0].0, "status");
+    assert!(
+        found[0]
+            .2
+            .as_deref()
+            .unwrap()
+            .starts_with("did you mean `status_code`?"),
+        "{found:?}"
+    );
+    // A matcher that accepts the empty value also matches a missing label.
+    assert!(spans("unknown-label", "http_requests_total{status=\"\"}").is_empty());
+    assert!(spans("unknown-label", "http_requests_total{status!=\"500\"}").is_empty());
+    assert!(spans(
+        "unknown-label",
+        "http_requests_total{job=\"api\", instance=~\".+\"}"
+    )
+    .is_empty());
+    assert_eq!(
+        spans(
+            "unknown-label",
+            "sum by (status) (rate(http_requests_total[5m]))"
+        ),
+        ["status"]
+    );
+    assert_eq!(
+        spans(
+            "unknown-label",
+            "sum by (route) (sum by (method) (rate(http_requests_total[5m])))"
+        ),
+        ["route"]
+    );
+    assert!(spans(
+        "unknown-label",
+        "sum by (route, le) (rate(http_request_duration_seconds_bucket[5m]))"
+    )
+    .is_empty());
+    assert_eq!(
+        spans("unknown-label", "sum without (pod) (job_queue_size)"),
+        ["pod"]
+    );
+    assert_eq!(
+        spans(
+            "unknown-label",
+            "rate(node_cpu_seconds_total[5m]) * on(instance) group_left(nodname) node_uname_info"
+        ),
+        ["nodname"]
+    );
+    assert!(spans(
+        "unknown-label",
+        "rate(node_cpu_seconds_total[5m]) * on(instance) group_left(nodename) node_uname_info"
+    )
+    .is_empty());
+    assert_eq!(
+        spans(
+            "unknown-label",
+            "job_queue_size / on(route) http_requests_total"
+        ),
+        ["route"]
+    );
+    assert_eq!(
+        spans(
+            "unknown-label",
+            "label_replace(job_queue_size, \"q\", \"$1\", \"queue\", \"(.+)\")"
+        ),
+        ["\"queue\""]
+    );
+    assert!(spans(
+        "unknown-label",
+        "label_replace(job_queue_size, \"q\", \"x\", \"queue\", \".*\")"
+    )
+    .is_empty());
+    assert!(spans("unknown-label", "kube_pod_labels{label_app=\"x\"}").is_empty());
+    assert_eq!(spans("unknown-label", "label_replace(job_queue_size, \"q\", \"$1\", \"queue_name\", \"(.+)\") > on(q) job_queue_size"), ["q"]);
+    // Unknown metrics say nothing about labels.
+    assert!(spans("unknown-label", "sum by (foo) (mystery_metric{bar=\"x\"})").is_empty());
+    assert!(spans(
+        "unknown-label",
+        "sum by (value) (count_values(\"value\", job_queue_size))"
+    )
+    .is_empty());
+}
+
+#[test]
+fn histogram_misuse() {
+    let found = run(
+        "histogram",
+        "http_request_duration_seconds{quantile=\"0.9\"} > 1",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        found[0].0,
+        "http_request_duration_seconds{quantile=\"0.9\"}"
+    );
+    assert_eq!(
+        found[0].2.as_deref().unwrap(),
+        "compute the quantile from the buckets: `histogram_quantile(0.9, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))`"
+    );
+    let found = run(
+        "histogram",
+        "http_request_duration_seconds{quantile=\"0.99\", route=\"/a\"}",
+    );
+    assert!(found[0]
+        .2
+        .as_deref()
+        .unwrap()
+        .contains("rate(http_request_duration_seconds_bucket{route=\"/a\"}[5m])"));
+    assert_eq!(
+        spans(
+            "histogram",
+            "histogram_quantile(0.9, rate(http_request_duration_seconds_sum[5m]))"
+        ),
+        ["http_request_duration_seconds_sum"]
+    );
+    assert_eq!(
+        spans("histogram", "histogram_quantile(0.9, sum by (route) (rate(http_request_duration_seconds_bucket[5m])))"),
+        ["by (route)"]
+    );
+    assert!(spans("histogram", "histogram_quantile(0.9, sum by (route, le) (rate(http_request_duration_seconds_bucket[5m])))").is_empty());
+    assert_eq!(
+        spans("histogram", "http_request_duration_seconds_count{le=\"1\"}"),
+        ["le=\"1\""]
+    );
+    assert_eq!(
+        spans("histogram", "avg(rpc_duration_seconds{quantile=\"0.9\"})"),
+        ["avg"]
+    );
+    assert!(spans("histogram", "max(rpc_duration_seconds{quantile=\"0.9\"})").is_empty());
+    assert_eq!(
+        spans("histogram", "histogram_quantile(0.9, rpc_duration_seconds)"),
+        ["rpc_duration_seconds"]
+    );
+    assert!(spans("histogram", "rate(http_request_duration_seconds_sum[5m]) / rate(http_request_duration_seconds_count[5m])").is_empty());
+    assert!(spans(
+        "histogram",
+        "histogram_quantile(0.9, rate(unknown_bucket[5m]))"
+    )
+    .is_empty());
+}
+
+#[test]
+fn counter_used_raw() {
+    assert_eq!(
+        spans("counter", "http_requests_total > 100"),
+        ["http_requests_total"]
+    );
+    assert_eq!(
+        spans("counter", "sum(http_requests_total)"),
+        ["http_requests_total"]
+    );
+    assert!(spans("counter", "sum(rate(http_requests_total[5m])) > 1").is_empty());
+    assert!(spans("counter", "absent(http_requests_total)").is_empty());
+    assert!(spans("counter", "count(http_requests_total)").is_empty());
+    assert!(spans("counter", "changes(http_requests_total[1h]) > 0").is_empty());
+    assert!(spans(
+        "counter",
+        "http_requests_total - http_requests_total offset 1h"
+    )
+    .is_empty());
+    assert!(spans("counter", "job_queue_size > 3 unless http_requests_total").is_empty());
+    assert!(spans("counter", "job_queue_size > 1000").is_empty());
+    assert_eq!(
+        spans(
+            "counter",
+            "http_request_duration_seconds_sum / http_request_duration_seconds_count"
+        ),
+        [
+            "http_request_duration_seconds_sum",
+            "http_request_duration_seconds_count"
+        ]
+    );
+}
+
+#[test]
+fn gauge_and_counter_functions() {
+    let found = run("gauge", "rate(job_queue_size[5m])");
+    assert_eq!(found[0].0, "rate");
+    assert_eq!(
+        found[0].2.as_deref(),
+        Some("for a gauge use `deriv(job_queue_size[5m])`")
+    );
+    assert_eq!(spans("gauge", "delta(http_requests_total[10m])"), ["delta"]);
+    assert!(spans("gauge", "deriv(job_queue_size[5m])").is_empty());
+    assert!(spans("gauge", "rate(http_requests_total[5m])").is_empty());
+    assert!(spans("gauge", "rate(mystery[5m])").is_empty());
+}

@@ -1,0 +1,234 @@
+//! `catalog/unknown-label`: a label the metric, or the expression's result at that
+//! point, cannot carry: in a matcher, `by`/`without`, `on`/`ignoring`,
+//! `group_left`/`group_right`, or a `label_replace`/`label_join`/`sort_by_label` source.
+
+use super::common::{walk_with_parents, Finding};
+use crate::catalog::flow::{labels, resolve, selector_labels, LabelSet, Labels, Resolved};
+use crate::catalog::{closest, Catalog, MetricType};
+use crate::checks::CheckMeta;
+use crate::diagnostic::Severity;
+use crate::fixture;
+use crate::promql::ast::{AggregateExpr, BinaryExpr, Call, Expr, GroupSide, VectorSelector};
+use crate::promql::{matcher_matches_empty, regex};
+
+pub static META: CheckMeta = CheckMeta {
+    code: "catalog/unknown-label",
+    severity: Severity::Error,
+    summary: "A label the metric, or the expression at that point, cannot carry",
+    docs: "A matcher on a label a metric does not have selects nothing (`http_requests_total{status=\"500\"}` \
+when the label is `status_code`); grouping `by` such a label silently collapses the series; \
+`on(...)` over it never matches; `group_left(...)` copies nothing. promgate follows the labels \
+through the expression (aggregations, `by`/`without`, vector matching, `label_replace`, \
+`label_join`, `count_values`) and reports a label the value at that point cannot carry, in a \
+matcher, `by`/`without`, `on`/`ignoring`, `group_left`/`group_right`, or a `label_replace`/\
+`label_join`/`sort_by_label` source.\n\n\
+It stays silent wherever the catalog does not know a metric's complete label set, and for \
+matchers that accept the empty value (`foo=\"\"`, `foo!=\"x\"`), which match series without the \
+label on purpose. Target labels (`job`, `instance`, and the catalog's `target_labels`) are on \
+every scraped series.\n\n\
+Fix: use the label the help suggests.",
+    bad: fixture!("catalog/unknown-label/fail.yml"),
+    good: fixture!("catalog/unknown-label/pass.yml"),
+    enabled_by_default: true,
+};
+
+pub fn find(expr: &Expr, catalog: &Catalog) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    walk_with_parents(expr, &mut |node, _| match node {
+        Expr::Selector(selector) => matchers(selector, catalog, &mut findings),
+        Expr::Matrix(matrix) => matchers(&matrix.selector, catalog, &mut findings),
+        Expr::Aggregate(aggregate) => grouping(aggregate, catalog, &mut findings),
+        Expr::Binary(binary) => matching(binary, catalog, &mut findings),
+        Expr::Call(call) => call_sources(call, catalog, &mut findings),
+        _ => {}
+    });
+    findings
+}
+
+/// "did you mean ...?" over the labels a value can carry.
+fn suggestion(label: &str, set: &LabelSet) -> String {
+    let close = closest(label, set.names.iter().map(String::as_str), 2);
+    let known: Vec<&str> = set.names.iter().map(String::as_str).collect();
+    let mut help = match close.as_slice() {
+        [] => String::new(),
+        [one] => format!("did you mean `{one}`? "),
+        [a, b, ..] => format!("did you mean `{a}` or `{b}`? "),
+    };
+    if known.len() <= 12 {
+        help.push_str(&format!("it can carry: {}", known.join(", ")));
+    } else {
+        help.push_str(&format!("it can carry {} labels", known.len()));
+    }
+    help
+}
+
+fn matchers(selector: &VectorSelector, catalog: &Catalog, out: &mut Vec<Finding>) {
+    let Labels::Known(set) = selector_labels(selector, catalog) else {
+        return;
+    };
+    let (subject, histogram_like) = match resolve(selector, catalog) {
+        Resolved::Series(series) => (
+            format!(
+                "`{}`",
+                selector.metric_name().map(|(n, _)| n).unwrap_or_default()
+            ),
+            matches!(
+                series.family.kind,
+                MetricType::Histogram | MetricType::GaugeHistogram | MetricType::Summary
+            ),
+        ),
+        _ => ("any metric the `__name__` regex matches".to_string(), false),
+    };
+    for matcher in &selector.matchers {
+        // A matcher that accepts the empty value also matches a missing label.
+        if matcher.name == "__name__"
+            || matcher_matches_empty(matcher)
+            || set.can_carry(&matcher.name)
+        {
+            continue;
+        }
+        // `le`/`quantile` on the wrong series kind: `catalog/histogram` explains it.
+        if histogram_like && matches!(matcher.name.as_str(), "le" | "quantile") {
+            continue;
+        }
+        out.push(
+            Finding::new(
+                matcher.name_span.clone(),
+                format!(
+                    "`{}` is not a label of {subject}, so this selector matches nothing",
+                    matcher.name
+                ),
+            )
+            .help(suggestion(&matcher.name, &set)),
+        );
+    }
+}
+
+fn grouping(aggregate: &AggregateExpr, catalog: &Catalog, out: &mut Vec<Finding>) {
+    let Some(grouping) = &aggregate.grouping else {
+        return;
+    };
+    let Labels::Known(set) = labels(&aggregate.expr, catalog) else {
+        return;
+    };
+    let op = aggregate.op.as_str();
+    for label in &grouping.labels {
+        if set.can_carry(&label.name) {
+            continue;
+        }
+        let message = if grouping.without {
+            format!(
+                "`{op} without ({})`: the input has no `{}` label, so removing it does nothing",
+                label.name, label.name
+            )
+        } else {
+            format!(
+                "`{op} by ({})`: the input has no `{}` label, so the result never has it",
+                label.name, label.name
+            )
+        };
+        out.push(Finding::new(label.span.clone(), message).help(suggestion(&label.name, &set)));
+    }
+}
+
+fn matching(binary: &BinaryExpr, catalog: &Catalog, out: &mut Vec<Finding>) {
+    if binary.matching.is_none() && binary.group.is_none() {
+        return;
+    }
+    let lhs = labels(&binary.lhs, catalog);
+    let rhs = labels(&binary.rhs, catalog);
+    if let Some(matching) = &binary.matching {
+        let keyword = if matching.on { "on" } else { "ignoring" };
+        for label in &matching.labels {
+            let name = label.name.as_str();
+            let (left, right) = (lhs.can_carry(name), rhs.can_carry(name));
+            let message = match (left, right) {
+                (Some(false), Some(false)) => {
+                    format!("`{keyword}({name})`: neither side has a `{name}` label")
+                }
+                (Some(false), _) if matching.on => {
+                    format!("`on({name})`: the left-hand side has no `{name}` label, so it matches only series without one")
+                }
+                (_, Some(false)) if matching.on => {
+                    format!("`on({name})`: the right-hand side has no `{name}` label, so it matches only series without one")
+                }
+                _ => continue,
+            };
+            let set = match (lhs.known(), rhs.known()) {
+                (Some(a), Some(b)) => LabelSet {
+                    names: a.names.intersection(&b.names).cloned().collect(),
+                    prefixes: Default::default(),
+                },
+                (Some(a), None) | (None, Some(a)) => a.clone(),
+                (None, None) => LabelSet::default(),
+            };
+            out.push(Finding::new(label.span.clone(), message).help(suggestion(name, &set)));
+        }
+    }
+    if let Some(group) = &binary.group {
+        let (keyword, one) = match group.side {
+            GroupSide::Left => ("group_left", &rhs),
+            GroupSide::Right => ("group_right", &lhs),
+        };
+        let Labels::Known(set) = one else { return };
+        for label in &group.labels {
+            if !set.can_carry(&label.name) {
+                out.push(
+                    Finding::new(
+                        label.span.clone(),
+                        format!(
+                            "`{keyword}({})`: the \"one\" side has no `{}` label to copy",
+                            label.name, label.name
+                        ),
+                    )
+                    .help(suggestion(&label.name, set)),
+                );
+            }
+        }
+    }
+}
+
+/// Source labels of `label_replace`, `label_join` and `sort_by_label`.
+fn call_sources(call: &Call, catalog: &Catalog, out: &mut Vec<Finding>) {
+    let sources: Vec<&Expr> = match call.name.as_str() {
+        "label_replace" => {
+            // `label_replace(v, dst, repl, src, regex)`: a regex that matches the empty
+            // value sets `dst` on series without `src`, a common idiom.
+            let regex_matches_empty = match call.args.get(4).map(Expr::unparen) {
+                Some(Expr::String(s)) => regex::matches_empty(&s.value),
+                _ => true,
+            };
+            if regex_matches_empty {
+                return;
+            }
+            call.args.get(3).into_iter().collect()
+        }
+        "label_join" => call.args.iter().skip(3).collect(),
+        "sort_by_label" | "sort_by_label_desc" => call.args.iter().skip(1).collect(),
+        _ => return,
+    };
+    let Some(input) = call.args.first() else {
+        return;
+    };
+    let Labels::Known(set) = labels(input, catalog) else {
+        return;
+    };
+    for source in sources {
+        let Expr::String(literal) = source.unparen() else {
+            continue;
+        };
+        if literal.value.is_empty() || set.can_carry(&literal.value) {
+            continue;
+        }
+        out.push(
+            Finding::new(
+                literal.span.clone(),
+                format!(
+                    "`{}` reads `{}`, a label its input does not have",
+                    call.name, literal.value
+                ),
+            )
+            .help(suggestion(&literal.value, &set)),
+        );
+    }
+}

@@ -1,0 +1,255 @@
+//! `dashboard/legend-label`: a `legendFormat` `{{label}}` that the query's result cannot
+//! carry, so the legend renders it empty.
+
+use super::DashboardInput;
+use crate::checks::{CheckMeta, Emitter};
+use crate::dashboards::queries::Site;
+use crate::diagnostic::Severity;
+use crate::fixture;
+use crate::promql::ast::{AggregateOp, BinaryOp, Expr, GroupSide};
+use regex::Regex;
+use std::collections::BTreeSet;
+use std::sync::LazyLock;
+
+pub static META: CheckMeta = CheckMeta {
+    code: "dashboard/legend-label",
+    severity: Severity::Warning,
+    summary: "The legend uses a label that the query's result does not have",
+    docs: "`{{label}}` in `legendFormat` is replaced by that label of each series. When the \
+query aggregates the label away (`sum by (route) (...)` keeps only `route`; `sum(...)` keeps \
+none), every series renders the same empty text and the legend cannot tell them apart. Keep \
+the label in the aggregation's `by (...)` or change the legend. promgate reports only when \
+the query limits its labels for sure (an aggregation, `histogram_quantile` over one, arithmetic \
+with a number...); queries whose labels it cannot know are left alone.",
+    bad: fixture!("dashboard/legend-label/fail.json"),
+    good: fixture!("dashboard/legend-label/pass.json"),
+    enabled_by_default: true,
+};
+
+static LEGEND_LABEL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}").expect("valid regex"));
+
+pub fn check(input: &DashboardInput<'_>, emit: &mut Emitter<'_>) {
+    for query in input.queries {
+        let Site::Target { panel, target } = query.site else {
+            continue;
+        };
+        let target = &input.dashboard.panels[panel].targets[target];
+        let Some(legend) = &target.legend_format else {
+            continue;
+        };
+        let Some(expr) = &query.parsed.expr else {
+            continue;
+        };
+        if query.expanded.has_templated_labels() || query.expanded.uncertain {
+            continue;
+        }
+        let Some(labels) = result_labels(expr) else {
+            continue;
+        };
+        for captures in LEGEND_LABEL.captures_iter(&legend.value) {
+            let name = captures.get(1).expect("group 1");
+            if name.as_str() == "__name__" || labels.contains(name.as_str()) {
+                continue;
+            }
+            let kept = if labels.is_empty() {
+                "the query's result has no labels".to_string()
+            } else {
+                format!(
+                    "the query's result keeps only {}",
+                    labels
+                        .iter()
+                        .map(|l| format!("`{l}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            let diagnostic = emit.report(
+                legend.span_of(name.range()),
+                format!(
+                    "legend uses `{{{{{}}}}}`, but {kept}: it renders empty",
+                    name.as_str()
+                ),
+            );
+            diagnostic.help = Some(format!(
+                "add `{}` to the aggregation's `by (...)`, or remove it from the legend",
+                name.as_str()
+            ));
+            diagnostic.context = input.query_context(query);
+        }
+    }
+}
+
+/// The labels an expression's result can carry, when the expression limits them to a
+/// known set; `None` when any label may be there.
+pub fn result_labels(expr: &Expr) -> Option<BTreeSet<String>> {
+    match expr.unparen() {
+        Expr::Number(_) => Some(BTreeSet::new()),
+        Expr::String(_) | Expr::Selector(_) | Expr::Matrix(_) => None,
+        Expr::Subquery(s) => result_labels(&s.expr),
+        Expr::Unary(u) => result_labels(&u.expr),
+        Expr::Paren(p) => result_labels(&p.expr),
+        Expr::Aggregate(a) => match a.op {
+            AggregateOp::Topk
+            | AggregateOp::Bottomk
+            | AggregateOp::Limitk
+            | AggregateOp::LimitRatio => result_labels(&a.expr),
+            op => {
+                let mut labels = match &a.grouping {
+                    None => BTreeSet::new(),
+                    Some(g) if !g.without => g.labels.iter().map(|l| l.name.clone()).collect(),
+                    Some(_) => return None,
+                };
+                if op == AggregateOp::CountValues {
+                    match a.param.as_deref().map(Expr::unparen) {
+                        Some(Expr::String(s)) => {
+                            labels.insert(s.value.clone());
+                        }
+                        _ => return None,
+                    }
+                }
+                Some(labels)
+            }
+        },
+        Expr::Call(call) => call_labels(&call.name, &call.args),
+        Expr::Binary(b) => {
+            let lhs_scalar = b.lhs.value_type() == crate::promql::ValueType::Scalar;
+            let rhs_scalar = b.rhs.value_type() == crate::promql::ValueType::Scalar;
+            match (lhs_scalar, rhs_scalar) {
+                (true, true) => Some(BTreeSet::new()),
+                (true, false) => result_labels(&b.rhs),
+                (false, true) => result_labels(&b.lhs),
+                (false, false) => match (b.op, &b.group) {
+                    (BinaryOp::Or, _) => {
+                        let mut lhs = result_labels(&b.lhs)?;
+                        lhs.extend(result_labels(&b.rhs)?);
+                        Some(lhs)
+                    }
+                    (_, None) => result_labels(&b.lhs),
+                    (_, Some(group)) => {
+                        let side = if group.side == GroupSide::Left {
+                            &b.lhs
+                        } else {
+                            &b.rhs
+                        };
+                        let mut labels = result_labels(side)?;
+                        labels.extend(group.labels.iter().map(|l| l.name.clone()));
+                        Some(labels)
+                    }
+                },
+            }
+        }
+    }
+}
+
+/// Functions whose result keeps the labels of their vector argument.
+const LABEL_PRESERVING: &[&str] = &[
+    "abs",
+    "ceil",
+    "floor",
+    "round",
+    "exp",
+    "ln",
+    "log2",
+    "log10",
+    "sqrt",
+    "sgn",
+    "clamp",
+    "clamp_min",
+    "clamp_max",
+    "rate",
+    "irate",
+    "increase",
+    "delta",
+    "idelta",
+    "deriv",
+    "predict_linear",
+    "resets",
+    "changes",
+    "avg_over_time",
+    "min_over_time",
+    "max_over_time",
+    "sum_over_time",
+    "count_over_time",
+    "quantile_over_time",
+    "stddev_over_time",
+    "stdvar_over_time",
+    "last_over_time",
+    "present_over_time",
+    "mad_over_time",
+    "sort",
+    "sort_desc",
+    "sort_by_label",
+    "sort_by_label_desc",
+    "timestamp",
+    "histogram_count",
+    "histogram_sum",
+    "histogram_avg",
+    "histogram_fraction",
+    "histogram_stddev",
+    "histogram_stdvar",
+    "holt_winters",
+    "double_exponential_smoothing",
+];
+
+fn call_labels(name: &str, args: &[Expr]) -> Option<BTreeSet<String>> {
+    let vector_arg = || {
+        args.iter().find(|a| {
+            a.value_type() != crate::promql::ValueType::Scalar
+                && !matches!(a.unparen(), Expr::String(_))
+        })
+    };
+    match name {
+        "vector" | "time" | "scalar" | "pi" => Some(BTreeSet::new()),
+        "histogram_quantile" => {
+            let mut labels = result_labels(args.get(1)?)?;
+            labels.remove("le");
+            Some(labels)
+        }
+        "label_replace" | "label_join" => {
+            let mut labels = result_labels(args.first()?)?;
+            match args.get(1).map(Expr::unparen) {
+                Some(Expr::String(dst)) => {
+                    labels.insert(dst.value.clone());
+                }
+                _ => return None,
+            }
+            Some(labels)
+        }
+        _ if LABEL_PRESERVING.contains(&name) => result_labels(vector_arg()?),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(q: &str) -> Option<Vec<String>> {
+        let parsed = crate::promql::parse(q);
+        result_labels(parsed.expr.as_ref().expect("parses")).map(|s| s.into_iter().collect())
+    }
+
+    #[test]
+    fn aggregations_limit_labels() {
+        assert_eq!(labels("sum(rate(x[5m]))"), Some(vec![]));
+        assert_eq!(
+            labels("sum by (a, b) (rate(x[5m])) * 100"),
+            Some(vec!["a".into(), "b".into()])
+        );
+        assert_eq!(
+            labels("histogram_quantile(0.9, sum by (le, route) (rate(x_bucket[5m])))"),
+            Some(vec!["route".into()])
+        );
+        assert_eq!(labels("sum without (a) (x)"), None);
+        assert_eq!(labels("rate(x[5m])"), None);
+        assert_eq!(
+            labels("topk(5, sum by (pod) (x))"),
+            Some(vec!["pod".into()])
+        );
+        assert_eq!(
+            labels("label_replace(sum by (a) (x), \"b\", \"$1\", \"a\", \"(.*)\")"),
+            Some(vec!["a".into(), "b".into()])
+        );
+    }
+}

@@ -1,0 +1,132 @@
+//! `promql/histogram-le`: `histogram_quantile` over classic buckets whose `le` label an
+//! aggregation (or function) removed: the result is always empty.
+
+use crate::checks::catalog::common::Finding;
+use crate::checks::CheckMeta;
+use crate::diagnostic::Severity;
+use crate::fixture;
+use crate::promql::analysis::{analyze, metric_names, Presence};
+use crate::promql::ast::{Expr, Grouping};
+
+pub static META: CheckMeta = CheckMeta {
+    code: "promql/histogram-le",
+    severity: Severity::Error,
+    summary: "histogram_quantile over classic buckets whose `le` label was aggregated away",
+    docs: "`histogram_quantile` computes a quantile of a classic histogram from its `_bucket` \
+series, one per upper bound in the `le` label. An aggregation that does not keep `le` (`sum by \
+(job) (...)`, `sum(...)`, `without (le)`) merges all buckets into one series without `le`, and \
+`histogram_quantile` then returns nothing: the alert never fires, the panel stays empty.\n\n\
+Keep `le` in the grouping: `histogram_quantile(0.99, sum by (job, le) (rate(x_bucket[5m])))`.\n\n\
+The check only speaks when the query reads `_bucket` series: native histograms have no `le` \
+label and are aggregated without it.",
+    bad: fixture!("promql/histogram-le/fail.yml"),
+    good: fixture!("promql/histogram-le/pass.yml"),
+    enabled_by_default: true,
+};
+
+/// Functions that read classic buckets, and the index of their vector argument.
+const BUCKET_FUNCTIONS: &[(&str, usize)] = &[("histogram_quantile", 1), ("histogram_fraction", 2)];
+
+pub fn find(expr: &Expr, source: &str) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    expr.walk(&mut |node| {
+        let Expr::Call(call) = node else { return };
+        let Some(&(name, index)) = BUCKET_FUNCTIONS.iter().find(|(n, _)| *n == call.name) else {
+            return;
+        };
+        let Some(arg) = call.args.get(index) else { return };
+        let info = analyze(arg);
+        if info.labels.presence("le") != Presence::Never {
+            return;
+        }
+        let Some(bucket) = metric_names(arg)
+            .into_iter()
+            .find(|(metric, _)| metric.ends_with("_bucket"))
+        else {
+            return;
+        };
+        let removed_at = info.labels.reason("le").unwrap_or_else(|| arg.span());
+        let by = source.get(removed_at.clone()).unwrap_or("the aggregation");
+        let mut finding = Finding::new(
+            removed_at.clone(),
+            format!(
+                "`{name}` reads the buckets of `{}` but `{by}` removes their `le` label: the result is always empty",
+                bucket.0
+            ),
+        );
+        if let Some(fixed) = grouping_with_le(arg, &removed_at, source) {
+            finding = finding.help(format!("keep `le` in the grouping: `{fixed}`"));
+        } else {
+            finding = finding.help("keep the `le` label until `histogram_quantile` reads the buckets");
+        }
+        findings.push(finding);
+    });
+    findings
+}
+
+/// The `by (...)`/`without (...)` clause at `span`, rewritten to keep `le`.
+fn grouping_with_le(arg: &Expr, span: &std::ops::Range<usize>, source: &str) -> Option<String> {
+    let mut fixed = None;
+    arg.walk(&mut |node| {
+        if let Expr::Aggregate(a) = node {
+            if let Some(g) = a.grouping.as_ref().filter(|g| &g.span == span) {
+                fixed = Some(rewrite(g, source));
+            }
+        }
+    });
+    fixed
+}
+
+fn rewrite(g: &Grouping, source: &str) -> String {
+    let labels: Vec<&str> = g
+        .labels
+        .iter()
+        .filter_map(|l| source.get(l.span.clone()))
+        .filter(|l| *l != "le")
+        .collect();
+    if g.without {
+        format!("without ({})", labels.join(", "))
+    } else {
+        let mut labels = labels;
+        labels.push("le");
+        format!("by ({})", labels.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::promql::parse;
+
+    fn run(q: &str) -> Vec<Finding> {
+        find(&parse(q).expr.unwrap(), q)
+    }
+
+    #[test]
+    fn reports_grouping_without_le() {
+        let q = "histogram_quantile(0.9, sum by (job) (rate(http_request_duration_seconds_bucket[5m])))";
+        let found = run(q);
+        assert_eq!(found.len(), 1);
+        assert_eq!(&q[found[0].span.clone()], "by (job)");
+        assert_eq!(
+            found[0].help.as_deref(),
+            Some("keep `le` in the grouping: `by (job, le)`")
+        );
+        let q = "histogram_quantile(0.9, sum without (le) (rate(x_bucket[5m])))";
+        assert_eq!(
+            run(q)[0].help.as_deref(),
+            Some("keep `le` in the grouping: `without ()`")
+        );
+        let q = "histogram_quantile(0.9, sum(rate(x_bucket[5m])))";
+        assert_eq!(run(q).len(), 1);
+    }
+
+    #[test]
+    fn silent_when_le_is_kept_or_unknown() {
+        assert!(run("histogram_quantile(0.9, sum by (le) (rate(x_bucket[5m])))").is_empty());
+        assert!(run("histogram_quantile(0.9, rate(x_bucket[5m]))").is_empty());
+        // Native histograms have no `le`.
+        assert!(run("histogram_quantile(0.9, sum(rate(x[5m])))").is_empty());
+        assert!(run("histogram_quantile(0.9, sum by (job, le) (rate(x_bucket[5m])))").is_empty());
+    }
+}

@@ -1,0 +1,578 @@
+//! Static analysis of a PromQL expression: for any sub-expression, its value type, the
+//! selectors it reads, and which labels its result series surely have, may have, or
+//! cannot have.
+//!
+//! The idea follows pint's "source" model: walk the tree bottom-up and track what each
+//! operation does to the label set. A selector keeps whatever labels the series carry
+//! (an *open* set) and surely has the labels its matchers require; `sum by (a)` *closes*
+//! the set to `a`; `without (a)`, `histogram_quantile` (`le`) and most functions remove
+//! labels; `on (...)` keeps only the matching labels; `group_left (x)` copies `x` from
+//! the other side; `label_replace`/`label_join` add one; `count_values` adds its label;
+//! `absent(foo{a="b"})` has exactly `a`; `vector()` has none.
+//!
+//! Every answer is conservative: `Never` and `Surely` are only given when Prometheus'
+//! semantics guarantee them, so checks built on them do not raise false alarms.
+//!
+//! ```
+//! use promgate::promql::{parse, analysis::{analyze, Presence}};
+//! let expr = parse("sum by (job) (rate(http_requests_total{code=\"500\"}[5m]))").expr.unwrap();
+//! let info = analyze(&expr);
+//! assert_eq!(info.labels.presence("job"), Presence::Maybe);
+//! assert_eq!(info.labels.presence("code"), Presence::Never);
+//! // Where `code` was removed: the `by (job)` clause.
+//! assert_eq!(info.labels.reason("code"), Some(4..12));
+//! ```
+
+use super::ast::*;
+use super::check::matcher_matches_empty;
+use std::collections::BTreeMap;
+
+/// Whether a label is on the result series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Presence {
+    /// Every result series has the label (with a non-empty value).
+    Surely,
+    /// Some may, some may not; or we cannot tell.
+    Maybe,
+    /// No result series has the label.
+    Never,
+}
+
+/// What is known about the labels of an expression's result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelInfo {
+    /// Labels with a decided presence, with the span that decided it (the matcher, the
+    /// `by (...)` clause, the function call, ...).
+    known: BTreeMap<String, (Presence, Span)>,
+    /// The presence of every label not in `known`: `Maybe` while the result keeps
+    /// whatever labels the input series carry, `Never` once the set is closed.
+    others: Presence,
+    /// Where the set was closed (`by (...)`, `on (...)`, `absent(...)`, a literal).
+    closed_at: Option<Span>,
+}
+
+impl LabelInfo {
+    /// An open set: any label may be present.
+    fn open() -> Self {
+        LabelInfo {
+            known: BTreeMap::new(),
+            others: Presence::Maybe,
+            closed_at: None,
+        }
+    }
+
+    /// A closed, empty set (scalars, strings, `vector()`, aggregations without `by`).
+    fn closed(at: Span) -> Self {
+        LabelInfo {
+            known: BTreeMap::new(),
+            others: Presence::Never,
+            closed_at: Some(at),
+        }
+    }
+
+    pub fn presence(&self, label: &str) -> Presence {
+        self.known
+            .get(label)
+            .map(|(p, _)| *p)
+            .unwrap_or(self.others)
+    }
+
+    pub fn surely_has(&self, label: &str) -> bool {
+        self.presence(label) == Presence::Surely
+    }
+
+    pub fn cannot_have(&self, label: &str) -> bool {
+        self.presence(label) == Presence::Never
+    }
+
+    /// The span that decided the label's presence: for `Never`, what removed it (or
+    /// closed the label set); for `Surely`, what guarantees it.
+    pub fn reason(&self, label: &str) -> Option<Span> {
+        match self.known.get(label) {
+            Some((_, span)) => Some(span.clone()),
+            None => self.closed_at.clone(),
+        }
+    }
+
+    /// True when the result can only carry the labels listed in [`Self::possible`].
+    pub fn is_closed(&self) -> bool {
+        self.others == Presence::Never
+    }
+
+    /// Labels every result series has.
+    pub fn surely(&self) -> impl Iterator<Item = &str> {
+        self.with(Presence::Surely)
+    }
+
+    /// Labels a result series may have (surely or maybe), among the known ones.
+    pub fn possible(&self) -> impl Iterator<Item = &str> {
+        self.known
+            .iter()
+            .filter(|(_, (p, _))| *p != Presence::Never)
+            .map(|(name, _)| name.as_str())
+    }
+
+    /// Labels known to be absent (more are absent when the set is closed).
+    pub fn never(&self) -> impl Iterator<Item = &str> {
+        self.with(Presence::Never)
+    }
+
+    fn with(&self, presence: Presence) -> impl Iterator<Item = &str> {
+        self.known
+            .iter()
+            .filter(move |(_, (p, _))| *p == presence)
+            .map(|(name, _)| name.as_str())
+    }
+
+    fn set(&mut self, label: &str, presence: Presence, span: Span) {
+        self.known.insert(label.to_string(), (presence, span));
+    }
+
+    /// Removes `__name__` (most functions and arithmetic drop the metric name).
+    fn drop_name(&mut self, span: Span) {
+        self.set("__name__", Presence::Never, span);
+    }
+
+    /// Keeps only `labels` (`by (...)`, `on (...)`), closing the set at `span`.
+    fn keep_only(&self, labels: &[Ident], span: Span) -> LabelInfo {
+        let mut out = LabelInfo::closed(span);
+        for label in labels {
+            let presence = self.presence(&label.name);
+            let why = match presence {
+                Presence::Never => self.reason(&label.name).unwrap_or(label.span.clone()),
+                _ => label.span.clone(),
+            };
+            out.set(&label.name, presence, why);
+        }
+        out
+    }
+
+    /// Either one or the other (`or`, fill modifiers): a label is surely (never) present
+    /// only if it is on both sides.
+    fn union(&self, other: &LabelInfo) -> LabelInfo {
+        let mut out = LabelInfo {
+            known: BTreeMap::new(),
+            others: if self.is_closed() && other.is_closed() {
+                Presence::Never
+            } else {
+                Presence::Maybe
+            },
+            closed_at: self.closed_at.clone().or_else(|| other.closed_at.clone()),
+        };
+        for name in self.known.keys().chain(other.known.keys()) {
+            let (a, b) = (self.presence(name), other.presence(name));
+            let presence = if a == b { a } else { Presence::Maybe };
+            let why = self
+                .reason(name)
+                .or_else(|| other.reason(name))
+                .unwrap_or(0..0);
+            out.set(name, presence, why);
+        }
+        out
+    }
+}
+
+/// What the analysis knows about one (sub-)expression.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExprInfo {
+    pub value_type: ValueType,
+    /// Labels of the result series (for scalars and strings: a closed, empty set).
+    pub labels: LabelInfo,
+}
+
+/// Analyses `expr` (any node of a parsed tree).
+pub fn analyze(expr: &Expr) -> ExprInfo {
+    ExprInfo {
+        value_type: expr.value_type(),
+        labels: super::parser::grow_stack(|| labels_of(expr)),
+    }
+}
+
+/// Every selector the expression reads, in source order, including those inside range
+/// selectors and the label selector of `info()`.
+pub fn selectors(expr: &Expr) -> Vec<&VectorSelector> {
+    let mut out = Vec::new();
+    expr.walk(&mut |e| match e {
+        Expr::Selector(s) => out.push(&**s),
+        Expr::Matrix(m) => out.push(&m.selector),
+        _ => {}
+    });
+    out
+}
+
+/// The metric names the expression reads, with their spans.
+pub fn metric_names(expr: &Expr) -> Vec<(&str, Span)> {
+    selectors(expr)
+        .into_iter()
+        .filter_map(|s| s.metric_name())
+        .collect()
+}
+
+fn selector_labels(s: &VectorSelector) -> LabelInfo {
+    let mut info = LabelInfo::open();
+    if let Some(name) = &s.name {
+        info.set("__name__", Presence::Surely, name.span.clone());
+    }
+    for m in &s.matchers {
+        let presence = if !matcher_matches_empty(m) {
+            Presence::Surely
+        } else if only_matches_empty(m) {
+            Presence::Never
+        } else {
+            continue;
+        };
+        // Several matchers on one label: "never" wins, then "surely".
+        if info.presence(&m.name) != Presence::Never {
+            info.set(&m.name, presence, m.span.clone());
+        }
+    }
+    info
+}
+
+/// `a=""`, `a!~".+"`: the matcher only accepts series without the label.
+fn only_matches_empty(m: &Matcher) -> bool {
+    match m.op {
+        MatchOp::Equal => m.value.is_empty(),
+        MatchOp::NotRegex => matches!(m.value.as_str(), ".+" | ".+?" | "(.+)"),
+        _ => false,
+    }
+}
+
+fn labels_of(expr: &Expr) -> LabelInfo {
+    match expr {
+        Expr::Number(_) | Expr::String(_) => LabelInfo::closed(expr.span()),
+        Expr::Selector(s) => selector_labels(s),
+        Expr::Matrix(m) => selector_labels(&m.selector),
+        Expr::Subquery(s) => labels_of(&s.expr),
+        Expr::Paren(p) => labels_of(&p.expr),
+        Expr::Unary(u) => {
+            let mut info = labels_of(&u.expr);
+            if u.op == UnaryOp::Neg && u.expr.value_type() == ValueType::Vector {
+                info.drop_name(u.op_span.clone());
+            }
+            info
+        }
+        Expr::Call(c) => call_labels(c),
+        Expr::Aggregate(a) => aggregate_labels(a),
+        Expr::Binary(b) => binary_labels(b),
+    }
+}
+
+/// Functions that keep the metric name; every other function returning a vector drops it.
+const KEEP_NAME: &[&str] = &[
+    "sort",
+    "sort_desc",
+    "sort_by_label",
+    "sort_by_label_desc",
+    "label_replace",
+    "label_join",
+    "last_over_time",
+    "first_over_time",
+    "info",
+];
+
+/// Functions whose effect on the metric name we do not pin down.
+const UNSURE_NAME: &[&str] = &["timestamp"];
+
+fn call_labels(c: &Call) -> LabelInfo {
+    let span = c.span.clone();
+    let Some(f) = c.function else {
+        return LabelInfo::open();
+    };
+    if f.return_type != ValueType::Vector {
+        return LabelInfo::closed(span);
+    }
+    match f.name {
+        "absent" | "absent_over_time" => return absent_labels(c),
+        "vector" => return LabelInfo::closed(span),
+        _ => {}
+    }
+    // The labels come from the first vector or range-vector argument.
+    let source = c
+        .args
+        .iter()
+        .find(|a| matches!(a.value_type(), ValueType::Vector | ValueType::Matrix));
+    let mut info = source.map(labels_of).unwrap_or_else(LabelInfo::open);
+    if UNSURE_NAME.contains(&f.name) {
+        info.set("__name__", Presence::Maybe, span.clone());
+    } else if !KEEP_NAME.contains(&f.name) {
+        info.drop_name(span.clone());
+    }
+    match f.name {
+        "histogram_quantile" | "histogram_fraction" | "histogram_quantiles" => {
+            info.set("le", Presence::Never, span.clone());
+            if f.name == "histogram_quantiles" {
+                if let Some(Expr::String(label)) = c.args.get(1).map(Expr::unparen) {
+                    info.set(&label.value, Presence::Surely, label.span.clone());
+                }
+            }
+        }
+        "label_replace" => label_replace(&mut info, c),
+        "label_join" => label_join(&mut info, c),
+        "info" => {
+            // Adds the data labels of matching info metrics: anything may appear.
+            info.others = Presence::Maybe;
+            info.closed_at = None;
+        }
+        _ => {}
+    }
+    info
+}
+
+fn string_arg(c: &Call, i: usize) -> Option<&StringLiteral> {
+    match c.args.get(i).map(Expr::unparen) {
+        Some(Expr::String(s)) => Some(s),
+        _ => None,
+    }
+}
+
+fn label_replace(info: &mut LabelInfo, c: &Call) {
+    let (Some(dst), Some(replacement), Some(regex)) =
+        (string_arg(c, 1), string_arg(c, 2), string_arg(c, 4))
+    else {
+        return;
+    };
+    // A constant, non-empty replacement with a regex that matches any value always
+    // writes the label; otherwise it may or may not (an empty result deletes it).
+    let always = !replacement.value.is_empty()
+        && !replacement.value.contains('$')
+        && matches!(regex.value.as_str(), "" | ".*" | "(.*)");
+    let presence = if always {
+        Presence::Surely
+    } else {
+        Presence::Maybe
+    };
+    info.set(&dst.value, presence, c.span.clone());
+}
+
+fn label_join(info: &mut LabelInfo, c: &Call) {
+    let (Some(dst), Some(separator)) = (string_arg(c, 1), string_arg(c, 2)) else {
+        return;
+    };
+    let sources: Vec<&str> = (3..c.args.len())
+        .filter_map(|i| string_arg(c, i).map(|s| s.value.as_str()))
+        .collect();
+    let non_empty = (sources.len() >= 2 && !separator.value.is_empty())
+        || sources.iter().any(|s| info.surely_has(s));
+    let presence = if non_empty {
+        Presence::Surely
+    } else {
+        Presence::Maybe
+    };
+    info.set(&dst.value, presence, c.span.clone());
+}
+
+/// `absent(foo{a="b", c=~"x"})` returns one series with exactly the labels of its
+/// equality matchers (`a="b"`), or nothing.
+fn absent_labels(c: &Call) -> LabelInfo {
+    let mut info = LabelInfo::closed(c.span.clone());
+    let selector = match c.args.first().map(Expr::unparen) {
+        Some(Expr::Selector(s)) => Some(&**s),
+        Some(Expr::Matrix(m)) => Some(&m.selector),
+        _ => None,
+    };
+    let Some(selector) = selector else {
+        return info;
+    };
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    for m in &selector.matchers {
+        if m.op == MatchOp::Equal && m.name != "__name__" {
+            *seen.entry(m.name.as_str()).or_default() += 1;
+        }
+    }
+    for m in &selector.matchers {
+        // A label with two equality matchers is dropped by Prometheus.
+        if m.op == MatchOp::Equal && m.name != "__name__" && seen[m.name.as_str()] == 1 {
+            let presence = if m.value.is_empty() {
+                Presence::Never
+            } else {
+                Presence::Surely
+            };
+            info.set(&m.name, presence, m.span.clone());
+        }
+    }
+    info
+}
+
+fn aggregate_labels(a: &AggregateExpr) -> LabelInfo {
+    let input = labels_of(&a.expr);
+    if a.op.selects_series() {
+        // topk, bottomk, limitk, limit_ratio return input series unchanged.
+        return input;
+    }
+    let mut info = match &a.grouping {
+        None => LabelInfo::closed(a.span.clone()),
+        Some(g) if !g.without => input.keep_only(&g.labels, g.span.clone()),
+        Some(g) => {
+            let mut info = input;
+            for label in &g.labels {
+                info.set(&label.name, Presence::Never, g.span.clone());
+            }
+            info.drop_name(a.op_span.clone());
+            info
+        }
+    };
+    if a.op == AggregateOp::CountValues {
+        if let Some(Expr::String(label)) = a.param.as_deref().map(Expr::unparen) {
+            info.set(&label.value, Presence::Surely, label.span.clone());
+        }
+    }
+    info
+}
+
+fn binary_labels(b: &BinaryExpr) -> LabelInfo {
+    let (lt, rt) = (b.lhs.value_type(), b.rhs.value_type());
+    if lt == ValueType::Scalar && rt == ValueType::Scalar {
+        return LabelInfo::closed(b.span.clone());
+    }
+    let drops_name = !b.op.is_set() && (!b.op.is_comparison() || b.return_bool.is_some());
+    if lt != ValueType::Vector || rt != ValueType::Vector {
+        let mut info = if lt == ValueType::Vector {
+            labels_of(&b.lhs)
+        } else {
+            labels_of(&b.rhs)
+        };
+        if drops_name {
+            info.drop_name(b.op_span.clone());
+        }
+        return info;
+    }
+    let (lhs, rhs) = (labels_of(&b.lhs), labels_of(&b.rhs));
+    match b.op {
+        BinaryOp::And | BinaryOp::Unless => return lhs,
+        BinaryOp::Or => return lhs.union(&rhs),
+        _ => {}
+    }
+    // group_right makes the right side the "many" side whose labels the result keeps.
+    let (many, one) = match &b.group {
+        Some(g) if g.side == GroupSide::Right => (rhs, lhs),
+        _ => (lhs, rhs),
+    };
+    let mut info = match (&b.matching, &b.group) {
+        (Some(m), None) if m.on => many.keep_only(&m.labels, m.span.clone()),
+        (Some(m), None) => {
+            let mut info = many;
+            for label in &m.labels {
+                info.set(&label.name, Presence::Never, m.span.clone());
+            }
+            info
+        }
+        _ => many,
+    };
+    if let Some(g) = &b.group {
+        for label in &g.labels {
+            let presence = one.presence(&label.name);
+            info.set(&label.name, presence, label.span.clone());
+        }
+    }
+    if drops_name {
+        info.drop_name(b.op_span.clone());
+    }
+    if !b.fill.is_empty() {
+        // Filled series come from one side only: either side's labels may show.
+        let other = if b.group.as_ref().is_some_and(|g| g.side == GroupSide::Right) {
+            labels_of(&b.lhs)
+        } else {
+            labels_of(&b.rhs)
+        };
+        info = info.union(&other);
+    }
+    info
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::promql::parse;
+
+    fn info(q: &str) -> LabelInfo {
+        let expr = parse(q)
+            .expr
+            .unwrap_or_else(|| panic!("{q} does not parse"));
+        analyze(&expr).labels
+    }
+
+    #[test]
+    fn selectors_are_open_with_required_labels() {
+        let l = info(r#"up{job="api", instance=~".+", env=""}"#);
+        assert_eq!(l.presence("job"), Presence::Surely);
+        assert_eq!(l.presence("instance"), Presence::Surely);
+        assert_eq!(l.presence("env"), Presence::Never);
+        assert_eq!(l.presence("pod"), Presence::Maybe);
+        assert_eq!(l.presence("__name__"), Presence::Surely);
+    }
+
+    #[test]
+    fn aggregations_close_or_remove() {
+        let l = info(r#"sum by (job) (up{job="a"})"#);
+        assert_eq!(l.presence("job"), Presence::Surely);
+        assert_eq!(l.presence("instance"), Presence::Never);
+        assert_eq!(l.reason("instance"), Some(4..12));
+        let l = info("sum without (instance) (up)");
+        assert_eq!(l.presence("instance"), Presence::Never);
+        assert_eq!(l.presence("job"), Presence::Maybe);
+        assert_eq!(l.presence("__name__"), Presence::Never);
+        let l = info("sum(up)");
+        assert!(l.is_closed());
+        let l = info("topk(3, up)");
+        assert_eq!(l.presence("__name__"), Presence::Surely);
+        let l = info(r#"count_values("version", build_info)"#);
+        assert_eq!(l.presence("version"), Presence::Surely);
+    }
+
+    #[test]
+    fn histogram_quantile_drops_le() {
+        let l = info("histogram_quantile(0.9, sum by (le, job) (rate(x_bucket[5m])))");
+        assert_eq!(l.presence("le"), Presence::Never);
+        assert_eq!(l.presence("job"), Presence::Maybe);
+        assert_eq!(l.presence("__name__"), Presence::Never);
+        assert_eq!(l.presence("pod"), Presence::Never);
+    }
+
+    #[test]
+    fn functions_and_absent() {
+        let l = info(r#"absent(up{job="api", instance=~"x"})"#);
+        assert_eq!(l.presence("job"), Presence::Surely);
+        assert_eq!(l.presence("instance"), Presence::Never);
+        assert!(l.is_closed());
+        assert!(info("vector(1)").is_closed());
+        let l = info(r#"label_replace(up, "host", "$1", "instance", "(.*):.*")"#);
+        assert_eq!(l.presence("host"), Presence::Maybe);
+        let l = info(r#"label_replace(up, "team", "sre", "", "")"#);
+        assert_eq!(l.presence("team"), Presence::Surely);
+        let l = info(r#"label_join(up, "x", "-", "a", "b")"#);
+        assert_eq!(l.presence("x"), Presence::Surely);
+        let l = info("rate(http_requests_total[5m])");
+        assert_eq!(l.presence("__name__"), Presence::Never);
+        assert_eq!(l.presence("job"), Presence::Maybe);
+    }
+
+    #[test]
+    fn binary_operators_and_matching() {
+        let l = info(r#"up{job="a"} > 0"#);
+        assert_eq!(l.presence("__name__"), Presence::Surely);
+        assert_eq!(l.presence("job"), Presence::Surely);
+        let l = info("a / on (job) b");
+        assert_eq!(l.presence("instance"), Presence::Never);
+        let l = info(r#"a * on (job) group_left (team) b{team="x"}"#);
+        assert_eq!(l.presence("team"), Presence::Surely);
+        assert_eq!(l.presence("instance"), Presence::Maybe);
+        let l = info(r#"sum by (a) (x) or sum by (b) (y)"#);
+        assert_eq!(l.presence("a"), Presence::Maybe);
+        assert_eq!(l.presence("c"), Presence::Never);
+        let l = info("a / ignoring (pod) b");
+        assert_eq!(l.presence("pod"), Presence::Never);
+        assert_eq!(l.presence("__name__"), Presence::Never);
+    }
+
+    #[test]
+    fn selectors_are_listed_in_order() {
+        let expr = parse("rate(a[5m]) / on (job) b + c offset 5m")
+            .expr
+            .unwrap();
+        let names: Vec<&str> = metric_names(&expr).into_iter().map(|n| n.0).collect();
+        assert_eq!(names, ["a", "b", "c"]);
+        let expr = parse(r#"{"my.metric", a="b"}"#).expr.unwrap();
+        assert_eq!(metric_names(&expr), [("my.metric", 1..12)]);
+    }
+}
