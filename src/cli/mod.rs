@@ -3,6 +3,8 @@
 //! `main.rs` only calls [`main`]; everything here writes to the streams it is given, so
 //! tests can drive it in-process.
 
+mod catalog;
+
 use crate::checks::{self, CheckMeta};
 use crate::diagnostic::Severity;
 use crate::pipeline::{self, Feature, Options};
@@ -66,6 +68,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Print a check's documentation, with a bad and a fixed example.
     Explain(ExplainArgs),
+    /// Build and inspect metric catalogs (`import`, `show`).
+    Catalog(catalog::CatalogArgs),
     /// Write a commented starter `.promgate.yml`.
     Init(workflow::InitArgs),
     /// Print shell completions (bash, zsh, fish, powershell, elvish).
@@ -89,6 +93,11 @@ pub struct CheckArgs {
     /// When to colour the human output (`NO_COLOR` is honoured in `auto`).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// A metric catalog to check metrics, labels and types against (repeatable; any
+    /// format `promgate catalog import` reads), added to the config's `catalogs:`.
+    /// Without one the catalog checks are skipped.
+    #[arg(long = "catalog", value_name = "PATH")]
+    pub catalogs: Vec<PathBuf>,
     #[command(flatten)]
     pub workflow: workflow::WorkflowArgs,
 }
@@ -192,6 +201,7 @@ pub fn run(
         Command::Init(args) => workflow::init(args, stdout, stderr),
         Command::Completions(args) => workflow::completions(args, stdout),
         Command::Man => workflow::man(stdout),
+        Command::Catalog(args) => catalog::run(args, stdout, stderr),
     };
     let _ = stdout.flush();
     status
@@ -209,16 +219,36 @@ fn check(
     } else {
         args.paths.clone()
     };
+    let mut catalog_paths: Vec<PathBuf> = options
+        .config
+        .catalogs
+        .iter()
+        .map(|path| options.config.root.join(path))
+        .collect();
+    catalog_paths.extend(args.catalogs.iter().cloned());
+    let catalog = match catalog::load_catalogs(&catalog_paths) {
+        Ok(catalog) => catalog,
+        Err(error) => {
+            let _ = writeln!(stderr, "promgate: error: {error}");
+            return EXIT_ERROR;
+        }
+    };
+    if catalog.is_none() && !args.workflow.quiet {
+        let _ = writeln!(
+            stderr,
+            "promgate: info: no metric catalog given (--catalog): the catalog/* checks were skipped"
+        );
+    }
     let outcome = if args.workflow.stdin {
         match workflow::read_stdin(&args.workflow) {
-            Ok((display, text)) => pipeline::run_text(&display, text, options),
+            Ok((display, text)) => pipeline::run_text(&display, text, options, catalog),
             Err(message) => {
                 let _ = writeln!(stderr, "promgate: error: {message}");
                 return EXIT_ERROR;
             }
         }
     } else {
-        pipeline::run(&paths, options)
+        pipeline::run_with_catalog(&paths, options, catalog)
     };
     let (report, hidden) = match workflow::finish(outcome.report, &args.workflow, &options.config) {
         Ok(finished) => finished,

@@ -11,7 +11,7 @@ pub use load::{load, load_text, Loaded, Model};
 pub use options::{Feature, Options, DEFAULT_MAX_FILE_BYTES};
 
 use crate::catalog::Catalog;
-use crate::checks::context::check_expr;
+use crate::checks::context::{check_expr, ExprOrigin};
 use crate::checks::dashboard::DashboardInput;
 use crate::checks::CheckMeta;
 use crate::config::{stage, DashboardSite};
@@ -62,9 +62,15 @@ pub struct Outcome {
     pub io_errors: Vec<DiscoverError>,
 }
 
-/// Lints `paths` (files and folders). Files found by walking folders are skipped when
-/// the config excludes them; files named explicitly are always linted.
+/// Lints `paths` (files and folders).
 pub fn run(paths: &[PathBuf], options: &Options) -> Outcome {
+    run_with_catalog(paths, options, None)
+}
+
+/// Lints `paths` against a metric catalog (with its built-in series), which the
+/// recording rules of the linted files extend. Files found by walking folders are
+/// skipped when the config excludes them; files named explicitly are always linted.
+pub fn run_with_catalog(paths: &[PathBuf], options: &Options, catalog: Option<Catalog>) -> Outcome {
     let (mut candidates, mut io_errors) = discover(paths);
     let config = &options.config;
     candidates.retain(|candidate| {
@@ -84,27 +90,37 @@ pub fn run(paths: &[PathBuf], options: &Options) -> Outcome {
     }
     io_errors.sort_by(|a, b| a.path.cmp(&b.path));
     Outcome {
-        report: check_files(&files, options),
+        report: check_files(&files, options, catalog),
         io_errors,
     }
 }
 
 /// Lints one text that is not on disk (`--stdin`), read as if it were the file
 /// `display` (its extension decides how; config overrides apply to that path).
-pub fn run_text(display: &str, text: String, options: &Options) -> Outcome {
+pub fn run_text(
+    display: &str,
+    text: String,
+    options: &Options,
+    catalog: Option<Catalog>,
+) -> Outcome {
     let kind = FileKind::from_extension(std::path::Path::new(display)).unwrap_or(FileKind::Yaml);
     let files: Vec<Loaded> = load_text(display, text, kind, options)
         .into_iter()
         .collect();
     Outcome {
-        report: check_files(&files, options),
+        report: check_files(&files, options, catalog),
         io_errors: Vec::new(),
     }
 }
 
-/// Runs the checks on loaded files and applies the config (levels, suppressions).
-fn check_files(files: &[Loaded], options: &Options) -> RunReport {
-    let set = SetContext::build(files);
+/// Runs the checks on loaded files and applies the config (levels, suppressions,
+/// dashboard exclusions).
+fn check_files(files: &[Loaded], options: &Options, catalog: Option<Catalog>) -> RunReport {
+    let mut set = SetContext::build(files);
+    set.catalog = catalog.map(|mut catalog| {
+        crate::catalog::recorded::add_recording_rules(&mut catalog, &recording_rules(files));
+        catalog
+    });
     let config = &options.config;
     let diagnostics: Vec<ReportedDiagnostic> = files
         .par_iter()
@@ -158,6 +174,38 @@ fn dashboard_site(dashboards: &[load::DashboardWithQueries], offset: usize) -> D
             .and_then(|panel| panel.title.as_ref())
             .map(|title| title.value.as_str()),
     }
+}
+
+/// The recording rules of every linted file, with their parsed expressions and
+/// static labels, in file order.
+fn recording_rules(files: &[Loaded]) -> Vec<crate::catalog::recorded::RecordingRule<'_>> {
+    let mut rules = Vec::new();
+    for loaded in files {
+        let Some(Model::Rules(rule_file)) = &loaded.model else {
+            continue;
+        };
+        for parsed in &loaded.exprs {
+            let ExprOrigin::RecordingRule { group, name } = &parsed.origin else {
+                continue;
+            };
+            let Some(expr) = &parsed.result.expr else {
+                continue;
+            };
+            let labels = rule_file
+                .rules()
+                .find(|(g, rule)| {
+                    g.name() == group && rule.name() == Some(name.as_str()) && rule.record.is_some()
+                })
+                .map(|(_, rule)| rule.labels.iter().map(|pair| pair.key.as_str()).collect())
+                .unwrap_or_default();
+            rules.push(crate::catalog::recorded::RecordingRule {
+                record: name,
+                expr,
+                labels,
+            });
+        }
+    }
+    rules
 }
 
 /// Runs every check that applies to a loaded file: the checks of its model, then the
