@@ -135,7 +135,7 @@ fn check_files(files: &[Loaded], options: &Options, catalog: Option<Catalog>) ->
             if let Some(Model::Dashboards(dashboards)) = &loaded.model {
                 if !config.dashboard_exclusions.is_empty() {
                     out.retain(|diagnostic| {
-                        let site = dashboard_site(dashboards, diagnostic.span.start);
+                        let site = dashboard_site(&dashboards.dashboards, diagnostic.span.start);
                         !config.dashboard_excluded(&relative, &site, diagnostic.code)
                     });
                 }
@@ -149,7 +149,13 @@ fn check_files(files: &[Loaded], options: &Options, catalog: Option<Catalog>) ->
 }
 
 /// The dashboard and innermost panel a file offset falls in, for config exclusions.
-fn dashboard_site(dashboards: &[load::DashboardWithQueries], offset: usize) -> DashboardSite<'_> {
+fn dashboard_site(
+    dashboards: &[(
+        crate::dashboards::Dashboard,
+        Vec<crate::dashboards::queries::Query>,
+    )],
+    offset: usize,
+) -> DashboardSite<'_> {
     let Some(dashboard) = dashboards
         .iter()
         .map(|(dashboard, _)| dashboard)
