@@ -7,8 +7,11 @@
 
 pub mod catalog;
 pub mod checks;
+pub mod cli;
 pub mod dashboards;
 pub mod diagnostic;
+pub mod discover;
+pub mod pipeline;
 pub mod promql;
 pub mod report;
 pub mod rules;

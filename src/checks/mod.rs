@@ -8,10 +8,13 @@
 
 pub mod alerts;
 pub mod catalog;
+pub mod context;
 pub mod dashboard;
+pub mod input;
 pub mod promql;
 pub mod rules;
 pub mod template;
+pub mod yaml;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::Span;
@@ -88,6 +91,8 @@ impl<'a> Emitter<'a> {
 /// Every check promgate has, in a stable order.
 pub fn all() -> Vec<&'static CheckMeta> {
     let categories: &[&[&'static CheckMeta]] = &[
+        input::CHECKS,
+        yaml::CHECKS,
         rules::CHECKS,
         promql::CHECKS,
         alerts::CHECKS,

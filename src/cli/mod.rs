@@ -1,0 +1,296 @@
+//! The command line: clap definitions and the two commands, `check` and `explain`.
+//! `main.rs` only calls [`main`]; everything here writes to the streams it is given, so
+//! tests can drive it in-process.
+
+use crate::checks::{self, CheckMeta};
+use crate::diagnostic::Severity;
+use crate::pipeline::{self, Feature, Options};
+use crate::report::{self, color::ColorChoice, RunReport};
+use crate::rules::{Dialect, NameValidation};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::collections::BTreeSet;
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+/// Exit status: no diagnostic at or above `--fail-on`.
+pub const EXIT_CLEAN: i32 = 0;
+/// Exit status: diagnostics at or above `--fail-on`.
+pub const EXIT_PROBLEMS: i32 = 1;
+/// Exit status: a usage error, or a path that could not be read.
+pub const EXIT_ERROR: i32 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "promgate",
+    version,
+    about = "A fast linter for Prometheus rule files and Grafana dashboards",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command understands.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The rule evaluator the files are written for; its extra fields are accepted.
+    #[arg(long, global = true, value_enum, default_value_t = Dialect::Prometheus)]
+    pub dialect: Dialect,
+    /// Which metric and label names are valid: any UTF-8 (Prometheus 3) or the legacy
+    /// character set (Prometheus 2).
+    #[arg(long, global = true, value_enum, default_value_t = NameValidation::Utf8)]
+    pub name_validation: NameValidation,
+    /// Accept experimental PromQL syntax, as Prometheus' flag of the same name does
+    /// (repeatable, or comma-separated).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_delimiter = ',',
+        value_name = "FEATURE"
+    )]
+    pub enable_feature: Vec<Feature>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lint rule files and dashboards (files and folders; default: the current folder).
+    Check(CheckArgs),
+    /// Print a check's documentation, with a bad and a fixed example.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files and folders to lint. Folders are walked recursively, skipping hidden
+    /// folders, `target/`, `node_modules/` and what `.gitignore` excludes.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Exit with status 1 when a diagnostic has at least this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// When to colour the human output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A check's code, such as `promql/syntax`.
+    pub code: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Source snippets with a caret under each problem (default).
+    Human,
+    /// The stable JSON contract (version 1).
+    Json,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+    /// Checkstyle XML.
+    Checkstyle,
+    /// GitLab Code Quality JSON.
+    Gitlab,
+    /// JUnit XML.
+    Junit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+}
+
+impl FailOn {
+    pub fn severity(self) -> Severity {
+        match self {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Info => Severity::Info,
+        }
+    }
+}
+
+/// Runs promgate with the process' arguments and streams; returns the exit status.
+pub fn main() -> i32 {
+    let stdout = std::io::stdout();
+    let stdout_is_terminal = stdout.is_terminal();
+    run(
+        std::env::args_os(),
+        &mut stdout.lock(),
+        &mut std::io::stderr().lock(),
+        stdout_is_terminal,
+    )
+}
+
+/// Runs promgate with `args` (the first is the program name).
+pub fn run(
+    args: impl IntoIterator<Item = OsString>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+    stdout_is_terminal: bool,
+) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let text = if error.use_stderr() {
+                error.render().ansi().to_string()
+            } else {
+                error.render().to_string()
+            };
+            let stream: &mut dyn Write = if error.use_stderr() { stderr } else { stdout };
+            let _ = write!(stream, "{text}");
+            return error.exit_code();
+        }
+    };
+    let options = Options {
+        dialect: cli.global.dialect,
+        name_validation: cli.global.name_validation,
+        features: cli
+            .global
+            .enable_feature
+            .iter()
+            .copied()
+            .collect::<BTreeSet<_>>(),
+        ..Options::default()
+    };
+    let status = match &cli.command {
+        Command::Check(args) => check(args, &options, stdout, stderr, stdout_is_terminal),
+        Command::Explain(args) => explain(&args.code, stdout, stderr),
+    };
+    let _ = stdout.flush();
+    status
+}
+
+fn check(
+    args: &CheckArgs,
+    options: &Options,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+    stdout_is_terminal: bool,
+) -> i32 {
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let outcome = pipeline::run(&paths, options);
+    let color = report::color::use_color_from_env(args.color, stdout_is_terminal);
+    let rendered = render(&outcome.report, args.format, color);
+    if stdout.write_all(rendered.as_bytes()).is_err() {
+        // A closed pipe (`promgate check | head`) is not worth a panic.
+        return EXIT_ERROR;
+    }
+    for error in &outcome.io_errors {
+        let _ = writeln!(stderr, "promgate: error: {error}");
+    }
+    if !outcome.io_errors.is_empty() {
+        return EXIT_ERROR;
+    }
+    exit_status(&outcome.report, args.fail_on.severity())
+}
+
+fn render(report: &RunReport, format: Format, color: bool) -> String {
+    match format {
+        Format::Human => report::human::render(report, color),
+        Format::Json => report::json::render(report),
+        Format::Sarif => report::sarif::render(report),
+        Format::Github => report::github::render(report),
+        Format::Checkstyle => report::checkstyle::render(report),
+        Format::Gitlab => report::gitlab::render(report),
+        Format::Junit => report::junit::render(report),
+    }
+}
+
+/// 1 when a diagnostic reaches `fail_on`, else 0.
+pub fn exit_status(report: &RunReport, fail_on: Severity) -> i32 {
+    let failing = report
+        .diagnostics
+        .iter()
+        .any(|reported| reported.diagnostic.severity >= fail_on);
+    if failing {
+        EXIT_PROBLEMS
+    } else {
+        EXIT_CLEAN
+    }
+}
+
+fn explain(code: &str, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
+    match checks::find(code) {
+        Some(meta) => {
+            let _ = stdout.write_all(explanation(meta).as_bytes());
+            EXIT_CLEAN
+        }
+        None => {
+            let mut message = format!("promgate: error: unknown check `{code}`");
+            if let Some(suggestion) = closest_code(code) {
+                message.push_str(&format!("; did you mean `{suggestion}`?"));
+            }
+            let _ = writeln!(stderr, "{message}");
+            let _ = writeln!(
+                stderr,
+                "known checks: {}",
+                checks::all()
+                    .iter()
+                    .map(|meta| meta.code)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            EXIT_ERROR
+        }
+    }
+}
+
+/// A check's documentation as `promgate explain` prints it.
+pub fn explanation(meta: &CheckMeta) -> String {
+    let mut out = format!(
+        "{} ({})\n\n{}\n\n{}\n",
+        meta.code, meta.severity, meta.summary, meta.docs
+    );
+    if !meta.enabled_by_default {
+        out.push_str("\nOff by default: enable it in the configuration.\n");
+    }
+    for (title, example) in [("Bad", &meta.bad), ("Fixed", &meta.good)] {
+        out.push_str(&format!("\n{title} ({}):\n\n", example.path));
+        for line in printable(example.text).lines() {
+            out.push_str("    ");
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Example text with control characters (a binary example's NUL bytes) made visible.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// The registered code closest to `code`, if any is close enough to be a typo.
+fn closest_code(code: &str) -> Option<&'static str> {
+    checks::all()
+        .iter()
+        .map(|meta| (strsim::jaro_winkler(code, meta.code), meta.code))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, code)| code)
+}

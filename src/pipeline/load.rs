@@ -1,0 +1,320 @@
+//! Reading one file and turning it into its model.
+
+use super::Options;
+use crate::checks::context::{ExprOrigin, ParsedExpr};
+use crate::checks::input::{invalid, unrecognized};
+use crate::checks::yaml::syntax;
+use crate::dashboards::queries::{self, Query, Site};
+use crate::dashboards::Dashboard;
+use crate::diagnostic::Diagnostic;
+use crate::discover::{describe_io_error, Candidate, DiscoverError, FileKind};
+use crate::rules::model::is_rule_document;
+use crate::rules::{RuleFile, RuleKind};
+use crate::source::SourceFile;
+use crate::yaml::{parse_documents, Document, Node};
+use std::io::Read;
+use std::sync::Arc;
+
+/// A dashboard and its PromQL queries, found and expanded once.
+pub type DashboardWithQueries = (Dashboard, Vec<Query>);
+
+/// What a file was read into.
+#[derive(Debug)]
+pub enum Model {
+    /// A Prometheus rule file (plain or `PrometheusRule` documents).
+    Rules(RuleFile),
+    /// Grafana dashboards (a `.json` file, or the JSON values of a ConfigMap), each with
+    /// its PromQL queries found and expanded once.
+    Dashboards(Vec<DashboardWithQueries>),
+}
+
+/// A file that will be reported on: its text, its model (when it could be built), and
+/// the diagnostics loading produced (YAML errors, unreadable content).
+#[derive(Debug)]
+pub struct Loaded {
+    pub file: Arc<SourceFile>,
+    pub model: Option<Model>,
+    /// Every PromQL expression of the model, parsed once.
+    pub exprs: Vec<ParsedExpr>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Loaded {
+    fn problem(file: SourceFile, diagnostic: Diagnostic) -> Loaded {
+        Loaded {
+            file: Arc::new(file),
+            model: None,
+            exprs: Vec::new(),
+            diagnostics: vec![diagnostic],
+        }
+    }
+
+    fn with_model(file: SourceFile, model: Model, diagnostics: Vec<Diagnostic>) -> Loaded {
+        let exprs = match &model {
+            Model::Rules(rule_file) => rule_exprs(rule_file),
+            Model::Dashboards(dashboards) => dashboard_exprs(dashboards),
+        };
+        Loaded {
+            file: Arc::new(file),
+            model: Some(model),
+            exprs,
+            diagnostics,
+        }
+    }
+}
+
+/// The `expr` of every rule, decoded, with its scalar's map. Empty ones are left to
+/// `rules/schema`.
+fn rule_exprs(rule_file: &RuleFile) -> Vec<ParsedExpr> {
+    let mut exprs = Vec::new();
+    for (group, rule) in rule_file.rules() {
+        let Some(scalar) = rule.expr.as_ref().and_then(|field| field.value.as_scalar()) else {
+            continue;
+        };
+        if scalar.value.trim().is_empty() {
+            continue;
+        }
+        let name = rule.name().unwrap_or("").to_string();
+        let group = group.name().to_string();
+        let origin = match rule.kind() {
+            Some(RuleKind::Recording) => ExprOrigin::RecordingRule { group, name },
+            _ => ExprOrigin::AlertingRule { group, name },
+        };
+        exprs.push(ParsedExpr::new(
+            scalar.value.clone(),
+            scalar.map.clone(),
+            origin,
+        ));
+    }
+    exprs
+}
+
+fn dashboard_exprs(dashboards: &[DashboardWithQueries]) -> Vec<ParsedExpr> {
+    let mut exprs = Vec::new();
+    for (dashboard, dashboard_queries) in dashboards {
+        for query in dashboard_queries {
+            let (panel, ref_id) = match query.site {
+                Site::Target { panel, target } => {
+                    let panel = &dashboard.panels[panel];
+                    (
+                        panel.title.as_ref().map(|t| t.value.clone()),
+                        panel.targets[target]
+                            .ref_id
+                            .as_ref()
+                            .map(|r| r.value.clone()),
+                    )
+                }
+                Site::Variable { .. } | Site::Annotation { .. } => (None, None),
+            };
+            let origin = ExprOrigin::DashboardQuery {
+                dashboard: dashboard.title().to_string(),
+                panel,
+                ref_id,
+            };
+            let mut parsed = ParsedExpr::new(
+                query.expanded.source.clone(),
+                query.expanded.map.clone(),
+                origin,
+            );
+            parsed.uncertain = query.expanded.uncertain;
+            exprs.push(parsed);
+        }
+    }
+    exprs
+}
+
+/// Loads a candidate. `Ok(None)`: a file met while walking that is not ours (skipped
+/// quietly). `Err`: the file could not be read at all (exit status 2).
+pub fn load(candidate: &Candidate, options: &Options) -> Result<Option<Loaded>, DiscoverError> {
+    let io_error = |error: std::io::Error| DiscoverError {
+        path: candidate.display.clone(),
+        message: describe_io_error(&error),
+    };
+    let handle = std::fs::File::open(&candidate.path).map_err(io_error)?;
+    let size = handle.metadata().map_err(io_error)?.len();
+    let empty_file = || SourceFile::new(candidate.display.clone(), String::new());
+    if size > options.max_file_bytes {
+        let diagnostic = invalid::too_large(size, options.max_file_bytes);
+        return Ok(Some(Loaded::problem(empty_file(), diagnostic)));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    // `take` bounds memory even if the file grows between the size check and the read.
+    handle
+        .take(options.max_file_bytes + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io_error)?;
+    if bytes.len() as u64 > options.max_file_bytes {
+        let diagnostic = invalid::too_large(bytes.len() as u64, options.max_file_bytes);
+        return Ok(Some(Loaded::problem(empty_file(), diagnostic)));
+    }
+    let text = match decode_text(bytes) {
+        Ok(text) => text,
+        Err(problem) => {
+            let (prefix, diagnostic) = *problem;
+            let file = SourceFile::new(candidate.display.clone(), prefix);
+            return Ok(Some(Loaded::problem(file, diagnostic)));
+        }
+    };
+    let file = SourceFile::new(candidate.display.clone(), text);
+    Ok(match candidate.kind {
+        FileKind::Yaml => load_yaml(file, candidate.explicit),
+        FileKind::Json => load_json(file, candidate.explicit),
+    })
+}
+
+/// The file's text, or the valid text before the first NUL or non-UTF-8 byte with the
+/// diagnostic pointing there.
+fn decode_text(bytes: Vec<u8>) -> Result<String, Box<(String, Diagnostic)>> {
+    if let Some(nul) = bytes.iter().position(|&b| b == 0) {
+        let prefix = String::from_utf8_lossy(&bytes[..nul]).into_owned();
+        // Report at the NUL's place in the (lossily decoded) prefix.
+        let at = prefix.len();
+        return Err(Box::new((prefix, invalid::binary(at))));
+    }
+    String::from_utf8(bytes).map_err(|error| {
+        let valid = error.utf8_error().valid_up_to();
+        let bytes = error.into_bytes();
+        let byte = bytes[valid];
+        let prefix = String::from_utf8(bytes[..valid].to_vec()).unwrap_or_default();
+        Box::new((prefix, invalid::not_utf8(valid, byte)))
+    })
+}
+
+fn load_yaml(file: SourceFile, explicit: bool) -> Option<Loaded> {
+    let documents = match parse_documents(&file) {
+        Ok(documents) => documents,
+        Err(error) => {
+            // A broken YAML file met while walking is reported only if it looks like
+            // a rule file; other YAML is not ours to judge.
+            if !explicit && !looks_like_rule_file(&file.text) {
+                return None;
+            }
+            let diagnostic = syntax::diagnose(&file, &error);
+            return Some(Loaded::problem(file, diagnostic));
+        }
+    };
+    if documents.iter().any(is_rule_document) {
+        let model = Model::Rules(RuleFile::from_documents(documents));
+        return Some(Loaded::with_model(file, model, Vec::new()));
+    }
+    if let Some((dashboards, diagnostics)) = config_map_dashboards(&documents) {
+        return Some(Loaded::with_model(
+            file,
+            Model::Dashboards(dashboards),
+            diagnostics,
+        ));
+    }
+    if !explicit {
+        return None;
+    }
+    let diagnostic = match documents.iter().find_map(|d| d.root.as_ref()) {
+        Some(root) if !root.is_null() => {
+            unrecognized::not_a_rule_file(root.span.start..root.span.start)
+        }
+        _ => unrecognized::empty(),
+    };
+    Some(Loaded::problem(file, diagnostic))
+}
+
+/// JSON files are Grafana dashboards. JSON met while walking that does not look like a
+/// dashboard (`package.json`, ...) is skipped.
+fn load_json(file: SourceFile, explicit: bool) -> Option<Loaded> {
+    let loaded = crate::dashboards::load_file(&file);
+    if !loaded.recognised && !explicit {
+        return None;
+    }
+    if file.text.trim().is_empty() {
+        return Some(Loaded::problem(file, unrecognized::empty()));
+    }
+    let mut diagnostics = Vec::new();
+    crate::checks::dashboard::report_load_problems(&loaded.problems, &mut diagnostics);
+    let dashboards = with_queries(loaded.dashboards);
+    Some(Loaded::with_model(
+        file,
+        Model::Dashboards(dashboards),
+        diagnostics,
+    ))
+}
+
+fn with_queries(dashboards: Vec<Dashboard>) -> Vec<DashboardWithQueries> {
+    dashboards
+        .into_iter()
+        .map(|dashboard| {
+            let found = queries::find(&dashboard);
+            (dashboard, found)
+        })
+        .collect()
+}
+
+/// Dashboards held as JSON strings in the `data` of Kubernetes ConfigMaps (the Grafana
+/// sidecar's format), if the documents hold any.
+fn config_map_dashboards(
+    documents: &[Document],
+) -> Option<(Vec<DashboardWithQueries>, Vec<Diagnostic>)> {
+    let mut dashboards = Vec::new();
+    let mut problems = Vec::new();
+    let mut recognised = false;
+    for root in documents.iter().filter_map(|d| d.root.as_ref()) {
+        if root.get("kind").and_then(Node::as_str) != Some("ConfigMap") {
+            continue;
+        }
+        for entry in root.get("data").into_iter().flat_map(Node::entries) {
+            let (Some(key), Some(scalar)) = (entry.key.as_str(), entry.value.as_scalar()) else {
+                continue;
+            };
+            if !key.ends_with(".json") && !scalar.value.trim_start().starts_with('{') {
+                continue;
+            }
+            let loaded = crate::dashboards::load_embedded(&scalar.value, &scalar.map, key);
+            if loaded.recognised {
+                recognised = true;
+                dashboards.extend(loaded.dashboards);
+                problems.extend(loaded.problems);
+            }
+        }
+    }
+    if !recognised {
+        return None;
+    }
+    let mut diagnostics = Vec::new();
+    crate::checks::dashboard::report_load_problems(&problems, &mut diagnostics);
+    Some((with_queries(dashboards), diagnostics))
+}
+
+/// A text search for a rule file's landmarks, for files whose YAML does not parse.
+fn looks_like_rule_file(text: &str) -> bool {
+    text.lines().any(|line| {
+        line.starts_with("groups:")
+            || line.trim_start().starts_with("kind: PrometheusRule")
+            || line.trim_start().starts_with("- alert:")
+            || line.trim_start().starts_with("- record:")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nul_bytes_are_reported_where_they_are() {
+        let (prefix, diagnostic) = *decode_text(b"groups:\n  - x\0y".to_vec()).unwrap_err();
+        assert_eq!(prefix, "groups:\n  - x");
+        assert_eq!(diagnostic.span, 13..13);
+        assert_eq!(diagnostic.code, "input/invalid");
+    }
+
+    #[test]
+    fn invalid_utf8_is_reported_at_the_first_bad_byte() {
+        let (prefix, diagnostic) = *decode_text(b"a: caf\xe9\n".to_vec()).unwrap_err();
+        assert_eq!(prefix, "a: caf");
+        assert_eq!(diagnostic.span, 6..6);
+        assert!(diagnostic.message.contains("0xE9"));
+    }
+
+    #[test]
+    fn rule_file_landmarks_are_found_in_broken_yaml() {
+        assert!(looks_like_rule_file("groups:\n\t- name: x"));
+        assert!(looks_like_rule_file("{{ if }}\nkind: PrometheusRule\n"));
+        assert!(!looks_like_rule_file("apiVersion: v1\nkind: ConfigMap\n"));
+    }
+}

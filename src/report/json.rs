@@ -1,0 +1,115 @@
+//! `--format json`: the stable machine contract.
+//!
+//! `{"version":1,"diagnostics":[{"code","severity","message","help","path","line",
+//! "column","end_line","end_column"}],"summary":{"files","errors","warnings","infos"}}`,
+//! lines and columns 1-based (columns count characters), sorted by path, line, column.
+//! Fields are only ever added, never renamed or removed, within a version.
+
+use super::{ReportedDiagnostic, RunReport};
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    version: u32,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+    summary: JsonSummary,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    code: &'a str,
+    severity: &'a str,
+    message: &'a str,
+    help: Option<&'a str>,
+    path: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    files: usize,
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+}
+
+/// The report as pretty-printed JSON, ending with a newline.
+pub fn render(report: &RunReport) -> String {
+    let json = JsonReport {
+        version: 1,
+        diagnostics: report.diagnostics.iter().map(diagnostic).collect(),
+        summary: JsonSummary {
+            files: report.summary.files,
+            errors: report.summary.errors,
+            warnings: report.summary.warnings,
+            infos: report.summary.infos,
+        },
+    };
+    let mut out = serde_json::to_string_pretty(&json).expect("plain data serializes");
+    out.push('\n');
+    out
+}
+
+fn diagnostic(reported: &ReportedDiagnostic) -> JsonDiagnostic<'_> {
+    JsonDiagnostic {
+        code: reported.diagnostic.code,
+        severity: reported.diagnostic.severity.as_str(),
+        message: &reported.diagnostic.message,
+        help: reported.diagnostic.help.as_deref(),
+        path: reported.path(),
+        line: reported.start.line,
+        column: reported.start.column,
+        end_line: reported.end.line,
+        end_column: reported.end.column,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::test_support::sample_report;
+
+    #[test]
+    fn follows_the_contract() {
+        let value: serde_json::Value = serde_json::from_str(&render(&sample_report())).unwrap();
+        assert_eq!(value["version"], 1);
+        let first = value["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["code"] == "catalog/unknown-metric")
+            .unwrap();
+        let mut keys: Vec<&str> = first
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            [
+                "code",
+                "column",
+                "end_column",
+                "end_line",
+                "help",
+                "line",
+                "message",
+                "path",
+                "severity"
+            ]
+        );
+        assert_eq!(first["path"], "rules/alerts.yml");
+        assert_eq!(first["line"], 6);
+        assert_eq!(first["column"], 20);
+        assert_eq!(first["end_column"], 38);
+        let summary = value["summary"].as_object().unwrap();
+        let mut keys: Vec<&str> = summary.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["errors", "files", "infos", "warnings"]);
+    }
+}
