@@ -2,7 +2,9 @@
 //! returns.
 
 use crate::checks::catalog::common::Finding;
+use crate::checks::context::{ExprContext, ExprOrigin};
 use crate::checks::CheckMeta;
+use crate::checks::Emitter;
 use crate::diagnostic::Severity;
 use crate::fixture;
 use crate::promql::analysis::selectors;
@@ -123,6 +125,13 @@ fn selector_filtering(name: Option<&str>) -> Filtering {
         Some(name) if name.contains(':') => Filtering::Unknown,
         None => Filtering::Unknown,
         Some(_) => Filtering::PassesAll,
+    }
+}
+
+/// Alerting rules only.
+pub fn run(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>) {
+    if matches!(ctx.origin, ExprOrigin::AlertingRule { .. }) {
+        crate::checks::promql::emit(ctx, emitter, find(ctx.expr).into_iter().collect());
     }
 }
 

@@ -2,7 +2,9 @@
 //! aggregation (or function) removed: the result is always empty.
 
 use crate::checks::catalog::common::Finding;
+use crate::checks::context::ExprContext;
 use crate::checks::CheckMeta;
+use crate::checks::Emitter;
 use crate::diagnostic::Severity;
 use crate::fixture;
 use crate::promql::analysis::{analyze, metric_names, Presence};
@@ -91,6 +93,10 @@ fn rewrite(g: &Grouping, source: &str) -> String {
         labels.push("le");
         format!("by ({})", labels.join(", "))
     }
+}
+
+pub fn run(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>) {
+    super::emit(ctx, emitter, find(ctx.expr, ctx.source));
 }
 
 #[cfg(test)]
