@@ -19,8 +19,8 @@ query without a condition (`rate(errors_total[5m])` instead of `rate(errors_tota
 therefore fires as soon as the metric exists. A comparison written with `bool` \
 (`x > bool 1`) never filters either: it returns 0 or 1 for every series.\n\n\
 Add the condition. Filters other than comparisons count too: `and`/`unless` with a condition, \
-`absent(...)`, `ALERTS{...}`. Queries that read recording rules (names with `:`), whose \
-condition may live in the recorded expression, and constant queries such as a watchdog's \
+`absent(...)`, `ALERTS{...}`. A bare selector with label matchers \
+(`kube_pod_status_phase{phase=\"Failed\"}`, whose existence is the condition), queries that read recording rules (names with `:`), whose condition may live in the recorded expression, and constant queries such as a watchdog's \
 `vector(1)`, are not reported.",
     bad: fixture!("alerts/comparison/fail.yml"),
     good: fixture!("alerts/comparison/pass.yml"),
@@ -45,6 +45,12 @@ pub fn find(expr: &Expr) -> Option<Finding> {
     if selectors(expr).is_empty() {
         // `vector(1)`: a watchdog that is meant to always fire.
         return None;
+    }
+    if let Expr::Selector(s) = expr.unparen() {
+        if s.matchers.iter().any(|m| m.name != "__name__") {
+            // `info_metric{state="bad"}`: the series' existence is the condition.
+            return None;
+        }
     }
     let finding = match filtering(expr) {
         Filtering::Filters | Filtering::Unknown => return None,
@@ -172,5 +178,6 @@ mod tests {
         assert!(!reports("job:slo_errors:burn_rate"));
         assert!(!reports("vector(1)"));
         assert!(!reports("up or job:x:y"));
+        assert!(!reports(r#"pg_index_info{indexrelname=~".*ccnew.*"}"#));
     }
 }

@@ -37,6 +37,10 @@ pub fn find(expr: &Expr, source: &str) -> Vec<Finding> {
             return;
         };
         let Some(arg) = call.args.get(index) else { return };
+        if source.get(arg.span()).is_some_and(|text| text.contains("vmrange")) {
+            // VictoriaMetrics histograms: MetricsQL reads `vmrange` buckets.
+            return;
+        }
         let info = analyze(arg);
         if info.labels.presence("le") != Presence::Never {
             return;
