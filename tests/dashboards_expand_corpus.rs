@@ -128,3 +128,40 @@ fn corpus_configmap_list_embeds_33_dashboards_with_exact_positions() {
     }
     assert!(exprs > 400, "{exprs}");
 }
+
+/// Every dashboard check on the whole corpus: no panic, no `promql/syntax`, no
+/// `dashboard/schema` (the corpus is what Grafana loads); per-check counts printed.
+#[test]
+fn corpus_checks_run_clean_of_false_syntax_errors() {
+    let mut files = Vec::new();
+    json_files(&corpus(), &mut files);
+    files.sort();
+    let mut counts = std::collections::BTreeMap::new();
+    let show = std::env::var("SHOW_FINDINGS").ok();
+    for path in &files {
+        let file = SourceFile::new(
+            path.display().to_string(),
+            std::fs::read_to_string(path).unwrap(),
+        );
+        let loaded = dashboards::DashboardFile::new(dashboards::load_file(&file));
+        let mut out = Vec::new();
+        promgate::checks::dashboard::check_file(&loaded, Default::default(), &|_| true, &mut out);
+        for d in &out {
+            *counts.entry(d.code).or_insert(0usize) += 1;
+            if show.as_deref().is_some_and(|code| code == d.code) {
+                let at = file.line_col(d.span.start);
+                eprintln!(
+                    "{}:{}:{} {} [{}]",
+                    path.display(),
+                    at.line,
+                    at.column,
+                    d.message,
+                    &file.text[d.span.clone()]
+                );
+            }
+        }
+    }
+    eprintln!("{counts:#?}");
+    assert_eq!(counts.get("promql/syntax"), None);
+    assert_eq!(counts.get("dashboard/schema"), None);
+}

@@ -12,6 +12,7 @@ mod family;
 pub mod flow;
 pub mod load;
 pub mod recorded;
+pub mod show;
 mod suggest;
 pub mod write;
 

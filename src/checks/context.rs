@@ -104,6 +104,9 @@ pub struct ExprContext<'a> {
     pub options: &'a Options,
     /// The metric catalog, when one is configured.
     pub catalog: Option<&'a Catalog>,
+    /// The text came from a substitution promgate could not type with confidence (a
+    /// dashboard variable): names and labels in it may be placeholders.
+    pub uncertain: bool,
 }
 
 impl<'a> ExprContext<'a> {
@@ -122,6 +125,7 @@ impl<'a> ExprContext<'a> {
             origin: &parsed.origin,
             options,
             catalog,
+            uncertain: parsed.uncertain,
         })
     }
 
@@ -137,8 +141,11 @@ pub type ExprRun = fn(&ExprContext<'_>, &mut Emitter<'_>);
 /// Every check that runs on expressions, with its function. `promql/syntax` is not
 /// here: it reports the parse result itself, also for expressions that did not parse.
 pub fn expr_runners() -> Vec<(&'static CheckMeta, ExprRun)> {
-    let categories: &[&[(&'static CheckMeta, ExprRun)]] =
-        &[super::promql::EXPR_RUNNERS, super::alerts::EXPR_RUNNERS];
+    let categories: &[&[(&'static CheckMeta, ExprRun)]] = &[
+        super::promql::EXPR_RUNNERS,
+        super::alerts::EXPR_RUNNERS,
+        super::catalog::RUNNERS,
+    ];
     categories.iter().flat_map(|c| c.iter().copied()).collect()
 }
 

@@ -2,6 +2,8 @@
 //! `main.rs` only calls [`main`]; everything here writes to the streams it is given, so
 //! tests can drive it in-process.
 
+mod catalog;
+
 use crate::checks::{self, CheckMeta};
 use crate::diagnostic::Severity;
 use crate::pipeline::{self, Feature, Options};
@@ -62,6 +64,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Print a check's documentation, with a bad and a fixed example.
     Explain(ExplainArgs),
+    /// Build and inspect metric catalogs (`import`, `show`).
+    Catalog(catalog::CatalogArgs),
 }
 
 #[derive(Debug, Args)]
@@ -79,6 +83,10 @@ pub struct CheckArgs {
     /// When to colour the human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// A metric catalog to check metrics, labels and types against (repeatable; any
+    /// format `promgate catalog import` reads). Without one the catalog checks are skipped.
+    #[arg(long = "catalog", value_name = "PATH")]
+    pub catalogs: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -168,6 +176,7 @@ pub fn run(
     let status = match &cli.command {
         Command::Check(args) => check(args, &options, stdout, stderr, stdout_is_terminal),
         Command::Explain(args) => explain(&args.code, stdout, stderr),
+        Command::Catalog(args) => catalog::run(args, stdout, stderr),
     };
     let _ = stdout.flush();
     status
@@ -185,7 +194,20 @@ fn check(
     } else {
         args.paths.clone()
     };
-    let outcome = pipeline::run(&paths, options);
+    let catalog = match catalog::load_catalogs(&args.catalogs) {
+        Ok(catalog) => catalog,
+        Err(error) => {
+            let _ = writeln!(stderr, "promgate: error: {error}");
+            return EXIT_ERROR;
+        }
+    };
+    if catalog.is_none() {
+        let _ = writeln!(
+            stderr,
+            "promgate: info: no metric catalog given (--catalog): the catalog/* checks were skipped"
+        );
+    }
+    let outcome = pipeline::run_with_catalog(&paths, options, catalog);
     let color = report::color::use_color_from_env(args.color, stdout_is_terminal);
     let rendered = render(&outcome.report, args.format, color);
     if stdout.write_all(rendered.as_bytes()).is_err() {

@@ -229,7 +229,7 @@ impl<'j> Builder<'j> {
             }
         }
         let panels = self.array(object, "panels", "dashboard");
-        self.classic_panels(panels, &library);
+        self.classic_panels(panels, &library, None);
         let rows = self.array(object, "rows", "dashboard");
         for row in rows {
             let Value::Object(row_object) = row else {
@@ -241,7 +241,12 @@ impl<'j> Builder<'j> {
                 continue;
             }
             let panels = self.array(row_object, "panels", "row");
-            self.classic_panels(panels, &library);
+            let repeat = row_object.get_string("repeat").map(|r| r.value.to_string());
+            self.classic_panels(
+                panels,
+                &library,
+                repeat.as_deref().filter(|r| !r.is_empty()),
+            );
         }
         self.collect_dashboard_strings(object);
     }
@@ -293,7 +298,15 @@ impl<'j> Builder<'j> {
         }
     }
 
-    fn classic_panels(&mut self, panels: &[Value<'_>], library: &[(String, &Value<'_>)]) {
+    /// Panels of one level; `row_repeat` is the variable the enclosing row repeats over.
+    fn classic_panels(
+        &mut self,
+        panels: &[Value<'_>],
+        library: &[(String, &Value<'_>)],
+        row_repeat: Option<&str>,
+    ) {
+        // In the grid layout, an expanded row's panels follow it at the same level.
+        let mut current_row: Option<String> = row_repeat.map(str::to_string);
         for value in panels {
             let Value::Object(object) = value else {
                 let message = format!("a panel must be an object, found {}", kind_name(value));
@@ -304,9 +317,19 @@ impl<'j> Builder<'j> {
                 continue;
             }
             let children = self.array(object, "panels", "row panel");
-            let panel = self.classic_panel(object, value, library);
+            let mut panel = self.classic_panel(object, value, library);
+            if panel.is_row && row_repeat.is_none() {
+                current_row = panel.repeat.as_ref().map(|r| r.value.clone());
+            }
+            panel
+                .repeat_scope
+                .extend(panel.repeat.as_ref().map(|r| r.value.clone()));
+            if !panel.is_row {
+                panel.repeat_scope.extend(current_row.clone());
+            }
+            let own_repeat = panel.repeat.as_ref().map(|r| r.value.clone());
             self.dashboard.panels.push(panel);
-            self.classic_panels(children, library);
+            self.classic_panels(children, library, own_repeat.as_deref().or(row_repeat));
         }
     }
 

@@ -32,6 +32,30 @@ pub struct Loaded {
     pub recognised: bool,
 }
 
+/// A file's dashboards, each with its PromQL queries found, expanded and parsed once.
+#[derive(Debug, Default)]
+pub struct DashboardFile {
+    pub dashboards: Vec<(Dashboard, Vec<queries::Query>)>,
+    /// File-level problems (invalid JSON, no dashboard): `dashboard/schema`.
+    pub problems: Vec<Problem>,
+}
+
+impl DashboardFile {
+    pub fn new(loaded: Loaded) -> DashboardFile {
+        DashboardFile {
+            dashboards: loaded
+                .dashboards
+                .into_iter()
+                .map(|dashboard| {
+                    let queries = queries::find(&dashboard);
+                    (dashboard, queries)
+                })
+                .collect(),
+            problems: loaded.problems,
+        }
+    }
+}
+
 /// Loads a `.json` file.
 pub fn load_file(file: &SourceFile) -> Loaded {
     load(JsonText::file(&file.text), file.text.len())

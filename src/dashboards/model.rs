@@ -129,6 +129,9 @@ pub struct Panel {
     /// Units set by overrides: the panel mixes units, so unit checks stay silent.
     pub has_unit_overrides: bool,
     pub repeat: Option<Text>,
+    /// Variables this panel is repeated over (its own `repeat`, its row's): each copy
+    /// sees one value of them.
+    pub repeat_scope: Vec<String>,
     /// A row panel (holds no queries of its own).
     pub is_row: bool,
     /// The body lives in a library the file does not include.

@@ -25,6 +25,8 @@ pub struct MatcherString {
 pub struct Scan {
     pub brackets: Vec<Bracket>,
     pub matchers: Vec<MatcherString>,
+    /// Every string literal, quotes included.
+    pub strings: Vec<Range<usize>>,
 }
 
 fn is_ident(b: u8) -> bool {
@@ -59,6 +61,7 @@ pub fn scan(source: &str) -> Scan {
         match bytes[i] {
             b'"' | b'\'' | b'`' => {
                 let end = string_end(bytes, i);
+                out.strings.push(i..end);
                 if braces > 0 {
                     if let Some(matcher) = matcher_before(source, i, end) {
                         out.matchers.push(matcher);

@@ -11,7 +11,7 @@ pub use load::{load, Loaded, Model};
 pub use options::{Feature, Options, DEFAULT_MAX_FILE_BYTES};
 
 use crate::catalog::Catalog;
-use crate::checks::context::check_expr;
+use crate::checks::context::{check_expr, ExprOrigin};
 use crate::checks::dashboard::DashboardInput;
 use crate::checks::CheckMeta;
 use crate::diagnostic::Diagnostic;
@@ -63,6 +63,12 @@ pub struct Outcome {
 
 /// Lints `paths` (files and folders).
 pub fn run(paths: &[PathBuf], options: &Options) -> Outcome {
+    run_with_catalog(paths, options, None)
+}
+
+/// Lints `paths` against a metric catalog (with its built-in series), which the
+/// recording rules of the linted files extend.
+pub fn run_with_catalog(paths: &[PathBuf], options: &Options, catalog: Option<Catalog>) -> Outcome {
     let (candidates, mut io_errors) = discover(paths);
     let results: Vec<Result<Option<Loaded>, DiscoverError>> = candidates
         .par_iter()
@@ -77,7 +83,11 @@ pub fn run(paths: &[PathBuf], options: &Options) -> Outcome {
         }
     }
     io_errors.sort_by(|a, b| a.path.cmp(&b.path));
-    let set = SetContext::build(&files);
+    let mut set = SetContext::build(&files);
+    set.catalog = catalog.map(|mut catalog| {
+        crate::catalog::recorded::add_recording_rules(&mut catalog, &recording_rules(&files));
+        catalog
+    });
     let diagnostics: Vec<ReportedDiagnostic> = files
         .par_iter()
         .flat_map_iter(|loaded| {
@@ -92,6 +102,38 @@ pub fn run(paths: &[PathBuf], options: &Options) -> Outcome {
         report: RunReport::new(files.len(), diagnostics),
         io_errors,
     }
+}
+
+/// The recording rules of every linted file, with their parsed expressions and
+/// static labels, in file order.
+fn recording_rules(files: &[Loaded]) -> Vec<crate::catalog::recorded::RecordingRule<'_>> {
+    let mut rules = Vec::new();
+    for loaded in files {
+        let Some(Model::Rules(rule_file)) = &loaded.model else {
+            continue;
+        };
+        for parsed in &loaded.exprs {
+            let ExprOrigin::RecordingRule { group, name } = &parsed.origin else {
+                continue;
+            };
+            let Some(expr) = &parsed.result.expr else {
+                continue;
+            };
+            let labels = rule_file
+                .rules()
+                .find(|(g, rule)| {
+                    g.name() == group && rule.name() == Some(name.as_str()) && rule.record.is_some()
+                })
+                .map(|(_, rule)| rule.labels.iter().map(|pair| pair.key.as_str()).collect())
+                .unwrap_or_default();
+            rules.push(crate::catalog::recorded::RecordingRule {
+                record: name,
+                expr,
+                labels,
+            });
+        }
+    }
+    rules
 }
 
 /// Runs every check that applies to a loaded file: the checks of its model, then the

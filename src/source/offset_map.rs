@@ -111,6 +111,31 @@ impl OffsetMap {
         self.decoded_len
     }
 
+    /// The same map over a file whose offsets `to_file` translates (for text that was
+    /// parsed from a patched copy of the file). Runs must not straddle a place where
+    /// the translation is not a plain shift.
+    pub fn remap_file(&self, to_file: &dyn Fn(usize) -> usize) -> OffsetMap {
+        let runs = self
+            .runs
+            .iter()
+            .map(|run| {
+                let file = to_file(run.file);
+                Run {
+                    decoded: run.decoded,
+                    file,
+                    replaced_len: run
+                        .replaced_len
+                        .map(|len| to_file(run.file + len).saturating_sub(file)),
+                }
+            })
+            .collect();
+        OffsetMap {
+            runs,
+            decoded_len: self.decoded_len,
+            file_end: to_file(self.file_end),
+        }
+    }
+
     /// File offset just past the encoded value.
     pub fn file_end(&self) -> usize {
         self.file_end

@@ -13,6 +13,7 @@
 
 mod build;
 mod chars;
+mod repair;
 mod scalar;
 mod templated;
 

@@ -132,6 +132,55 @@ fn double_quoted_newline_escape_and_folded_break() {
 }
 
 #[test]
+fn quoted_scalars_continued_at_the_parent_indentation_are_accepted() {
+    // Invalid by the letter of the spec, accepted by Prometheus (libyaml never checks);
+    // VictoriaMetrics ships its alerts this way.
+    let text = concat!(
+        "groups:\n",
+        "  - name: g\n",
+        "    rules:\n",
+        "      - alert: A\n",
+        "        annotations:\n",
+        "          description: \"first line\n",
+        "          second_token line.\"\n",
+        "          summary: 'x\n",
+        "          y_token'\n",
+        "        expr: up == 0\n",
+    );
+    let lc = check_token(
+        text,
+        &["groups", "0", "rules", "0", "annotations", "description"],
+        "second_token",
+        0,
+        "second_token",
+        0,
+    );
+    assert_eq!(
+        lc,
+        LineCol {
+            line: 7,
+            column: 11
+        }
+    );
+    check_token(
+        text,
+        &["groups", "0", "rules", "0", "annotations", "summary"],
+        "y_token",
+        0,
+        "y_token",
+        0,
+    );
+    let (_, root) = parse_one(text);
+    let rule = at(&root, &["groups", "0", "rules", "0"]);
+    assert_eq!(
+        at(rule, &["annotations", "description"]).as_str(),
+        Some("first line second_token line.")
+    );
+    let expr = rule.get("expr").unwrap();
+    assert_eq!(&text[expr.span.clone()], "up == 0");
+}
+
+#[test]
 fn literal_block() {
     let text = "- alert: A\n  expr: |\n    sum by (job) (\n      rate(http_requests_totl[5m])\n    )\n  for: 5m\n";
     let lc = check_token(

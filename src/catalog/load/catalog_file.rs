@@ -186,7 +186,7 @@ mod tests {
     use super::super::load_str;
     use crate::catalog::{write, MetricType};
 
-    const YAML: &str = "\
+    pub(super) const YAML: &str = "\
 version: 1
 complete: true
 target_labels: [cluster]
@@ -249,5 +249,91 @@ metrics:
         assert_eq!((err.line, err.column), (3, 11));
         let err = load_str("c.yml", "version: 2\nmetrics: {}\n").unwrap_err();
         assert_eq!((err.line, err.column), (1, 10));
+    }
+}
+
+/// Every catalog file we ship or write validates against `schemas/catalog.schema.json`.
+#[cfg(test)]
+mod schema_tests {
+    use super::super::tree::{parse, Node, Value};
+    use crate::catalog::{load_str, write};
+
+    /// The YAML core schema's reading of a tree, as JSON.
+    fn to_json(node: &Node) -> serde_json::Value {
+        match &node.value {
+            Value::Scalar(text, quoted) => {
+                if *quoted {
+                    return serde_json::Value::String(text.clone());
+                }
+                match text.as_str() {
+                    "true" => serde_json::Value::Bool(true),
+                    "false" => serde_json::Value::Bool(false),
+                    "null" | "~" | "" => serde_json::Value::Null,
+                    _ => text
+                        .parse::<i64>()
+                        .map(serde_json::Value::from)
+                        .unwrap_or_else(|_| serde_json::Value::String(text.clone())),
+                }
+            }
+            Value::Sequence(items) => items.iter().map(to_json).collect(),
+            Value::Mapping(entries) => serde_json::Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), to_json(v)))
+                    .collect(),
+            ),
+        }
+    }
+
+    fn assert_valid(name: &str, text: &str) {
+        let schema: serde_json::Value = serde_json::from_str(include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/schemas/catalog.schema.json"
+        )))
+        .unwrap();
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let instance = to_json(&parse(name, text).unwrap().unwrap());
+        let errors: Vec<String> = validator
+            .iter_errors(&instance)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{name}: {errors:?}");
+    }
+
+    #[test]
+    fn shipped_and_written_catalogs_follow_the_schema() {
+        let pumpflix = include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/rules-fixtures/pumpflix/catalog.yml"
+        ));
+        assert_valid("pumpflix", pumpflix);
+        assert_valid("docs example", super::tests::YAML);
+        let written = write::to_yaml(&load_str("p.yml", pumpflix).unwrap());
+        assert_valid("written", &written);
+        let api = load_str(
+            "m.json",
+            r#"{"status":"success","data":{"h":[{"type":"histogram","help":"x"}]}}"#,
+        )
+        .unwrap();
+        assert_valid("written from the API", &write::to_yaml(&api));
+    }
+
+    #[test]
+    fn the_schema_rejects_what_the_loader_rejects() {
+        let schema: serde_json::Value = serde_json::from_str(include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/schemas/catalog.schema.json"
+        )))
+        .unwrap();
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        for bad in [
+            "metrics:\n  a:\n    lables: [x]\n    type: gauge\n",
+            "metrics:\n  a:\n    type: meter\n",
+            "metric: {}\n",
+        ] {
+            let instance = to_json(&parse("bad", bad).unwrap().unwrap());
+            assert!(!validator.is_valid(&instance), "{bad}");
+            assert!(load_str("bad.yml", bad).is_err(), "{bad}");
+        }
     }
 }

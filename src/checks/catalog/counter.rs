@@ -5,7 +5,8 @@
 use super::common::{walk_with_parents, Finding};
 use crate::catalog::flow::{resolve, Resolved};
 use crate::catalog::{Catalog, MetricType, SeriesKind, SeriesRef};
-use crate::checks::CheckMeta;
+use crate::checks::context::ExprContext;
+use crate::checks::{CheckMeta, Emitter};
 use crate::diagnostic::Severity;
 use crate::fixture;
 use crate::promql::ast::{AggregateOp, BinaryOp, Expr, VectorSelector};
@@ -60,6 +61,12 @@ pub fn is_counter_series(series: &SeriesRef) -> bool {
         ),
         MetricType::Summary => matches!(series.kind, SeriesKind::Sum | SeriesKind::Count),
         _ => false,
+    }
+}
+
+pub fn run(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>) {
+    if let Some(catalog) = super::catalog_for(ctx) {
+        super::emit(ctx, emitter, find(ctx.expr, catalog));
     }
 }
 

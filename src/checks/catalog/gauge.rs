@@ -7,7 +7,8 @@ use super::common::{walk_with_parents, Finding};
 use super::counter::is_counter_series;
 use crate::catalog::flow::{resolve, Resolved};
 use crate::catalog::{Catalog, MetricType};
-use crate::checks::CheckMeta;
+use crate::checks::context::ExprContext;
+use crate::checks::{CheckMeta, Emitter};
 use crate::diagnostic::Severity;
 use crate::fixture;
 use crate::promql::ast::Expr;
@@ -27,6 +28,12 @@ window); for a counter use `rate`, `increase` or `irate`.",
     good: fixture!("catalog/gauge/pass.yml"),
     enabled_by_default: true,
 };
+
+pub fn run(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>) {
+    if let Some(catalog) = super::catalog_for(ctx) {
+        super::emit(ctx, emitter, find(ctx.expr, catalog, ctx.source));
+    }
+}
 
 pub fn find(expr: &Expr, catalog: &Catalog, source: &str) -> Vec<Finding> {
     let mut findings = Vec::new();

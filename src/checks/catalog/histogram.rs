@@ -6,7 +6,8 @@
 use super::common::{rewrite_selector, walk_with_parents, Finding};
 use crate::catalog::flow::{labels, resolve, selectors, Resolved};
 use crate::catalog::{Catalog, MetricFamily, MetricType, SeriesKind};
-use crate::checks::CheckMeta;
+use crate::checks::context::ExprContext;
+use crate::checks::{CheckMeta, Emitter};
 use crate::diagnostic::Severity;
 use crate::fixture;
 use crate::promql::ast::{AggregateOp, Call, Expr, Matcher, VectorSelector};
@@ -30,6 +31,12 @@ Fix: the help writes the corrected query.",
     good: fixture!("catalog/histogram/pass.yml"),
     enabled_by_default: true,
 };
+
+pub fn run(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>) {
+    if let Some(catalog) = super::catalog_for(ctx) {
+        super::emit(ctx, emitter, find(ctx.expr, ctx.source, catalog));
+    }
+}
 
 pub fn find(expr: &Expr, source: &str, catalog: &Catalog) -> Vec<Finding> {
     let mut findings = Vec::new();

@@ -9,7 +9,10 @@ pub mod histogram;
 pub mod unknown_label;
 pub mod unknown_metric;
 
-use super::CheckMeta;
+use super::context::{ExprContext, ExprRun};
+use super::{CheckMeta, Emitter};
+use crate::catalog::Catalog;
+use common::Finding;
 
 pub const CHECKS: &[&CheckMeta] = &[
     &unknown_metric::META,
@@ -18,6 +21,33 @@ pub const CHECKS: &[&CheckMeta] = &[
     &counter::META,
     &gauge::META,
 ];
+
+/// The catalog checks with their functions, for the expression-check registry.
+pub const RUNNERS: &[(&CheckMeta, ExprRun)] = &[
+    (&unknown_metric::META, unknown_metric::run),
+    (&unknown_label::META, unknown_label::run),
+    (&histogram::META, histogram::run),
+    (&counter::META, counter::run),
+    (&gauge::META, gauge::run),
+];
+
+/// The catalog to check against, if any. Queries whose text came from a dashboard
+/// variable promgate could not resolve are not checked: their metric names and labels
+/// may be placeholders.
+fn catalog_for<'a>(ctx: &ExprContext<'a>) -> Option<&'a Catalog> {
+    if ctx.uncertain {
+        return None;
+    }
+    ctx.catalog
+}
+
+/// Turns findings (spans in the expression's text) into diagnostics in the file.
+fn emit(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>, findings: Vec<Finding>) {
+    for finding in findings {
+        let diagnostic = emitter.report(ctx.file_span(finding.span), finding.message);
+        diagnostic.help = finding.help;
+    }
+}
 
 #[cfg(test)]
 mod tests;

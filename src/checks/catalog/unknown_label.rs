@@ -5,7 +5,8 @@
 use super::common::{walk_with_parents, Finding};
 use crate::catalog::flow::{labels, resolve, selector_labels, LabelSet, Labels, Resolved};
 use crate::catalog::{closest, Catalog, MetricType};
-use crate::checks::CheckMeta;
+use crate::checks::context::ExprContext;
+use crate::checks::{CheckMeta, Emitter};
 use crate::diagnostic::Severity;
 use crate::fixture;
 use crate::promql::ast::{AggregateExpr, BinaryExpr, Call, Expr, GroupSide, VectorSelector};
@@ -31,6 +32,12 @@ Fix: use the label the help suggests.",
     good: fixture!("catalog/unknown-label/pass.yml"),
     enabled_by_default: true,
 };
+
+pub fn run(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>) {
+    if let Some(catalog) = super::catalog_for(ctx) {
+        super::emit(ctx, emitter, find(ctx.expr, catalog));
+    }
+}
 
 pub fn find(expr: &Expr, catalog: &Catalog) -> Vec<Finding> {
     let mut findings = Vec::new();

@@ -3,7 +3,8 @@
 use super::common::{for_each_selector, quoted_list, Finding};
 use crate::catalog::flow::{resolve, Resolved};
 use crate::catalog::{Catalog, MetricType};
-use crate::checks::CheckMeta;
+use crate::checks::context::ExprContext;
+use crate::checks::{CheckMeta, Emitter};
 use crate::diagnostic::Severity;
 use crate::fixture;
 use crate::promql::ast::{Expr, MatchOp, VectorSelector};
@@ -27,6 +28,12 @@ Fix: use the name the help suggests, or add the metric to the catalog (`promgate
     good: fixture!("catalog/unknown-metric/pass.yml"),
     enabled_by_default: true,
 };
+
+pub fn run(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>) {
+    if let Some(catalog) = super::catalog_for(ctx) {
+        super::emit(ctx, emitter, find(ctx.expr, catalog));
+    }
+}
 
 pub fn find(expr: &Expr, catalog: &Catalog) -> Vec<Finding> {
     let mut findings = Vec::new();

@@ -12,6 +12,7 @@ pub mod datasource;
 pub mod deprecated_panel;
 pub mod duplicate;
 pub mod editable;
+pub mod expr;
 pub mod legend_label;
 pub mod library_panel;
 pub mod panel_description;
@@ -100,6 +101,27 @@ pub fn run(
             let mut emitter = Emitter::new(meta, out);
             run(input, &mut emitter);
         }
+    }
+}
+
+/// Every enabled dashboard check, and the shared `promql/*` and `catalog/*` checks on
+/// the dashboards' queries, on a loaded file.
+pub fn check_file(
+    file: &crate::dashboards::DashboardFile,
+    options: expr::ExprOptions<'_>,
+    enabled: &dyn Fn(&CheckMeta) -> bool,
+    out: &mut Vec<Diagnostic>,
+) {
+    if enabled(&schema::META) {
+        report_load_problems(&file.problems, out);
+    }
+    for (dashboard, queries) in &file.dashboards {
+        let input = DashboardInput { dashboard, queries };
+        if enabled(&crate::checks::promql::syntax::META) {
+            report_syntax(&input, out);
+        }
+        expr::run(&input, options, enabled, out);
+        run(&input, enabled, out);
     }
 }
 

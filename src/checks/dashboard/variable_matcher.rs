@@ -32,15 +32,17 @@ pub fn check(input: &DashboardInput<'_>, emit: &mut Emitter<'_>) {
                 let Some(variable) = input.dashboard.variable(&reference.name) else {
                     continue;
                 };
-                if !variable.is_multi_valued() {
+                if !variable.is_multi_valued() || repeated_over(input, query, &reference.name) {
                     continue;
                 }
                 let label = &source[matcher.label.clone()];
                 let regex_op = if matcher.op == "=" { "=~" } else { "!~" };
+                // From the label to the end of the value (a closing `\"` is two file
+                // bytes for one decoded byte; ending before it keeps the span exact).
                 let span = query
                     .expanded
                     .map
-                    .span_to_file(matcher.label.start..matcher.value.end + 1);
+                    .span_to_file(matcher.label.start..matcher.value.end);
                 let why = if variable.multi {
                     "multi-value"
                 } else {
@@ -63,5 +65,21 @@ pub fn check(input: &DashboardInput<'_>, emit: &mut Emitter<'_>) {
                 diagnostic.context = input.query_context(query);
             }
         }
+    }
+}
+
+/// A repeated panel (or a panel in a repeated row) gets one value of the variable per
+/// copy, so `=` is right there.
+fn repeated_over(
+    input: &DashboardInput<'_>,
+    query: &crate::dashboards::queries::Query,
+    name: &str,
+) -> bool {
+    match query.site {
+        crate::dashboards::queries::Site::Target { panel, .. } => input.dashboard.panels[panel]
+            .repeat_scope
+            .iter()
+            .any(|r| r.trim_start_matches('$') == name),
+        _ => false,
     }
 }

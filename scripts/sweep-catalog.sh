@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Corpus sweep of the catalog checks: lints ../shared/corpus/rules/ against the catalogs in
+# ../shared/corpus/catalogs/ (imported and merged with `promgate catalog import`), prints
+# how many diagnostics each catalog check raised, and fails when one of the type and label
+# checks (catalog/histogram, catalog/counter, catalog/gauge, catalog/unknown-label)
+# reports something that is not in the reviewed allow-list of verified true problems,
+# scripts/sweep-catalog.allow. catalog/unknown-metric mostly measures the catalogs' gaps:
+# it is counted and sampled, not gated.
+#
+#   scripts/sweep-catalog.sh            (builds promgate unless $PROMGATE names a binary)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CORPUS="$ROOT/../shared/corpus"
+ALLOW="$ROOT/scripts/sweep-catalog.allow"
+if [[ ! -d "$CORPUS/rules" || ! -d "$CORPUS/catalogs" ]]; then
+  echo "sweep-catalog: the shared corpus is missing at $CORPUS" >&2
+  exit 1
+fi
+if [[ -z "${PROMGATE:-}" ]]; then
+  cargo build --quiet --manifest-path "$ROOT/Cargo.toml" --bin promgate
+  PROMGATE="${CARGO_TARGET_DIR:-$ROOT/target}/debug/promgate"
+fi
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/promgate-sweep-catalog.XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+
+# Every catalog source but the docs index and geth's fixture, which holds a stray
+# non-metric line at 1516 that Prometheus would refuse too (tests/catalog_import.rs
+# checks that promgate reports it with its position).
+mapfile -t SOURCES < <(cd "$CORPUS" && find catalogs -type f ! -name SOURCES.md \
+  ! -path '*/geth/testdata/metrics_geth.txt' | LC_ALL=C sort)
+(cd "$CORPUS" && "$PROMGATE" catalog import "${SOURCES[@]}" -o "$WORK/corpus-catalog.yml")
+FAMILIES=$(grep -c '^  [^ ].*:$' "$WORK/corpus-catalog.yml" || true)
+echo "catalog: ${#SOURCES[@]} sources merged into $FAMILIES metric families"
+
+set +e
+(cd "$CORPUS" && "$PROMGATE" check --format github --catalog "$WORK/corpus-catalog.yml" \
+  --catalog "$ROOT/scripts/sweep-catalog-targets.yml" rules) >"$WORK/out.txt" 2>"$WORK/err.txt"
+STATUS=$?
+set -e
+if [[ $STATUS -ge 2 ]]; then
+  echo "sweep-catalog: promgate failed (exit $STATUS):" >&2
+  head -20 "$WORK/err.txt" >&2
+  exit 1
+fi
+
+# `::level file=F,line=L,...,col=C,...,title=CODE::MESSAGE` -> `CODE F:L:C<TAB>MESSAGE`
+awk '/^::/ {
+  split(substr($0, 3), parts, "::")
+  meta = parts[1]; msg = parts[2]
+  for (i = 3; i in parts; i++) msg = msg "::" parts[i]
+  file = meta; sub(/^[a-z]+ file=/, "", file); sub(/,.*$/, "", file)
+  line = meta; sub(/^.*,line=/, "", line); sub(/,.*$/, "", line)
+  col = meta; sub(/^.*,col=/, "", col); sub(/,.*$/, "", col)
+  code = meta; sub(/^.*,title=/, "", code)
+  gsub(/%0A/, " | ", msg); gsub(/%25/, "%", msg)
+  gsub(/%2C/, ",", file); gsub(/%3A/, ":", file); gsub(/%25/, "%", file)
+  if (code ~ /^catalog\//) printf "%s %s:%s:%s\t%s\n", code, file, line, col, msg
+}' "$WORK/out.txt" | LC_ALL=C sort >"$WORK/findings.tsv"
+
+echo
+echo "diagnostics per catalog check on $(find "$CORPUS/rules" -type f \( -name '*.yml' -o -name '*.yaml' \) | wc -l) rule files:"
+for code in catalog/unknown-metric catalog/unknown-label catalog/histogram catalog/counter catalog/gauge; do
+  printf '  %-24s %6d\n' "$code" "$(grep -c "^$code " "$WORK/findings.tsv" || true)"
+done
+
+echo
+echo "catalog/unknown-metric, most frequent names (catalog gaps, see metric-coverage.tsv):"
+grep '^catalog/unknown-metric ' "$WORK/findings.tsv" | sed -E 's/^[^`]*`([^`]*)`.*/\1/' \
+  | sort | uniq -c | sort -rn | head -15 | sed 's/^/  /'
+
+# The gate: type and label findings must all be reviewed true problems.
+STRICT='^catalog/(unknown-label|histogram|counter|gauge) '
+grep -E "$STRICT" "$WORK/findings.tsv" | cut -f1 >"$WORK/strict.txt" || true
+grep -vE '^\s*(#|$)' "$ALLOW" | sed -E 's/\s+#.*$//; s/\s+$//' | LC_ALL=C sort >"$WORK/allowed.txt"
+UNEXPECTED=$(LC_ALL=C comm -23 <(LC_ALL=C sort "$WORK/strict.txt") "$WORK/allowed.txt")
+STALE=$(LC_ALL=C comm -13 <(LC_ALL=C sort "$WORK/strict.txt") "$WORK/allowed.txt")
+echo
+echo "type and label findings: $(wc -l <"$WORK/strict.txt") ($(wc -l <"$WORK/allowed.txt") in the reviewed allow-list)"
+if [[ -n "$STALE" ]]; then
+  echo "allow-list entries no longer reported (remove them):"
+  echo "$STALE" | sed 's/^/  /'
+fi
+if [[ -n "$UNEXPECTED" ]]; then
+  echo "FAIL: findings not in scripts/sweep-catalog.allow (review each: fix the analysis, or add a verified true problem with its reason):"
+  while read -r key; do
+    grep -F "$key"$'\t' "$WORK/findings.tsv" | head -1 | sed 's/^/  /'
+  done <<<"$UNEXPECTED"
+  exit 1
+fi
+echo "sweep-catalog: OK"

@@ -1,0 +1,94 @@
+//! The PromQL and catalog checks shared with rule files (`promql/*`, `catalog/*`), run
+//! on a dashboard's queries. Their findings are in the expanded query's bytes; they come
+//! back to the file through the expansion's map. A finding about text that came from a
+//! variable (a templated metric name, a label value such as `"$job"` that is a regex
+//! only once Grafana fills it in) is dropped: the check cannot know the real text.
+
+use super::DashboardInput;
+use crate::catalog::Catalog;
+use crate::checks::catalog::common::Finding;
+use crate::checks::catalog::{counter, gauge, histogram, unknown_label, unknown_metric};
+use crate::checks::promql::{feature, histogram_le, regexp};
+use crate::checks::{CheckMeta, Emitter};
+use crate::dashboards::queries::Query;
+use crate::dashboards::{refs, scan};
+use crate::diagnostic::Diagnostic;
+use std::ops::Range;
+
+/// What the shared checks need besides the query.
+#[derive(Default, Clone, Copy)]
+pub struct ExprOptions<'a> {
+    /// Prometheus feature flags enabled on the server (`promql-experimental-functions`).
+    pub features: &'a [&'a str],
+    pub catalog: Option<&'a Catalog>,
+}
+
+/// Runs the enabled `promql/*` and `catalog/*` checks on every parsed query.
+pub fn run(
+    input: &DashboardInput<'_>,
+    options: ExprOptions<'_>,
+    enabled: &dyn Fn(&CheckMeta) -> bool,
+    out: &mut Vec<Diagnostic>,
+) {
+    for query in input.queries {
+        let Some(expr) = &query.parsed.expr else {
+            continue;
+        };
+        let source = query.expanded.source.as_str();
+        let templated = templated_ranges(query);
+        let start = out.len();
+        let mut emit = |meta: &'static CheckMeta, findings: Vec<Finding>| {
+            if !enabled(meta) {
+                return;
+            }
+            let mut emitter = Emitter::new(meta, out);
+            for finding in findings {
+                if templated.iter().any(|t| overlaps(t, &finding.span)) {
+                    continue;
+                }
+                let diagnostic = emitter.report(
+                    query.expanded.map.span_to_file(finding.span),
+                    finding.message,
+                );
+                diagnostic.help = finding.help;
+            }
+        };
+        emit(&feature::META, feature::find(expr, options.features));
+        emit(&regexp::META, regexp::find(expr, source));
+        emit(&histogram_le::META, histogram_le::find(expr, source));
+        if let Some(catalog) = options.catalog {
+            emit(&unknown_metric::META, unknown_metric::find(expr, catalog));
+            emit(&unknown_label::META, unknown_label::find(expr, catalog));
+            emit(&histogram::META, histogram::find(expr, source, catalog));
+            emit(&counter::META, counter::find(expr, catalog));
+            emit(&gauge::META, gauge::find(expr, catalog, source));
+        }
+        for diagnostic in &mut out[start..] {
+            diagnostic.context = input.query_context(query);
+        }
+    }
+}
+
+/// Source ranges whose text a variable decides: substitutes, and string literals that
+/// hold a variable reference.
+fn templated_ranges(query: &Query) -> Vec<Range<usize>> {
+    let source = &query.expanded.source;
+    let mut ranges: Vec<Range<usize>> = query
+        .expanded
+        .substitutions
+        .iter()
+        .map(|s| s.source.clone())
+        .collect();
+    ranges.extend(
+        scan::scan(source)
+            .strings
+            .into_iter()
+            .filter(|s| !refs::find(&source[s.clone()]).is_empty()),
+    );
+    ranges
+}
+
+fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
+    let b_end = b.end.max(b.start + 1);
+    a.start < b_end && b.start < a.end
+}

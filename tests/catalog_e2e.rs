@@ -1,0 +1,205 @@
+//! The catalog checks end to end through the binary: each check's failing and passing
+//! fixture with the catalog beside it, the PumpFlix fixture, `catalog import|show`, and
+//! catalog loading errors.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const CHECKS: [&str; 5] = [
+    "unknown-metric",
+    "unknown-label",
+    "histogram",
+    "counter",
+    "gauge",
+];
+
+fn promgate(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_promgate"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+        panic!(
+            "not JSON ({error}): {}\nstderr: {}",
+            stdout(output),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+fn catalog_diagnostics(report: &serde_json::Value) -> Vec<serde_json::Value> {
+    report["diagnostics"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter(|d| d["code"].as_str().unwrap().starts_with("catalog/"))
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn each_check_reports_its_failing_fixture() {
+    for check in CHECKS {
+        let dir = format!("rules-fixtures/catalog/{check}");
+        let output = promgate(&[
+            "check",
+            "--format",
+            "human",
+            &format!("{dir}/fail.yml"),
+            "--catalog",
+            &format!("{dir}/catalog.yml"),
+        ]);
+        let text = stdout(&output);
+        assert!(
+            text.contains(&format!("catalog/{check}")),
+            "{check}: {text}"
+        );
+        insta::assert_snapshot!(format!("catalog_{}_fail", check.replace('-', "_")), text);
+    }
+}
+
+#[test]
+fn each_check_is_silent_on_its_passing_fixture() {
+    for check in CHECKS {
+        let dir = format!("rules-fixtures/catalog/{check}");
+        let output = promgate(&[
+            "check",
+            "--format",
+            "json",
+            &format!("{dir}/pass.yml"),
+            "--catalog",
+            &format!("{dir}/catalog.yml"),
+        ]);
+        let report = json(&output);
+        assert_eq!(
+            catalog_diagnostics(&report),
+            Vec::<serde_json::Value>::new(),
+            "{check}"
+        );
+        assert_eq!(output.status.code(), Some(0), "{check}: {report:#}");
+    }
+}
+
+#[test]
+fn pumpflix_high_latency_is_a_histogram_misuse_and_nothing_else() {
+    let output = promgate(&[
+        "check",
+        "--format",
+        "json",
+        "rules-fixtures/pumpflix",
+        "--catalog",
+        "rules-fixtures/pumpflix/catalog.yml",
+    ]);
+    let report = json(&output);
+    let found = catalog_diagnostics(&report);
+    assert_eq!(found.len(), 1, "{report:#}");
+    let high_latency = &found[0];
+    assert_eq!(high_latency["code"], "catalog/histogram");
+    assert_eq!(high_latency["path"], "rules-fixtures/pumpflix/alerts.yml");
+    // `expr: http_request_duration_seconds{quantile="0.9"} > 1` at line 15: the
+    // selector starts in column 15 and ends after its closing brace.
+    let alerts = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("rules-fixtures/pumpflix/alerts.yml"),
+    )
+    .unwrap();
+    let (line_index, line) = alerts
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("http_request_duration_seconds{quantile"))
+        .unwrap();
+    let column = line.find("http_request_duration_seconds").unwrap() + 1;
+    let end = line.find("} > 1").unwrap() + 2;
+    assert_eq!(high_latency["line"].as_u64(), Some(line_index as u64 + 1));
+    assert_eq!(high_latency["column"].as_u64(), Some(column as u64));
+    assert_eq!(high_latency["end_column"].as_u64(), Some(end as u64));
+    assert_eq!(
+        high_latency["help"],
+        "compute the quantile from the buckets: `histogram_quantile(0.9, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))`"
+    );
+    // The rule file alone: the dashboards' own findings belong to their checks' tests.
+    let human = promgate(&[
+        "check",
+        "rules-fixtures/pumpflix/alerts.yml",
+        "--catalog",
+        "rules-fixtures/pumpflix/catalog.yml",
+    ]);
+    insta::assert_snapshot!("pumpflix_with_catalog", stdout(&human));
+}
+
+#[test]
+fn without_a_catalog_the_skip_is_said_once() {
+    let output = promgate(&["check", "--format", "json", "rules-fixtures/catalog"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.matches("catalog/* checks were skipped").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(catalog_diagnostics(&json(&output)).is_empty());
+}
+
+#[test]
+fn import_merges_sources_into_a_sorted_catalog_and_show_lists_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("catalog.yml");
+    let exposition = dir.path().join("app.prom");
+    std::fs::write(
+        &exposition,
+        "# HELP app_jobs_total Jobs.\n# TYPE app_jobs_total counter\napp_jobs_total{queue=\"a\"} 1\n# TYPE app_lag_seconds histogram\napp_lag_seconds_bucket{le=\"1\"} 1\napp_lag_seconds_sum 1\napp_lag_seconds_count 1\n",
+    )
+    .unwrap();
+    let output = promgate(&[
+        "catalog",
+        "import",
+        exposition.to_str().unwrap(),
+        "rules-fixtures/pumpflix/catalog.yml",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let written = std::fs::read_to_string(&out).unwrap();
+    insta::assert_snapshot!("catalog_import", written);
+    let show = promgate(&["catalog", "show", "--catalog", out.to_str().unwrap()]);
+    let text = stdout(&show);
+    assert!(text.contains("app_lag_seconds"), "{text}");
+    assert!(
+        text.lines()
+            .last()
+            .unwrap()
+            .contains("target labels: instance, job"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_broken_catalog_is_an_error_with_its_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yml");
+    std::fs::write(&bad, "metrics:\n  a:\n    type: gauge\n    lables: [x]\n").unwrap();
+    let output = promgate(&[
+        "check",
+        "rules-fixtures/pumpflix",
+        "--catalog",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("bad.yml:4:5: unknown key `lables`"),
+        "{stderr}"
+    );
+}
