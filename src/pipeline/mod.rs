@@ -12,7 +12,6 @@ pub use options::{Feature, Options, DEFAULT_MAX_FILE_BYTES};
 
 use crate::catalog::Catalog;
 use crate::checks::context::{check_expr, ExprOrigin};
-use crate::checks::dashboard::DashboardInput;
 use crate::checks::CheckMeta;
 use crate::diagnostic::Diagnostic;
 use crate::discover::{discover, Candidate, DiscoverError};
@@ -148,10 +147,14 @@ pub fn run_checks(loaded: &Loaded, set: &SetContext, options: &Options, out: &mu
             }
         }
         Some(Model::Dashboards(dashboards)) => {
-            for (dashboard, queries) in dashboards {
-                let input = DashboardInput { dashboard, queries };
-                crate::checks::dashboard::run(&input, &enabled, out);
-            }
+            crate::checks::dashboard::check_file(
+                &loaded.file,
+                dashboards,
+                options,
+                set.catalog.as_ref(),
+                &enabled,
+                out,
+            );
         }
         None => {}
     }
