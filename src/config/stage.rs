@@ -10,25 +10,23 @@ use crate::checks::Emitter;
 use crate::diagnostic::Diagnostic;
 use crate::report::RunReport;
 use crate::source::SourceFile;
-use crate::yaml::Document;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-/// Finishes one file's diagnostics. `documents` is the file's YAML tree when it is a
-/// YAML file that parsed (suppressions live in YAML comments); `relative_path` is the
-/// file's path relative to the config's folder.
+/// Finishes one file's diagnostics. `suppressions` are the file's inline directives
+/// (found with [`Suppressions::scan`] while its YAML tree existed); `relative_path` is
+/// the file's path relative to the config's folder.
 pub fn finish_file(
     config: &Config,
     relative_path: &str,
     file: &SourceFile,
-    documents: Option<&[Document]>,
+    suppressions: Option<Suppressions>,
     diagnostics: Vec<Diagnostic>,
 ) -> Vec<Diagnostic> {
     let mut diagnostics = config.apply_levels(relative_path, diagnostics);
-    let Some(documents) = documents else {
+    let Some(mut suppressions) = suppressions else {
         return diagnostics;
     };
-    let mut suppressions = Suppressions::scan(file, documents);
     if suppressions.is_empty() {
         return diagnostics;
     }
@@ -93,7 +91,8 @@ mod tests {
             at..at + 2,
             "dup",
         )];
-        let out = finish_file(&config, "r.yml", &file, Some(&documents), found);
+        let scan = || Some(Suppressions::scan(&file, &documents));
+        let out = finish_file(&config, "r.yml", &file, scan(), found);
         assert_eq!(out.len(), 1, "{out:?}");
         assert_eq!(out[0].code, "promgate/unused-suppression");
         assert_eq!(&text[out[0].span.clone()], "rules/schema");
@@ -110,6 +109,6 @@ mod tests {
             at..at + 2,
             "dup",
         )];
-        assert!(finish_file(&quiet, "r.yml", &file, Some(&documents), found).is_empty());
+        assert!(finish_file(&quiet, "r.yml", &file, scan(), found).is_empty());
     }
 }

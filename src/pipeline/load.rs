@@ -4,6 +4,7 @@ use super::Options;
 use crate::checks::context::{ExprOrigin, ParsedExpr};
 use crate::checks::input::{invalid, unrecognized};
 use crate::checks::yaml::syntax;
+use crate::config::suppress::Suppressions;
 use crate::dashboards::DashboardFile;
 use crate::diagnostic::Diagnostic;
 use crate::discover::{describe_io_error, Candidate, DiscoverError, FileKind};
@@ -33,6 +34,8 @@ pub struct Loaded {
     /// Every PromQL expression of the model, parsed once.
     pub exprs: Vec<ParsedExpr>,
     pub diagnostics: Vec<Diagnostic>,
+    /// `# promgate: ignore[...]` comments of a YAML file, found while its tree exists.
+    pub suppressions: Option<Suppressions>,
 }
 
 impl Loaded {
@@ -40,6 +43,7 @@ impl Loaded {
         Loaded {
             file: Arc::new(file),
             model: None,
+            suppressions: None,
             exprs: Vec::new(),
             diagnostics: vec![diagnostic],
         }
@@ -58,8 +62,24 @@ impl Loaded {
             model: Some(model),
             exprs,
             diagnostics,
+            suppressions: None,
         }
     }
+
+    fn with_suppressions(mut self, suppressions: Option<Suppressions>) -> Loaded {
+        self.suppressions = suppressions;
+        self
+    }
+}
+
+/// The file's suppression comments, when it has any (most files have none, and the
+/// text search is cheaper than walking the tree).
+fn suppressions(file: &SourceFile, documents: &[crate::yaml::Document]) -> Option<Suppressions> {
+    if !file.text.contains("promgate:") {
+        return None;
+    }
+    let found = Suppressions::scan(file, documents);
+    (!found.is_empty()).then_some(found)
 }
 
 /// The `expr` of every rule, decoded, with its scalar's map. Empty ones are left to
@@ -178,14 +198,15 @@ fn load_yaml(file: SourceFile, explicit: bool) -> Option<Loaded> {
             return Some(Loaded::problem(file, diagnostic));
         }
     };
+    let found = suppressions(&file, &documents);
     if documents.iter().any(is_rule_document) {
         let model = Model::Rules(RuleFile::from_documents(documents));
-        return Some(Loaded::with_model(file, model, Vec::new()));
+        return Some(Loaded::with_model(file, model, Vec::new()).with_suppressions(found));
     }
     if let Some(loaded) = crate::dashboards::configmap::load_documents(&documents) {
         if loaded.recognised || explicit {
             let model = Model::Dashboards(DashboardFile::new(loaded));
-            return Some(Loaded::with_model(file, model, Vec::new()));
+            return Some(Loaded::with_model(file, model, Vec::new()).with_suppressions(found));
         }
     }
     if !explicit {

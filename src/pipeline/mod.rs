@@ -126,12 +126,9 @@ fn check_files(files: &[Loaded], options: &Options, catalog: Option<Catalog>) ->
         .flat_map_iter(|loaded| {
             let mut out = loaded.diagnostics.clone();
             run_checks(loaded, &set, options, &mut out);
-            let documents = match &loaded.model {
-                Some(Model::Rules(rule_file)) => Some(rule_file.documents.as_slice()),
-                _ => None,
-            };
             let relative = config.relative(&loaded.file.path);
-            let mut out = stage::finish_file(config, &relative, &loaded.file, documents, out);
+            let suppressions = loaded.suppressions.clone();
+            let mut out = stage::finish_file(config, &relative, &loaded.file, suppressions, out);
             if let Some(Model::Dashboards(dashboards)) = &loaded.model {
                 if !config.dashboard_exclusions.is_empty() {
                     out.retain(|diagnostic| {
@@ -222,10 +219,17 @@ pub fn run_checks(loaded: &Loaded, set: &SetContext, options: &Options, out: &mu
     match &loaded.model {
         Some(Model::Rules(rule_file)) => {
             crate::checks::rules::check_rule_file(rule_file, &options.rule_options(), out);
-            // Policy checks; the config drops their findings unless they are turned on.
+            if enabled(&crate::checks::template::label::META) {
+                crate::checks::template::label::run(rule_file, out);
+            }
+            // Policy checks, when the config turns them on for this file.
             let policy = &options.config.alerts;
-            crate::checks::alerts::required_labels::run(rule_file, policy, out);
-            crate::checks::alerts::required_annotations::run(rule_file, policy, out);
+            if enabled(&crate::checks::alerts::required_labels::META) {
+                crate::checks::alerts::required_labels::run(rule_file, policy, out);
+            }
+            if enabled(&crate::checks::alerts::required_annotations::META) {
+                crate::checks::alerts::required_annotations::run(rule_file, policy, out);
+            }
         }
         Some(Model::Dashboards(dashboards)) => {
             crate::checks::dashboard::check_file(

@@ -5,6 +5,7 @@ pub mod comparison;
 pub mod required_annotations;
 pub mod required_labels;
 
+use super::context::ExprRun;
 use super::CheckMeta;
 
 pub const CHECKS: &[&CheckMeta] = &[
@@ -12,6 +13,8 @@ pub const CHECKS: &[&CheckMeta] = &[
     &required_labels::META,
     &required_annotations::META,
 ];
+
+pub const EXPR_RUNNERS: &[(&CheckMeta, ExprRun)] = &[(&comparison::META, comparison::run)];
 
 #[cfg(test)]
 mod tests {
