@@ -12,7 +12,6 @@ pub use options::{Feature, Options, DEFAULT_MAX_FILE_BYTES};
 
 use crate::catalog::Catalog;
 use crate::checks::context::{check_expr, ExprOrigin};
-use crate::checks::dashboard::DashboardInput;
 use crate::checks::CheckMeta;
 use crate::diagnostic::Diagnostic;
 use crate::discover::{discover, Candidate, DiscoverError};
@@ -153,10 +152,14 @@ pub fn run_checks(loaded: &Loaded, set: &SetContext, options: &Options, out: &mu
             crate::checks::rules::check_rule_file(rule_file, &options.rule_options(), out);
         }
         Some(Model::Dashboards(dashboards)) => {
-            for (dashboard, queries) in dashboards {
-                let input = DashboardInput { dashboard, queries };
-                crate::checks::dashboard::run(&input, &enabled, out);
-            }
+            crate::checks::dashboard::check_file(
+                &loaded.file,
+                dashboards,
+                options,
+                set.catalog.as_ref(),
+                &enabled,
+                out,
+            );
         }
         None => {}
     }
