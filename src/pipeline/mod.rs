@@ -20,37 +20,12 @@ use crate::report::{ReportedDiagnostic, RunReport};
 use rayon::prelude::*;
 use std::path::PathBuf;
 
-/// What the whole set of files tells each file's checks (recording rules defined
-/// anywhere, the metric catalog). Built after every file is loaded.
+/// What the whole set of files tells each file's checks: the metric catalog, extended
+/// with the recording rules of every linted file. Built after every file is loaded.
 #[derive(Debug, Default)]
 pub struct SetContext {
-    /// Names of the recording rules defined in any linted file, sorted.
-    pub recorded_series: Vec<String>,
     /// The metric catalog the expression checks consult, when one is configured.
     pub catalog: Option<Catalog>,
-}
-
-impl SetContext {
-    pub fn build(files: &[Loaded]) -> SetContext {
-        let mut recorded_series: Vec<String> = files
-            .iter()
-            .filter_map(|loaded| match &loaded.model {
-                Some(Model::Rules(rule_file)) => Some(rule_file),
-                _ => None,
-            })
-            .flat_map(|rule_file| rule_file.rules())
-            .filter_map(|(_, rule)| match rule.kind() {
-                Some(crate::rules::RuleKind::Recording) => rule.name().map(str::to_string),
-                _ => None,
-            })
-            .collect();
-        recorded_series.sort();
-        recorded_series.dedup();
-        SetContext {
-            recorded_series,
-            catalog: None,
-        }
-    }
 }
 
 /// The result of a run: the report, and the paths that could not be read (which make
@@ -75,21 +50,58 @@ pub fn run_with_catalog(paths: &[PathBuf], options: &Options, catalog: Option<Ca
     candidates.retain(|candidate| {
         candidate.explicit || !config.is_excluded(&config.relative(&candidate.display))
     });
-    let results: Vec<Result<Option<Loaded>, DiscoverError>> = candidates
-        .par_iter()
-        .map(|candidate| load(candidate, options))
-        .collect();
-    let mut files = Vec::with_capacity(results.len());
-    for result in results {
+    let checked: Vec<Result<Option<Checked>, DiscoverError>> = match catalog {
+        // Without a catalog no check needs the other files: each file is loaded,
+        // checked and dropped on its own thread, so memory stays bounded by the files
+        // in flight, not the size of the whole set.
+        None => {
+            let set = SetContext::default();
+            candidates
+                .par_iter()
+                .map(|candidate| {
+                    let loaded = load(candidate, options)?;
+                    Ok(loaded.map(|loaded| check_loaded(&loaded, &set, options)))
+                })
+                .collect()
+        }
+        Some(catalog) => {
+            let loaded: Vec<Result<Option<Loaded>, DiscoverError>> = candidates
+                .par_iter()
+                .map(|candidate| load(candidate, options))
+                .collect();
+            let files: Vec<&Loaded> = loaded
+                .iter()
+                .filter_map(|result| result.as_ref().ok().and_then(Option::as_ref))
+                .collect();
+            let mut catalog = catalog;
+            crate::catalog::recorded::add_recording_rules(&mut catalog, &recording_rules(&files));
+            let set = SetContext {
+                catalog: Some(catalog),
+            };
+            loaded
+                .par_iter()
+                .map(|result| match result {
+                    Ok(loaded) => Ok(loaded.as_ref().map(|l| check_loaded(l, &set, options))),
+                    Err(error) => Err(error.clone()),
+                })
+                .collect()
+        }
+    };
+    let mut files = 0;
+    let mut diagnostics = Vec::new();
+    for result in checked {
         match result {
-            Ok(Some(loaded)) => files.push(loaded),
+            Ok(Some(checked)) => {
+                files += 1;
+                diagnostics.extend(checked);
+            }
             Ok(None) => {}
             Err(error) => io_errors.push(error),
         }
     }
     io_errors.sort_by(|a, b| a.path.cmp(&b.path));
     Outcome {
-        report: check_files(&files, options, catalog),
+        report: RunReport::new(files, diagnostics),
         io_errors,
     }
 }
@@ -103,46 +115,46 @@ pub fn run_text(
     catalog: Option<Catalog>,
 ) -> Outcome {
     let kind = FileKind::from_extension(std::path::Path::new(display)).unwrap_or(FileKind::Yaml);
-    let files: Vec<Loaded> = load_text(display, text, kind, options)
-        .into_iter()
-        .collect();
+    let loaded = load_text(display, text, kind, options);
+    let mut set = SetContext::default();
+    if let Some(mut catalog) = catalog {
+        let files: Vec<&Loaded> = loaded.iter().collect();
+        crate::catalog::recorded::add_recording_rules(&mut catalog, &recording_rules(&files));
+        set.catalog = Some(catalog);
+    }
+    let files = usize::from(loaded.is_some());
+    let diagnostics = loaded
+        .map(|loaded| check_loaded(&loaded, &set, options))
+        .unwrap_or_default();
     Outcome {
-        report: check_files(&files, options, catalog),
+        report: RunReport::new(files, diagnostics),
         io_errors: Vec::new(),
     }
 }
 
-/// Runs the checks on loaded files and applies the config (levels, suppressions,
-/// dashboard exclusions).
-fn check_files(files: &[Loaded], options: &Options, catalog: Option<Catalog>) -> RunReport {
-    let mut set = SetContext::build(files);
-    set.catalog = catalog.map(|mut catalog| {
-        crate::catalog::recorded::add_recording_rules(&mut catalog, &recording_rules(files));
-        catalog
-    });
+/// A linted file's diagnostics, resolved to lines and columns.
+type Checked = Vec<ReportedDiagnostic>;
+
+/// Runs a file's checks, then applies the config: levels, inline suppressions (and the
+/// report of unused ones), dashboard exclusions.
+fn check_loaded(loaded: &Loaded, set: &SetContext, options: &Options) -> Checked {
+    let mut out = loaded.diagnostics.clone();
+    run_checks(loaded, set, options, &mut out);
     let config = &options.config;
-    let diagnostics: Vec<ReportedDiagnostic> = files
-        .par_iter()
-        .flat_map_iter(|loaded| {
-            let mut out = loaded.diagnostics.clone();
-            run_checks(loaded, &set, options, &mut out);
-            let relative = config.relative(&loaded.file.path);
-            let suppressions = loaded.suppressions.clone();
-            let mut out = stage::finish_file(config, &relative, &loaded.file, suppressions, out);
-            if let Some(Model::Dashboards(dashboards)) = &loaded.model {
-                if !config.dashboard_exclusions.is_empty() {
-                    out.retain(|diagnostic| {
-                        let site = dashboard_site(&dashboards.dashboards, diagnostic.span.start);
-                        !config.dashboard_excluded(&relative, &site, diagnostic.code)
-                    });
-                }
-            }
-            out.into_iter()
-                .map(|diagnostic| ReportedDiagnostic::new(loaded.file.clone(), diagnostic))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    RunReport::new(files.len(), diagnostics)
+    let relative = config.relative(&loaded.file.path);
+    let suppressions = loaded.suppressions.clone();
+    let mut out = stage::finish_file(config, &relative, &loaded.file, suppressions, out);
+    if let Some(Model::Dashboards(dashboards)) = &loaded.model {
+        if !config.dashboard_exclusions.is_empty() {
+            out.retain(|diagnostic| {
+                let site = dashboard_site(&dashboards.dashboards, diagnostic.span.start);
+                !config.dashboard_excluded(&relative, &site, diagnostic.code)
+            });
+        }
+    }
+    out.into_iter()
+        .map(|diagnostic| ReportedDiagnostic::new(loaded.file.clone(), diagnostic))
+        .collect()
 }
 
 /// The dashboard and innermost panel a file offset falls in, for config exclusions.
@@ -180,9 +192,9 @@ fn dashboard_site(
 
 /// The recording rules of every linted file, with their parsed expressions and
 /// static labels, in file order.
-fn recording_rules(files: &[Loaded]) -> Vec<crate::catalog::recorded::RecordingRule<'_>> {
+fn recording_rules<'a>(files: &[&'a Loaded]) -> Vec<crate::catalog::recorded::RecordingRule<'a>> {
     let mut rules = Vec::new();
-    for loaded in files {
+    for &loaded in files {
         let Some(Model::Rules(rule_file)) = &loaded.model else {
             continue;
         };
