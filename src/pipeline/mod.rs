@@ -142,6 +142,9 @@ pub fn run_checks(loaded: &Loaded, set: &SetContext, options: &Options, out: &mu
     match &loaded.model {
         Some(Model::Rules(rule_file)) => {
             crate::checks::rules::check_rule_file(rule_file, &options.rule_options(), out);
+            if enabled(&crate::checks::template::label::META) {
+                crate::checks::template::label::run(rule_file, out);
+            }
         }
         Some(Model::Dashboards(dashboards)) => {
             crate::checks::dashboard::check_file(
