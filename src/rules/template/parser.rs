@@ -574,7 +574,7 @@ impl<'f, 'a> Parser<'f, 'a> {
             TokenKind::Dot => Operand::Dot(span),
             TokenKind::Nil => Operand::Nil(span),
             TokenKind::Variable => {
-                if !self.vars.iter().any(|v| *v == token.text) {
+                if !self.vars.contains(&token.text) {
                     return Err(self.error(
                         span,
                         format!("undefined variable {}", go_quote(&token.text)),
