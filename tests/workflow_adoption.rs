@@ -287,3 +287,78 @@ fn hundreds_of_explicit_files_are_all_linted() {
     assert_eq!(json["summary"]["files"], 400);
     assert_eq!(json["diagnostics"].as_array().unwrap().len(), 400);
 }
+
+const DASHBOARD: &str = r#"{
+  "uid": "checkout",
+  "title": "Checkout",
+  "schemaVersion": 39,
+  "panels": [
+    {
+      "id": 1,
+      "type": "timeseries",
+      "title": "Requests",
+      "datasource": {"type": "prometheus", "uid": "prom"},
+      "targets": [{"refId": "A", "expr": "sum(rate(http_requests_total[$__interval]))"}]
+    },
+    {
+      "id": 2,
+      "type": "timeseries",
+      "title": "Errors",
+      "datasource": {"type": "prometheus", "uid": "prom"},
+      "targets": [{"refId": "A", "expr": "sum(rate(http_errors_total[$__interval]))"}]
+    }
+  ]
+}
+"#;
+
+#[test]
+fn dashboard_exclusions_by_uid_path_panel_and_check() {
+    let scratch = Scratch::new();
+    scratch.write("dashboards/checkout.json", DASHBOARD);
+    let lines = |config: &str| -> Vec<(u64, String)> {
+        // The hard-coded datasource is beside the point here.
+        scratch.write(
+            ".promgate.yml",
+            &format!("checks:\n  dashboard/datasource: off\n{config}"),
+        );
+        let run = scratch.run(&["check", "--format", "json", "dashboards"]);
+        assert_ne!(run.code, 2, "{}", run.stderr);
+        findings(&run)
+            .into_iter()
+            .map(|(_, line, code)| (line, code))
+            .collect()
+    };
+    let all = lines("");
+    assert_eq!(
+        all,
+        [
+            (11, "dashboard/rate-interval".to_string()),
+            (18, "dashboard/rate-interval".to_string())
+        ],
+        "the fixture must have one finding per panel"
+    );
+    let cases: &[(&str, &[u64])] = &[
+        (
+            "dashboards:\n  exclude:\n    - uid: checkout\n      panel: 1\n",
+            &[18],
+        ),
+        (
+            "dashboards:\n  exclude:\n    - uid: checkout\n      panel: \"Errors\"\n",
+            &[11],
+        ),
+        ("dashboards:\n  exclude:\n    - uid: other\n", &[11, 18]),
+        ("dashboards:\n  exclude:\n    - paths: dashboards/\n", &[]),
+        (
+            "dashboards:\n  exclude:\n    - uid: checkout\n      checks: [dashboard/unit]\n",
+            &[11, 18],
+        ),
+        (
+            "dashboards:\n  exclude:\n    - uid: checkout\n      checks: [\"dashboard/*\"]\n",
+            &[],
+        ),
+    ];
+    for (config, expected) in cases {
+        let found: Vec<u64> = lines(config).into_iter().map(|(line, _)| line).collect();
+        assert_eq!(&found, expected, "with config:\n{config}");
+    }
+}
