@@ -4,6 +4,7 @@ use super::Options;
 use crate::checks::context::{ExprOrigin, ParsedExpr};
 use crate::checks::input::{invalid, unrecognized};
 use crate::checks::yaml::syntax;
+use crate::config::suppress::Suppressions;
 use crate::dashboards::DashboardFile;
 use crate::diagnostic::Diagnostic;
 use crate::discover::{describe_io_error, Candidate, DiscoverError, FileKind};
@@ -33,6 +34,8 @@ pub struct Loaded {
     /// Every PromQL expression of the model, parsed once.
     pub exprs: Vec<ParsedExpr>,
     pub diagnostics: Vec<Diagnostic>,
+    /// `# promgate: ignore[...]` comments of a YAML file, found while its tree exists.
+    pub suppressions: Option<Suppressions>,
 }
 
 impl Loaded {
@@ -40,6 +43,7 @@ impl Loaded {
         Loaded {
             file: Arc::new(file),
             model: None,
+            suppressions: None,
             exprs: Vec::new(),
             diagnostics: vec![diagnostic],
         }
@@ -58,8 +62,24 @@ impl Loaded {
             model: Some(model),
             exprs,
             diagnostics,
+            suppressions: None,
         }
     }
+
+    fn with_suppressions(mut self, suppressions: Option<Suppressions>) -> Loaded {
+        self.suppressions = suppressions;
+        self
+    }
+}
+
+/// The file's suppression comments, when it has any (most files have none, and the
+/// text search is cheaper than walking the tree).
+fn suppressions(file: &SourceFile, documents: &[crate::yaml::Document]) -> Option<Suppressions> {
+    if !file.text.contains("promgate:") {
+        return None;
+    }
+    let found = Suppressions::scan(file, documents);
+    (!found.is_empty()).then_some(found)
 }
 
 /// The `expr` of every rule, decoded, with its scalar's map. Empty ones are left to
@@ -127,6 +147,26 @@ pub fn load(candidate: &Candidate, options: &Options) -> Result<Option<Loaded>, 
     })
 }
 
+/// Loads a text that is not on disk (`--stdin`), as an explicitly named file.
+pub fn load_text(display: &str, text: String, kind: FileKind, options: &Options) -> Option<Loaded> {
+    if text.len() as u64 > options.max_file_bytes {
+        let diagnostic = invalid::too_large(text.len() as u64, options.max_file_bytes);
+        return Some(Loaded::problem(
+            SourceFile::new(display, String::new()),
+            diagnostic,
+        ));
+    }
+    if let Some(nul) = text.find('\0') {
+        let file = SourceFile::new(display, text[..nul].to_string());
+        return Some(Loaded::problem(file, invalid::binary(nul)));
+    }
+    let file = SourceFile::new(display, text);
+    match kind {
+        FileKind::Yaml => load_yaml(file, true),
+        FileKind::Json => load_json(file, true),
+    }
+}
+
 /// The file's text, or the valid text before the first NUL or non-UTF-8 byte with the
 /// diagnostic pointing there.
 fn decode_text(bytes: Vec<u8>) -> Result<String, Box<(String, Diagnostic)>> {
@@ -158,14 +198,15 @@ fn load_yaml(file: SourceFile, explicit: bool) -> Option<Loaded> {
             return Some(Loaded::problem(file, diagnostic));
         }
     };
+    let found = suppressions(&file, &documents);
     if documents.iter().any(is_rule_document) {
         let model = Model::Rules(RuleFile::from_documents(documents));
-        return Some(Loaded::with_model(file, model, Vec::new()));
+        return Some(Loaded::with_model(file, model, Vec::new()).with_suppressions(found));
     }
     if let Some(loaded) = crate::dashboards::configmap::load_documents(&documents) {
         if loaded.recognised || explicit {
             let model = Model::Dashboards(DashboardFile::new(loaded));
-            return Some(Loaded::with_model(file, model, Vec::new()));
+            return Some(Loaded::with_model(file, model, Vec::new()).with_suppressions(found));
         }
     }
     if !explicit {
