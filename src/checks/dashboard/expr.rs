@@ -60,7 +60,7 @@ pub fn run(
             emit(&unknown_metric::META, unknown_metric::find(expr, catalog));
             emit(&unknown_label::META, unknown_label::find(expr, catalog));
             emit(&histogram::META, histogram::find(expr, source, catalog));
-            emit(&counter::META, counter::find(expr, catalog));
+            emit(&counter::META, counter::find(expr, catalog, false));
             emit(&gauge::META, gauge::find(expr, catalog, source));
         }
         for diagnostic in &mut out[start..] {
