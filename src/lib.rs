@@ -8,6 +8,7 @@
 pub mod catalog;
 pub mod checks;
 pub mod cli;
+pub mod config;
 pub mod dashboards;
 pub mod diagnostic;
 pub mod discover;

@@ -145,7 +145,14 @@ fn corpus_checks_run_clean_of_false_syntax_errors() {
         );
         let loaded = dashboards::DashboardFile::new(dashboards::load_file(&file));
         let mut out = Vec::new();
-        promgate::checks::dashboard::check_file(&loaded, Default::default(), &|_| true, &mut out);
+        promgate::checks::dashboard::check_file(
+            &file,
+            &loaded,
+            &Default::default(),
+            None,
+            &|_| true,
+            &mut out,
+        );
         for d in &out {
             *counts.entry(d.code).or_insert(0usize) += 1;
             if show.as_deref().is_some_and(|code| code == d.code) {

@@ -141,7 +141,11 @@ pub type ExprRun = fn(&ExprContext<'_>, &mut Emitter<'_>);
 /// Every check that runs on expressions, with its function. `promql/syntax` is not
 /// here: it reports the parse result itself, also for expressions that did not parse.
 pub fn expr_runners() -> Vec<(&'static CheckMeta, ExprRun)> {
-    let categories: &[&[(&'static CheckMeta, ExprRun)]] = &[super::catalog::RUNNERS];
+    let categories: &[&[(&'static CheckMeta, ExprRun)]] = &[
+        super::promql::EXPR_RUNNERS,
+        super::alerts::EXPR_RUNNERS,
+        super::catalog::RUNNERS,
+    ];
     categories.iter().flat_map(|c| c.iter().copied()).collect()
 }
 

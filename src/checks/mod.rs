@@ -10,7 +10,9 @@ pub mod alerts;
 pub mod catalog;
 pub mod context;
 pub mod dashboard;
+pub mod docs;
 pub mod input;
+pub mod promgate;
 pub mod promql;
 pub mod rules;
 pub mod template;
@@ -99,6 +101,7 @@ pub fn all() -> Vec<&'static CheckMeta> {
         template::CHECKS,
         catalog::CHECKS,
         dashboard::CHECKS,
+        promgate::CHECKS,
     ];
     categories.iter().flat_map(|c| c.iter().copied()).collect()
 }

@@ -1,4 +1,5 @@
-//! The command line: clap definitions and the two commands, `check` and `explain`.
+//! The command line: clap definitions and the commands (`check`, `explain`, and the
+//! workflow ones in [`workflow`]: `init`, `completions`, `man`).
 //! `main.rs` only calls [`main`]; everything here writes to the streams it is given, so
 //! tests can drive it in-process.
 
@@ -10,7 +11,8 @@ use crate::pipeline::{self, Feature, Options};
 use crate::report::{self, color::ColorChoice, RunReport};
 use crate::rules::{Dialect, NameValidation};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use std::collections::BTreeSet;
+
+mod workflow;
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -39,13 +41,15 @@ pub struct Cli {
 /// Flags every command understands.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// The rule evaluator the files are written for; its extra fields are accepted.
-    #[arg(long, global = true, value_enum, default_value_t = Dialect::Prometheus)]
-    pub dialect: Dialect,
+    /// The rule evaluator the files are written for; its extra fields are accepted
+    /// [default: `prometheus.dialect` in the config, else prometheus].
+    #[arg(long, global = true, value_enum)]
+    pub dialect: Option<Dialect>,
     /// Which metric and label names are valid: any UTF-8 (Prometheus 3) or the legacy
-    /// character set (Prometheus 2).
-    #[arg(long, global = true, value_enum, default_value_t = NameValidation::Utf8)]
-    pub name_validation: NameValidation,
+    /// character set (Prometheus 2) [default: `prometheus.name_validation` in the
+    /// config, else utf8].
+    #[arg(long, global = true, value_enum)]
+    pub name_validation: Option<NameValidation>,
     /// Accept experimental PromQL syntax, as Prometheus' flag of the same name does
     /// (repeatable, or comma-separated).
     #[arg(
@@ -66,6 +70,12 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Build and inspect metric catalogs (`import`, `show`).
     Catalog(catalog::CatalogArgs),
+    /// Write a commented starter `.promgate.yml`.
+    Init(workflow::InitArgs),
+    /// Print shell completions (bash, zsh, fish, powershell, elvish).
+    Completions(workflow::CompletionsArgs),
+    /// Print the man page (roff).
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -80,19 +90,29 @@ pub struct CheckArgs {
     /// Exit with status 1 when a diagnostic has at least this severity.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
-    /// When to colour the human output.
+    /// When to colour the human output (`NO_COLOR` is honoured in `auto`).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
     /// A metric catalog to check metrics, labels and types against (repeatable; any
-    /// format `promgate catalog import` reads). Without one the catalog checks are skipped.
+    /// format `promgate catalog import` reads), added to the config's `catalogs:`.
+    /// Without one the catalog checks are skipped.
     #[arg(long = "catalog", value_name = "PATH")]
     pub catalogs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub workflow: workflow::WorkflowArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
     /// A check's code, such as `promql/syntax`.
-    pub code: String,
+    #[arg(required_unless_present = "list")]
+    pub code: Option<String>,
+    /// Print the documentation page as Markdown (as in `docs/checks/`).
+    #[arg(long)]
+    pub markdown: bool,
+    /// List every check with its default severity and summary.
+    #[arg(long, conflicts_with = "code")]
+    pub list: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -162,20 +182,25 @@ pub fn run(
             return error.exit_code();
         }
     };
-    let options = Options {
-        dialect: cli.global.dialect,
-        name_validation: cli.global.name_validation,
-        features: cli
-            .global
-            .enable_feature
-            .iter()
-            .copied()
-            .collect::<BTreeSet<_>>(),
-        ..Options::default()
-    };
     let status = match &cli.command {
-        Command::Check(args) => check(args, &options, stdout, stderr, stdout_is_terminal),
-        Command::Explain(args) => explain(&args.code, stdout, stderr),
+        Command::Check(args) => {
+            let config = match workflow::load_config(&args.workflow, stderr) {
+                Ok(config) => config,
+                Err(status) => return status,
+            };
+            let options = match workflow::options(&cli.global, &args.workflow, config) {
+                Ok(options) => options,
+                Err(message) => {
+                    let _ = writeln!(stderr, "promgate: error: {message}");
+                    return EXIT_ERROR;
+                }
+            };
+            check(args, &options, stdout, stderr, stdout_is_terminal)
+        }
+        Command::Explain(args) => workflow::explain(args, stdout, stderr),
+        Command::Init(args) => workflow::init(args, stdout, stderr),
+        Command::Completions(args) => workflow::completions(args, stdout),
+        Command::Man => workflow::man(stdout),
         Command::Catalog(args) => catalog::run(args, stdout, stderr),
     };
     let _ = stdout.flush();
@@ -194,37 +219,82 @@ fn check(
     } else {
         args.paths.clone()
     };
-    let catalog = match catalog::load_catalogs(&args.catalogs) {
+    let mut catalog_paths: Vec<PathBuf> = options
+        .config
+        .catalogs
+        .iter()
+        .map(|path| options.config.root.join(path))
+        .collect();
+    catalog_paths.extend(args.catalogs.iter().cloned());
+    let catalog = match catalog::load_catalogs(&catalog_paths) {
         Ok(catalog) => catalog,
         Err(error) => {
             let _ = writeln!(stderr, "promgate: error: {error}");
             return EXIT_ERROR;
         }
     };
-    if catalog.is_none() {
+    if catalog.is_none() && !args.workflow.quiet {
         let _ = writeln!(
             stderr,
             "promgate: info: no metric catalog given (--catalog): the catalog/* checks were skipped"
         );
     }
-    let outcome = pipeline::run_with_catalog(&paths, options, catalog);
+    let outcome = if args.workflow.stdin {
+        match workflow::read_stdin(&args.workflow) {
+            Ok((display, text)) => pipeline::run_text(&display, text, options, catalog),
+            Err(message) => {
+                let _ = writeln!(stderr, "promgate: error: {message}");
+                return EXIT_ERROR;
+            }
+        }
+    } else {
+        pipeline::run_with_catalog(&paths, options, catalog)
+    };
+    let (report, hidden) = match workflow::finish(outcome.report, &args.workflow, &options.config) {
+        Ok(finished) => finished,
+        Err(message) => {
+            let _ = writeln!(stderr, "promgate: error: {message}");
+            return EXIT_ERROR;
+        }
+    };
+    for error in &outcome.io_errors {
+        let _ = writeln!(stderr, "promgate: error: {error}");
+    }
+    if let Some(path) = &args.workflow.write_baseline {
+        return workflow::write_baseline(path, &report, &outcome.io_errors, stderr);
+    }
     let color = report::color::use_color_from_env(args.color, stdout_is_terminal);
-    let rendered = render(&outcome.report, args.format, color);
+    let mut rendered = render(&report, args.format, color, args.workflow.quiet);
+    if args.workflow.statistics && args.format == Format::Human {
+        rendered.push_str(&report::statistics::render(&report));
+    }
     if stdout.write_all(rendered.as_bytes()).is_err() {
         // A closed pipe (`promgate check | head`) is not worth a panic.
         return EXIT_ERROR;
     }
-    for error in &outcome.io_errors {
-        let _ = writeln!(stderr, "promgate: error: {error}");
+    if args.workflow.statistics && args.format != Format::Human {
+        // Machine formats stay parseable: the table goes to stderr.
+        let _ = stderr.write_all(report::statistics::render(&report).as_bytes());
+    }
+    if hidden > 0 && !args.workflow.quiet {
+        let _ = writeln!(
+            stderr,
+            "promgate: {hidden} finding{} hidden by the baseline",
+            if hidden == 1 { "" } else { "s" }
+        );
     }
     if !outcome.io_errors.is_empty() {
         return EXIT_ERROR;
     }
-    exit_status(&outcome.report, args.fail_on.severity())
+    if args.workflow.exit_zero {
+        return EXIT_CLEAN;
+    }
+    exit_status(&report, args.fail_on.severity())
 }
 
-fn render(report: &RunReport, format: Format, color: bool) -> String {
+fn render(report: &RunReport, format: Format, color: bool, quiet: bool) -> String {
     match format {
+        Format::Human if quiet => report::human::render_findings(report, color),
         Format::Human => report::human::render(report, color),
         Format::Json => report::json::render(report),
         Format::Sarif => report::sarif::render(report),
@@ -248,7 +318,7 @@ pub fn exit_status(report: &RunReport, fail_on: Severity) -> i32 {
     }
 }
 
-fn explain(code: &str, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
+pub(crate) fn explain_code(code: &str, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
     match checks::find(code) {
         Some(meta) => {
             let _ = stdout.write_all(explanation(meta).as_bytes());

@@ -4,19 +4,16 @@ use super::Options;
 use crate::checks::context::{ExprOrigin, ParsedExpr};
 use crate::checks::input::{invalid, unrecognized};
 use crate::checks::yaml::syntax;
-use crate::dashboards::queries::{self, Query, Site};
-use crate::dashboards::Dashboard;
+use crate::config::suppress::Suppressions;
+use crate::dashboards::DashboardFile;
 use crate::diagnostic::Diagnostic;
 use crate::discover::{describe_io_error, Candidate, DiscoverError, FileKind};
 use crate::rules::model::is_rule_document;
 use crate::rules::{RuleFile, RuleKind};
 use crate::source::SourceFile;
-use crate::yaml::{parse_documents, Document, Node};
+use crate::yaml::parse_documents;
 use std::io::Read;
 use std::sync::Arc;
-
-/// A dashboard and its PromQL queries, found and expanded once.
-pub type DashboardWithQueries = (Dashboard, Vec<Query>);
 
 /// What a file was read into.
 #[derive(Debug)]
@@ -24,8 +21,8 @@ pub enum Model {
     /// A Prometheus rule file (plain or `PrometheusRule` documents).
     Rules(RuleFile),
     /// Grafana dashboards (a `.json` file, or the JSON values of a ConfigMap), each with
-    /// its PromQL queries found and expanded once.
-    Dashboards(Vec<DashboardWithQueries>),
+    /// its PromQL queries found, expanded and parsed once.
+    Dashboards(DashboardFile),
 }
 
 /// A file that will be reported on: its text, its model (when it could be built), and
@@ -37,6 +34,8 @@ pub struct Loaded {
     /// Every PromQL expression of the model, parsed once.
     pub exprs: Vec<ParsedExpr>,
     pub diagnostics: Vec<Diagnostic>,
+    /// `# promgate: ignore[...]` comments of a YAML file, found while its tree exists.
+    pub suppressions: Option<Suppressions>,
 }
 
 impl Loaded {
@@ -44,6 +43,7 @@ impl Loaded {
         Loaded {
             file: Arc::new(file),
             model: None,
+            suppressions: None,
             exprs: Vec::new(),
             diagnostics: vec![diagnostic],
         }
@@ -52,15 +52,34 @@ impl Loaded {
     fn with_model(file: SourceFile, model: Model, diagnostics: Vec<Diagnostic>) -> Loaded {
         let exprs = match &model {
             Model::Rules(rule_file) => rule_exprs(rule_file),
-            Model::Dashboards(dashboards) => dashboard_exprs(dashboards),
+            // A dashboard query's text depends on variables: the dashboard checks run the
+            // expression checks on it themselves, dropping findings about text a
+            // variable decides (`checks::dashboard::expr`).
+            Model::Dashboards(_) => Vec::new(),
         };
         Loaded {
             file: Arc::new(file),
             model: Some(model),
             exprs,
             diagnostics,
+            suppressions: None,
         }
     }
+
+    fn with_suppressions(mut self, suppressions: Option<Suppressions>) -> Loaded {
+        self.suppressions = suppressions;
+        self
+    }
+}
+
+/// The file's suppression comments, when it has any (most files have none, and the
+/// text search is cheaper than walking the tree).
+fn suppressions(file: &SourceFile, documents: &[crate::yaml::Document]) -> Option<Suppressions> {
+    if !file.text.contains("promgate:") {
+        return None;
+    }
+    let found = Suppressions::scan(file, documents);
+    (!found.is_empty()).then_some(found)
 }
 
 /// The `expr` of every rule, decoded, with its scalar's map. Empty ones are left to
@@ -85,40 +104,6 @@ fn rule_exprs(rule_file: &RuleFile) -> Vec<ParsedExpr> {
             scalar.map.clone(),
             origin,
         ));
-    }
-    exprs
-}
-
-fn dashboard_exprs(dashboards: &[DashboardWithQueries]) -> Vec<ParsedExpr> {
-    let mut exprs = Vec::new();
-    for (dashboard, dashboard_queries) in dashboards {
-        for query in dashboard_queries {
-            let (panel, ref_id) = match query.site {
-                Site::Target { panel, target } => {
-                    let panel = &dashboard.panels[panel];
-                    (
-                        panel.title.as_ref().map(|t| t.value.clone()),
-                        panel.targets[target]
-                            .ref_id
-                            .as_ref()
-                            .map(|r| r.value.clone()),
-                    )
-                }
-                Site::Variable { .. } | Site::Annotation { .. } => (None, None),
-            };
-            let origin = ExprOrigin::DashboardQuery {
-                dashboard: dashboard.title().to_string(),
-                panel,
-                ref_id,
-            };
-            let mut parsed = ParsedExpr::new(
-                query.expanded.source.clone(),
-                query.expanded.map.clone(),
-                origin,
-            );
-            parsed.uncertain = query.expanded.uncertain;
-            exprs.push(parsed);
-        }
     }
     exprs
 }
@@ -162,6 +147,26 @@ pub fn load(candidate: &Candidate, options: &Options) -> Result<Option<Loaded>, 
     })
 }
 
+/// Loads a text that is not on disk (`--stdin`), as an explicitly named file.
+pub fn load_text(display: &str, text: String, kind: FileKind, options: &Options) -> Option<Loaded> {
+    if text.len() as u64 > options.max_file_bytes {
+        let diagnostic = invalid::too_large(text.len() as u64, options.max_file_bytes);
+        return Some(Loaded::problem(
+            SourceFile::new(display, String::new()),
+            diagnostic,
+        ));
+    }
+    if let Some(nul) = text.find('\0') {
+        let file = SourceFile::new(display, text[..nul].to_string());
+        return Some(Loaded::problem(file, invalid::binary(nul)));
+    }
+    let file = SourceFile::new(display, text);
+    match kind {
+        FileKind::Yaml => load_yaml(file, true),
+        FileKind::Json => load_json(file, true),
+    }
+}
+
 /// The file's text, or the valid text before the first NUL or non-UTF-8 byte with the
 /// diagnostic pointing there.
 fn decode_text(bytes: Vec<u8>) -> Result<String, Box<(String, Diagnostic)>> {
@@ -193,16 +198,16 @@ fn load_yaml(file: SourceFile, explicit: bool) -> Option<Loaded> {
             return Some(Loaded::problem(file, diagnostic));
         }
     };
+    let found = suppressions(&file, &documents);
     if documents.iter().any(is_rule_document) {
         let model = Model::Rules(RuleFile::from_documents(documents));
-        return Some(Loaded::with_model(file, model, Vec::new()));
+        return Some(Loaded::with_model(file, model, Vec::new()).with_suppressions(found));
     }
-    if let Some((dashboards, diagnostics)) = config_map_dashboards(&documents) {
-        return Some(Loaded::with_model(
-            file,
-            Model::Dashboards(dashboards),
-            diagnostics,
-        ));
+    if let Some(loaded) = crate::dashboards::configmap::load_documents(&documents) {
+        if loaded.recognised || explicit {
+            let model = Model::Dashboards(DashboardFile::new(loaded));
+            return Some(Loaded::with_model(file, model, Vec::new()).with_suppressions(found));
+        }
     }
     if !explicit {
         return None;
@@ -226,59 +231,9 @@ fn load_json(file: SourceFile, explicit: bool) -> Option<Loaded> {
     if file.text.trim().is_empty() {
         return Some(Loaded::problem(file, unrecognized::empty()));
     }
-    let mut diagnostics = Vec::new();
-    crate::checks::dashboard::report_load_problems(&loaded.problems, &mut diagnostics);
-    let dashboards = with_queries(loaded.dashboards);
-    Some(Loaded::with_model(
-        file,
-        Model::Dashboards(dashboards),
-        diagnostics,
-    ))
-}
-
-fn with_queries(dashboards: Vec<Dashboard>) -> Vec<DashboardWithQueries> {
-    dashboards
-        .into_iter()
-        .map(|dashboard| {
-            let found = queries::find(&dashboard);
-            (dashboard, found)
-        })
-        .collect()
-}
-
-/// Dashboards held as JSON strings in the `data` of Kubernetes ConfigMaps (the Grafana
-/// sidecar's format), if the documents hold any.
-fn config_map_dashboards(
-    documents: &[Document],
-) -> Option<(Vec<DashboardWithQueries>, Vec<Diagnostic>)> {
-    let mut dashboards = Vec::new();
-    let mut problems = Vec::new();
-    let mut recognised = false;
-    for root in documents.iter().filter_map(|d| d.root.as_ref()) {
-        if root.get("kind").and_then(Node::as_str) != Some("ConfigMap") {
-            continue;
-        }
-        for entry in root.get("data").into_iter().flat_map(Node::entries) {
-            let (Some(key), Some(scalar)) = (entry.key.as_str(), entry.value.as_scalar()) else {
-                continue;
-            };
-            if !key.ends_with(".json") && !scalar.value.trim_start().starts_with('{') {
-                continue;
-            }
-            let loaded = crate::dashboards::load_embedded(&scalar.value, &scalar.map, key);
-            if loaded.recognised {
-                recognised = true;
-                dashboards.extend(loaded.dashboards);
-                problems.extend(loaded.problems);
-            }
-        }
-    }
-    if !recognised {
-        return None;
-    }
-    let mut diagnostics = Vec::new();
-    crate::checks::dashboard::report_load_problems(&problems, &mut diagnostics);
-    Some((with_queries(dashboards), diagnostics))
+    // Load problems (invalid JSON, not a dashboard) are reported by `dashboard/schema`.
+    let model = Model::Dashboards(DashboardFile::new(loaded));
+    Some(Loaded::with_model(file, model, Vec::new()))
 }
 
 /// A text search for a rule file's landmarks, for files whose YAML does not parse.

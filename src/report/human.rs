@@ -11,6 +11,14 @@ use miette::{
 /// Renders the report. `color` adds ANSI colours (decided by the caller from the
 /// terminal, `--color` and `NO_COLOR`).
 pub fn render(report: &RunReport, color: bool) -> String {
+    let mut out = render_findings(report, color);
+    out.push_str(&summary_line(&report.summary));
+    out.push('\n');
+    out
+}
+
+/// The findings without the summary line (`--quiet`): nothing at all when clean.
+pub fn render_findings(report: &RunReport, color: bool) -> String {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -35,8 +43,6 @@ pub fn render(report: &RunReport, color: bool) -> String {
         }
         out.push('\n');
     }
-    out.push_str(&summary_line(&report.summary));
-    out.push('\n');
     out
 }
 

@@ -256,12 +256,15 @@ impl Group {
     }
 }
 
-/// A rule file: its YAML documents and the groups found in them.
+/// A rule file: the groups found in its YAML documents, and what `rules/schema` found
+/// wrong with their structure. The YAML tree itself is not kept: it is several times
+/// bigger than the model, and every check but the structure check reads the model.
 #[derive(Debug, Clone)]
 pub struct RuleFile {
     pub kind: RuleFileKind,
-    pub documents: Vec<Document>,
     pub groups: Vec<Group>,
+    /// Structure findings, before the dialect and name scheme are applied.
+    pub structure: Vec<crate::checks::rules::schema::Finding>,
 }
 
 impl RuleFile {
@@ -284,10 +287,11 @@ impl RuleFile {
                 }
             }
         }
+        let structure = crate::checks::rules::schema::collect(&documents);
         RuleFile {
             kind,
-            documents,
             groups,
+            structure,
         }
     }
 
@@ -344,12 +348,13 @@ fn build_group(document: usize, node: &Node) -> Group {
 fn build_rule(index: usize, node: &Node) -> Rule {
     let (labels, labels_key) = pairs(node, "labels");
     let (annotations, annotations_key) = pairs(node, "annotations");
+    let expr = field(node, "expr");
     Rule {
         index,
         span: node.span.clone(),
         alert: field(node, "alert"),
         record: field(node, "record"),
-        expr: field(node, "expr"),
+        expr,
         for_: field(node, "for"),
         keep_firing_for: field(node, "keep_firing_for"),
         labels,

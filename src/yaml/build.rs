@@ -5,6 +5,7 @@
 //! [`MAX_DEPTH`](super::MAX_DEPTH).
 
 use super::chars::CharToByte;
+use super::repair::{Insertions, QUOTED_INDENT_ERROR};
 use super::scalar::locate_scalar;
 use super::{Alias, Document, Entry, Node, NodeKind, Scalar, ScalarStyle, Tag, YamlError};
 use crate::source::Span;
@@ -26,8 +27,12 @@ enum Frame {
     },
 }
 
+/// Builds the tree from events over the (possibly patched) text; every node it makes
+/// carries original file offsets.
 struct Builder<'a> {
+    /// The text the parser reads.
     text: &'a str,
+    insertions: &'a Insertions,
     chars: CharToByte<'a>,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Arc<Node>>,
@@ -36,9 +41,37 @@ struct Builder<'a> {
     root: Option<Node>,
 }
 
+/// Most times the parser accepts a Prometheus-valid file without a repair; each
+/// repair fixes one quoted scalar, and a file has few of them.
+const MAX_REPAIRS: usize = 256;
+
 pub(super) fn parse(text: &str) -> Result<Vec<Document>, YamlError> {
+    let mut insertions = Insertions::default();
+    for _ in 0..MAX_REPAIRS {
+        let patched = insertions.apply(text);
+        match parse_patched(&patched, &insertions) {
+            Err(error) if error.message == QUOTED_INDENT_ERROR => {
+                if !insertions.indent_quoted_scalar(text, error.span.start) {
+                    return Err(error);
+                }
+            }
+            result => return result,
+        }
+    }
+    Err(YamlError {
+        span: 0..0,
+        message: format!(
+            "more than {MAX_REPAIRS} quoted strings continue at too small an indentation"
+        ),
+    })
+}
+
+/// Parses `text` (the file's text with `insertions` applied); spans come out in the
+/// original file's offsets.
+fn parse_patched(text: &str, insertions: &Insertions) -> Result<Vec<Document>, YamlError> {
     let mut builder = Builder {
         text,
+        insertions,
         chars: CharToByte::new(text),
         stack: Vec::new(),
         anchors: HashMap::new(),
@@ -52,14 +85,17 @@ pub(super) fn parse(text: &str) -> Result<Vec<Document>, YamlError> {
             Ok((event, span)) => {
                 let start = builder.chars.byte(span.start.index());
                 let end = builder.chars.byte(span.end.index()).max(start);
-                builder.event(event, start..end)?;
+                builder
+                    .event(event, start..end)
+                    .map_err(|error| builder.original_error(error))?;
             }
             Err(error) => {
                 let at = builder.chars.byte(error.marker().index());
-                return Err(YamlError {
+                let error = YamlError {
                     span: char_span(text, at),
                     message: describe_scan_error(error.info()),
-                });
+                };
+                return Err(builder.original_error(error));
             }
         }
     }
@@ -81,19 +117,40 @@ fn describe_scan_error(info: &str) -> String {
 }
 
 impl Builder<'_> {
+    /// The original file offset of an offset in the parsed text.
+    fn original(&self, at: usize) -> usize {
+        if self.insertions.is_empty() {
+            at
+        } else {
+            self.insertions.to_original(at)
+        }
+    }
+
+    fn original_span(&self, span: Span) -> Span {
+        self.original(span.start)..self.original(span.end)
+    }
+
+    fn original_error(&self, error: YamlError) -> YamlError {
+        YamlError {
+            span: self.original_span(error.span),
+            message: error.message,
+        }
+    }
+
     fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), YamlError> {
         match event {
             Event::Nothing | Event::StreamStart | Event::StreamEnd => {}
             Event::DocumentStart(_) => {
-                self.document_start = span.start;
+                self.document_start = self.original(span.start);
                 self.root = None;
                 self.anchors.clear();
             }
             Event::DocumentEnd => {
                 let root = self.root.take();
+                let event_end = self.original(span.end);
                 let end = root
                     .as_ref()
-                    .map_or(span.end, |node| node.span.end.max(span.end));
+                    .map_or(event_end, |node| node.span.end.max(event_end));
                 self.documents.push(Document {
                     root,
                     span: self.document_start..end.max(self.document_start),
@@ -106,7 +163,7 @@ impl Builder<'_> {
                     .to_string();
                 let target = self.anchors.get(&id).cloned();
                 let node = Node {
-                    span: span.start..span.start + 1 + name.len(),
+                    span: self.original_span(span.start..span.start + 1 + name.len()),
                     kind: NodeKind::Alias(Alias { name, target }),
                 };
                 self.attach(node);
@@ -114,15 +171,23 @@ impl Builder<'_> {
             Event::Scalar(value, style, anchor, tag) => {
                 let style = convert_style(style);
                 let (node_span, map) = locate_scalar(self.text, style, span, &value);
+                let (node_span, map) = if self.insertions.is_empty() {
+                    (node_span, map)
+                } else {
+                    let map = map.remap_file(&|at| self.original(at));
+                    (self.original_span(node_span), map)
+                };
                 let node = Node {
                     span: node_span,
                     kind: NodeKind::Scalar(Scalar {
                         value: value.into_owned(),
                         style,
                         map,
-                        tag: tag.map(|t| Tag {
-                            handle: t.handle.clone(),
-                            suffix: t.suffix.clone(),
+                        tag: tag.map(|t| {
+                            Box::new(Tag {
+                                handle: t.handle.clone(),
+                                suffix: t.suffix.clone(),
+                            })
                         }),
                     }),
                 };
@@ -195,8 +260,10 @@ impl Builder<'_> {
             Frame::Sequence {
                 start,
                 anchor,
-                items,
+                mut items,
             } => {
+                // Trees live as long as the run: no spare capacity.
+                items.shrink_to_fit();
                 let last_end = items.last().map(|n| n.span.end);
                 (start, anchor, NodeKind::Sequence(items), last_end)
             }
@@ -214,11 +281,18 @@ impl Builder<'_> {
                         value: empty_scalar(at),
                     });
                 }
+                entries.shrink_to_fit();
                 let last_end = entries.last().map(|e| e.value.span.end.max(e.key.span.end));
                 (start, anchor, NodeKind::Mapping(entries), last_end)
             }
         };
-        let end = flow_end.or(last_end).unwrap_or(start).max(start);
+        // Children already carry original offsets; the collection's own ones do not.
+        let start = self.original(start);
+        let end = flow_end
+            .map(|at| self.original(at))
+            .or(last_end)
+            .unwrap_or(start)
+            .max(start);
         let node = Node {
             span: start..end,
             kind,

@@ -161,7 +161,7 @@ fn rebuild_quoted(text: &str, span: &Span, style: ScalarStyle) -> Rebuilt {
 }
 
 /// Offset of the quote closing the quoted scalar opening at `open`.
-fn closing_quote(text: &str, open: usize, style: ScalarStyle) -> Option<usize> {
+pub(super) fn closing_quote(text: &str, open: usize, style: ScalarStyle) -> Option<usize> {
     let bytes = text.as_bytes();
     let quote = if style == ScalarStyle::SingleQuoted {
         b'\''

@@ -10,17 +10,42 @@ use crate::source::Span;
 /// The first template directive in a structural position, if any.
 pub fn find_template_marker(text: &str) -> Option<Span> {
     let mut line_start = 0;
+    // Indentation of the line that opened a block scalar (`key: |`) we are inside:
+    // its content is text, where `{{ ... }}` is an alert template, not structure.
+    let mut block_header_indent: Option<usize> = None;
     for line in text.split_inclusive('\n') {
+        let start = line_start;
+        line_start += line.len();
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        let blank = line.trim().is_empty();
+        match block_header_indent {
+            Some(header) if blank || indent > header => continue,
+            _ => block_header_indent = None,
+        }
+        if opens_block_scalar(line) {
+            block_header_indent = Some(indent);
+        }
         if let Some(offset) = marker_in_line(line) {
-            let at = line_start + offset;
+            let at = start + offset;
             let span = at..at + directive_len(&text[at..]);
             if !is_prometheus_template(&text[span.clone()]) {
                 return Some(span);
             }
         }
-        line_start += line.len();
     }
     None
+}
+
+/// Whether a line ends with a block scalar header (`|`, `>-`, `|2+`, ...), before any
+/// comment.
+fn opens_block_scalar(line: &str) -> bool {
+    let content = match line.find(" #") {
+        Some(at) => &line[..at],
+        None => line,
+    };
+    let last_word = content.trim_end().rsplit([' ', '\t']).next().unwrap_or("");
+    let mut chars = last_word.chars();
+    matches!(chars.next(), Some('|' | '>')) && chars.all(|c| matches!(c, '+' | '-' | '1'..='9'))
 }
 
 /// Offset in `line` of a directive that starts a node: at the start of the line's
@@ -110,5 +135,11 @@ mod tests {
         assert_eq!(find_template_marker(text), None);
         let text = "description: |\n  {{ $labels.instance }} is down\n";
         assert_eq!(find_template_marker(text), None);
+        // Block scalar content is text, whatever the template says.
+        let text = "d: >\n  Load is high:\n    {{ range $x := . }}{{ $x }}{{ end }}\nkey: 1\n";
+        assert_eq!(find_template_marker(text), None);
+        // After the block, structure is structure again.
+        let text = "d: |-\n  text\n{{- if .Values.x }}\n";
+        assert!(find_template_marker(text).is_some());
     }
 }

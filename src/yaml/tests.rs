@@ -132,6 +132,55 @@ fn double_quoted_newline_escape_and_folded_break() {
 }
 
 #[test]
+fn quoted_scalars_continued_at_the_parent_indentation_are_accepted() {
+    // Invalid by the letter of the spec, accepted by Prometheus (libyaml never checks);
+    // VictoriaMetrics ships its alerts this way.
+    let text = concat!(
+        "groups:\n",
+        "  - name: g\n",
+        "    rules:\n",
+        "      - alert: A\n",
+        "        annotations:\n",
+        "          description: \"first line\n",
+        "          second_token line.\"\n",
+        "          summary: 'x\n",
+        "          y_token'\n",
+        "        expr: up == 0\n",
+    );
+    let lc = check_token(
+        text,
+        &["groups", "0", "rules", "0", "annotations", "description"],
+        "second_token",
+        0,
+        "second_token",
+        0,
+    );
+    assert_eq!(
+        lc,
+        LineCol {
+            line: 7,
+            column: 11
+        }
+    );
+    check_token(
+        text,
+        &["groups", "0", "rules", "0", "annotations", "summary"],
+        "y_token",
+        0,
+        "y_token",
+        0,
+    );
+    let (_, root) = parse_one(text);
+    let rule = at(&root, &["groups", "0", "rules", "0"]);
+    assert_eq!(
+        at(rule, &["annotations", "description"]).as_str(),
+        Some("first line second_token line.")
+    );
+    let expr = rule.get("expr").unwrap();
+    assert_eq!(&text[expr.span.clone()], "up == 0");
+}
+
+#[test]
 fn literal_block() {
     let text = "- alert: A\n  expr: |\n    sum by (job) (\n      rate(http_requests_totl[5m])\n    )\n  for: 5m\n";
     let lc = check_token(
@@ -407,4 +456,223 @@ fn corpus_scalars_map_exactly() {
         }
     }
     assert!(files > 450, "only {files} corpus files parsed");
+}
+
+/// A small deterministic generator (no dependency needed for a test).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, bound: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) as usize) % bound.max(1)
+    }
+}
+
+/// Lines of unique `tN` tokens (with some empty lines and, for block scalars, some
+/// more-indented lines), as `(line_indent_extra, words)`.
+fn random_lines(rng: &mut Lcg, counter: &mut usize, block: bool) -> Vec<(usize, Vec<String>)> {
+    let mut lines = Vec::new();
+    let count = 1 + rng.next(4);
+    for i in 0..count {
+        if i > 0 && rng.next(4) == 0 {
+            lines.push((0, Vec::new()));
+        }
+        let extra = if block && i > 0 && rng.next(4) == 0 {
+            1 + rng.next(3)
+        } else {
+            0
+        };
+        let words = (0..1 + rng.next(3))
+            .map(|_| {
+                *counter += 1;
+                format!("t{counter}x")
+            })
+            .collect();
+        lines.push((extra, words));
+    }
+    lines
+}
+
+fn join_words(rng: &mut Lcg, words: &[String]) -> String {
+    let mut out = String::new();
+    for (i, word) in words.iter().enumerate() {
+        if i > 0 {
+            out.push_str(&" ".repeat(1 + rng.next(2)));
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// One `key: value` document with a random scalar style; returns the text.
+fn random_document(rng: &mut Lcg, counter: &mut usize) -> String {
+    let nl = if rng.next(4) == 0 { "\r\n" } else { "\n" };
+    let depth = rng.next(3);
+    let mut text = String::new();
+    let mut indent = 0;
+    for level in 0..depth {
+        if rng.next(2) == 0 {
+            text.push_str(&format!("{}k{level}:{nl}", " ".repeat(indent)));
+            indent += 2;
+        } else {
+            text.push_str(&format!("{}- k{level}:{nl}", " ".repeat(indent)));
+            indent += 4;
+        }
+    }
+    let pad = " ".repeat(indent);
+    let cont = " ".repeat(indent + 2);
+    text.push_str(&format!("{pad}value: "));
+    match rng.next(5) {
+        0 => {
+            let lines = random_lines(rng, counter, false);
+            let body: Vec<String> = lines
+                .iter()
+                .map(|(_, words)| join_words(rng, words))
+                .collect();
+            text.push_str(&body.join(&format!("{nl}{cont}")));
+        }
+        1 => {
+            let lines = random_lines(rng, counter, false);
+            let body: Vec<String> = lines
+                .iter()
+                .map(|(_, words)| {
+                    let mut line = join_words(rng, words);
+                    if !line.is_empty() && rng.next(3) == 0 {
+                        line.push_str(" it''s");
+                    }
+                    line
+                })
+                .collect();
+            text.push('\'');
+            text.push_str(&body.join(&format!("{nl}{cont}")));
+            text.push('\'');
+        }
+        2 => {
+            const ESCAPES: &[&str] = &[
+                "\\t",
+                "\\\"",
+                "\\n",
+                "\\\\",
+                "\\x41",
+                "\\u00e9",
+                "\\U0001F600",
+                "\\/",
+            ];
+            let lines = random_lines(rng, counter, false);
+            let body: Vec<String> = lines
+                .iter()
+                .map(|(_, words)| {
+                    let mut line = join_words(rng, words);
+                    if !line.is_empty() && rng.next(2) == 0 {
+                        line.push(' ');
+                        line.push_str(ESCAPES[rng.next(ESCAPES.len())]);
+                    }
+                    if !line.is_empty() && rng.next(4) == 0 {
+                        line.push_str(" \\");
+                    }
+                    line
+                })
+                .collect();
+            text.push('"');
+            text.push_str(&body.join(&format!("{nl}{cont}")));
+            text.push('"');
+        }
+        style => {
+            let indicator = if style == 3 { "|" } else { ">" };
+            let chomp = ["", "-", "+"][rng.next(3)];
+            let explicit = rng.next(3) == 0;
+            let content_indent = indent + 2;
+            let header = if explicit {
+                format!("{indicator}2{chomp}")
+            } else {
+                format!("{indicator}{chomp}")
+            };
+            text.push_str(&header);
+            text.push_str(nl);
+            if rng.next(4) == 0 {
+                text.push_str(nl);
+            }
+            let lines = random_lines(rng, counter, true);
+            for (extra, words) in &lines {
+                if words.is_empty() {
+                    text.push_str(nl);
+                    continue;
+                }
+                text.push_str(&" ".repeat(content_indent + extra));
+                text.push_str(&join_words(rng, words));
+                text.push_str(nl);
+            }
+            if rng.next(3) == 0 {
+                text.push_str(nl);
+            }
+        }
+    }
+    text.push_str(nl);
+    text.push_str(&format!("{pad}after: 1{nl}"));
+    text
+}
+
+/// Random scalars of every style: every token of every decoded value maps to the
+/// same token in the file, and no map falls back to the scalar start.
+#[test]
+fn random_scalars_map_every_token_exactly() {
+    let mut rng = Lcg(0x5eed);
+    let mut counter = 0;
+    let mut parsed = 0;
+    let mut tokens_checked = 0;
+    let mut styles = std::collections::HashSet::new();
+    for _ in 0..3000 {
+        let text = random_document(&mut rng, &mut counter);
+        let file = SourceFile::new("r.yml", text.clone());
+        let before = fallbacks();
+        let Ok(documents) = parse_documents(&file) else {
+            continue;
+        };
+        parsed += 1;
+        assert_eq!(fallbacks(), before, "fallback in {text:?}");
+        let mut stack: Vec<&Node> = documents.iter().filter_map(|d| d.root.as_ref()).collect();
+        while let Some(node) = stack.pop() {
+            match &node.kind {
+                NodeKind::Mapping(entries) => {
+                    stack.extend(entries.iter().flat_map(|e| [&e.key, &e.value]));
+                }
+                NodeKind::Sequence(items) => stack.extend(items.iter()),
+                NodeKind::Alias(_) => {}
+                NodeKind::Scalar(scalar) => {
+                    styles.insert(format!("{:?}", scalar.style));
+                    for (decoded, token) in scalar
+                        .value
+                        .match_indices('t')
+                        .filter_map(|(i, _)| {
+                            let end = scalar.value[i..].find('x')? + i + 1;
+                            let token = &scalar.value[i..end];
+                            token[1..token.len() - 1]
+                                .bytes()
+                                .all(|b| b.is_ascii_digit())
+                                .then_some((i, token))
+                        })
+                        .filter(|(_, token)| token.len() > 2)
+                    {
+                        let span = scalar.span_of(decoded..decoded + token.len());
+                        let expected = text.find(token).expect("token in file");
+                        assert_eq!(span.start, expected, "{token} in {text:?}");
+                        assert_eq!(&text[span], token);
+                        tokens_checked += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        parsed > 2500,
+        "only {parsed} of 3000 generated documents parsed"
+    );
+    assert!(
+        tokens_checked > 10_000,
+        "only {tokens_checked} tokens checked"
+    );
+    assert_eq!(styles.len(), 5, "{styles:?}");
 }

@@ -2,7 +2,9 @@
 //! returns.
 
 use crate::checks::catalog::common::Finding;
+use crate::checks::context::{ExprContext, ExprOrigin};
 use crate::checks::CheckMeta;
+use crate::checks::Emitter;
 use crate::diagnostic::Severity;
 use crate::fixture;
 use crate::promql::analysis::selectors;
@@ -17,8 +19,8 @@ query without a condition (`rate(errors_total[5m])` instead of `rate(errors_tota
 therefore fires as soon as the metric exists. A comparison written with `bool` \
 (`x > bool 1`) never filters either: it returns 0 or 1 for every series.\n\n\
 Add the condition. Filters other than comparisons count too: `and`/`unless` with a condition, \
-`absent(...)`, `ALERTS{...}`. Queries that read recording rules (names with `:`), whose \
-condition may live in the recorded expression, and constant queries such as a watchdog's \
+`absent(...)`, `ALERTS{...}`. A bare selector with label matchers \
+(`kube_pod_status_phase{phase=\"Failed\"}`, whose existence is the condition), queries that read recording rules (names with `:`), whose condition may live in the recorded expression, and constant queries such as a watchdog's \
 `vector(1)`, are not reported.",
     bad: fixture!("alerts/comparison/fail.yml"),
     good: fixture!("alerts/comparison/pass.yml"),
@@ -43,6 +45,12 @@ pub fn find(expr: &Expr) -> Option<Finding> {
     if selectors(expr).is_empty() {
         // `vector(1)`: a watchdog that is meant to always fire.
         return None;
+    }
+    if let Expr::Selector(s) = expr.unparen() {
+        if s.matchers.iter().any(|m| m.name != "__name__") {
+            // `info_metric{state="bad"}`: the series' existence is the condition.
+            return None;
+        }
     }
     let finding = match filtering(expr) {
         Filtering::Filters | Filtering::Unknown => return None,
@@ -126,6 +134,13 @@ fn selector_filtering(name: Option<&str>) -> Filtering {
     }
 }
 
+/// Alerting rules only.
+pub fn run(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>) {
+    if matches!(ctx.origin, ExprOrigin::AlertingRule { .. }) {
+        crate::checks::promql::emit(ctx, emitter, find(ctx.expr).into_iter().collect());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,5 +178,6 @@ mod tests {
         assert!(!reports("job:slo_errors:burn_rate"));
         assert!(!reports("vector(1)"));
         assert!(!reports("up or job:x:y"));
+        assert!(!reports(r#"pg_index_info{indexrelname=~".*ccnew.*"}"#));
     }
 }

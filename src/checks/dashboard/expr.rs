@@ -7,29 +7,31 @@
 use super::DashboardInput;
 use crate::catalog::Catalog;
 use crate::checks::catalog::common::Finding;
-use crate::checks::catalog::{counter, gauge, histogram, unknown_label, unknown_metric};
+use crate::checks::context::{expr_runners, ExprContext};
 use crate::checks::promql::{feature, histogram_le, regexp};
 use crate::checks::{CheckMeta, Emitter};
 use crate::dashboards::queries::Query;
 use crate::dashboards::{refs, scan};
 use crate::diagnostic::Diagnostic;
+use crate::pipeline::Options;
+use crate::source::SourceFile;
 use std::ops::Range;
 
 /// What the shared checks need besides the query.
-#[derive(Default, Clone, Copy)]
-pub struct ExprOptions<'a> {
-    /// Prometheus feature flags enabled on the server (`promql-experimental-functions`).
-    pub features: &'a [&'a str],
+pub struct ExprInput<'a> {
+    pub file: &'a SourceFile,
+    pub options: &'a Options,
     pub catalog: Option<&'a Catalog>,
 }
 
 /// Runs the enabled `promql/*` and `catalog/*` checks on every parsed query.
 pub fn run(
     input: &DashboardInput<'_>,
-    options: ExprOptions<'_>,
+    shared: &ExprInput<'_>,
     enabled: &dyn Fn(&CheckMeta) -> bool,
     out: &mut Vec<Diagnostic>,
 ) {
+    let features: Vec<&str> = shared.options.features.iter().map(|f| f.name()).collect();
     for query in input.queries {
         let Some(expr) = &query.parsed.expr else {
             continue;
@@ -53,15 +55,36 @@ pub fn run(
                 diagnostic.help = finding.help;
             }
         };
-        emit(&feature::META, feature::find(expr, options.features));
+        emit(&feature::META, feature::find(expr, &features));
         emit(&regexp::META, regexp::find(expr, source));
         emit(&histogram_le::META, histogram_le::find(expr, source));
-        if let Some(catalog) = options.catalog {
-            emit(&unknown_metric::META, unknown_metric::find(expr, catalog));
-            emit(&unknown_label::META, unknown_label::find(expr, catalog));
-            emit(&histogram::META, histogram::find(expr, source, catalog));
-            emit(&counter::META, counter::find(expr, catalog, false));
-            emit(&gauge::META, gauge::find(expr, catalog, source));
+        // The expression checks of the shared registry (`catalog/*`, ...).
+        let origin = input.origin(query);
+        let context = ExprContext {
+            file: shared.file,
+            source,
+            map: &query.expanded.map,
+            expr,
+            origin: &origin,
+            options: shared.options,
+            catalog: shared.catalog,
+            uncertain: query.expanded.uncertain,
+        };
+        for (meta, run) in expr_runners() {
+            if !enabled(meta) {
+                continue;
+            }
+            let mut found = Vec::new();
+            run(&context, &mut Emitter::new(meta, &mut found));
+            let templated_in_file: Vec<Range<usize>> = templated
+                .iter()
+                .map(|t| query.expanded.map.span_to_file(t.clone()))
+                .collect();
+            out.extend(
+                found
+                    .into_iter()
+                    .filter(|d| !templated_in_file.iter().any(|t| overlaps(t, &d.span))),
+            );
         }
         for diagnostic in &mut out[start..] {
             diagnostic.context = input.query_context(query);

@@ -30,6 +30,28 @@ pub struct DashboardInput<'a> {
 }
 
 impl DashboardInput<'_> {
+    /// Where a query comes from, for the expression checks shared with rule files.
+    pub fn origin(&self, query: &Query) -> crate::checks::context::ExprOrigin {
+        let (panel, ref_id) = match query.site {
+            Site::Target { panel, target } => {
+                let panel = &self.dashboard.panels[panel];
+                (
+                    panel.title.as_ref().map(|t| t.value.clone()),
+                    panel.targets[target]
+                        .ref_id
+                        .as_ref()
+                        .map(|r| r.value.clone()),
+                )
+            }
+            Site::Variable { .. } | Site::Annotation { .. } => (None, None),
+        };
+        crate::checks::context::ExprOrigin::DashboardQuery {
+            dashboard: self.dashboard.title().to_string(),
+            panel,
+            ref_id,
+        }
+    }
+
     /// Diagnostic context (dashboard, panel, refId) of a query.
     pub fn query_context(&self, query: &Query) -> Vec<(&'static str, String)> {
         match query.site {
@@ -107,8 +129,10 @@ pub fn run(
 /// Every enabled dashboard check, and the shared `promql/*` and `catalog/*` checks on
 /// the dashboards' queries, on a loaded file.
 pub fn check_file(
+    source: &crate::source::SourceFile,
     file: &crate::dashboards::DashboardFile,
-    options: expr::ExprOptions<'_>,
+    options: &crate::pipeline::Options,
+    catalog: Option<&crate::catalog::Catalog>,
     enabled: &dyn Fn(&CheckMeta) -> bool,
     out: &mut Vec<Diagnostic>,
 ) {
@@ -120,7 +144,12 @@ pub fn check_file(
         if enabled(&crate::checks::promql::syntax::META) {
             report_syntax(&input, out);
         }
-        expr::run(&input, options, enabled, out);
+        let expr_input = expr::ExprInput {
+            file: source,
+            options,
+            catalog,
+        };
+        expr::run(&input, &expr_input, enabled, out);
         run(&input, enabled, out);
     }
 }

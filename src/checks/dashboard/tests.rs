@@ -10,8 +10,10 @@ pub(crate) fn findings(meta: &CheckMeta, path: &str, text: &str) -> Vec<String> 
     let loaded = dashboards::DashboardFile::new(dashboards::load_file(&file));
     let mut out = Vec::new();
     check_file(
+        &file,
         &loaded,
-        Default::default(),
+        &Default::default(),
+        None,
         &|m| m.code == meta.code,
         &mut out,
     );
@@ -94,8 +96,10 @@ fn synthetic_shapes() {
         let loaded = dashboards::DashboardFile::new(loaded);
         let mut out = Vec::new();
         check_file(
+            &file,
             &loaded,
-            Default::default(),
+            &Default::default(),
+            None,
             &|m| m.enabled_by_default,
             &mut out,
         );

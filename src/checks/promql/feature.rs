@@ -1,7 +1,9 @@
 //! `promql/feature`: syntax Prometheus only accepts with `--enable-feature=...`.
 
 use crate::checks::catalog::common::Finding;
+use crate::checks::context::ExprContext;
 use crate::checks::CheckMeta;
+use crate::checks::Emitter;
 use crate::diagnostic::Severity;
 use crate::fixture;
 use crate::promql::ast::{Expr, Modifiers, Span};
@@ -94,6 +96,11 @@ fn modifiers(m: &Modifiers, needs: &mut impl FnMut(Span, String, &str)) {
             EXTENDED_RANGE_SELECTORS,
         );
     }
+}
+
+pub fn run(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>) {
+    let enabled: Vec<&str> = ctx.options.features.iter().map(|f| f.name()).collect();
+    super::emit(ctx, emitter, find(ctx.expr, &enabled));
 }
 
 #[cfg(test)]

@@ -2,7 +2,9 @@
 //! aggregation (or function) removed: the result is always empty.
 
 use crate::checks::catalog::common::Finding;
+use crate::checks::context::ExprContext;
 use crate::checks::CheckMeta;
+use crate::checks::Emitter;
 use crate::diagnostic::Severity;
 use crate::fixture;
 use crate::promql::analysis::{analyze, metric_names, Presence};
@@ -35,6 +37,10 @@ pub fn find(expr: &Expr, source: &str) -> Vec<Finding> {
             return;
         };
         let Some(arg) = call.args.get(index) else { return };
+        if source.get(arg.span()).is_some_and(|text| text.contains("vmrange")) {
+            // VictoriaMetrics histograms: MetricsQL reads `vmrange` buckets.
+            return;
+        }
         let info = analyze(arg);
         if info.labels.presence("le") != Presence::Never {
             return;
@@ -91,6 +97,10 @@ fn rewrite(g: &Grouping, source: &str) -> String {
         labels.push("le");
         format!("by ({})", labels.join(", "))
     }
+}
+
+pub fn run(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>) {
+    super::emit(ctx, emitter, find(ctx.expr, ctx.source));
 }
 
 #[cfg(test)]

@@ -3,10 +3,11 @@
 pub mod feature;
 pub mod histogram_le;
 pub mod regexp;
-pub mod rule_file;
 pub mod syntax;
 
+use super::context::{ExprContext, ExprRun};
 use super::CheckMeta;
+use super::Emitter;
 
 pub const CHECKS: &[&CheckMeta] = &[
     &syntax::META,
@@ -15,5 +16,22 @@ pub const CHECKS: &[&CheckMeta] = &[
     &regexp::META,
 ];
 
-#[cfg(test)]
-mod tests;
+/// The checks that run on every parsed expression (`promql/syntax` reports parse results
+/// itself).
+pub const EXPR_RUNNERS: &[(&CheckMeta, ExprRun)] = &[
+    (&feature::META, feature::run),
+    (&regexp::META, regexp::run),
+    (&histogram_le::META, histogram_le::run),
+];
+
+/// Reports findings whose spans are in the expression's source text.
+pub(crate) fn emit(
+    ctx: &ExprContext<'_>,
+    emitter: &mut Emitter<'_>,
+    findings: Vec<super::catalog::common::Finding>,
+) {
+    for finding in findings {
+        let diagnostic = emitter.report(ctx.file_span(finding.span), finding.message);
+        diagnostic.help = finding.help;
+    }
+}

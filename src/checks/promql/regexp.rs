@@ -2,7 +2,9 @@
 //! regex, anchors PromQL adds anyway, a wildcard that matches every series.
 
 use crate::checks::catalog::common::Finding;
+use crate::checks::context::ExprContext;
 use crate::checks::CheckMeta;
+use crate::checks::Emitter;
 use crate::diagnostic::Severity;
 use crate::fixture;
 use crate::promql::ast::{Expr, MatchOp, Matcher, VectorSelector};
@@ -140,6 +142,14 @@ fn ends_escaped(value: &str) -> bool {
     let body = &value[..value.len() - 1];
     let backslashes = body.chars().rev().take_while(|c| *c == '\\').count();
     backslashes % 2 == 1
+}
+
+/// Rule expressions only: in dashboards `=~"$var"` is the idiom for multi-value
+/// variables, and after expansion it reads as a literal or `.*`.
+pub fn run(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>) {
+    if ctx.origin.is_rule() {
+        super::emit(ctx, emitter, find(ctx.expr, ctx.source));
+    }
 }
 
 #[cfg(test)]

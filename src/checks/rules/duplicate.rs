@@ -22,8 +22,9 @@ Give each rule a distinct label (for example a different `severity`), or remove 
     enabled_by_default: true,
 };
 
-/// The identity of a rule's output: kind, name and merged labels.
-type RuleKey = (bool, String, BTreeMap<String, String>);
+/// The identity of a rule's output: document, kind, name and merged labels. Documents
+/// are separate rule files once deployed (one file per PrometheusRule object).
+type RuleKey = (usize, bool, String, BTreeMap<String, String>);
 
 pub fn run(file: &RuleFile, out: &mut Vec<Diagnostic>) {
     let mut emitter = Emitter::new(&META, out);
@@ -33,7 +34,12 @@ pub fn run(file: &RuleFile, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let labels = merged_labels(&group.labels, rule);
-        let key = (kind == RuleKind::Alerting, name.to_string(), labels);
+        let key = (
+            group.document,
+            kind == RuleKind::Alerting,
+            name.to_string(),
+            labels,
+        );
         let span = rule.name_span();
         match seen.get(&key) {
             Some(first) => {
@@ -41,7 +47,7 @@ pub fn run(file: &RuleFile, out: &mut Vec<Diagnostic>) {
                     RuleKind::Alerting => "alerting rule",
                     RuleKind::Recording => "recording rule",
                 };
-                let shown = show_labels(&key.2);
+                let shown = show_labels(&key.3);
                 let line_hint = "the first one is here";
                 let diagnostic = emitter.report(
                     span,

@@ -9,7 +9,8 @@ use crate::rules::{RuleFile, RuleOptions};
 
 pub const CHECKS: &[&CheckMeta] = &[&schema::META, &duplicate::META];
 
-/// Runs every rule-file check (structure, duplicates, templates) on one file.
+/// Runs every rule-file check (structure, duplicates, templates) on one file. PromQL in
+/// `expr` is parsed once by the pipeline and checked as an expression (`promql/*`).
 pub fn check_rule_file(file: &RuleFile, options: &RuleOptions, out: &mut Vec<Diagnostic>) {
     schema::run(file, options, out);
     duplicate::run(file, out);

@@ -14,9 +14,9 @@ use crate::rules::model::{
     entry_of, groups_root, is_prometheus_rule, merged_entries, value_of, RuleFile, RuleFileKind,
 };
 use crate::rules::names::{label_name_verdict, metric_name_verdict, NameValidation, NameVerdict};
-use crate::rules::RuleOptions;
+use crate::rules::{Dialect, RuleOptions};
 use crate::source::Span;
-use crate::yaml::{Entry, Node, ScalarStyle};
+use crate::yaml::{Document, Entry, Node, ScalarStyle};
 use std::collections::HashMap;
 
 pub static META: CheckMeta = CheckMeta {
@@ -42,32 +42,107 @@ Prometheus 3 accepts any UTF-8 text as a metric or label name; Prometheus 2 only
     enabled_by_default: true,
 };
 
+/// Reports the structure findings of `file` that apply under `options`.
 pub fn run(file: &RuleFile, options: &RuleOptions, out: &mut Vec<Diagnostic>) {
+    for finding in &file.structure {
+        if let Some(diagnostic) = finding.under(options) {
+            out.push(diagnostic);
+        }
+    }
+}
+
+/// When a structure finding applies: the YAML tree is walked once at load time (and then
+/// dropped, to keep memory low), before the dialect and name scheme are applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum When {
+    Always,
+    /// A field only these dialects define: its value is checked when one is selected.
+    InDialects(&'static [Dialect]),
+    /// The same field is unknown under every other dialect.
+    NotInDialects(&'static [Dialect]),
+    /// A name valid under UTF-8 only: a warning by default, an error under `legacy`.
+    Utf8OnlyName,
+}
+
+/// A structure finding and when it applies.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub diagnostic: Diagnostic,
+    pub when: When,
+}
+
+impl Finding {
+    /// The diagnostic to report under `options`, if any.
+    pub fn under(&self, options: &RuleOptions) -> Option<Diagnostic> {
+        let dialect = options.dialect;
+        match self.when {
+            When::Always => Some(self.diagnostic.clone()),
+            When::InDialects(dialects) => {
+                dialects.contains(&dialect).then(|| self.diagnostic.clone())
+            }
+            When::NotInDialects(dialects) => {
+                (!dialects.contains(&dialect)).then(|| self.diagnostic.clone())
+            }
+            When::Utf8OnlyName => {
+                let mut diagnostic = self.diagnostic.clone();
+                if options.name_validation == NameValidation::Utf8 {
+                    diagnostic.severity = Severity::Warning;
+                    let why = if diagnostic.message.starts_with("invalid annotation name") {
+                        " (valid only in Prometheus 3, which accepts any UTF-8 name)"
+                    } else {
+                        " (valid only in Prometheus 3: outside the legacy character set, it \
+                         must be quoted in every query)"
+                    };
+                    diagnostic.message.push_str(why);
+                }
+                Some(diagnostic)
+            }
+        }
+    }
+}
+
+/// Walks the YAML documents of a rule file and returns every structure finding.
+pub fn collect(documents: &[Document]) -> Vec<Finding> {
+    let mut diagnostics = Vec::new();
     let mut checker = Checker {
-        emitter: Emitter::new(&META, out),
-        options: *options,
+        emitter: Emitter::new(&META, &mut diagnostics),
+        whens: Vec::new(),
+        when: When::Always,
         group_names: HashMap::new(),
     };
-    let has_crd = file.documents.iter().any(|d| {
+    let has_crd = documents.iter().any(|d| {
         d.root
             .as_ref()
             .is_some_and(|r| is_prometheus_rule(r.resolved()))
     });
-    for document in &file.documents {
+    for document in documents {
         let Some(root) = &document.root else { continue };
         let root = root.resolved();
         // In a Kubernetes manifest, other objects (ConfigMaps, ...) are not ours to judge.
         if has_crd && !is_prometheus_rule(root) && root.get("kind").is_some() {
             continue;
         }
+        // Each document is its own rule file once deployed (a PrometheusRule becomes
+        // one file per object), so group names need only be unique per document.
+        checker.group_names.clear();
         checker.document(root);
     }
+    let whens = std::mem::take(&mut checker.whens);
+    drop(checker);
+    diagnostics
+        .into_iter()
+        .zip(whens)
+        .map(|(diagnostic, when)| Finding { diagnostic, when })
+        .collect()
 }
 
 struct Checker<'a> {
     emitter: Emitter<'a>,
-    options: RuleOptions,
-    /// Group names seen in this file, with the span of their value.
+    /// When each reported diagnostic applies, in report order.
+    whens: Vec<When>,
+    /// The condition of what is reported now.
+    when: When,
+    /// Group names seen in this document, with the span of their value.
     group_names: HashMap<String, Span>,
 }
 
@@ -81,7 +156,15 @@ struct Place {
 
 impl<'a> Checker<'a> {
     fn report(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+        self.whens.push(self.when);
         self.emitter.report(span, message)
+    }
+
+    /// Runs `body` with its findings applying only `when`.
+    fn under(&mut self, when: When, body: impl FnOnce(&mut Self)) {
+        let saved = std::mem::replace(&mut self.when, when);
+        body(self);
+        self.when = saved;
     }
 
     fn document(&mut self, root: &Node) {
@@ -279,9 +362,9 @@ impl<'a> Checker<'a> {
 
     fn has_misspelt(&self, rule: &Node, field: &str) -> bool {
         rule.entries().any(|e| {
-            e.key.as_str().is_some_and(|k| {
-                k != field && closest_field(k, RULE_FIELDS, self.options.dialect) == Some(field)
-            })
+            e.key
+                .as_str()
+                .is_some_and(|k| k != field && closest_field(k, RULE_FIELDS) == Some(field))
         })
     }
 
@@ -362,20 +445,21 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Reports a name outside the legacy character set: an error if empty or under the
-    /// legacy scheme, a warning under UTF-8.
+    /// Reports an invalid name; one valid under UTF-8 only is a warning by default and an
+    /// error under the legacy scheme (see [`Finding::under`]).
     fn name_problem(
         &mut self,
         span: Span,
         verdict: NameVerdict,
         message: String,
     ) -> &mut Diagnostic {
-        let legacy = self.options.name_validation == NameValidation::Legacy;
-        let diagnostic = self.report(span, message);
-        if verdict == NameVerdict::Utf8Only && !legacy {
-            diagnostic.severity = Severity::Warning;
-        }
-        diagnostic
+        let when = if verdict == NameVerdict::Utf8Only {
+            When::Utf8OnlyName
+        } else {
+            When::Always
+        };
+        self.whens.push(when);
+        self.emitter.report(span, message)
     }
 
     fn label_names(&mut self, mapping: &Node, what: &'static str) {
@@ -440,15 +524,19 @@ impl<'a> Checker<'a> {
             }
             let spec = place.fields.iter().find(|f| f.name == key);
             match spec {
-                Some(spec) if spec.allowed_in(self.options.dialect) => {
+                Some(spec) if spec.dialects.is_empty() => self.field_type(entry, spec, place),
+                Some(spec) if place.crd && CRD_GROUP_FIELDS.contains(&key) => {
                     self.field_type(entry, spec, place)
                 }
-                _ if place.crd && CRD_GROUP_FIELDS.contains(&key) => {
-                    if let Some(spec) = spec {
-                        self.field_type(entry, spec, place)
-                    }
+                Some(spec) => {
+                    self.under(When::InDialects(spec.dialects), |c| {
+                        c.field_type(entry, spec, place)
+                    });
+                    self.under(When::NotInDialects(spec.dialects), |c| {
+                        c.unknown_field(entry, key, place)
+                    });
                 }
-                _ => self.unknown_field(entry, key, place),
+                None => self.unknown_field(entry, key, place),
             }
         }
     }
@@ -471,7 +559,6 @@ impl<'a> Checker<'a> {
     }
 
     fn unknown_field(&mut self, entry: &Entry, key: &str, place: Place) {
-        let dialect = self.options.dialect;
         let owners = dialects_with(place.fields, key);
         let help = if let Some(owner) = owners.first() {
             format!(
@@ -479,7 +566,7 @@ impl<'a> Checker<'a> {
                 owner.product(),
                 owner.as_str()
             )
-        } else if let Some(suggestion) = closest_field(key, place.fields, dialect) {
+        } else if let Some(suggestion) = closest_field(key, place.fields) {
             format!("did you mean `{suggestion}`?")
         } else if place.what == "rule" {
             "rules have `alert` or `record`, `expr`, `for`, `keep_firing_for`, `labels` and `annotations`; put custom keys under `labels` or `annotations`".to_string()
@@ -487,7 +574,7 @@ impl<'a> Checker<'a> {
             let known: Vec<&str> = place
                 .fields
                 .iter()
-                .filter(|f| f.allowed_in(dialect))
+                .filter(|f| f.dialects.is_empty())
                 .map(|f| f.name)
                 .collect();
             format!("a {} has these fields: {}", place.what, known.join(", "))
@@ -706,16 +793,12 @@ fn duration_help(text: &str) -> String {
     "durations are integers with units, biggest unit first: `30s`, `5m`, `1h30m` (units: ms, s, m, h, d, w, y)".into()
 }
 
-/// The known field closest to a misspelt one, if close enough to be a typo.
-fn closest_field(
-    key: &str,
-    fields: &[FieldSpec],
-    dialect: crate::rules::Dialect,
-) -> Option<&'static str> {
+/// The Prometheus field closest to a misspelt one, if close enough to be a typo.
+fn closest_field(key: &str, fields: &[FieldSpec]) -> Option<&'static str> {
     let lower = key.to_ascii_lowercase();
     fields
         .iter()
-        .filter(|f| f.allowed_in(dialect))
+        .filter(|f| f.dialects.is_empty())
         .map(|f| {
             (
                 f.name,
@@ -752,18 +835,14 @@ mod tests {
 
     #[test]
     fn near_misses_get_a_suggestion() {
-        let d = crate::rules::Dialect::Prometheus;
-        assert_eq!(closest_field("expresion", RULE_FIELDS, d), Some("expr"));
+        assert_eq!(closest_field("expresion", RULE_FIELDS), Some("expr"));
         assert_eq!(
-            closest_field("annotation", RULE_FIELDS, d),
+            closest_field("annotation", RULE_FIELDS),
             Some("annotations")
         );
-        assert_eq!(closest_field("lables", RULE_FIELDS, d), Some("labels"));
-        assert_eq!(
-            closest_field("intervall", GROUP_FIELDS, d),
-            Some("interval")
-        );
-        assert_eq!(closest_field("severity", RULE_FIELDS, d), None);
+        assert_eq!(closest_field("lables", RULE_FIELDS), Some("labels"));
+        assert_eq!(closest_field("intervall", GROUP_FIELDS), Some("interval"));
+        assert_eq!(closest_field("severity", RULE_FIELDS), None);
     }
 
     #[test]

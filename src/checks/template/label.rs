@@ -3,11 +3,14 @@
 
 use crate::checks::catalog::common::Finding;
 use crate::checks::CheckMeta;
+use crate::checks::Emitter;
 use crate::diagnostic::Severity;
+use crate::diagnostic::{Diagnostic, Label};
 use crate::fixture;
 use crate::promql::analysis::{analyze, Presence};
 use crate::promql::ast::Expr;
 use crate::rules::template::parse_prometheus;
+use crate::rules::{RuleFile, RuleKind};
 
 pub static META: CheckMeta = CheckMeta {
     code: "template/label",
@@ -76,6 +79,52 @@ pub fn find(expr: &Expr, query: &str, template: &str, rule_labels: &[&str]) -> V
         });
     }
     out
+}
+
+/// Runs on a rule file's alerting rules. The expression is parsed here only for rules
+/// whose templates read labels (few), so the pipeline's single parse per expression
+/// stays the common case.
+pub fn run(file: &RuleFile, out: &mut Vec<Diagnostic>) {
+    let mut emitter = Emitter::new(&META, out);
+    for (group, rule) in file.rules() {
+        if rule.kind() != Some(RuleKind::Alerting) {
+            continue;
+        }
+        let Some(query) = rule.expr.as_ref().and_then(|f| f.scalar()) else {
+            continue;
+        };
+        let templates: Vec<_> = rule
+            .labels
+            .iter()
+            .chain(&rule.annotations)
+            .filter_map(|pair| pair.scalar())
+            .filter(|s| s.value.contains("{{") && (s.value.contains("abels")))
+            .collect();
+        if templates.is_empty() {
+            continue;
+        }
+        let Some(expr) = crate::promql::parse(&query.value).expr else {
+            continue;
+        };
+        let rule_labels: Vec<&str> = rule.labels.iter().map(|p| p.key.as_str()).collect();
+        for template in templates {
+            for found in find(&expr, &query.value, &template.value, &rule_labels) {
+                let diagnostic =
+                    emitter.report(template.span_of(found.finding.span), found.finding.message);
+                diagnostic.help = found.finding.help;
+                if let Some(removed) = found.removed_at {
+                    diagnostic.labels.push(Label {
+                        span: query.span_of(removed),
+                        message: "the label is removed here".into(),
+                    });
+                }
+                diagnostic.context.push(("group", group.name().to_string()));
+                diagnostic
+                    .context
+                    .push(("rule", rule.name().unwrap_or_default().to_string()));
+            }
+        }
+    }
 }
 
 #[cfg(test)]

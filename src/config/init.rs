@@ -1,0 +1,61 @@
+//! `promgate init`: a commented starter `.promgate.yml`.
+
+/// The file `promgate init` writes. Every setting is shown, most commented out, so the
+/// file documents itself; it validates against `schemas/promgate-config.schema.json`.
+pub const STARTER_CONFIG: &str = r#"# promgate configuration. promgate finds this file by walking up from the folder it
+# runs in; `promgate check --config PATH` names another. Paths and globs below are
+# relative to this file's folder. For completion in editors, point the YAML language
+# server at schemas/promgate-config.schema.json from the promgate repository.
+
+# Severity per check: off, on (default severity), info, warning or error.
+# Keys are check codes or globs over codes; `promgate explain --list` lists them.
+# The most specific key wins (an exact code beats `category/*`).
+checks:
+  # catalog/unknown-metric: error
+  # "dashboard/*": warning
+
+# Metric catalogs: metric names, types and labels your exporters expose.
+catalogs: []
+#  - monitoring/catalog.yml
+
+# Which files to lint when promgate walks folders (files named on the command line
+# are always linted).
+include: []
+#  - "rules/**"
+#  - "dashboards/**"
+exclude: []
+#  - "vendor/**"
+
+# Different settings for some paths, applied after the ones above.
+overrides: []
+#  - paths: ["rules/experimental/**"]
+#    checks:
+#      "alerts/*": warning
+
+# JSON has no comments, so dashboard findings are silenced here.
+dashboards:
+  exclude: []
+#    - uid: legacy-overview
+#      panel: 4            # a panel id, or its title as a string
+#      checks: ["dashboard/*"]
+
+# Team policy for alerting rules. Setting these turns on
+# alerts/required-labels and alerts/required-annotations.
+alerts:
+  required_labels: {}
+#    severity: critical|warning|info
+#    team: ~               # any value
+  required_annotations: []
+#    - summary
+#    - runbook_url
+
+# How the Prometheus server that loads these rules is set up.
+prometheus:
+  scrape_interval: 1m
+  extra_target_labels: []
+#    - cluster
+  features: []
+#    - promql-experimental-functions
+  dialect: prometheus      # prometheus, thanos, vmalert or mimir
+  name_validation: utf8    # utf8 (Prometheus 3) or legacy
+"#;
