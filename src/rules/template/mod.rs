@@ -72,10 +72,10 @@ pub fn parse_prometheus(text: &str) -> Result<Template, TemplateError> {
 }
 
 /// Parses with a custom function set and top-level variables.
-pub fn parse_with(
-    text: &str,
+pub fn parse_with<'a>(
+    text: &'a str,
     functions: &dyn Fn(&str) -> bool,
-    variables: &[&str],
+    variables: &[&'a str],
 ) -> Result<Template, TemplateError> {
     parser::parse_with(text, functions, variables)
 }
