@@ -6,11 +6,12 @@
 #
 # Expects: the hook fails on the bad file and names it; it passes on the good file.
 # Usage: scripts/test-pre-commit.sh [HOOK_ID]   (default: promgate)
-# Set PROMGATE_PRE_COMMIT_TARGET to reuse a cargo target folder between runs.
+# Set PROMGATE_PRE_COMMIT_TARGET to reuse a cargo target folder between runs, and
+# PROMGATE_REPO to test another checkout than the one holding this script.
 set -euo pipefail
 
 hook="${1:-promgate}"
-repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+repo_root="${PROMGATE_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 

@@ -90,7 +90,7 @@ fn dialect_fields_are_accepted_only_with_their_dialect() {
     .unwrap();
     std::fs::write(
         dir.join("vmalert.yml"),
-        "groups:\n  - name: a\n    concurrency: 2\n    eval_offset: 1m\n    rules:\n      - alert: A\n        expr: up == 0\n        debug: true\n",
+        "groups:\n  - name: a\n    concurrency: 2\n    eval_offset: 1m\n    rules:\n      - alert: A\n        expr: lag(up[1h]) > 300\n        debug: true\n",
     )
     .unwrap();
     std::fs::write(
