@@ -106,10 +106,11 @@ fn matchers(selector: &VectorSelector, catalog: &Catalog, out: &mut Vec<Finding>
         _ => ("any metric the `__name__` regex matches".to_string(), false),
     };
     for matcher in &selector.matchers {
-        // A matcher that accepts the empty value also matches a missing label.
+        // A matcher that accepts the empty value also matches a missing label. (The
+        // label lookup comes first: deciding that compiles the matcher's regex.)
         if matcher.name == "__name__"
-            || matcher_matches_empty(matcher)
             || set.can_carry(&matcher.name)
+            || matcher_matches_empty(matcher)
         {
             continue;
         }
@@ -235,6 +236,16 @@ fn call_sources(call: &Call, catalog: &Catalog, out: &mut Vec<Finding>) {
         "label_replace" => {
             // `label_replace(v, dst, repl, src, regex)`: a regex that matches the empty
             // value sets `dst` on series without `src`, a common idiom.
+            let source_missing = match (call.args.first(), call.args.get(3).map(Expr::unparen)) {
+                (Some(input), Some(Expr::String(src))) => {
+                    !src.value.is_empty()
+                        && labels(input, catalog).can_carry(&src.value) == Some(false)
+                }
+                _ => false,
+            };
+            if !source_missing {
+                return;
+            }
             let regex_matches_empty = match call.args.get(4).map(Expr::unparen) {
                 Some(Expr::String(s)) => regex::matches_empty(&s.value),
                 _ => true,
