@@ -134,12 +134,16 @@ RULE_FILES=$(ls "$MIXED"/*.yml | wc -l)
 
 echo >&2
 hyperfine --warmup 1 --runs "$RUNS" --export-json "$WORK/hyperfine.json" \
-  -n "500 dashboards" "$PROMGATE check $OUT" \
-  -n "500 dashboards + 10,000 rules" "$PROMGATE check $MIXED"
+  -n dashboards "$PROMGATE check $OUT" \
+  -n dashboards-and-rules "$PROMGATE check $MIXED"
 
-mean() { grep -A3 "\"command\": \"$1\"" "$WORK/hyperfine.json" | grep '"mean"' | head -1 | tr -dc '0-9.e-'; }
-DASH_MEAN=$(mean "500 dashboards")
-MIXED_MEAN=$(mean "500 dashboards + 10,000 rules")
+# One key per line, so the mean that follows each command's name is easy to pick.
+mean() {
+  tr ',{' '\n\n' <"$WORK/hyperfine.json" | sed 's/": */":/' |
+    awk -v name="\"command\":\"$1\"" 'index($0, name) { found = 1 } found && /"mean":/ { sub(/.*"mean":/, ""); print; exit }'
+}
+DASH_MEAN=$(mean dashboards)
+MIXED_MEAN=$(mean dashboards-and-rules)
 peak_kb() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ {print $2}'; }
 DASH_KB=$(peak_kb "$PROMGATE" check "$OUT")
 MIXED_KB=$(peak_kb "$PROMGATE" check "$MIXED")

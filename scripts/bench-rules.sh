@@ -65,9 +65,21 @@ function alert_expr(k, n,   s) {
   if (s == 2) return "(node_memory_MemTotal_bytes{cluster=\"c" n "\"} - node_memory_MemAvailable_bytes{cluster=\"c" n "\"}) / node_memory_MemTotal_bytes{cluster=\"c" n "\"} > 0.9"
   if (s == 3) return "100 - (avg by (instance) (irate(node_cpu_seconds_total{mode=\"idle\",cluster=\"c" n "\"}[5m])) * 100) > 80"
   if (s == 4) return "predict_linear(node_filesystem_avail_bytes{fstype!~\"tmpfs|overlay\",cluster=\"c" n "\"}[6h], 4 * 3600) < 0"
-  if (s == 5) return "absent(up{job=\"svc" n "\"} == 1)"
+  if (s == 5) return "absent(up{job=\"svc" n "\"})"
   if (s == 6) return "increase(kube_pod_container_status_restarts_total{namespace=\"ns" n "\"}[1h]) > 5"
   return "max_over_time(job_queue_size{queue=\"q" n "\"}[10m]) > 1000 and on (instance) up{job=\"worker" n "\"} == 1"
+}
+# Two labels the alert expression of kind k keeps, for its annotations to read.
+function kept_labels(k,   s) {
+  s = k % 8
+  if (s == 0) return "job instance"
+  if (s == 1) return "route route"
+  if (s == 2) return "instance cluster"
+  if (s == 3) return "instance instance"
+  if (s == 4) return "instance mountpoint"
+  if (s == 5) return "job job"
+  if (s == 6) return "namespace pod"
+  return "queue instance"
 }
 function record_expr(k, n,   s) {
   s = k % 4
@@ -92,9 +104,10 @@ BEGIN {
         if (index(e, "\n") > 0) printf "      - alert: Team%03dAlert%d\n        expr: |\n          %s\n", f, r, e > path
         else printf "      - alert: Team%03dAlert%d\n        expr: %s\n", f, r, e > path
         printf "        for: %dm\n        keep_firing_for: 5m\n        labels:\n          severity: %s\n          team: team-%03d\n", (r % 3 + 1) * 5, (r % 2 ? "warning" : "critical"), f > path
-        printf "        annotations:\n          summary: \"{{ $labels.job }} on {{ $labels.instance }} is unhealthy\"\n" > path
-        printf "          description: |\n            {{ if gt $value 1.0 }}Value {{ $value | humanize }}{{ else }}Ratio {{ $value | humanizePercentage }}{{ end }}\n            for {{ $labels.route }} ({{ $externalLabels.cluster }}).\n" > path
-        printf "          runbook_url: \"https://runbooks.example.com/team-%03d/{{ $labels.alertname | toLower }}\"\n", f > path
+        split(kept_labels(k), kept, " ")
+        printf "        annotations:\n          summary: \"{{ $labels.%s }} on {{ $labels.%s }} is unhealthy\"\n", kept[1], kept[2] > path
+        printf "          description: |\n            {{ if gt $value 1.0 }}Value {{ $value | humanize }}{{ else }}Ratio {{ $value | humanizePercentage }}{{ end }}\n            for {{ $labels.%s }} ({{ $externalLabels.cluster }}).\n", kept[1] > path
+        printf "          runbook_url: \"https://runbooks.example.com/team-%03d/{{ $labels.%s | toLower }}\"\n", f, kept[2] > path
       }
     }
     close(path)
@@ -108,8 +121,9 @@ echo "generated $RULES_GENERATED rules, $(du -sh "$CORPUS" | cut -f1)" >&2
 # Both tools must accept the corpus, or the comparison means nothing.
 promtool check rules "$CORPUS"/*.yml >/dev/null 2>"$WORK/promtool.err" || {
   echo "promtool rejects the generated corpus:" >&2; head -20 "$WORK/promtool.err" >&2; exit 1; }
-"$PROMGATE" check --format json "$CORPUS" >"$WORK/promgate.json" || {
-  echo "promgate reports problems on the generated corpus:" >&2; head -c 2000 "$WORK/promgate.json" >&2; exit 1; }
+"$PROMGATE" check --format json --fail-on info "$CORPUS" >"$WORK/promgate.json" 2>/dev/null || {
+  echo "promgate reports findings on the generated corpus (it should be clean):" >&2
+  head -c 2000 "$WORK/promgate.json" >&2; exit 1; }
 
 echo >&2
 hyperfine --warmup 1 --runs "$RUNS" --export-json "$WORK/hyperfine.json" \

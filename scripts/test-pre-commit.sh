@@ -6,11 +6,12 @@
 #
 # Expects: the hook fails on the bad file and names it; it passes on the good file.
 # Usage: scripts/test-pre-commit.sh [HOOK_ID]   (default: promgate)
-# Set PROMGATE_PRE_COMMIT_TARGET to reuse a cargo target folder between runs.
+# Set PROMGATE_PRE_COMMIT_TARGET to reuse a cargo target folder between runs, and
+# PROMGATE_REPO to test another checkout than the one holding this script.
 set -euo pipefail
 
 hook="${1:-promgate}"
-repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+repo_root="${PROMGATE_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -48,6 +49,9 @@ groups:
         expr: sum(rate(http_requests_total{code=~"5.."}[5m])
         for: 5m
 YAML
+# Other YAML and JSON that a repository holds: the hook must leave them alone.
+printf 'services:\n  web:\n    image: nginx\n' > "$sample/docker-compose.yml"
+printf '{"name": "sample", "version": "1.0.0"}\n' > "$sample/package.json"
 git -C "$sample" init --quiet
 git -C "$sample" add -A
 git -C "$sample" commit --quiet -m "sample rules"
@@ -67,16 +71,17 @@ if "$pre_commit" try-repo "$repo_root" "$hook" --all-files --color never >"$work
 elif ! grep -q "rules/bad.yml" "$work/all.out"; then
   cat "$work/all.out"
   fail "the hook failed without naming rules/bad.yml"
-elif grep -q "rules/good.yml:" "$work/all.out"; then
+elif grep -Eq "(rules/good.yml|docker-compose.yml|package.json)[:\]]" "$work/all.out"; then
   cat "$work/all.out"
-  fail "the hook reported a problem in rules/good.yml"
+  fail "the hook reported a problem in a good or unrelated file"
 else
   cat "$work/all.out"
   passed=$((passed + 1))
 fi
 
-echo "== pre-commit try-repo $repo_root $hook --files rules/good.yml (expect success)"
-if ! "$pre_commit" try-repo "$repo_root" "$hook" --files rules/good.yml --color never >"$work/good.out" 2>&1; then
+echo "== pre-commit try-repo $repo_root $hook --files rules/good.yml docker-compose.yml package.json (expect success)"
+if ! "$pre_commit" try-repo "$repo_root" "$hook" --files rules/good.yml docker-compose.yml package.json \
+  --color never >"$work/good.out" 2>&1; then
   cat "$work/good.out"
   fail "the hook failed on rules/good.yml"
 elif ! grep -Eq '^promgate[^ ]*\.+Passed' "$work/good.out"; then

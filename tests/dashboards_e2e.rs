@@ -250,3 +250,84 @@ fn pumpflix_dashboards_with_catalog() {
         (Some(14), Some(27))
     );
 }
+
+/// The opt-in conventions stay silent by default and report once the configuration
+/// turns them on.
+#[test]
+fn opt_in_conventions_through_the_config() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = std::env::temp_dir().join(format!("promgate-optin-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(
+        root.join("rules-fixtures/dashboard/panel-description/fail.json"),
+        dir.join("panel.json"),
+    )
+    .unwrap();
+    std::fs::copy(
+        root.join("rules-fixtures/dashboard/editable/fail.json"),
+        dir.join("editable.json"),
+    )
+    .unwrap();
+    std::fs::copy(
+        root.join("rules-fixtures/dashboard/panel-description/pass.json"),
+        dir.join("described.json"),
+    )
+    .unwrap();
+    let run = |config: Option<&str>| {
+        if let Some(config) = config {
+            std::fs::write(dir.join(".promgate.yml"), config).unwrap();
+        }
+        let output = Command::new(env!("CARGO_BIN_EXE_promgate"))
+            .args(["check", "--format", "json", "."])
+            .current_dir(&dir)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("the binary runs");
+        let report: serde_json::Value =
+            serde_json::from_slice(&output.stdout).expect("JSON output");
+        let mut found: Vec<String> = report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}:{} {}",
+                    d["path"].as_str().unwrap(),
+                    d["line"],
+                    d["code"].as_str().unwrap()
+                )
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    let default = run(None);
+    let enabled = run(Some(
+        "checks:\n  dashboard/panel-description: on\n  dashboard/editable: on\n",
+    ));
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(
+        default
+            .iter()
+            .all(|f| !f.contains("panel-description") && !f.contains("dashboard/editable")),
+        "{default:?}"
+    );
+    assert!(
+        enabled
+            .iter()
+            .any(|f| f.ends_with("panel.json:6 dashboard/panel-description")),
+        "{enabled:?}"
+    );
+    assert!(
+        enabled
+            .iter()
+            .any(|f| f.ends_with("editable.json:3 dashboard/editable")),
+        "{enabled:?}"
+    );
+    assert!(
+        !enabled
+            .iter()
+            .any(|f| f.contains("described.json") && f.contains("panel-description")),
+        "{enabled:?}"
+    );
+}

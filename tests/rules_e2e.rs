@@ -90,7 +90,7 @@ fn dialect_fields_are_accepted_only_with_their_dialect() {
     .unwrap();
     std::fs::write(
         dir.join("vmalert.yml"),
-        "groups:\n  - name: a\n    concurrency: 2\n    eval_offset: 1m\n    rules:\n      - alert: A\n        expr: up == 0\n        debug: true\n",
+        "groups:\n  - name: a\n    concurrency: 2\n    eval_offset: 1m\n    rules:\n      - alert: A\n        expr: lag(up[1h]) > 300\n        debug: true\n",
     )
     .unwrap();
     std::fs::write(
@@ -315,6 +315,52 @@ fn multi_document_prometheus_rules_are_judged_per_document() {
         .collect();
     // Only the rule repeated inside the second object is a duplicate.
     assert_eq!(found, vec![("rules/duplicate".to_string(), 29)], "{text}");
+}
+
+/// Values of the wrong YAML type are reported on the value, with what was expected.
+#[test]
+fn wrong_yaml_types_are_reported_on_the_value() {
+    let dir = scratch_dir("types");
+    let text = r#"groups:
+  - name: [not, a, string]
+    interval: {every: 5m}
+    limit: ten
+    labels: [team, api]
+    rules:
+      - alert: A
+        expr: up == 0
+        for: -5m
+        keep_firing_for: 1h30s15m
+        labels:
+          severity: {level: high}
+        annotations: just text
+      - "not a rule"
+      - record: r:up
+        expr: [up]
+  - just a string
+  - name: second
+    rules: {alert: B}
+"#;
+    std::fs::write(dir.join("types.yml"), text).unwrap();
+    let output = promgate(&dir, &["check", "--format", "json", "types.yml"]);
+    assert_eq!(output.status.code(), Some(1));
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let found: Vec<String> = value["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "rules/schema")
+        .map(|d| {
+            format!(
+                "{}:{} {}",
+                d["line"],
+                d["column"],
+                d["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    insta::assert_snapshot!("wrong_yaml_types", found.join("\n"));
+    assert!(found.len() >= 10, "{found:#?}");
 }
 
 #[test]

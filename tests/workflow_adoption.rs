@@ -362,3 +362,43 @@ fn dashboard_exclusions_by_uid_path_panel_and_check() {
         assert_eq!(&found, expected, "with config:\n{config}");
     }
 }
+
+#[test]
+fn skip_unrecognized_leaves_other_yaml_and_json_alone() {
+    let scratch = Scratch::new();
+    scratch.write(".promgate.yml", "exclude: [vendor/]\n");
+    scratch.write(
+        "docker-compose.yml",
+        "services:\n  web:\n    image: nginx\n",
+    );
+    scratch.write("package.json", "{\"name\": \"x\"}\n");
+    scratch.write(
+        "vendor/rules.yml",
+        "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up ==\n",
+    );
+    scratch.write(
+        "rules.yml",
+        "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up ==\n",
+    );
+    let files = [
+        "docker-compose.yml",
+        "package.json",
+        "vendor/rules.yml",
+        "rules.yml",
+    ];
+    let mut args = vec!["check", "--format", "json"];
+    args.extend(files);
+    // Named explicitly, every file is judged: the unrelated ones are reported too.
+    let strict = findings(&scratch.run(&args));
+    assert!(strict.iter().any(|f| f.0 == "package.json"), "{strict:?}");
+    assert!(
+        strict.iter().any(|f| f.0 == "vendor/rules.yml"),
+        "{strict:?}"
+    );
+    args.insert(1, "--skip-unrecognized");
+    let run = scratch.run(&args);
+    let found = findings(&run);
+    assert!(!found.is_empty());
+    assert!(found.iter().all(|f| f.0 == "rules.yml"), "{found:?}");
+    assert_eq!(run.json()["summary"]["files"], 1);
+}

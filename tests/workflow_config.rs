@@ -190,3 +190,37 @@ fn completions_and_man_page() {
     );
     assert!(man.stdout.contains("check"));
 }
+
+#[test]
+fn config_catalogs_are_loaded_relative_to_the_config() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("rules-fixtures/catalog/unknown-metric");
+    let scratch = Scratch::new();
+    scratch.write(
+        "monitoring/catalog.yml",
+        &std::fs::read_to_string(fixtures.join("catalog.yml")).unwrap(),
+    );
+    scratch.write(
+        "team/rules.yml",
+        &std::fs::read_to_string(fixtures.join("fail.yml")).unwrap(),
+    );
+    scratch.write(".promgate.yml", "catalogs: [monitoring/catalog.yml]\n");
+    // Run from a sub-folder: the catalog path is relative to the config, not the cwd.
+    let run = Scratch::run_in(
+        &scratch,
+        "team",
+        &["check", "--format", "json", "rules.yml"],
+    );
+    let json = run.json();
+    let codes: Vec<&str> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["catalog/unknown-metric"], "{}", run.stderr);
+    assert!(!run.stderr.contains("no metric catalog"), "{}", run.stderr);
+    scratch.write(".promgate.yml", "catalogs: [missing.yml]\n");
+    let run = Scratch::run_in(&scratch, "team", &["check", "rules.yml"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+}

@@ -50,12 +50,18 @@ pub struct Catalog {
     pub complete: bool,
     /// Labels the scrape adds to every series (`job`, `instance`, ...).
     pub target_labels: BTreeSet<String>,
+    /// Whether a catalog file said which labels the scrape adds (`target_labels`, even
+    /// empty). Until one does, relabeling may add any label, so a label the catalog does
+    /// not know is reported only when it looks like a typo of one it knows.
+    pub target_labels_declared: bool,
     /// Namespaces where unknown metrics are never reported.
     pub exclude_namespaces: BTreeSet<String>,
     /// Series name -> (family name, kind); rebuilt by [`Catalog::finish`].
     index: HashMap<String, Vec<(String, SeriesKind)>>,
     /// Namespaces (the part of a name before the first `_`) of imported families.
     namespaces: BTreeSet<String>,
+    /// Series names by namespace, for suggestions.
+    by_namespace: HashMap<String, Vec<String>>,
 }
 
 impl Default for Catalog {
@@ -75,9 +81,11 @@ impl Catalog {
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
+            target_labels_declared: false,
             exclude_namespaces: BTreeSet::new(),
             index: HashMap::new(),
             namespaces: BTreeSet::new(),
+            by_namespace: HashMap::new(),
         }
     }
 
@@ -105,6 +113,7 @@ impl Catalog {
     /// Call [`Catalog::finish`] before lookups.
     pub fn merge(&mut self, other: Catalog) {
         self.complete |= other.complete;
+        self.target_labels_declared |= other.target_labels_declared;
         self.target_labels.extend(other.target_labels);
         self.exclude_namespaces.extend(other.exclude_namespaces);
         for family in other.families.into_values() {
@@ -116,11 +125,16 @@ impl Catalog {
     pub fn finish(&mut self) {
         self.index.clear();
         self.namespaces.clear();
+        self.by_namespace.clear();
         for family in self.families.values() {
             if family.origin != Origin::Recorded {
                 self.namespaces.insert(namespace(&family.name).to_string());
             }
             for (series, kind) in family.series() {
+                self.by_namespace
+                    .entry(namespace(&series).to_string())
+                    .or_default()
+                    .push(series.clone());
                 self.index
                     .entry(series)
                     .or_default()
@@ -190,9 +204,14 @@ impl Catalog {
         self.index.keys().map(String::as_str)
     }
 
-    /// Known series names closest to `name` by edit distance, best first.
+    /// Known series names closest to `name` by edit distance, best first. Typos keep
+    /// their namespace nearly always, so only that namespace is searched when the
+    /// catalog knows it (which keeps this cheap on catalogs of thousands of names).
     pub fn closest_series(&self, name: &str, limit: usize) -> Vec<&str> {
-        suggest::closest(name, self.series_names(), limit)
+        match self.by_namespace.get(namespace(name)) {
+            Some(names) => suggest::closest(name, names.iter().map(String::as_str), limit),
+            None => suggest::closest(name, self.series_names(), limit),
+        }
     }
 }
 

@@ -19,7 +19,7 @@ pub fn closest<'a>(
             if candidate.len().abs_diff(name.len()) > max_distance {
                 return None;
             }
-            let distance = strsim::damerau_levenshtein(name, candidate);
+            let distance = strsim::osa_distance(name, candidate);
             (distance <= max_distance).then_some((distance, candidate))
         })
         .collect();

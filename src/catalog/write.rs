@@ -14,7 +14,7 @@ pub fn to_yaml(catalog: &Catalog) -> String {
         .map(String::as_str)
         .filter(|label| !DEFAULT_TARGET_LABELS.contains(label))
         .collect();
-    if !extra_targets.is_empty() {
+    if catalog.target_labels_declared || !extra_targets.is_empty() {
         let _ = writeln!(out, "target_labels: {}", flow_list(extra_targets));
     }
     if !catalog.exclude_namespaces.is_empty() {

@@ -160,7 +160,13 @@ pub fn check_expr(
     out: &mut Vec<crate::diagnostic::Diagnostic>,
 ) {
     let first = out.len();
-    if !parsed.uncertain && enabled(&super::promql::syntax::META) {
+    // vmalert evaluates MetricsQL, a superset of PromQL (`lag()`, aggregations over range
+    // vectors, `WITH` templates...): a PromQL parse error there is no proof of a bug.
+    let metricsql = matches!(
+        parsed.origin,
+        ExprOrigin::AlertingRule { .. } | ExprOrigin::RecordingRule { .. }
+    ) && options.dialect == crate::rules::Dialect::Vmalert;
+    if !parsed.uncertain && !metricsql && enabled(&super::promql::syntax::META) {
         let mut emitter = Emitter::new(&super::promql::syntax::META, out);
         super::promql::syntax::report(&parsed.result, &parsed.map, &mut emitter);
     }

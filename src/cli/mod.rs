@@ -188,7 +188,7 @@ pub fn run(
                 Ok(config) => config,
                 Err(status) => return status,
             };
-            let options = match workflow::options(&cli.global, config) {
+            let options = match workflow::options(&cli.global, &args.workflow, config) {
                 Ok(options) => options,
                 Err(message) => {
                     let _ = writeln!(stderr, "promgate: error: {message}");

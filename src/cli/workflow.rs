@@ -53,6 +53,12 @@ pub struct WorkflowArgs {
     /// Exit 0 even when findings reach `--fail-on` (2 still means an error).
     #[arg(long)]
     pub exit_zero: bool,
+    /// Treat files named on the command line like files found in folders: skip
+    /// quietly those that are neither rule files nor dashboards, and apply the
+    /// config's `exclude:` to them. For pre-commit and other tools that pass every
+    /// changed YAML and JSON file.
+    #[arg(long)]
+    pub skip_unrecognized: bool,
 }
 
 #[derive(Debug, Args)]
@@ -123,7 +129,11 @@ pub fn load_config(args: &WorkflowArgs, stderr: &mut dyn Write) -> Result<Config
 }
 
 /// The run's options: command-line flags first, then the config's `prometheus:`.
-pub fn options(global: &GlobalArgs, config: Config) -> Result<Options, String> {
+pub fn options(
+    global: &GlobalArgs,
+    args: &WorkflowArgs,
+    config: Config,
+) -> Result<Options, String> {
     let settings = &config.prometheus;
     let dialect = match (global.dialect, &settings.dialect) {
         (Some(dialect), _) => dialect,
@@ -149,6 +159,7 @@ pub fn options(global: &GlobalArgs, config: Config) -> Result<Options, String> {
         name_validation,
         features,
         config: Arc::new(config),
+        skip_unrecognized: args.skip_unrecognized,
         ..Options::default()
     })
 }

@@ -48,8 +48,6 @@ struct Target {
 struct Directive {
     scope: Scope,
     targets: Vec<Target>,
-    /// The whole comment, for malformed directives.
-    span: Span,
 }
 
 /// The suppression directives of one file.
@@ -121,11 +119,7 @@ impl Suppressions {
                 ));
                 continue;
             }
-            suppressions.directives.push(Directive {
-                scope,
-                targets,
-                span: hash..comment_end,
-            });
+            suppressions.directives.push(Directive { scope, targets });
         }
         suppressions
     }
@@ -184,11 +178,11 @@ impl Suppressions {
         for directive in &self.directives {
             for target in directive.targets.iter().filter(|t| !t.used) {
                 match &target.pattern {
-                    None => out.push(unknown_code(target, severity, &directive.span)),
+                    None => out.push(unknown_code(target, severity)),
                     Some(pattern) => {
                         let known = pattern.known_matches();
                         if known.is_empty() {
-                            out.push(unknown_code(target, severity, &directive.span));
+                            out.push(unknown_code(target, severity));
                         } else if known.iter().any(|code| ran(code)) {
                             let what = match directive.scope {
                                 Scope::File => "in this file",
@@ -216,7 +210,7 @@ impl Suppressions {
     }
 }
 
-fn unknown_code(target: &Target, severity: Severity, _comment: &Span) -> Diagnostic {
+fn unknown_code(target: &Target, severity: Severity) -> Diagnostic {
     let mut diagnostic = Diagnostic::new(
         UNUSED_CODE,
         severity,

@@ -133,6 +133,11 @@ fn decode(raw: &str, start: usize, json: &JsonText<'_>) -> (String, OffsetMap) {
         .map(|r| r.strip_suffix('"').unwrap_or(r))
         .unwrap_or(raw);
     let inner_start = start + (raw.len() - raw.trim_start_matches('"').len()).min(1);
+    if json.base.is_none() && !inner.contains('\\') {
+        // No escape and no enclosing map: the value is the file's bytes, shifted.
+        let start = json.to_file(inner_start);
+        return (inner.to_string(), OffsetMap::identity(start, inner.len()));
+    }
     let mut value = String::with_capacity(inner.len());
     let mut builder = OffsetMapBuilder::new();
     let bytes = inner.as_bytes();
@@ -165,7 +170,8 @@ fn decode(raw: &str, start: usize, json: &JsonText<'_>) -> (String, OffsetMap) {
         i += consumed;
     }
     let end = json.to_file(inner_start + inner.len());
-    (value.clone(), builder.finish(value.len(), end))
+    let map = builder.finish(value.len(), end);
+    (value, map)
 }
 
 fn utf8_len(first: u8) -> usize {

@@ -47,6 +47,11 @@ pub fn run(paths: &[PathBuf], options: &Options) -> Outcome {
 pub fn run_with_catalog(paths: &[PathBuf], options: &Options, catalog: Option<Catalog>) -> Outcome {
     let (mut candidates, mut io_errors) = discover(paths);
     let config = &options.config;
+    if options.skip_unrecognized {
+        for candidate in &mut candidates {
+            candidate.explicit = false;
+        }
+    }
     candidates.retain(|candidate| {
         candidate.explicit || !config.is_excluded(&config.relative(&candidate.display))
     });

@@ -43,6 +43,11 @@ pub struct Options {
     /// Features enabled with `--enable-feature`.
     pub features: BTreeSet<Feature>,
     pub max_file_bytes: u64,
+    /// Treat files named on the command line like files found in folders: config
+    /// excludes apply and files that are neither rule files nor dashboards are skipped
+    /// quietly (`--skip-unrecognized`, for pre-commit, which passes every changed
+    /// YAML and JSON file).
+    pub skip_unrecognized: bool,
     /// `.promgate.yml` (or the defaults): check levels, paths, suppressions, policy.
     pub config: Arc<Config>,
 }
@@ -54,6 +59,7 @@ impl Default for Options {
             name_validation: NameValidation::default(),
             features: BTreeSet::new(),
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            skip_unrecognized: false,
             config: Arc::new(Config::default()),
         }
     }

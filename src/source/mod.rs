@@ -33,8 +33,14 @@ pub struct SourceFile {
 impl SourceFile {
     pub fn new(path: impl Into<String>, text: impl Into<String>) -> Self {
         let text = text.into();
+        // A line ends at LF, CRLF, or a lone CR (old Mac files; YAML counts it too).
+        let bytes = text.as_bytes();
         let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .chain(bytes.iter().enumerate().filter_map(|(i, &b)| match b {
+                b'\n' => Some(i + 1),
+                b'\r' if bytes.get(i + 1) != Some(&b'\n') => Some(i + 1),
+                _ => None,
+            }))
             .collect();
         SourceFile {
             path: path.into(),
@@ -98,6 +104,15 @@ mod tests {
         assert_eq!(file.line_col(x), LineCol { line: 2, column: 7 });
         assert_eq!(file.line_col(0), LineCol { line: 1, column: 1 });
         assert_eq!(file.line_text(2), "b: \"é x\"");
+    }
+
+    #[test]
+    fn lone_carriage_returns_end_lines_like_yaml() {
+        let file = SourceFile::new("a.yml", "a: 1\rb: 2\r\nc: x\n");
+        let x = file.text.find('x').unwrap();
+        assert_eq!(file.line_col(x), LineCol { line: 3, column: 4 });
+        assert_eq!(file.line_text(1), "a: 1");
+        assert_eq!(file.line_text(2), "b: 2");
     }
 
     #[test]

@@ -8,20 +8,51 @@
 
 use std::ops::Range;
 
+/// One run. A YAML tree holds one map per scalar, so runs are kept small: offsets as
+/// `u32` (files are far below 4 GiB; promgate refuses files over 16 MiB).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Run {
-    decoded: usize,
-    file: usize,
-    /// `None` for a verbatim run; `Some(len)` for a replaced run whose file text is
-    /// `len` bytes long.
-    replaced_len: Option<usize>,
+    decoded: u32,
+    file: u32,
+    /// [`VERBATIM`] for a verbatim run; otherwise a replaced run whose file text is this
+    /// many bytes long.
+    replaced_len: u32,
+}
+
+const VERBATIM: u32 = u32::MAX;
+
+fn small(offset: usize) -> u32 {
+    u32::try_from(offset).unwrap_or(u32::MAX - 1)
+}
+
+impl Run {
+    fn new(decoded: usize, file: usize, replaced_len: Option<usize>) -> Run {
+        Run {
+            decoded: small(decoded),
+            file: small(file),
+            replaced_len: replaced_len.map_or(VERBATIM, small),
+        }
+    }
+
+    fn decoded(&self) -> usize {
+        self.decoded as usize
+    }
+
+    fn file(&self) -> usize {
+        self.file as usize
+    }
+
+    fn replaced_len(&self) -> Option<usize> {
+        (self.replaced_len != VERBATIM).then_some(self.replaced_len as usize)
+    }
 }
 
 /// Maps byte offsets in a decoded string to byte offsets in the file it came from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OffsetMap {
-    /// Runs sorted by `decoded`.
-    runs: Vec<Run>,
+    /// Runs sorted by `decoded`. Empty for an identity map (a value copied verbatim,
+    /// the common case), which then needs no allocation.
+    runs: Box<[Run]>,
     /// Length of the decoded text, so offsets at its end map to `file_end`.
     decoded_len: usize,
     /// File offset just past the encoded value, where the decoded end maps.
@@ -32,11 +63,7 @@ impl OffsetMap {
     /// The map of a value copied verbatim from `file_start` (a plain scalar, a raw slice).
     pub fn identity(file_start: usize, len: usize) -> Self {
         OffsetMap {
-            runs: vec![Run {
-                decoded: 0,
-                file: file_start,
-                replaced_len: None,
-            }],
+            runs: Box::new([]),
             decoded_len: len,
             file_end: file_start + len,
         }
@@ -46,18 +73,27 @@ impl OffsetMap {
     /// to `file.start`, and any span covers the whole of `file`.
     pub fn collapsed(file: Range<usize>, decoded_len: usize) -> Self {
         OffsetMap {
-            runs: vec![Run {
-                decoded: 0,
-                file: file.start,
-                replaced_len: Some(file.end.saturating_sub(file.start)),
-            }],
+            runs: Box::new([Run::new(
+                0,
+                file.start,
+                Some(file.end.saturating_sub(file.start)),
+            )]),
             decoded_len,
             file_end: file.end.max(file.start),
         }
     }
 
+    /// The run holding `decoded` (< `decoded_len`); an identity map's single run.
+    fn run_at(&self, decoded: usize) -> Option<Run> {
+        if self.runs.is_empty() {
+            let start = self.file_end - self.decoded_len;
+            return Some(Run::new(0, start, None));
+        }
+        self.run_index(decoded).map(|index| self.runs[index])
+    }
+
     fn run_index(&self, decoded: usize) -> Option<usize> {
-        match self.runs.binary_search_by_key(&decoded, |run| run.decoded) {
+        match self.runs.binary_search_by_key(&decoded, Run::decoded) {
             Ok(i) => Some(i),
             Err(0) => None,
             Err(i) => Some(i - 1),
@@ -69,13 +105,12 @@ impl OffsetMap {
         if decoded >= self.decoded_len {
             return self.file_end;
         }
-        let Some(index) = self.run_index(decoded) else {
-            return self.runs.first().map(|r| r.file).unwrap_or(self.file_end);
+        let Some(run) = self.run_at(decoded) else {
+            return self.runs.first().map(Run::file).unwrap_or(self.file_end);
         };
-        let run = self.runs[index];
-        match run.replaced_len {
-            None => run.file + (decoded - run.decoded),
-            Some(_) => run.file,
+        match run.replaced_len() {
+            None => run.file() + (decoded - run.decoded()),
+            Some(_) => run.file(),
         }
     }
 
@@ -84,13 +119,12 @@ impl OffsetMap {
         if decoded >= self.decoded_len {
             return self.file_end;
         }
-        let Some(index) = self.run_index(decoded) else {
+        let Some(run) = self.run_at(decoded) else {
             return self.file_end;
         };
-        let run = self.runs[index];
-        match run.replaced_len {
-            None => run.file + (decoded - run.decoded) + 1,
-            Some(len) => run.file + len,
+        match run.replaced_len() {
+            None => run.file() + (decoded - run.decoded()) + 1,
+            Some(len) => run.file() + len,
         }
     }
 
@@ -115,18 +149,21 @@ impl OffsetMap {
     /// parsed from a patched copy of the file). Runs must not straddle a place where
     /// the translation is not a plain shift.
     pub fn remap_file(&self, to_file: &dyn Fn(usize) -> usize) -> OffsetMap {
-        let runs = self
-            .runs
+        let identity;
+        let runs: &[Run] = if self.runs.is_empty() {
+            identity = [Run::new(0, self.file_end - self.decoded_len, None)];
+            &identity
+        } else {
+            &self.runs
+        };
+        let runs = runs
             .iter()
             .map(|run| {
-                let file = to_file(run.file);
-                Run {
-                    decoded: run.decoded,
-                    file,
-                    replaced_len: run
-                        .replaced_len
-                        .map(|len| to_file(run.file + len).saturating_sub(file)),
-                }
+                let file = to_file(run.file());
+                let replaced_len = run
+                    .replaced_len()
+                    .map(|len| to_file(run.file() + len).saturating_sub(file));
+                Run::new(run.decoded(), file, replaced_len)
             })
             .collect();
         OffsetMap {
@@ -156,21 +193,13 @@ impl OffsetMapBuilder {
     /// Declares that decoded byte `decoded` comes from file byte `file`, and that the
     /// bytes after it advance together until the next call.
     pub fn mark(&mut self, decoded: usize, file: usize) {
-        self.push(Run {
-            decoded,
-            file,
-            replaced_len: None,
-        });
+        self.push(Run::new(decoded, file, None));
     }
 
     /// Declares that the decoded text starting at `decoded` (up to the next call) stands
     /// for the `file_len` file bytes at `file`: an escape, a folded line break.
     pub fn mark_replaced(&mut self, decoded: usize, file: usize, file_len: usize) {
-        self.push(Run {
-            decoded,
-            file,
-            replaced_len: Some(file_len),
-        });
+        self.push(Run::new(decoded, file, Some(file_len)));
     }
 
     fn push(&mut self, run: Run) {
@@ -179,10 +208,10 @@ impl OffsetMapBuilder {
             Some(last) if last.decoded == run.decoded => *last = run,
             // A verbatim run that continues the previous verbatim run adds nothing.
             Some(last)
-                if last.replaced_len.is_none()
-                    && run.replaced_len.is_none()
+                if last.replaced_len().is_none()
+                    && run.replaced_len().is_none()
                     && run.decoded >= last.decoded
-                    && last.file + (run.decoded - last.decoded) == run.file => {}
+                    && last.file() + (run.decoded() - last.decoded()) == run.file() => {}
             _ => self.runs.push(run),
         }
     }
@@ -190,14 +219,21 @@ impl OffsetMapBuilder {
     pub fn finish(self, decoded_len: usize, file_end: usize) -> OffsetMap {
         let mut runs = self.runs;
         if runs.is_empty() {
-            runs.push(Run {
-                decoded: 0,
-                file: file_end,
-                replaced_len: None,
-            });
+            runs.push(Run::new(0, file_end, None));
         }
+        // A single verbatim run that ends at `file_end` is an identity map.
+        let identity = matches!(
+            runs[..],
+            [run] if run.decoded == 0
+                && run.replaced_len().is_none()
+                && run.file() + decoded_len == file_end
+        );
         OffsetMap {
-            runs,
+            runs: if identity {
+                Box::new([])
+            } else {
+                runs.into_boxed_slice()
+            },
             decoded_len,
             file_end,
         }

@@ -183,9 +183,11 @@ impl Builder<'_> {
                         value: value.into_owned(),
                         style,
                         map,
-                        tag: tag.map(|t| Tag {
-                            handle: t.handle.clone(),
-                            suffix: t.suffix.clone(),
+                        tag: tag.map(|t| {
+                            Box::new(Tag {
+                                handle: t.handle.clone(),
+                                suffix: t.suffix.clone(),
+                            })
                         }),
                     }),
                 };
@@ -258,8 +260,10 @@ impl Builder<'_> {
             Frame::Sequence {
                 start,
                 anchor,
-                items,
+                mut items,
             } => {
+                // Trees live as long as the run: no spare capacity.
+                items.shrink_to_fit();
                 let last_end = items.last().map(|n| n.span.end);
                 (start, anchor, NodeKind::Sequence(items), last_end)
             }
@@ -277,6 +281,7 @@ impl Builder<'_> {
                         value: empty_scalar(at),
                     });
                 }
+                entries.shrink_to_fit();
                 let last_end = entries.last().map(|e| e.value.span.end.max(e.key.span.end));
                 (start, anchor, NodeKind::Mapping(entries), last_end)
             }

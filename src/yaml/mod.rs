@@ -61,7 +61,8 @@ pub struct Scalar {
     pub style: ScalarStyle,
     /// Decoded byte -> file byte.
     pub map: OffsetMap,
-    pub tag: Option<Tag>,
+    /// Boxed: rare, and a tree holds many scalars.
+    pub tag: Option<Box<Tag>>,
 }
 
 impl Scalar {

@@ -676,3 +676,11 @@ fn random_scalars_map_every_token_exactly() {
     );
     assert_eq!(styles.len(), 5, "{styles:?}");
 }
+
+#[test]
+fn lone_carriage_return_files_map_tokens() {
+    let text = "a: |\r  x\r  lit_total\rb: \"q\r  dq_total\"\rc: 1\r";
+    check_token(text, &["a"], "lit_total", 0, "lit_total", 0);
+    let lc = check_token(text, &["b"], "dq_total", 0, "dq_total", 0);
+    assert_eq!(lc, LineCol { line: 5, column: 3 });
+}

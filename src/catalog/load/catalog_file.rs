@@ -105,9 +105,12 @@ pub fn load(path: &str, root: &Node) -> Result<Catalog, LoadError> {
                 }
             }
             "complete" => catalog.complete = ctx.boolean(value, "`complete`")?,
-            "target_labels" => catalog
-                .target_labels
-                .extend(ctx.strings(value, "`target_labels`")?),
+            "target_labels" => {
+                catalog
+                    .target_labels
+                    .extend(ctx.strings(value, "`target_labels`")?);
+                catalog.target_labels_declared = true;
+            }
             "exclude_namespaces" => {
                 catalog.exclude_namespaces = ctx.strings(value, "`exclude_namespaces`")?
             }

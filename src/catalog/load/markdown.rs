@@ -126,7 +126,8 @@ fn read_labels(cell: &str, family: &mut MetricFamily) {
     while let Some(open) = rest.find('`') {
         let after = &rest[open + 1..];
         let Some(close) = after.find('`') else { break };
-        let label = &after[..close];
+        // Some rows write `` `effect=`&lt;...&gt; `` with the `=` inside the backticks.
+        let label = after[..close].trim_end_matches('=');
         rest = &after[close + 1..];
         if label.is_empty() || label.contains(' ') {
             continue;

@@ -5,7 +5,7 @@
 use super::common::{walk_with_parents, Finding};
 use crate::catalog::flow::{resolve, Resolved};
 use crate::catalog::{Catalog, MetricType, SeriesKind, SeriesRef};
-use crate::checks::context::ExprContext;
+use crate::checks::context::{ExprContext, ExprOrigin};
 use crate::checks::{CheckMeta, Emitter};
 use crate::diagnostic::Severity;
 use crate::fixture;
@@ -66,33 +66,36 @@ pub fn is_counter_series(series: &SeriesRef) -> bool {
 
 pub fn run(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>) {
     if let Some(catalog) = super::catalog_for(ctx) {
-        super::emit(ctx, emitter, find(ctx.expr, catalog));
+        super::emit(ctx, emitter, find(ctx.expr, catalog, recording_rule(ctx)));
     }
 }
 
-pub fn find(expr: &Expr, catalog: &Catalog) -> Vec<Finding> {
+fn recording_rule(ctx: &ExprContext<'_>) -> bool {
+    matches!(ctx.origin, ExprOrigin::RecordingRule { .. })
+}
+
+pub fn find(expr: &Expr, catalog: &Catalog, recording_rule: bool) -> Vec<Finding> {
     let mut findings = Vec::new();
     walk_with_parents(expr, &mut |node, parents| {
-        let (selector, is_range) = match node {
-            Expr::Selector(selector) => (&**selector, false),
-            Expr::Matrix(matrix) => (&matrix.selector, true),
+        let selector = match node {
+            Expr::Selector(selector) => &**selector,
+            Expr::Matrix(matrix) => &matrix.selector,
             _ => return,
         };
         let Resolved::Series(series) = resolve(selector, catalog) else {
             return;
         };
-        if !is_counter_series(&series) || used_safely(node, parents) {
+        if !is_counter_series(&series) {
             return;
         }
-        // A range of a counter outside the functions above (`max_over_time(c[5m])`)
-        // is raw too; a plain selector is the common case.
-        let _ = is_range;
-        findings.push(finding(selector, &series, parents));
+        if let Some(how) = raw_use(node, parents, recording_rule) {
+            findings.push(finding(selector, &series, how));
+        }
     });
     findings
 }
 
-fn finding(selector: &VectorSelector, series: &SeriesRef, parents: &[&Expr]) -> Finding {
+fn finding(selector: &VectorSelector, series: &SeriesRef, how: String) -> Finding {
     let name = selector.metric_name().map(|(n, _)| n).unwrap_or_default();
     let what = match series.family.kind {
         MetricType::Counter => format!("`{name}` is a counter"),
@@ -101,49 +104,46 @@ fn finding(selector: &VectorSelector, series: &SeriesRef, parents: &[&Expr]) -> 
             series.family.name
         ),
     };
-    let how = match parents.last() {
-        Some(Expr::Aggregate(a)) => format!("`{}` of its raw value", a.op.as_str()),
-        Some(Expr::Binary(b)) if b.op.is_comparison() => {
-            "a comparison of its raw value".to_string()
-        }
-        _ => "its raw value".to_string(),
-    };
     Finding::new(
         selector.base_span(),
-        format!("{what}, but {how} is used: that is the total since the process started, and it falls to zero on restarts"),
+        format!("{what}, but {how}: that is the total since the process started, and it falls to zero on restarts"),
     )
     .help(format!(
         "use its rate: `rate({name}[5m])` (per second) or `increase({name}[1h])` (per hour)"
     ))
 }
 
-/// Whether the selector at `node` is read through a counter-safe function, counted,
-/// used as a mere filter (`and`/`unless` right-hand side), or differenced against
-/// itself (`c - c offset 1h`).
-fn used_safely(node: &Expr, parents: &[&Expr]) -> bool {
-    let mut child = node;
-    for parent in parents.iter().rev() {
+/// How the counter at `node` is used raw, if it is: the first ancestor that is not a
+/// mere relabeling (parentheses, `label_replace`, `label_join`, `sort`, set operators)
+/// decides. Reported: a comparison with a number other than 0 (`> 0` asks "did it ever
+/// happen"), an aggregation other than `count`/`group`, or the whole expression being
+/// the raw counter (plotted or alerted on; a recording rule may copy or relabel a
+/// counter, its output is a counter too). Arithmetic with other series and every other
+/// function leave us unsure, and unsure stays silent.
+/// Whether something above `from` throws the values away (`count(sum(c) by (cpu))`
+/// counts CPUs; `x and sum(c) > 5` only filters).
+fn values_discarded(parents: &[&Expr], from: &Expr) -> bool {
+    let Some(at) = parents.iter().position(|p| std::ptr::eq(*p, from)) else {
+        return false;
+    };
+    let mut child = from;
+    for parent in parents[..at].iter().rev() {
         match parent {
-            Expr::Call(call) if COUNTER_SAFE.contains(&call.name.as_str()) => return true,
-            Expr::Aggregate(aggregate)
+            Expr::Aggregate(a)
                 if matches!(
-                    aggregate.op,
+                    a.op,
                     AggregateOp::Count | AggregateOp::Group | AggregateOp::CountValues
                 ) =>
             {
                 return true
             }
-            Expr::Binary(binary) => {
-                if matches!(binary.op, BinaryOp::And | BinaryOp::Unless)
-                    && std::ptr::eq(&*binary.rhs, child)
-                {
-                    return true;
-                }
-                if binary.op == BinaryOp::Sub && same_metric(&binary.lhs, &binary.rhs) {
-                    return true;
-                }
+            Expr::Call(call) if COUNTER_SAFE.contains(&call.name.as_str()) => return true,
+            Expr::Binary(b)
+                if matches!(b.op, BinaryOp::And | BinaryOp::Unless)
+                    && std::ptr::eq(&*b.rhs, child) =>
+            {
+                return true
             }
-            // A subquery over a raw counter is judged by what reads the subquery.
             _ => {}
         }
         child = parent;
@@ -151,10 +151,60 @@ fn used_safely(node: &Expr, parents: &[&Expr]) -> bool {
     false
 }
 
-fn same_metric(a: &Expr, b: &Expr) -> bool {
-    let name = |e: &Expr| match e.unparen() {
-        Expr::Selector(s) => s.metric_name().map(|(n, _)| n.to_string()),
-        _ => None,
-    };
-    matches!((name(a), name(b)), (Some(x), Some(y)) if x == y)
+fn raw_use(node: &Expr, parents: &[&Expr], recording_rule: bool) -> Option<String> {
+    let mut child = node;
+    for parent in parents.iter().rev() {
+        match parent {
+            Expr::Paren(_) => {}
+            Expr::Call(call) if COUNTER_SAFE.contains(&call.name.as_str()) => return None,
+            Expr::Call(call)
+                if matches!(
+                    call.name.as_str(),
+                    "label_replace"
+                        | "label_join"
+                        | "sort"
+                        | "sort_desc"
+                        | "sort_by_label"
+                        | "sort_by_label_desc"
+                ) => {}
+            Expr::Call(_) | Expr::Subquery(_) | Expr::Unary(_) => return None,
+            Expr::Aggregate(aggregate) => {
+                return match aggregate.op {
+                    AggregateOp::Count | AggregateOp::Group | AggregateOp::CountValues => None,
+                    _ if values_discarded(parents, parent) => None,
+                    op => Some(format!("`{}` of its raw value is used", op.as_str())),
+                };
+            }
+            Expr::Binary(binary) => {
+                if matches!(binary.op, BinaryOp::And | BinaryOp::Unless)
+                    && std::ptr::eq(&*binary.rhs, child)
+                {
+                    return None; // a filter: its values do not matter
+                }
+                if binary.op.is_set() {
+                    child = parent;
+                    continue;
+                }
+                if binary.op.is_comparison() {
+                    let other = if std::ptr::eq(&*binary.lhs, child) {
+                        &binary.rhs
+                    } else {
+                        &binary.lhs
+                    };
+                    return match other.unparen() {
+                        Expr::Number(n) if n.value == 0.0 => None,
+                        Expr::Number(_) if values_discarded(parents, parent) => None,
+                        Expr::Number(_) => Some(
+                            "a comparison of its raw value with a threshold is used".to_string(),
+                        ),
+                        _ => None,
+                    };
+                }
+                return None;
+            }
+            _ => return None,
+        }
+        child = parent;
+    }
+    (!recording_rule).then(|| "its raw value is used".to_string())
 }

@@ -11,7 +11,7 @@ use crate::checks::context::ExprContext;
 use crate::checks::{CheckMeta, Emitter};
 use crate::diagnostic::Severity;
 use crate::fixture;
-use crate::promql::ast::Expr;
+use crate::promql::ast::{BinaryOp, Expr};
 
 pub static META: CheckMeta = CheckMeta {
     code: "catalog/gauge",
@@ -35,9 +35,31 @@ pub fn run(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>) {
     }
 }
 
+/// `deriv(c[1m]) > 0` or `clamp_min(delta(c[5m]), 0)`: dropping the negative values a
+/// reset produces is a deliberate idiom (e.g. for Linux's iowait counter, which can
+/// go backwards), not a mistake.
+fn drops_negatives(call: &Expr, parents: &[&Expr]) -> bool {
+    let mut child = call;
+    for parent in parents.iter().rev() {
+        match parent {
+            Expr::Paren(_) => {}
+            Expr::Binary(binary) if matches!(binary.op, BinaryOp::Gtr | BinaryOp::Gte) => {
+                return std::ptr::eq(&*binary.lhs, child)
+                    && matches!(binary.rhs.unparen(), Expr::Number(n) if n.value == 0.0);
+            }
+            Expr::Call(clamp) if clamp.name == "clamp_min" => {
+                return matches!(clamp.args.get(1).map(Expr::unparen), Some(Expr::Number(n)) if n.value >= 0.0);
+            }
+            _ => return false,
+        }
+        child = parent;
+    }
+    false
+}
+
 pub fn find(expr: &Expr, catalog: &Catalog, source: &str) -> Vec<Finding> {
     let mut findings = Vec::new();
-    walk_with_parents(expr, &mut |node, _| {
+    walk_with_parents(expr, &mut |node, parents| {
         let Expr::Call(call) = node else { return };
         let Some(Expr::Matrix(matrix)) = call.args.first().map(Expr::unparen) else {
             return;
@@ -65,7 +87,9 @@ pub fn find(expr: &Expr, catalog: &Catalog, source: &str) -> Vec<Finding> {
                     .help(format!("for a gauge use {instead}")),
                 );
             }
-            "delta" | "deriv" | "idelta" if is_counter_series(&series) => {
+            "delta" | "deriv" | "idelta"
+                if is_counter_series(&series) && !drops_negatives(node, parents) =>
+            {
                 let instead = match function {
                     "delta" => format!("increase({name}[{range}])"),
                     "idelta" => format!("irate({name}[{range}])"),

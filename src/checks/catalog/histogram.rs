@@ -4,7 +4,7 @@
 //! precomputed quantiles of a summary.
 
 use super::common::{rewrite_selector, walk_with_parents, Finding};
-use crate::catalog::flow::{labels, resolve, selectors, Resolved};
+use crate::catalog::flow::{labels, resolve, Resolved};
 use crate::catalog::{Catalog, MetricFamily, MetricType, SeriesKind};
 use crate::checks::context::ExprContext;
 use crate::checks::{CheckMeta, Emitter};
@@ -209,7 +209,7 @@ fn check_histogram_quantile(call: &Call, catalog: &Catalog) -> Vec<Finding> {
     };
     let mut out = Vec::new();
     let mut maybe_native = false;
-    selectors(input, &mut |selector, _| {
+    value_selectors(input, &mut |selector| {
         let Resolved::Series(series) = resolve(selector, catalog) else {
             maybe_native = true; // unknown: could be anything
             return;
@@ -244,6 +244,54 @@ fn check_histogram_quantile(call: &Call, catalog: &Catalog) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// The selectors whose values reach `expr`'s result: through functions and
+/// aggregations, the "many" side of a `group_left`/`group_right` join (the other side
+/// only lends labels), the left side of `and`/`unless`, both sides of `or`. Other
+/// joins of two vectors leave us unsure: their selectors are not visited.
+fn value_selectors<'e>(expr: &'e Expr, visit: &mut dyn FnMut(&'e VectorSelector)) {
+    match expr {
+        Expr::Selector(selector) => visit(selector),
+        Expr::Matrix(matrix) => visit(&matrix.selector),
+        Expr::Binary(binary) => {
+            use crate::promql::ast::{BinaryOp, GroupSide};
+            use crate::promql::ValueType::Scalar;
+            let (lhs_scalar, rhs_scalar) = (
+                binary.lhs.value_type() == Scalar,
+                binary.rhs.value_type() == Scalar,
+            );
+            if rhs_scalar || matches!(binary.op, BinaryOp::And | BinaryOp::Unless) {
+                value_selectors(&binary.lhs, visit);
+            } else if lhs_scalar {
+                value_selectors(&binary.rhs, visit);
+            } else if binary.op == BinaryOp::Or {
+                value_selectors(&binary.lhs, visit);
+                value_selectors(&binary.rhs, visit);
+            } else if let Some(group) = &binary.group {
+                match group.side {
+                    GroupSide::Left => value_selectors(&binary.lhs, visit),
+                    GroupSide::Right => value_selectors(&binary.rhs, visit),
+                }
+            }
+        }
+        Expr::Aggregate(aggregate) => value_selectors(&aggregate.expr, visit),
+        Expr::Call(call) => {
+            for arg in &call.args {
+                if !matches!(
+                    arg.value_type(),
+                    crate::promql::ValueType::Scalar | crate::promql::ValueType::String
+                ) {
+                    value_selectors(arg, visit);
+                }
+            }
+        }
+        _ => {
+            for child in expr.children() {
+                value_selectors(child, visit);
+            }
+        }
+    }
 }
 
 /// The aggregation inside `histogram_quantile`'s input that removes `le`.

@@ -4,6 +4,7 @@ use super::common::Finding;
 use crate::catalog::{load_str, Catalog};
 
 const CATALOG: &str = "\
+target_labels: []
 metrics:
   http_request_duration_seconds:
     type: histogram
@@ -43,7 +44,7 @@ fn run(check: &str, query: &str) -> Vec<(String, String, Option<String>)> {
         "unknown-metric" => super::unknown_metric::find(&expr, &catalog),
         "unknown-label" => super::unknown_label::find(&expr, &catalog),
         "histogram" => super::histogram::find(&expr, query, &catalog),
-        "counter" => super::counter::find(&expr, &catalog),
+        "counter" => super::counter::find(&expr, &catalog, false),
         "gauge" => super::gauge::find(&expr, &catalog, query),
         other => panic!("no check {other}"),
     };
@@ -248,16 +249,12 @@ fn counter_used_raw() {
     .is_empty());
     assert!(spans("counter", "job_queue_size > 3 unless http_requests_total").is_empty());
     assert!(spans("counter", "job_queue_size > 1000").is_empty());
-    assert_eq!(
-        spans(
-            "counter",
-            "http_request_duration_seconds_sum / http_request_duration_seconds_count"
-        ),
-        [
-            "http_request_duration_seconds_sum",
-            "http_request_duration_seconds_count"
-        ]
-    );
+    // A ratio of lifetime totals may be meant; unsure stays silent.
+    assert!(spans(
+        "counter",
+        "http_request_duration_seconds_sum / http_request_duration_seconds_count"
+    )
+    .is_empty());
 }
 
 #[test]
@@ -270,6 +267,110 @@ fn gauge_and_counter_functions() {
     );
     assert_eq!(spans("gauge", "delta(http_requests_total[10m])"), ["delta"]);
     assert!(spans("gauge", "deriv(job_queue_size[5m])").is_empty());
+    assert!(spans(
+        "gauge",
+        "sum without (cpu) (deriv(node_cpu_seconds_total{mode=\"iowait\"}[1m]) > 0)"
+    )
+    .is_empty());
+    assert!(spans("gauge", "clamp_min(delta(http_requests_total[5m]), 0)").is_empty());
     assert!(spans("gauge", "rate(http_requests_total[5m])").is_empty());
     assert!(spans("gauge", "rate(mystery[5m])").is_empty());
+}
+
+#[test]
+fn counter_contexts() {
+    assert!(
+        spans("counter", "http_requests_total > 0").is_empty(),
+        "did it ever happen"
+    );
+    assert_eq!(
+        spans(
+            "counter",
+            "label_replace(http_requests_total, \"a\", \"b\", \"\", \"\") > 5"
+        ),
+        ["http_requests_total"]
+    );
+    assert_eq!(
+        spans("counter", "http_requests_total"),
+        ["http_requests_total"]
+    );
+    assert!(spans(
+        "counter",
+        "http_requests_total * on(route) group_left(team) route_info"
+    )
+    .is_empty());
+    assert!(spans("counter", "max_over_time(http_requests_total[1h])").is_empty());
+    assert!(spans("counter", "count(sum(http_requests_total) by (route))").is_empty());
+    assert_eq!(
+        spans("counter", "sum(http_request_duration_seconds_count)"),
+        ["http_request_duration_seconds_count"]
+    );
+    let relabel =
+        crate::promql::parse("label_replace(http_requests_total, \"a\", \"b\", \"\", \"\")")
+            .expr
+            .unwrap();
+    assert!(
+        super::counter::find(&relabel, &catalog(), true).is_empty(),
+        "a recording rule may relabel a counter"
+    );
+    let summed = crate::promql::parse("sum(http_requests_total)")
+        .expr
+        .unwrap();
+    assert_eq!(
+        super::counter::find(&summed, &catalog(), true).len(),
+        1,
+        "summing raw counters breaks rate()"
+    );
+}
+
+#[test]
+fn idioms_that_stay_silent() {
+    assert!(spans(
+        "gauge",
+        "sum without (cpu) (deriv(node_cpu_seconds_total{mode=\"iowait\"}[1m]) > 0)"
+    )
+    .is_empty());
+    assert!(spans("gauge", "clamp_min(delta(http_requests_total[5m]), 0)").is_empty());
+    assert_eq!(
+        spans("gauge", "deriv(node_cpu_seconds_total[1m]) > 5"),
+        ["deriv"]
+    );
+    // A join that adds a label: only the "many" side carries the buckets.
+    assert!(spans(
+        "histogram",
+        "histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket[5m])) by (instance, le) * on(instance) group_left(nodename) max by (instance, nodename) (node_uname_info))"
+    )
+    .is_empty());
+}
+
+#[test]
+fn undeclared_target_labels_report_only_typos() {
+    let catalog = load_str(
+        "c.yml",
+        "metrics:\n  http_requests_total:\n    type: counter\n    labels: [method, route, status_code]\n",
+    )
+    .unwrap()
+    .with_builtins();
+    let find = |query: &str| {
+        let expr = crate::promql::parse(query).expr.unwrap();
+        super::unknown_label::find(&expr, &catalog)
+            .into_iter()
+            .map(|f| query[f.span].to_string())
+            .collect::<Vec<_>>()
+    };
+    // Relabeling may add `env` or `cluster`: silent without declared target labels.
+    assert!(find("sum by (env, cluster) (rate(http_requests_total{env=\"prod\"}[5m]))").is_empty());
+    assert_eq!(
+        find("http_requests_total{methd=\"GET\"}"),
+        Vec::<String>::new(),
+        "too short to judge"
+    );
+    assert_eq!(
+        find("http_requests_total{statuscode=\"500\"}"),
+        ["statuscode"]
+    );
+    assert_eq!(
+        find("sum by (status_cod) (http_requests_total)"),
+        ["status_cod"]
+    );
 }

@@ -52,6 +52,25 @@ pub fn find(expr: &Expr, catalog: &Catalog) -> Vec<Finding> {
     findings
 }
 
+/// Whether a label the value cannot carry is worth reporting. Relabeling may add any
+/// label to scraped series (`env`, `cluster`, `namespace`...), so unless a catalog says
+/// which labels the scrape adds (`target_labels`) or declares itself complete, only a
+/// label that looks like a typo of a known one (one edit away, two for long names; never
+/// for names under six characters) is reported.
+fn reportable(label: &str, set: &LabelSet, catalog: &Catalog) -> bool {
+    if catalog.complete || catalog.target_labels_declared {
+        return true;
+    }
+    // Short names are too close to each other to call a typo (`node`/`mode`).
+    let length = label.chars().count();
+    let max_distance = if length >= 10 { 2 } else { 1 };
+    length >= 6
+        && set
+            .names
+            .iter()
+            .any(|known| known != label && strsim::osa_distance(label, known) <= max_distance)
+}
+
 /// "did you mean ...?" over the labels a value can carry.
 fn suggestion(label: &str, set: &LabelSet) -> String {
     let close = closest(label, set.names.iter().map(String::as_str), 2);
@@ -87,15 +106,19 @@ fn matchers(selector: &VectorSelector, catalog: &Catalog, out: &mut Vec<Finding>
         _ => ("any metric the `__name__` regex matches".to_string(), false),
     };
     for matcher in &selector.matchers {
-        // A matcher that accepts the empty value also matches a missing label.
+        // A matcher that accepts the empty value also matches a missing label. (The
+        // label lookup comes first: deciding that compiles the matcher's regex.)
         if matcher.name == "__name__"
-            || matcher_matches_empty(matcher)
             || set.can_carry(&matcher.name)
+            || matcher_matches_empty(matcher)
         {
             continue;
         }
         // `le`/`quantile` on the wrong series kind: `catalog/histogram` explains it.
         if histogram_like && matches!(matcher.name.as_str(), "le" | "quantile") {
+            continue;
+        }
+        if !reportable(&matcher.name, &set, catalog) {
             continue;
         }
         out.push(
@@ -120,7 +143,7 @@ fn grouping(aggregate: &AggregateExpr, catalog: &Catalog, out: &mut Vec<Finding>
     };
     let op = aggregate.op.as_str();
     for label in &grouping.labels {
-        if set.can_carry(&label.name) {
+        if set.can_carry(&label.name) || !reportable(&label.name, &set, catalog) {
             continue;
         }
         let message = if grouping.without {
@@ -161,6 +184,18 @@ fn matching(binary: &BinaryExpr, catalog: &Catalog, out: &mut Vec<Finding>) {
                 }
                 _ => continue,
             };
+            let known_sides = LabelSet {
+                names: lhs
+                    .known()
+                    .into_iter()
+                    .chain(rhs.known())
+                    .flat_map(|s| s.names.iter().cloned())
+                    .collect(),
+                prefixes: Default::default(),
+            };
+            if !reportable(name, &known_sides, catalog) {
+                continue;
+            }
             let set = match (lhs.known(), rhs.known()) {
                 (Some(a), Some(b)) => LabelSet {
                     names: a.names.intersection(&b.names).cloned().collect(),
@@ -179,7 +214,7 @@ fn matching(binary: &BinaryExpr, catalog: &Catalog, out: &mut Vec<Finding>) {
         };
         let Labels::Known(set) = one else { return };
         for label in &group.labels {
-            if !set.can_carry(&label.name) {
+            if !set.can_carry(&label.name) && reportable(&label.name, set, catalog) {
                 out.push(
                     Finding::new(
                         label.span.clone(),
@@ -201,6 +236,16 @@ fn call_sources(call: &Call, catalog: &Catalog, out: &mut Vec<Finding>) {
         "label_replace" => {
             // `label_replace(v, dst, repl, src, regex)`: a regex that matches the empty
             // value sets `dst` on series without `src`, a common idiom.
+            let source_missing = match (call.args.first(), call.args.get(3).map(Expr::unparen)) {
+                (Some(input), Some(Expr::String(src))) => {
+                    !src.value.is_empty()
+                        && labels(input, catalog).can_carry(&src.value) == Some(false)
+                }
+                _ => false,
+            };
+            if !source_missing {
+                return;
+            }
             let regex_matches_empty = match call.args.get(4).map(Expr::unparen) {
                 Some(Expr::String(s)) => regex::matches_empty(&s.value),
                 _ => true,
@@ -224,7 +269,10 @@ fn call_sources(call: &Call, catalog: &Catalog, out: &mut Vec<Finding>) {
         let Expr::String(literal) = source.unparen() else {
             continue;
         };
-        if literal.value.is_empty() || set.can_carry(&literal.value) {
+        if literal.value.is_empty()
+            || set.can_carry(&literal.value)
+            || !reportable(&literal.value, &set, catalog)
+        {
             continue;
         }
         out.push(

@@ -1,6 +1,7 @@
 //! The lexer of Go's `text/template`, state for state, so that errors appear where and
 //! as Go reports them. Tokens carry byte spans in the template text.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,20 +72,20 @@ pub enum TokenKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Token {
+pub struct Token<'a> {
     pub kind: TokenKind,
     /// Bytes in the template text. For an error, the place the error is about.
     pub span: Range<usize>,
-    /// The token's text (for `Error`, the message).
-    pub text: String,
+    /// The token's text, borrowed from the template (for `Error`, the message).
+    pub text: Cow<'a, str>,
 }
 
-impl Token {
+impl Token<'_> {
     /// How Go's `item.String()` shows a token in "unexpected X" messages.
     pub fn describe(&self) -> String {
         match &self.kind {
             TokenKind::Eof => "EOF".to_string(),
-            TokenKind::Error => self.text.clone(),
+            TokenKind::Error => self.text.to_string(),
             TokenKind::Keyword(_) | TokenKind::Nil | TokenKind::Dot => format!("<{}>", self.text),
             _ => {
                 let chars: Vec<char> = self.text.chars().collect();
@@ -151,7 +152,7 @@ fn has_right_trim_marker(s: &[u8]) -> bool {
 }
 
 /// Splits a template into tokens. The last token is `Eof` or `Error`.
-pub fn lex(input: &str) -> Vec<Token> {
+pub fn lex(input: &str) -> Vec<Token<'_>> {
     let mut lexer = Lexer {
         input,
         pos: 0,
@@ -168,7 +169,7 @@ struct Lexer<'a> {
     input: &'a str,
     pos: usize,
     start: usize,
-    tokens: Vec<Token>,
+    tokens: Vec<Token<'a>>,
     /// Byte offsets of the open `(` of the current action.
     paren_stack: Vec<usize>,
     /// Where the current action's `{{` starts.
@@ -200,7 +201,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn emit(&mut self, kind: TokenKind) {
-        let text = self.input[self.start..self.pos].to_string();
+        let text = Cow::Borrowed(&self.input[self.start..self.pos]);
         self.tokens.push(Token {
             kind,
             span: self.start..self.pos,
@@ -213,7 +214,7 @@ impl<'a> Lexer<'a> {
         self.tokens.push(Token {
             kind: TokenKind::Error,
             span,
-            text: message.into(),
+            text: Cow::Owned(message.into()),
         });
         Flow::Stop
     }
@@ -257,7 +258,7 @@ impl<'a> Lexer<'a> {
                 self.tokens.push(Token {
                     kind: TokenKind::Eof,
                     span: self.pos..self.pos,
-                    text: String::new(),
+                    text: Cow::Borrowed(""),
                 });
                 Flow::Stop
             }
@@ -276,7 +277,7 @@ impl<'a> Lexer<'a> {
         self.tokens.push(Token {
             kind: TokenKind::LeftDelim,
             span: delim_start..self.pos,
-            text: LEFT_DELIM.to_string(),
+            text: Cow::Borrowed(LEFT_DELIM),
         });
         self.pos += after_marker;
         self.start = self.pos;
@@ -307,7 +308,7 @@ impl<'a> Lexer<'a> {
         self.tokens.push(Token {
             kind: TokenKind::Comment,
             span: delim_start..self.pos,
-            text: self.input[delim_start..self.pos].to_string(),
+            text: Cow::Borrowed(&self.input[delim_start..self.pos]),
         });
         if trim {
             self.skip_leading_space();
@@ -351,7 +352,7 @@ impl<'a> Lexer<'a> {
             self.tokens.push(Token {
                 kind: TokenKind::RightDelim,
                 span: right_start..self.pos,
-                text: RIGHT_DELIM.to_string(),
+                text: Cow::Borrowed(RIGHT_DELIM),
             });
             if trim {
                 self.skip_leading_space();
@@ -630,7 +631,7 @@ mod tests {
 
     #[test]
     fn errors_in_go_words() {
-        let last = |s: &str| lex(s).pop().unwrap().text;
+        let last = |s: &str| lex(s).pop().unwrap().text.into_owned();
         assert_eq!(last("{{ .x "), "unclosed action");
         assert_eq!(last("{{ \"abc }}"), "unterminated quoted string");
         assert_eq!(last("{{ $labels.foo-bar }}"), "bad character U+002D '-'");

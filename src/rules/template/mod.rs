@@ -72,10 +72,10 @@ pub fn parse_prometheus(text: &str) -> Result<Template, TemplateError> {
 }
 
 /// Parses with a custom function set and top-level variables.
-pub fn parse_with(
-    text: &str,
+pub fn parse_with<'a>(
+    text: &'a str,
     functions: &dyn Fn(&str) -> bool,
-    variables: &[&str],
+    variables: &[&'a str],
 ) -> Result<Template, TemplateError> {
     parser::parse_with(text, functions, variables)
 }
@@ -331,6 +331,30 @@ mod tests {
             refs,
             vec![("instance", "instance"), ("job", "job"), ("pod", "pod")]
         );
+    }
+
+    /// Every prefix of real templates (cut anywhere, also inside multi-byte characters'
+    /// neighbours) parses or fails cleanly, with an error span inside the text.
+    #[test]
+    fn never_panics_on_truncated_templates() {
+        let samples = [
+            "{{- if gt $value 0.5 -}}high {{ $labels.instance }}{{- else if lt $value 0.1 }}low{{ else }}é{{ end }}",
+            "{{ range $i, $e := query \"up{job='a'}\" }}{{ $e.Labels.job | printf \"%s\" }}{{ end }}",
+            "{{/* c */}}{{ define \"x\" }}{{ `raw` }}{{ end }}{{ template \"x\" . }}{{ block \"b\" . }}z{{ end }}",
+            "{{ with $x := (index $labels \"a\") }}{{ $x }}{{ else with 'c' }}{{ 0x1F }}{{ end }}{{ -1.5e3 }}",
+        ];
+        for sample in samples {
+            for (end, _) in sample.char_indices().chain([(sample.len(), ' ')]) {
+                let text = &sample[..end];
+                if let Err(e) = parse_prometheus(text) {
+                    assert!(
+                        e.span.start <= e.span.end && e.span.end <= text.len(),
+                        "{text}: {e:?}"
+                    );
+                    assert!(!e.message.is_empty());
+                }
+            }
+        }
     }
 
     #[test]

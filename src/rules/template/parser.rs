@@ -4,20 +4,22 @@
 use super::ast::*;
 use super::lexer::{go_quote, lex, Keyword, Token, TokenKind};
 use super::TemplateError;
+use std::borrow::Cow;
 
 /// Parses `text` with `functions` defined and `variables` in scope at the top level
 /// (Prometheus declares `$labels`, `$externalLabels`, `$externalURL` and `$value`).
-pub fn parse_with(
-    text: &str,
+pub fn parse_with<'a>(
+    text: &'a str,
     functions: &dyn Fn(&str) -> bool,
-    variables: &[&str],
+    variables: &[&'a str],
 ) -> Result<Template, TemplateError> {
     let tokens = lex(text);
     let mut parser = Parser {
         tokens,
         index: 0,
-        vars: std::iter::once("$".to_string())
-            .chain(variables.iter().map(|v| v.to_string()))
+        vars: std::iter::once("$")
+            .chain(variables.iter().copied())
+            .map(Cow::Borrowed)
             .collect(),
         functions,
         range_depth: 0,
@@ -34,10 +36,11 @@ pub fn parse_with(
 
 type Result<T, E = TemplateError> = std::result::Result<T, E>;
 
-struct Parser<'f> {
-    tokens: Vec<Token>,
+struct Parser<'f, 'a> {
+    tokens: Vec<Token<'a>>,
     index: usize,
-    vars: Vec<String>,
+    /// Variables in scope, innermost last.
+    vars: Vec<Cow<'a, str>>,
     functions: &'f dyn Fn(&str) -> bool,
     range_depth: usize,
     definitions: Vec<Definition>,
@@ -53,8 +56,8 @@ enum ListEnd {
     Else,
 }
 
-impl<'f> Parser<'f> {
-    fn next(&mut self) -> Token {
+impl<'f, 'a> Parser<'f, 'a> {
+    fn next(&mut self) -> Token<'a> {
         let token = self.tokens[self.index.min(self.tokens.len() - 1)].clone();
         if self.index < self.tokens.len() - 1 {
             self.index += 1;
@@ -65,7 +68,7 @@ impl<'f> Parser<'f> {
         token
     }
 
-    fn peek(&self) -> &Token {
+    fn peek(&self) -> &Token<'a> {
         &self.tokens[self.index.min(self.tokens.len() - 1)]
     }
 
@@ -73,7 +76,7 @@ impl<'f> Parser<'f> {
         self.index -= 1;
     }
 
-    fn next_non_space(&mut self) -> Token {
+    fn next_non_space(&mut self) -> Token<'a> {
         loop {
             let token = self.next();
             if token.kind != TokenKind::Space {
@@ -82,7 +85,7 @@ impl<'f> Parser<'f> {
         }
     }
 
-    fn peek_non_space(&mut self) -> Token {
+    fn peek_non_space(&mut self) -> Token<'a> {
         let token = self.next_non_space();
         self.backup();
         token
@@ -98,7 +101,7 @@ impl<'f> Parser<'f> {
     /// Go's `unexpected`: a lexing error is reported as itself.
     fn unexpected(&self, token: &Token, context: &str) -> TemplateError {
         match token.kind {
-            TokenKind::Error => self.error(token.span.clone(), token.text.clone()),
+            TokenKind::Error => self.error(token.span.clone(), token.text.to_string()),
             TokenKind::Eof => self.error(
                 self.eof_span(),
                 format!("unexpected {} in {context}", token.describe()),
@@ -117,7 +120,7 @@ impl<'f> Parser<'f> {
         }
     }
 
-    fn expect(&mut self, kind: TokenKind, context: &str) -> Result<Token> {
+    fn expect(&mut self, kind: TokenKind, context: &str) -> Result<Token<'a>> {
         let token = self.next_non_space();
         if token.kind != kind {
             return Err(self.unexpected(&token, context));
@@ -153,7 +156,7 @@ impl<'f> Parser<'f> {
 
     /// A body with its own variable scope (only `$`), as Go gives `define` and `block`.
     fn with_fresh_scope<T>(&mut self, body: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
-        let saved_vars = std::mem::replace(&mut self.vars, vec!["$".to_string()]);
+        let saved_vars = std::mem::replace(&mut self.vars, vec![Cow::Borrowed("$")]);
         let saved_depth = std::mem::replace(&mut self.range_depth, 0);
         let result = body(self);
         self.vars = saved_vars;
@@ -200,7 +203,7 @@ impl<'f> Parser<'f> {
         }
         let token = self.peek_non_space();
         if token.kind == TokenKind::Error {
-            return Err(self.error(token.span, token.text));
+            return Err(self.error(token.span, token.text.into_owned()));
         }
         Err(self.error(self.eof_span(), "unexpected EOF"))
     }
@@ -254,7 +257,7 @@ impl<'f> Parser<'f> {
         Ok((node, None))
     }
 
-    fn loop_control(&mut self, keyword: Token, name: &str) -> Result<Node> {
+    fn loop_control(&mut self, keyword: Token<'a>, name: &str) -> Result<Node> {
         let token = self.next_non_space();
         if token.kind != TokenKind::RightDelim {
             return Err(self.unexpected(&token, &format!("{{{{{name}}}}}")));
@@ -423,7 +426,7 @@ impl<'f> Parser<'f> {
             self.next();
             let next = self.peek_non_space();
             let declared = Segment {
-                name: variable.text.clone(),
+                name: variable.text.to_string(),
                 span: variable.span.clone(),
             };
             match next.kind {
@@ -431,13 +434,13 @@ impl<'f> Parser<'f> {
                     pipe.is_assign = next.kind == TokenKind::Assign;
                     self.next_non_space();
                     pipe.decl.push(declared);
-                    self.vars.push(variable.text);
+                    self.vars.push(variable.text.clone());
                     return Ok(());
                 }
                 TokenKind::Char if next.text == "," => {
                     self.next_non_space();
                     pipe.decl.push(declared);
-                    self.vars.push(variable.text);
+                    self.vars.push(variable.text.clone());
                     if context == "range" && pipe.decl.len() < 2 {
                         let following = self.peek_non_space();
                         match following.kind {
@@ -564,7 +567,7 @@ impl<'f> Parser<'f> {
                     ));
                 }
                 Operand::Identifier(Segment {
-                    name: token.text,
+                    name: token.text.into_owned(),
                     span,
                 })
             }
@@ -578,7 +581,7 @@ impl<'f> Parser<'f> {
                     ));
                 }
                 Operand::Variable(vec![Segment {
-                    name: token.text,
+                    name: token.text.into_owned(),
                     span,
                 }])
             }
@@ -587,7 +590,7 @@ impl<'f> Parser<'f> {
             TokenKind::CharConstant | TokenKind::Complex | TokenKind::Number => {
                 check_number(&token.text, &token.kind)
                     .map_err(|message| self.error(span.clone(), message))?;
-                Operand::Number(token.text, span)
+                Operand::Number(token.text.into_owned(), span)
             }
             TokenKind::LeftParen => {
                 let mut pipe = self.pipeline("parenthesized pipeline", TokenKind::RightParen)?;
