@@ -19,7 +19,8 @@ pub mod write;
 pub use family::{LabelValues, MetricFamily, MetricType, Origin, SeriesKind};
 pub use load::{load_file, load_str, LoadError};
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Target labels every scraped series carries unless a config says more.
 pub const DEFAULT_TARGET_LABELS: [&str; 2] = ["job", "instance"];
@@ -83,9 +84,9 @@ impl Catalog {
                 .collect(),
             target_labels_declared: false,
             exclude_namespaces: BTreeSet::new(),
-            index: HashMap::new(),
+            index: HashMap::default(),
             namespaces: BTreeSet::new(),
-            by_namespace: HashMap::new(),
+            by_namespace: HashMap::default(),
         }
     }
 
@@ -126,20 +127,55 @@ impl Catalog {
         self.index.clear();
         self.namespaces.clear();
         self.by_namespace.clear();
-        for family in self.families.values() {
-            if family.origin != Origin::Recorded {
-                self.namespaces.insert(namespace(&family.name).to_string());
+        let families = std::mem::take(&mut self.families);
+        for family in families.values() {
+            self.index_family(family);
+        }
+        self.families = families;
+    }
+
+    /// Adds families and indexes them. Cheaper than [`Catalog::insert`] then
+    /// [`Catalog::finish`] when the catalog is large and the additions are new names;
+    /// a name the catalog has already is merged and the whole index rebuilt.
+    pub fn extend_indexed(&mut self, families: impl IntoIterator<Item = MetricFamily>) {
+        let mut rebuild = false;
+        for family in families {
+            if self.families.contains_key(&family.name) {
+                self.insert(family);
+                rebuild = true;
+                continue;
             }
-            for (series, kind) in family.series() {
-                self.by_namespace
-                    .entry(namespace(&series).to_string())
-                    .or_default()
-                    .push(series.clone());
-                self.index
-                    .entry(series)
-                    .or_default()
-                    .push((family.name.clone(), kind));
-            }
+            self.index_family(&family);
+            self.families.insert(family.name.clone(), family);
+        }
+        if rebuild {
+            self.finish();
+        }
+    }
+
+    /// Swaps a family for a new version with the same name and series (the same type,
+    /// only other labels, help or unit), which keeps the index valid.
+    pub fn replace_family(&mut self, family: MetricFamily) {
+        debug_assert!(self
+            .families
+            .get(&family.name)
+            .is_some_and(|old| old.series() == family.series()));
+        self.families.insert(family.name.clone(), family);
+    }
+
+    fn index_family(&mut self, family: &MetricFamily) {
+        if family.origin != Origin::Recorded {
+            self.namespaces.insert(namespace(&family.name).to_string());
+        }
+        for (series, kind) in family.series() {
+            self.by_namespace
+                .entry(namespace(&series).to_string())
+                .or_default()
+                .push(series.clone());
+            self.index
+                .entry(series)
+                .or_default()
+                .push((family.name.clone(), kind));
         }
     }
 

@@ -4,6 +4,7 @@
 use super::flow::{labels, Labels};
 use super::{Catalog, MetricFamily, MetricType, Origin};
 use crate::promql::ast::Expr;
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 /// One recording rule as the catalog needs it.
@@ -19,44 +20,54 @@ pub struct RecordingRule<'a> {
 const PASSES: usize = 4;
 
 /// Adds every recording rule's output to `catalog` (which must be finished).
+///
+/// The catalog is large (thousands of imported families) and the rules many, so the
+/// passes never copy or re-index it: the set of recorded names is the same in every
+/// pass, so they are indexed once, and a pass only swaps the families' label sets.
 pub fn add_recording_rules(catalog: &mut Catalog, rules: &[RecordingRule]) {
     if rules.is_empty() {
         return;
     }
-    let base = catalog.clone();
-    let mut current = families(&base, rules, None);
+    let first = families(rules, |_| Labels::Unknown);
+    // Imported families a record name collides with, to merge each pass's output into.
+    let imported: BTreeMap<String, MetricFamily> = first
+        .keys()
+        .filter_map(|name| catalog.family(name).cloned())
+        .map(|family| (family.name.clone(), family))
+        .collect();
+    catalog.extend_indexed(first.values().cloned());
+    let mut current = first;
     for _ in 1..PASSES {
-        let mut with_current = base.clone();
-        for family in current.values() {
-            with_current.insert(family.clone());
-        }
-        with_current.finish();
-        let next = families(&with_current, rules, Some(&current));
+        let next = families(rules, |expr| labels(expr, catalog));
         if next == current {
             break;
         }
+        for family in next.values() {
+            let merged = match imported.get(&family.name) {
+                Some(imported) => {
+                    let mut merged = imported.clone();
+                    merged.merge(family.clone());
+                    merged
+                }
+                None => family.clone(),
+            };
+            catalog.replace_family(merged);
+        }
         current = next;
     }
-    for family in current.into_values() {
-        catalog.insert(family);
-    }
-    catalog.finish();
 }
 
-fn families(
-    catalog: &Catalog,
-    rules: &[RecordingRule],
-    previous: Option<&BTreeMap<String, MetricFamily>>,
+/// The output family of every rule, with the labels `infer` finds for its expression,
+/// in rule order (a series name in several rules gets their labels unioned).
+fn families<'a>(
+    rules: &'a [RecordingRule<'a>],
+    infer: impl Fn(&Expr) -> Labels + Sync,
 ) -> BTreeMap<String, MetricFamily> {
+    let inferred: Vec<Labels> = rules.par_iter().map(|rule| infer(rule.expr)).collect();
     let mut out: BTreeMap<String, MetricFamily> = BTreeMap::new();
-    for rule in rules {
+    for (rule, inferred) in rules.iter().zip(inferred) {
         let mut family = MetricFamily::new(rule.record, MetricType::Unknown);
         family.origin = Origin::Recorded;
-        // The first pass knows nothing of other rules' outputs: start unknown.
-        let inferred = match previous {
-            None => Labels::Unknown,
-            Some(_) => labels(rule.expr, catalog),
-        };
         if let Labels::Known(set) = inferred {
             family.labels_complete = true;
             family.labels = set.names.into_iter().map(|l| (l, None)).collect();
@@ -65,7 +76,6 @@ fn families(
         for label in &rule.labels {
             family.labels.insert(label.to_string(), None);
         }
-        // A series name in several rules: their label sets are unioned.
         match out.get_mut(rule.record) {
             Some(existing) => existing.merge(family),
             None => {

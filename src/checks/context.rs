@@ -140,13 +140,18 @@ pub type ExprRun = fn(&ExprContext<'_>, &mut Emitter<'_>);
 
 /// Every check that runs on expressions, with its function. `promql/syntax` is not
 /// here: it reports the parse result itself, also for expressions that did not parse.
-pub fn expr_runners() -> Vec<(&'static CheckMeta, ExprRun)> {
-    let categories: &[&[(&'static CheckMeta, ExprRun)]] = &[
-        super::promql::EXPR_RUNNERS,
-        super::alerts::EXPR_RUNNERS,
-        super::catalog::RUNNERS,
-    ];
-    categories.iter().flat_map(|c| c.iter().copied()).collect()
+pub fn expr_runners() -> &'static [(&'static CheckMeta, ExprRun)] {
+    // Built once: every expression of a run walks this list.
+    static RUNNERS: std::sync::LazyLock<Vec<(&'static CheckMeta, ExprRun)>> =
+        std::sync::LazyLock::new(|| {
+            let categories: &[&[(&'static CheckMeta, ExprRun)]] = &[
+                super::promql::EXPR_RUNNERS,
+                super::alerts::EXPR_RUNNERS,
+                super::catalog::RUNNERS,
+            ];
+            categories.iter().flat_map(|c| c.iter().copied()).collect()
+        });
+    &RUNNERS
 }
 
 /// Reports `promql/syntax` for a parsed expression, then runs every expression check
@@ -171,7 +176,7 @@ pub fn check_expr(
         super::promql::syntax::report(&parsed.result, &parsed.map, &mut emitter);
     }
     if let Some(context) = ExprContext::of(file, parsed, options, catalog) {
-        for (meta, run) in expr_runners() {
+        for &(meta, run) in expr_runners() {
             if enabled(meta) {
                 run(&context, &mut Emitter::new(meta, out));
             }

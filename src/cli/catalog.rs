@@ -2,6 +2,7 @@
 
 use super::{EXIT_CLEAN, EXIT_ERROR};
 use crate::catalog::{self, Catalog};
+use crate::config::Config;
 use clap::{Args, Subcommand};
 use std::io::Write;
 use std::path::PathBuf;
@@ -39,20 +40,32 @@ pub struct ShowArgs {
     pub catalogs: Vec<PathBuf>,
 }
 
-/// Reads and merges the `--catalog` files of a run, with the built-in series. `None`
-/// when no catalog was given.
-pub fn load_catalogs(paths: &[PathBuf]) -> Result<Option<Catalog>, catalog::LoadError> {
+/// Reads and merges the `--catalog` files of a run, with the built-in series and the
+/// config's coverage settings and target labels. `None` when no catalog was given.
+pub fn load_catalogs(
+    paths: &[PathBuf],
+    config: &Config,
+) -> Result<Option<Catalog>, catalog::LoadError> {
     if paths.is_empty() {
         return Ok(None);
     }
     let paths: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    Ok(Some(catalog::load::load_all(&paths)?.with_builtins()))
+    let mut catalog = catalog::load::load_sources(&paths)?;
+    let coverage = &config.catalog_coverage;
+    catalog.complete |= coverage.complete;
+    catalog
+        .exclude_namespaces
+        .extend(coverage.exclude_namespaces.iter().cloned());
+    catalog
+        .target_labels
+        .extend(config.prometheus.extra_target_labels.iter().cloned());
+    Ok(Some(catalog.with_builtins()))
 }
 
 pub fn run(args: &CatalogArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
     match &args.command {
         CatalogCommand::Import(import) => run_import(import, stdout, stderr),
-        CatalogCommand::Show(show) => match load_catalogs(&show.catalogs) {
+        CatalogCommand::Show(show) => match load_catalogs(&show.catalogs, &Config::default()) {
             Ok(Some(catalog)) => {
                 let _ = stdout.write_all(catalog::show::render(&catalog).as_bytes());
                 EXIT_CLEAN

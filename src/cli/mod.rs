@@ -226,20 +226,21 @@ fn check(
         .map(|path| options.config.root.join(path))
         .collect();
     catalog_paths.extend(args.catalogs.iter().cloned());
-    let catalog = match catalog::load_catalogs(&catalog_paths) {
-        Ok(catalog) => catalog,
-        Err(error) => {
-            let _ = writeln!(stderr, "promgate: error: {error}");
-            return EXIT_ERROR;
-        }
-    };
-    if catalog.is_none() && !args.workflow.quiet {
+    if catalog_paths.is_empty() && !args.workflow.quiet {
         let _ = writeln!(
             stderr,
             "promgate: info: no metric catalog given (--catalog): the catalog/* checks were skipped"
         );
     }
+    let load_catalog = || catalog::load_catalogs(&catalog_paths, &options.config);
     let outcome = if args.workflow.stdin {
+        let catalog = match load_catalog() {
+            Ok(catalog) => catalog,
+            Err(error) => {
+                let _ = writeln!(stderr, "promgate: error: {error}");
+                return EXIT_ERROR;
+            }
+        };
         match workflow::read_stdin(&args.workflow) {
             Ok((display, text)) => pipeline::run_text(&display, text, options, catalog),
             Err(message) => {
@@ -247,8 +248,20 @@ fn check(
                 return EXIT_ERROR;
             }
         }
+    } else if catalog_paths.is_empty() {
+        pipeline::run(&paths, options)
     } else {
-        pipeline::run_with_catalog(&paths, options, catalog)
+        // The catalog is read while the files load (see `run_loading_catalog`).
+        let loaded = pipeline::run_loading_catalog(&paths, options, || {
+            load_catalog().map(|catalog| catalog.expect("catalog paths were given"))
+        });
+        match loaded {
+            Ok(outcome) => outcome,
+            Err(error) => {
+                let _ = writeln!(stderr, "promgate: error: {error}");
+                return EXIT_ERROR;
+            }
+        }
     };
     let (report, hidden) = match workflow::finish(outcome.report, &args.workflow, &options.config) {
         Ok(finished) => finished,

@@ -123,6 +123,19 @@ pub struct PrometheusSettings {
     pub name_validation: Option<String>,
 }
 
+/// How much of the metrics in use the catalogs cover, for `catalog/unknown-metric`.
+/// The same settings as a catalog file's `complete` and `exclude_namespaces`, for
+/// teams that import their catalogs and would lose an edit on the next import.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CatalogCoverage {
+    /// Every metric in use is in the catalogs: an unknown name is reported in every
+    /// namespace, not only in namespaces the catalogs know.
+    pub complete: bool,
+    /// Namespaces (the part of a metric name before the first `_`) whose unknown
+    /// metrics are never reported.
+    pub exclude_namespaces: Vec<String>,
+}
+
 /// The validated configuration. Globs are relative to `root`, the config file's folder.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Config {
@@ -133,6 +146,7 @@ pub struct Config {
     pub cwd: PathBuf,
     pub checks: Vec<CheckSetting>,
     pub catalogs: Vec<String>,
+    pub catalog_coverage: CatalogCoverage,
     pub include: PathGlobs,
     pub exclude: PathGlobs,
     pub overrides: Vec<Override>,

@@ -15,6 +15,7 @@ pub const SCHEMA_CODE: &str = "config/schema";
 const TOP_KEYS: &[&str] = &[
     "checks",
     "catalogs",
+    "catalog_coverage",
     "include",
     "exclude",
     "overrides",
@@ -25,6 +26,7 @@ const TOP_KEYS: &[&str] = &[
 const OVERRIDE_KEYS: &[&str] = &["paths", "checks"];
 const DASHBOARD_KEYS: &[&str] = &["exclude"];
 const EXCLUSION_KEYS: &[&str] = &["uid", "paths", "panel", "checks"];
+const COVERAGE_KEYS: &[&str] = &["complete", "exclude_namespaces"];
 const ALERT_KEYS: &[&str] = &["required_labels", "required_annotations"];
 const PROMETHEUS_KEYS: &[&str] = &[
     "scrape_interval",
@@ -159,6 +161,7 @@ impl Reader {
             match key {
                 "checks" => config.checks = self.checks(value),
                 "catalogs" => config.catalogs = self.strings(value, "a catalog path"),
+                "catalog_coverage" => config.catalog_coverage = self.catalog_coverage(value),
                 "include" => config.include = self.globs(value, "an include glob"),
                 "exclude" => config.exclude = self.globs(value, "an exclude glob"),
                 "overrides" => config.overrides = self.overrides(value),
@@ -354,6 +357,32 @@ impl Reader {
             }
         }
         self.string(node, "`panel`").map(PanelSelector::Title)
+    }
+
+    fn catalog_coverage(&mut self, node: &Node) -> CatalogCoverage {
+        let mut coverage = CatalogCoverage::default();
+        for (key, _, value) in self.mapping(node, "`catalog_coverage`", COVERAGE_KEYS) {
+            match key {
+                "complete" => coverage.complete = self.boolean(value, "`complete`"),
+                _ => coverage.exclude_namespaces = self.strings(value, "a namespace"),
+            }
+        }
+        coverage
+    }
+
+    fn boolean(&mut self, node: &Node, what: &str) -> bool {
+        let text = self.string(node, what);
+        match text.as_deref() {
+            Some("true") => true,
+            Some("false") | None => false,
+            Some(other) => {
+                self.error(
+                    node.span.clone(),
+                    format!("{what} must be true or false, found `{other}`"),
+                );
+                false
+            }
+        }
     }
 
     fn alerts(&mut self, node: &Node) -> AlertPolicy {

@@ -22,10 +22,31 @@ use std::path::PathBuf;
 
 /// What the whole set of files tells each file's checks: the metric catalog, extended
 /// with the recording rules of every linted file. Built after every file is loaded.
-#[derive(Debug, Default)]
-pub struct SetContext {
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SetContext<'a> {
     /// The metric catalog the expression checks consult, when one is configured.
-    pub catalog: Option<Catalog>,
+    pub catalog: Option<&'a Catalog>,
+}
+
+/// Which of a file's checks a call runs. A run with a catalog checks each file twice:
+/// first everything the file alone decides, then, once every file's recording rules
+/// are in the catalog, the catalog checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckScope {
+    All,
+    WithoutCatalog,
+    CatalogOnly,
+}
+
+impl CheckScope {
+    fn includes(self, meta: &CheckMeta) -> bool {
+        let catalog_check = meta.code.starts_with("catalog/");
+        match self {
+            CheckScope::All => true,
+            CheckScope::WithoutCatalog => !catalog_check,
+            CheckScope::CatalogOnly => catalog_check,
+        }
+    }
 }
 
 /// The result of a run: the report, and the paths that could not be read (which make
@@ -36,62 +57,71 @@ pub struct Outcome {
     pub io_errors: Vec<DiscoverError>,
 }
 
-/// Lints `paths` (files and folders).
-pub fn run(paths: &[PathBuf], options: &Options) -> Outcome {
-    run_with_catalog(paths, options, None)
-}
-
 /// Lints `paths` against a metric catalog (with its built-in series), which the
 /// recording rules of the linted files extend. Files found by walking folders are
 /// skipped when the config excludes them; files named explicitly are always linted.
 pub fn run_with_catalog(paths: &[PathBuf], options: &Options, catalog: Option<Catalog>) -> Outcome {
-    let (mut candidates, mut io_errors) = discover(paths);
-    let config = &options.config;
-    if options.skip_unrecognized {
-        for candidate in &mut candidates {
-            candidate.explicit = false;
+    match catalog {
+        None => run(paths, options),
+        Some(catalog) => {
+            let loaded: Result<Outcome, std::convert::Infallible> =
+                run_loading_catalog(paths, options, || Ok(catalog));
+            match loaded {
+                Ok(outcome) => outcome,
+                Err(never) => match never {},
+            }
         }
     }
-    candidates.retain(|candidate| {
-        candidate.explicit || !config.is_excluded(&config.relative(&candidate.display))
-    });
-    let checked: Vec<Result<Option<Checked>, DiscoverError>> = match catalog {
-        // Without a catalog no check needs the other files: each file is loaded,
-        // checked and dropped on its own thread, so memory stays bounded by the files
-        // in flight, not the size of the whole set.
-        None => {
-            let set = SetContext::default();
-            candidates
-                .par_iter()
-                .map(|candidate| {
-                    let loaded = load(candidate, options)?;
-                    Ok(loaded.map(|loaded| check_loaded(&loaded, &set, options)))
-                })
-                .collect()
-        }
-        Some(catalog) => {
-            let loaded: Vec<Result<Option<Loaded>, DiscoverError>> = candidates
-                .par_iter()
-                .map(|candidate| load(candidate, options))
-                .collect();
-            let files: Vec<&Loaded> = loaded
-                .iter()
-                .filter_map(|result| result.as_ref().ok().and_then(Option::as_ref))
-                .collect();
-            let mut catalog = catalog;
-            crate::catalog::recorded::add_recording_rules(&mut catalog, &recording_rules(&files));
-            let set = SetContext {
-                catalog: Some(catalog),
-            };
-            loaded
-                .par_iter()
-                .map(|result| match result {
-                    Ok(loaded) => Ok(loaded.as_ref().map(|l| check_loaded(l, &set, options))),
-                    Err(error) => Err(error.clone()),
-                })
-                .collect()
-        }
-    };
+}
+
+/// Lints `paths` against the catalog `load_catalog` returns, reading the catalog while
+/// the files load: both take time, and neither needs the other until the catalog
+/// checks run. A catalog that cannot be read fails the whole run.
+pub fn run_loading_catalog<E: Send>(
+    paths: &[PathBuf],
+    options: &Options,
+    load_catalog: impl FnOnce() -> Result<Catalog, E> + Send,
+) -> Result<Outcome, E> {
+    let (catalog, (pending, mut io_errors)) =
+        rayon::join(load_catalog, || check_without_catalog(paths, options));
+    let mut catalog = catalog?;
+    let rules = recording_rules(
+        pending
+            .iter()
+            .map(|file| (&file.loaded, file.recorded_labels.as_slice())),
+    );
+    crate::catalog::recorded::add_recording_rules(&mut catalog, &rules);
+    drop(rules);
+    let checked: Vec<Checked> = pending
+        .into_par_iter()
+        .map(|pending| check_with_catalog(pending, &catalog, options))
+        .collect();
+    let mut files = 0;
+    let mut diagnostics = Vec::new();
+    for checked in checked {
+        files += 1;
+        diagnostics.extend(checked);
+    }
+    io_errors.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Outcome {
+        report: RunReport::new(files, diagnostics),
+        io_errors,
+    })
+}
+
+/// Lints `paths` without a catalog. No check needs the other files: each file is
+/// loaded, checked and dropped on its own thread, so memory stays bounded by the
+/// files in flight, not the size of the whole set.
+pub fn run(paths: &[PathBuf], options: &Options) -> Outcome {
+    let (candidates, mut io_errors) = candidates(paths, options);
+    let set = SetContext::default();
+    let checked: Vec<Result<Option<Checked>, DiscoverError>> = candidates
+        .par_iter()
+        .map(|candidate| {
+            let loaded = load(candidate, options)?;
+            Ok(loaded.map(|loaded| check_loaded(&loaded, &set, options)))
+        })
+        .collect();
     let mut files = 0;
     let mut diagnostics = Vec::new();
     for result in checked {
@@ -111,6 +141,99 @@ pub fn run_with_catalog(paths: &[PathBuf], options: &Options, catalog: Option<Ca
     }
 }
 
+/// The files a run lints: discovered, minus those the config excludes (unless named
+/// explicitly), with the errors of paths that could not be walked.
+fn candidates(paths: &[PathBuf], options: &Options) -> (Vec<Candidate>, Vec<DiscoverError>) {
+    let (mut candidates, io_errors) = discover(paths);
+    let config = &options.config;
+    if options.skip_unrecognized {
+        for candidate in &mut candidates {
+            candidate.explicit = false;
+        }
+    }
+    candidates.retain(|candidate| {
+        candidate.explicit || !config.is_excluded(&config.relative(&candidate.display))
+    });
+    (candidates, io_errors)
+}
+
+/// A file whose own checks have run, waiting for the catalog checks. The rule-file
+/// model (the largest part of a loaded file) is gone by then: the catalog checks need
+/// only the parsed expressions, and a run over thousands of files would otherwise hold
+/// every file's YAML tree at once.
+struct Pending {
+    loaded: Loaded,
+    diagnostics: Vec<Diagnostic>,
+    /// The static label names of each recording rule's output, by index in
+    /// `loaded.exprs` (read from the model before it is dropped).
+    recorded_labels: Vec<(usize, Vec<String>)>,
+}
+
+/// The first phase of a run with a catalog: every file loaded and put through the
+/// checks that do not need the catalog, in parallel.
+fn check_without_catalog(
+    paths: &[PathBuf],
+    options: &Options,
+) -> (Vec<Pending>, Vec<DiscoverError>) {
+    let (candidates, mut io_errors) = candidates(paths, options);
+    let set = SetContext::default();
+    let results: Vec<Result<Option<Pending>, DiscoverError>> = candidates
+        .par_iter()
+        .map(|candidate| {
+            let Some(mut loaded) = load(candidate, options)? else {
+                return Ok(None);
+            };
+            let mut diagnostics = std::mem::take(&mut loaded.diagnostics);
+            run_checks(
+                &loaded,
+                &set,
+                options,
+                CheckScope::WithoutCatalog,
+                &mut diagnostics,
+            );
+            let recorded_labels = recorded_labels(&loaded);
+            if matches!(loaded.model, Some(Model::Rules(_))) {
+                loaded.model = None;
+            }
+            Ok(Some(Pending {
+                loaded,
+                diagnostics,
+                recorded_labels,
+            }))
+        })
+        .collect();
+    let mut pending = Vec::with_capacity(results.len());
+    for result in results {
+        match result {
+            Ok(Some(file)) => pending.push(file),
+            Ok(None) => {}
+            Err(error) => io_errors.push(error),
+        }
+    }
+    (pending, io_errors)
+}
+
+/// The second phase: the catalog checks, then the config's levels and suppressions
+/// over all of the file's diagnostics.
+fn check_with_catalog(pending: Pending, catalog: &Catalog, options: &Options) -> Checked {
+    let Pending {
+        loaded,
+        mut diagnostics,
+        ..
+    } = pending;
+    let set = SetContext {
+        catalog: Some(catalog),
+    };
+    run_checks(
+        &loaded,
+        &set,
+        options,
+        CheckScope::CatalogOnly,
+        &mut diagnostics,
+    );
+    finish(&loaded, diagnostics, options)
+}
+
 /// Lints one text that is not on disk (`--stdin`), read as if it were the file
 /// `display` (its extension decides how; config overrides apply to that path).
 pub fn run_text(
@@ -120,19 +243,23 @@ pub fn run_text(
     catalog: Option<Catalog>,
 ) -> Outcome {
     let kind = FileKind::from_extension(std::path::Path::new(display)).unwrap_or(FileKind::Yaml);
-    let loaded = load_text(display, text, kind, options);
-    let mut set = SetContext::default();
-    if let Some(mut catalog) = catalog {
-        let files: Vec<&Loaded> = loaded.iter().collect();
-        crate::catalog::recorded::add_recording_rules(&mut catalog, &recording_rules(&files));
-        set.catalog = Some(catalog);
-    }
-    let files = usize::from(loaded.is_some());
-    let diagnostics = loaded
-        .map(|loaded| check_loaded(&loaded, &set, options))
-        .unwrap_or_default();
+    let Some(loaded) = load_text(display, text, kind, options) else {
+        return Outcome {
+            report: RunReport::new(0, Vec::new()),
+            io_errors: Vec::new(),
+        };
+    };
+    let catalog = catalog.map(|mut catalog| {
+        let labels = recorded_labels(&loaded);
+        let rules = recording_rules([(&loaded, labels.as_slice())]);
+        crate::catalog::recorded::add_recording_rules(&mut catalog, &rules);
+        catalog
+    });
+    let set = SetContext {
+        catalog: catalog.as_ref(),
+    };
     Outcome {
-        report: RunReport::new(files, diagnostics),
+        report: RunReport::new(1, check_loaded(&loaded, &set, options)),
         io_errors: Vec::new(),
     }
 }
@@ -140,15 +267,20 @@ pub fn run_text(
 /// A linted file's diagnostics, resolved to lines and columns.
 type Checked = Vec<ReportedDiagnostic>;
 
-/// Runs a file's checks, then applies the config: levels, inline suppressions (and the
-/// report of unused ones), dashboard exclusions.
+/// Runs all of a file's checks, then applies the config.
 fn check_loaded(loaded: &Loaded, set: &SetContext, options: &Options) -> Checked {
-    let mut out = loaded.diagnostics.clone();
-    run_checks(loaded, set, options, &mut out);
+    let mut diagnostics = loaded.diagnostics.clone();
+    run_checks(loaded, set, options, CheckScope::All, &mut diagnostics);
+    finish(loaded, diagnostics, options)
+}
+
+/// Applies the config to a file's diagnostics: levels, inline suppressions (and the
+/// report of unused ones), dashboard exclusions.
+fn finish(loaded: &Loaded, diagnostics: Vec<Diagnostic>, options: &Options) -> Checked {
     let config = &options.config;
     let relative = config.relative(&loaded.file.path);
     let suppressions = loaded.suppressions.clone();
-    let mut out = stage::finish_file(config, &relative, &loaded.file, suppressions, out);
+    let mut out = stage::finish_file(config, &relative, &loaded.file, suppressions, diagnostics);
     if let Some(Model::Dashboards(dashboards)) = &loaded.model {
         if !config.dashboard_exclusions.is_empty() {
             out.retain(|diagnostic| {
@@ -195,46 +327,69 @@ fn dashboard_site(
     }
 }
 
-/// The recording rules of every linted file, with their parsed expressions and
-/// static labels, in file order.
-fn recording_rules<'a>(files: &[&'a Loaded]) -> Vec<crate::catalog::recorded::RecordingRule<'a>> {
-    let mut rules = Vec::new();
-    for &loaded in files {
-        let Some(Model::Rules(rule_file)) = &loaded.model else {
+/// The static label names each recording rule of a rule file sets on its output, by
+/// the index of the rule's expression in `loaded.exprs`.
+fn recorded_labels(loaded: &Loaded) -> Vec<(usize, Vec<String>)> {
+    let Some(Model::Rules(rule_file)) = &loaded.model else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (index, parsed) in loaded.exprs.iter().enumerate() {
+        let ExprOrigin::RecordingRule { group, name } = &parsed.origin else {
             continue;
         };
-        for parsed in &loaded.exprs {
-            let ExprOrigin::RecordingRule { group, name } = &parsed.origin else {
+        let labels = rule_file
+            .rules()
+            .find(|(g, rule)| {
+                g.name() == group && rule.name() == Some(name.as_str()) && rule.record.is_some()
+            })
+            .map(|(_, rule)| rule.labels.iter().map(|pair| pair.key.clone()).collect())
+            .unwrap_or_default();
+        out.push((index, labels));
+    }
+    out
+}
+
+/// The recording rules of every linted file whose expression parsed, with their static
+/// labels, in file order.
+fn recording_rules<'a>(
+    files: impl IntoIterator<Item = (&'a Loaded, &'a [(usize, Vec<String>)])>,
+) -> Vec<crate::catalog::recorded::RecordingRule<'a>> {
+    let mut rules = Vec::new();
+    for (loaded, recorded) in files {
+        for (index, labels) in recorded {
+            let parsed = &loaded.exprs[*index];
+            let (ExprOrigin::RecordingRule { name, .. }, Some(expr)) =
+                (&parsed.origin, &parsed.result.expr)
+            else {
                 continue;
             };
-            let Some(expr) = &parsed.result.expr else {
-                continue;
-            };
-            let labels = rule_file
-                .rules()
-                .find(|(g, rule)| {
-                    g.name() == group && rule.name() == Some(name.as_str()) && rule.record.is_some()
-                })
-                .map(|(_, rule)| rule.labels.iter().map(|pair| pair.key.as_str()).collect())
-                .unwrap_or_default();
             rules.push(crate::catalog::recorded::RecordingRule {
                 record: name,
                 expr,
-                labels,
+                labels: labels.iter().map(String::as_str).collect(),
             });
         }
     }
     rules
 }
 
-/// Runs every check that applies to a loaded file: the checks of its model, then the
-/// expression checks on each of its PromQL expressions. Opt-in checks run when the
-/// config turns them on for this file.
-pub fn run_checks(loaded: &Loaded, set: &SetContext, options: &Options, out: &mut Vec<Diagnostic>) {
+/// Runs the checks of `scope` that apply to a loaded file: the checks of its model,
+/// then the expression checks on each of its PromQL expressions. Opt-in checks run
+/// when the config turns them on for this file.
+pub fn run_checks(
+    loaded: &Loaded,
+    set: &SetContext,
+    options: &Options,
+    scope: CheckScope,
+    out: &mut Vec<Diagnostic>,
+) {
     let relative = options.config.relative(&loaded.file.path);
-    let enabled = |meta: &CheckMeta| options.config.severity_for(meta, &relative).is_some();
+    let enabled = |meta: &CheckMeta| {
+        scope.includes(meta) && options.config.severity_for(meta, &relative).is_some()
+    };
     match &loaded.model {
-        Some(Model::Rules(rule_file)) => {
+        Some(Model::Rules(rule_file)) if scope != CheckScope::CatalogOnly => {
             crate::checks::rules::check_rule_file(rule_file, &options.rule_options(), out);
             if enabled(&crate::checks::template::label::META) {
                 crate::checks::template::label::run(rule_file, out);
@@ -253,22 +408,15 @@ pub fn run_checks(loaded: &Loaded, set: &SetContext, options: &Options, out: &mu
                 &loaded.file,
                 dashboards,
                 options,
-                set.catalog.as_ref(),
+                set.catalog,
                 &enabled,
                 out,
             );
         }
-        None => {}
+        _ => {}
     }
     for parsed in &loaded.exprs {
-        check_expr(
-            &loaded.file,
-            parsed,
-            options,
-            set.catalog.as_ref(),
-            &enabled,
-            out,
-        );
+        check_expr(&loaded.file, parsed, options, set.catalog, &enabled, out);
     }
 }
 

@@ -120,6 +120,21 @@ pub fn validate(pattern: &str) -> Result<(), String> {
 /// Does the anchored regex match the empty string? (Used for "at least one non-empty
 /// matcher".) An invalid regex answers `false`; it was reported already.
 pub fn matches_empty(pattern: &str) -> bool {
+    // Every selector's matchers ask this, so it must be cheap: compiling the regex costs
+    // far more than parsing it. Without assertions (`^`, `$`, `\b`), a regex matches the
+    // empty string exactly when its shortest match is empty, which the parse tells.
+    let Ok(hir) = ParserBuilder::new().build().parse(&to_rust_syntax(pattern)) else {
+        return false;
+    };
+    let properties = hir.properties();
+    if properties.look_set().is_empty() {
+        return properties.minimum_len() == Some(0);
+    }
+    matches_empty_compiled(pattern)
+}
+
+/// [`matches_empty`] by running the compiled, anchored regex on "".
+fn matches_empty_compiled(pattern: &str) -> bool {
     regex::Regex::new(&format!("^(?s:{})$", to_rust_syntax(pattern)))
         .map(|re| re.is_match(""))
         .unwrap_or(false)
@@ -173,6 +188,53 @@ mod tests {
         assert!(matches_empty(".*"));
         assert!(!matches_empty(".+"));
         assert!(matches_empty("a|"));
+        assert!(!matches_empty("[a-z]"));
+        assert!(matches_empty("(foo)?"));
+        assert!(!matches_empty("\\b"));
+        assert!(matches_empty("^$"));
+        assert!(!matches_empty("(?:)+x"));
+        assert!(!matches_empty("("));
+    }
+
+    #[test]
+    fn empty_matching_agrees_with_the_compiled_regex() {
+        let patterns = [
+            ".*",
+            ".+",
+            "a|",
+            "",
+            "a*",
+            "a+",
+            "(a|b)*",
+            "x?y?",
+            "[^a]*",
+            "\\s*",
+            "\\d+",
+            "a{0}",
+            "a{0,2}",
+            "a{1,}",
+            "(?i)foo",
+            "foo|bar|",
+            "\\b",
+            "^",
+            "$",
+            "^a?$",
+            "\\Bx?",
+            "(?m)^$",
+            "a{",
+            "\\Qa.b\\E",
+            "[]a]*",
+            "5..",
+            "(.*)-(.*)",
+            "(?s).",
+        ];
+        for pattern in patterns {
+            assert_eq!(
+                matches_empty(pattern),
+                matches_empty_compiled(pattern),
+                "pattern {pattern:?}"
+            );
+        }
     }
 
     #[test]

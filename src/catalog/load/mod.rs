@@ -191,13 +191,26 @@ fn looks_like_sample(line: &str) -> bool {
             }))
 }
 
-/// Reads every source and merges them, in the order given.
-pub fn load_all<P: AsRef<str>>(paths: &[P]) -> Result<Catalog, LoadError> {
-    let mut merged = Catalog::new();
-    for path in paths {
-        merged.merge(load_file(path.as_ref())?);
-    }
+/// Reads every source and merges them, in the order given, indexed for lookups.
+pub fn load_all<P: AsRef<str> + Sync>(paths: &[P]) -> Result<Catalog, LoadError> {
+    let mut merged = load_sources(paths)?;
     merged.finish();
+    Ok(merged)
+}
+
+/// Reads every source (in parallel) and merges them in the order given, without the
+/// lookup index: the caller adds more (built-ins) and calls [`Catalog::finish`] once.
+/// The first source that cannot be read is the error.
+pub fn load_sources<P: AsRef<str> + Sync>(paths: &[P]) -> Result<Catalog, LoadError> {
+    use rayon::prelude::*;
+    let loaded: Vec<Result<Catalog, LoadError>> = paths
+        .par_iter()
+        .map(|path| load_file(path.as_ref()))
+        .collect();
+    let mut merged = Catalog::new();
+    for catalog in loaded {
+        merged.merge(catalog?);
+    }
     Ok(merged)
 }
 

@@ -70,7 +70,7 @@ pub fn run(
             catalog: shared.catalog,
             uncertain: query.expanded.uncertain,
         };
-        for (meta, run) in expr_runners() {
+        for &(meta, run) in expr_runners() {
             if !enabled(meta) {
                 continue;
             }
