@@ -224,3 +224,44 @@ fn config_catalogs_are_loaded_relative_to_the_config() {
     let run = Scratch::run_in(&scratch, "team", &["check", "rules.yml"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
 }
+
+#[test]
+fn config_catalog_coverage_and_target_labels_apply() {
+    let scratch = Scratch::new();
+    scratch.write(
+        "catalog.yml",
+        "metrics:\n  http_requests_total: {type: counter, labels: [route]}\n",
+    );
+    // `pg_up` is outside every namespace the catalog knows; `cluster` is not a label of
+    // the counter, but a typo of nothing (so only a declared target label explains it).
+    scratch.write(
+        "rules.yml",
+        "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: pg_up == 0\n      - alert: B\n        expr: sum by (cluster) (rate(http_requests_total[5m])) > 1\n      - alert: C\n        expr: go_goroutines > 1000\n",
+    );
+    let codes = |config: &str| -> Vec<String> {
+        scratch.write(".promgate.yml", config);
+        let run = Scratch::run_in(&scratch, ".", &["check", "--format", "json", "rules.yml"]);
+        run.json()["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| format!("{} {}", d["code"].as_str().unwrap(), d["line"]))
+            .collect()
+    };
+    assert!(codes("catalogs: [catalog.yml]\n").is_empty());
+    // Complete: unknown names are reported in every namespace but the excluded ones,
+    // and every label a metric cannot carry (`cluster`).
+    assert_eq!(
+        codes("catalogs: [catalog.yml]\ncatalog_coverage:\n  complete: true\n  exclude_namespaces: [go]\n"),
+        ["catalog/unknown-metric 5", "catalog/unknown-label 7"]
+    );
+    // Declaring `cluster` a target label of every series silences the label finding.
+    assert_eq!(
+        codes("catalogs: [catalog.yml]\ncatalog_coverage: {complete: true, exclude_namespaces: [go, pg]}\n"),
+        ["catalog/unknown-label 7"]
+    );
+    assert!(codes(
+        "catalogs: [catalog.yml]\ncatalog_coverage: {complete: true, exclude_namespaces: [go, pg]}\nprometheus: {extra_target_labels: [cluster]}\n"
+    )
+    .is_empty());
+}

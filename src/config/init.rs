@@ -18,6 +18,13 @@ checks:
 catalogs: []
 #  - monitoring/catalog.yml
 
+# How much the catalogs cover, for catalog/unknown-metric. By default an unknown metric
+# is reported only in namespaces (the part before the first `_`) the catalogs know.
+catalog_coverage:
+  complete: false          # true: report unknown metrics in every namespace
+  exclude_namespaces: []   # namespaces whose unknown metrics are never reported
+#    - go
+
 # Which files to lint when promgate walks folders (files named on the command line
 # are always linted).
 include: []

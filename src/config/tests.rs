@@ -35,6 +35,9 @@ fn reads_every_section() {
     let config = parse(
         r#"
 catalogs: [catalog.yml]
+catalog_coverage:
+  complete: true
+  exclude_namespaces: [go, process]
 include: ["rules/**"]
 exclude: vendor
 overrides:
@@ -60,6 +63,11 @@ prometheus:
     )
     .unwrap();
     assert_eq!(config.catalogs, vec!["catalog.yml"]);
+    assert!(config.catalog_coverage.complete);
+    assert_eq!(
+        config.catalog_coverage.exclude_namespaces,
+        vec!["go", "process"]
+    );
     assert!(config.include.is_match("rules/a.yml"));
     assert!(config.is_excluded("vendor/x/a.yml"));
     assert!(config.is_excluded("other/a.yml"));
@@ -118,6 +126,14 @@ fn wrong_types_and_bad_durations_are_errors() {
     assert_eq!(errors.len(), 2, "{errors:?}");
     assert_eq!(errors[0].0, 1);
     assert!(errors[1].2.contains("not a duration"));
+}
+
+#[test]
+fn catalog_coverage_flags_must_be_booleans() {
+    let errors = parse("catalog_coverage:\n  complete: yes please\n").unwrap_err();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!((errors[0].0, errors[0].1), (2, 13));
+    assert!(errors[0].2.contains("true or false"), "{errors:?}");
 }
 
 #[test]
