@@ -153,47 +153,77 @@ impl MetricFamily {
 
     /// The series names this family exposes, with the kind of each.
     pub fn series(&self) -> Vec<(String, SeriesKind)> {
-        let name = &self.name;
-        let with = |kind: SeriesKind| (format!("{name}{}", kind.suffix()), kind);
+        self.series_parts()
+            .into_iter()
+            .flatten()
+            .map(|(stem, kind)| (format!("{stem}{}", kind.suffix()), kind))
+            .collect()
+    }
+
+    /// The kind of series `name` is in this family, if the family exposes it. (Every
+    /// selector asks, so this compares in place instead of building the names.)
+    pub fn kind_of_series(&self, name: &str) -> Option<SeriesKind> {
+        self.series_parts()
+            .into_iter()
+            .flatten()
+            .find(|(stem, kind)| {
+                name.strip_prefix(stem)
+                    .is_some_and(|rest| rest == kind.suffix())
+            })
+            .map(|(_, kind)| kind)
+    }
+
+    /// Each series as the stem its kind's suffix is appended to: the family name, or
+    /// for a counter named with `_total` its base (`foo_total` -> `foo_created`).
+    fn series_parts(&self) -> [Option<(&str, SeriesKind)>; 5] {
+        let name = self.name.as_str();
+        let with = |kind: SeriesKind| Some((name, kind));
         match self.kind {
             MetricType::Counter => match name.strip_suffix("_total") {
-                Some(base) => vec![
-                    (name.clone(), SeriesKind::Bare),
-                    (format!("{base}_created"), SeriesKind::Created),
+                Some(base) => [
+                    with(SeriesKind::Bare),
+                    Some((base, SeriesKind::Created)),
+                    None,
+                    None,
+                    None,
                 ],
-                None => vec![
+                None => [
                     with(SeriesKind::Bare),
                     with(SeriesKind::Total),
                     with(SeriesKind::Created),
+                    None,
+                    None,
                 ],
             },
-            MetricType::Histogram => {
-                let mut series = vec![
-                    with(SeriesKind::Bucket),
-                    with(SeriesKind::Sum),
-                    with(SeriesKind::Count),
-                    with(SeriesKind::Created),
-                ];
-                if self.native_histogram != Some(false) {
-                    series.push(with(SeriesKind::Bare));
-                }
-                series
-            }
-            MetricType::GaugeHistogram => vec![
+            MetricType::Histogram => [
+                with(SeriesKind::Bucket),
+                with(SeriesKind::Sum),
+                with(SeriesKind::Count),
+                with(SeriesKind::Created),
+                (self.native_histogram != Some(false)).then_some((name, SeriesKind::Bare)),
+            ],
+            MetricType::GaugeHistogram => [
                 with(SeriesKind::Bucket),
                 with(SeriesKind::GSum),
                 with(SeriesKind::GCount),
+                None,
+                None,
             ],
-            MetricType::Summary => vec![
+            MetricType::Summary => [
                 with(SeriesKind::Bare),
                 with(SeriesKind::Sum),
                 with(SeriesKind::Count),
                 with(SeriesKind::Created),
+                None,
             ],
-            MetricType::Info if !name.ends_with("_info") => {
-                vec![with(SeriesKind::Bare), with(SeriesKind::Info)]
-            }
-            _ => vec![with(SeriesKind::Bare)],
+            MetricType::Info if !name.ends_with("_info") => [
+                with(SeriesKind::Bare),
+                with(SeriesKind::Info),
+                None,
+                None,
+                None,
+            ],
+            _ => [with(SeriesKind::Bare), None, None, None, None],
         }
     }
 

@@ -91,14 +91,11 @@ pub fn resolve<'c>(selector: &VectorSelector, catalog: &'c Catalog) -> Resolved<
     };
     match name_regex(pattern) {
         Some(re) => {
-            let mut names: Vec<&str> = catalog.series_names().filter(|n| re.is_match(n)).collect();
+            let mut names: Vec<String> =
+                catalog.series_names().filter(|n| re.is_match(n)).collect();
             names.sort_unstable();
-            Resolved::Regex(
-                names
-                    .into_iter()
-                    .filter_map(|n| catalog.series(n))
-                    .collect(),
-            )
+            names.dedup();
+            Resolved::Regex(names.iter().filter_map(|n| catalog.series(n)).collect())
         }
         None => Resolved::Unresolved,
     }

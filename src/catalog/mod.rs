@@ -20,7 +20,8 @@ pub use family::{LabelValues, MetricFamily, MetricType, Origin, SeriesKind};
 pub use load::{load_file, load_str, LoadError};
 
 use rustc_hash::FxHashMap as HashMap;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
 
 /// Target labels every scraped series carries unless a config says more.
 pub const DEFAULT_TARGET_LABELS: [&str; 2] = ["job", "instance"];
@@ -45,7 +46,9 @@ impl SeriesRef<'_> {
 
 #[derive(Debug, Clone)]
 pub struct Catalog {
-    families: BTreeMap<String, MetricFamily>,
+    /// By name. Hashed: every selector of every expression looks names up here; the
+    /// few callers that list families sort them.
+    families: HashMap<String, MetricFamily>,
     /// Every metric that exists is in the catalog: unknown names are reported in
     /// every namespace, not only in the namespaces the catalog knows.
     pub complete: bool,
@@ -57,12 +60,12 @@ pub struct Catalog {
     pub target_labels_declared: bool,
     /// Namespaces where unknown metrics are never reported.
     pub exclude_namespaces: BTreeSet<String>,
-    /// Series name -> (family name, kind); rebuilt by [`Catalog::finish`].
-    index: HashMap<String, Vec<(String, SeriesKind)>>,
-    /// Namespaces (the part of a name before the first `_`) of imported families.
+    /// Namespaces (the part of a name before the first `_`) of imported families;
+    /// rebuilt by [`Catalog::finish`].
     namespaces: BTreeSet<String>,
-    /// Series names by namespace, for suggestions.
-    by_namespace: HashMap<String, Vec<String>>,
+    /// Series names by namespace, for suggestions: built on the first unknown name,
+    /// since most runs never need it.
+    by_namespace: OnceLock<HashMap<String, Vec<String>>>,
 }
 
 impl Default for Catalog {
@@ -76,7 +79,7 @@ impl Catalog {
     /// [`Catalog::with_builtins`]).
     pub fn new() -> Self {
         Catalog {
-            families: BTreeMap::new(),
+            families: HashMap::default(),
             complete: false,
             target_labels: DEFAULT_TARGET_LABELS
                 .iter()
@@ -84,9 +87,8 @@ impl Catalog {
                 .collect(),
             target_labels_declared: false,
             exclude_namespaces: BTreeSet::new(),
-            index: HashMap::default(),
             namespaces: BTreeSet::new(),
-            by_namespace: HashMap::default(),
+            by_namespace: OnceLock::new(),
         }
     }
 
@@ -117,44 +119,40 @@ impl Catalog {
         self.target_labels_declared |= other.target_labels_declared;
         self.target_labels.extend(other.target_labels);
         self.exclude_namespaces.extend(other.exclude_namespaces);
+        // The common case, one catalog file: take its families whole.
+        if self.families.is_empty() {
+            self.families = other.families;
+            return;
+        }
         for family in other.families.into_values() {
             self.insert(family);
         }
     }
 
-    /// Rebuilds the lookup index after insertions.
+    /// Brings the derived lookups up to date after insertions.
     pub fn finish(&mut self) {
-        self.index.clear();
         self.namespaces.clear();
-        self.by_namespace.clear();
+        self.by_namespace = OnceLock::new();
         let families = std::mem::take(&mut self.families);
         for family in families.values() {
-            self.index_family(family);
+            self.note_namespace(family);
         }
         self.families = families;
     }
 
-    /// Adds families and indexes them. Cheaper than [`Catalog::insert`] then
-    /// [`Catalog::finish`] when the catalog is large and the additions are new names;
-    /// a name the catalog has already is merged and the whole index rebuilt.
+    /// Adds families and brings the lookups up to date, without revisiting the
+    /// families the catalog has already (thousands, where the additions are a few
+    /// recording rules).
     pub fn extend_indexed(&mut self, families: impl IntoIterator<Item = MetricFamily>) {
-        let mut rebuild = false;
         for family in families {
-            if self.families.contains_key(&family.name) {
-                self.insert(family);
-                rebuild = true;
-                continue;
-            }
-            self.index_family(&family);
-            self.families.insert(family.name.clone(), family);
+            self.note_namespace(&family);
+            self.insert(family);
         }
-        if rebuild {
-            self.finish();
-        }
+        self.by_namespace = OnceLock::new();
     }
 
-    /// Swaps a family for a new version with the same name and series (the same type,
-    /// only other labels, help or unit), which keeps the index valid.
+    /// Swaps a family for a new version with the same name and type (only other
+    /// labels, help or unit).
     pub fn replace_family(&mut self, family: MetricFamily) {
         debug_assert!(self
             .families
@@ -163,24 +161,18 @@ impl Catalog {
         self.families.insert(family.name.clone(), family);
     }
 
-    fn index_family(&mut self, family: &MetricFamily) {
-        if family.origin != Origin::Recorded {
-            self.namespaces.insert(namespace(&family.name).to_string());
-        }
-        for (series, kind) in family.series() {
-            self.by_namespace
-                .entry(namespace(&series).to_string())
-                .or_default()
-                .push(series.clone());
-            self.index
-                .entry(series)
-                .or_default()
-                .push((family.name.clone(), kind));
+    fn note_namespace(&mut self, family: &MetricFamily) {
+        let space = namespace(&family.name);
+        if family.origin != Origin::Recorded && !self.namespaces.contains(space) {
+            self.namespaces.insert(space.to_string());
         }
     }
 
+    /// Every family, sorted by name.
     pub fn families(&self) -> impl Iterator<Item = &MetricFamily> {
-        self.families.values()
+        let mut families: Vec<&MetricFamily> = self.families.values().collect();
+        families.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+        families.into_iter()
     }
 
     pub fn family(&self, name: &str) -> Option<&MetricFamily> {
@@ -196,17 +188,25 @@ impl Catalog {
     }
 
     /// Finds the family a series name belongs to. A family named exactly like the
-    /// series wins over a suffix match (a gauge `foo_count` beside a histogram `foo`).
+    /// series wins over a suffix match (a gauge `foo_count` beside a histogram `foo`);
+    /// among suffix matches the first family name in sorted order wins.
     pub fn series(&self, name: &str) -> Option<SeriesRef<'_>> {
-        let candidates = self.index.get(name)?;
-        let (family, kind) = candidates
-            .iter()
-            .find(|(family, _)| family == name)
-            .or_else(|| candidates.first())?;
-        Some(SeriesRef {
-            family: &self.families[family],
-            kind: *kind,
-        })
+        let mut found: Option<SeriesRef<'_>> = None;
+        for family_name in family_names_of_series(name) {
+            let Some(family) = self.families.get(family_name.as_ref()) else {
+                continue;
+            };
+            let Some(kind) = family.kind_of_series(name) else {
+                continue;
+            };
+            if family.name == name {
+                return Some(SeriesRef { family, kind });
+            }
+            if found.is_none_or(|best| family.name < best.family.name) {
+                found = Some(SeriesRef { family, kind });
+            }
+        }
+        found
     }
 
     /// The family a name would belong to by its suffix even when that series does not
@@ -235,20 +235,56 @@ impl Catalog {
         self.exclude_namespaces.contains(namespace(name))
     }
 
-    /// Series names of every family, for regex matching and suggestions.
-    pub fn series_names(&self) -> impl Iterator<Item = &str> {
-        self.index.keys().map(String::as_str)
+    /// Series names of every family (a name two families expose appears twice), for
+    /// regex matching and suggestions.
+    pub fn series_names(&self) -> impl Iterator<Item = String> + '_ {
+        self.families()
+            .flat_map(|family| family.series().into_iter().map(|(name, _)| name))
     }
 
     /// Known series names closest to `name` by edit distance, best first. Typos keep
     /// their namespace nearly always, so only that namespace is searched when the
     /// catalog knows it (which keeps this cheap on catalogs of thousands of names).
     pub fn closest_series(&self, name: &str, limit: usize) -> Vec<&str> {
-        match self.by_namespace.get(namespace(name)) {
+        let by_namespace = self.by_namespace.get_or_init(|| {
+            let mut by_namespace: HashMap<String, Vec<String>> = HashMap::default();
+            for series in self.series_names() {
+                by_namespace
+                    .entry(namespace(&series).to_string())
+                    .or_default()
+                    .push(series);
+            }
+            by_namespace
+        });
+        match by_namespace.get(namespace(name)) {
             Some(names) => suggest::closest(name, names.iter().map(String::as_str), limit),
-            None => suggest::closest(name, self.series_names(), limit),
+            None => suggest::closest(
+                name,
+                by_namespace.values().flatten().map(String::as_str),
+                limit,
+            ),
         }
     }
+}
+
+/// The family names a series name can belong to: itself, and its stem for each
+/// suffix a family's series add (`foo` for `foo_bucket`; `foo_total` too for
+/// `foo_created`, the creation time of a counter named with its `_total`).
+fn family_names_of_series(name: &str) -> Vec<std::borrow::Cow<'_, str>> {
+    use std::borrow::Cow;
+    const SUFFIXES: [&str; 8] = [
+        "_total", "_bucket", "_sum", "_count", "_created", "_gsum", "_gcount", "_info",
+    ];
+    let mut names = vec![Cow::Borrowed(name)];
+    for suffix in SUFFIXES {
+        if let Some(stem) = name.strip_suffix(suffix) {
+            names.push(Cow::Borrowed(stem));
+            if suffix == "_created" {
+                names.push(Cow::Owned(format!("{stem}_total")));
+            }
+        }
+    }
+    names
 }
 
 /// The namespace of a metric name: the part before the first `_`.

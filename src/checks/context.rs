@@ -182,10 +182,12 @@ pub fn check_expr(
             }
         }
     }
-    let origin_context = parsed.origin.context();
-    for diagnostic in &mut out[first..] {
-        if diagnostic.context.is_empty() {
-            diagnostic.context = origin_context.clone();
+    if out.len() > first {
+        let origin_context = parsed.origin.context();
+        for diagnostic in &mut out[first..] {
+            if diagnostic.context.is_empty() {
+                diagnostic.context = origin_context.clone();
+            }
         }
     }
 }

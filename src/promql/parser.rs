@@ -444,6 +444,9 @@ impl<'a> Parser<'a> {
             match tok.kind {
                 TokenKind::RightBrace => {
                     self.advance();
+                    // Parsed expressions live for a whole run with a catalog: keep the
+                    // usual one or two matchers without growth slack.
+                    matchers.shrink_to_fit();
                     return Ok((matchers, open.start..tok.end));
                 }
                 TokenKind::Identifier | TokenKind::String => {
