@@ -151,16 +151,6 @@ impl Catalog {
         self.by_namespace = OnceLock::new();
     }
 
-    /// Swaps a family for a new version with the same name and type (only other
-    /// labels, help or unit).
-    pub fn replace_family(&mut self, family: MetricFamily) {
-        debug_assert!(self
-            .families
-            .get(&family.name)
-            .is_some_and(|old| old.series() == family.series()));
-        self.families.insert(family.name.clone(), family);
-    }
-
     fn note_namespace(&mut self, family: &MetricFamily) {
         let space = namespace(&family.name);
         if family.origin != Origin::Recorded && !self.namespaces.contains(space) {
@@ -192,20 +182,19 @@ impl Catalog {
     /// among suffix matches the first family name in sorted order wins.
     pub fn series(&self, name: &str) -> Option<SeriesRef<'_>> {
         let mut found: Option<SeriesRef<'_>> = None;
-        for family_name in family_names_of_series(name) {
-            let Some(family) = self.families.get(family_name.as_ref()) else {
-                continue;
+        any_family_of_series(name, |family_name| {
+            let Some(family) = self.families.get(family_name) else {
+                return false;
             };
             let Some(kind) = family.kind_of_series(name) else {
-                continue;
+                return false;
             };
-            if family.name == name {
-                return Some(SeriesRef { family, kind });
-            }
             if found.is_none_or(|best| family.name < best.family.name) {
                 found = Some(SeriesRef { family, kind });
             }
-        }
+            // The family named exactly like the series wins: stop looking.
+            family.name == name
+        });
         found
     }
 
@@ -267,24 +256,26 @@ impl Catalog {
     }
 }
 
-/// The family names a series name can belong to: itself, and its stem for each
-/// suffix a family's series add (`foo` for `foo_bucket`; `foo_total` too for
-/// `foo_created`, the creation time of a counter named with its `_total`).
-fn family_names_of_series(name: &str) -> Vec<std::borrow::Cow<'_, str>> {
-    use std::borrow::Cow;
+/// Calls `visit` with each family name a series name can belong to, until it returns
+/// true: the name itself, then its stem for each suffix a family's series add (`foo`
+/// for `foo_bucket`; `foo_total` too for `foo_created`, the creation time of a counter
+/// named with its `_total`). Returns whether `visit` stopped it.
+pub fn any_family_of_series(name: &str, mut visit: impl FnMut(&str) -> bool) -> bool {
     const SUFFIXES: [&str; 8] = [
         "_total", "_bucket", "_sum", "_count", "_created", "_gsum", "_gcount", "_info",
     ];
-    let mut names = vec![Cow::Borrowed(name)];
+    if visit(name) {
+        return true;
+    }
     for suffix in SUFFIXES {
-        if let Some(stem) = name.strip_suffix(suffix) {
-            names.push(Cow::Borrowed(stem));
-            if suffix == "_created" {
-                names.push(Cow::Owned(format!("{stem}_total")));
-            }
+        let Some(stem) = name.strip_suffix(suffix) else {
+            continue;
+        };
+        if visit(stem) || (suffix == "_created" && visit(&format!("{stem}_total"))) {
+            return true;
         }
     }
-    names
+    false
 }
 
 /// The namespace of a metric name: the part before the first `_`.

@@ -4,14 +4,16 @@
 //! Loading reads and parses each file once into its model. Checks never do I/O; the
 //! report is sorted so the output is the same whatever the thread count.
 
+mod catalog_run;
 mod load;
 mod options;
 
+pub use catalog_run::run_loading_catalog;
 pub use load::{load, load_text, Loaded, Model};
 pub use options::{Feature, Options, DEFAULT_MAX_FILE_BYTES};
 
 use crate::catalog::Catalog;
-use crate::checks::context::{check_expr, ExprOrigin};
+use crate::checks::context::check_expr;
 use crate::checks::CheckMeta;
 use crate::config::{stage, DashboardSite};
 use crate::diagnostic::Diagnostic;
@@ -74,41 +76,6 @@ pub fn run_with_catalog(paths: &[PathBuf], options: &Options, catalog: Option<Ca
     }
 }
 
-/// Lints `paths` against the catalog `load_catalog` returns, reading the catalog while
-/// the files load: both take time, and neither needs the other until the catalog
-/// checks run. A catalog that cannot be read fails the whole run.
-pub fn run_loading_catalog<E: Send>(
-    paths: &[PathBuf],
-    options: &Options,
-    load_catalog: impl FnOnce() -> Result<Catalog, E> + Send,
-) -> Result<Outcome, E> {
-    let (catalog, (pending, mut io_errors)) =
-        rayon::join(load_catalog, || check_without_catalog(paths, options));
-    let mut catalog = catalog?;
-    let rules = recording_rules(
-        pending
-            .iter()
-            .map(|file| (&file.loaded, file.recorded_labels.as_slice())),
-    );
-    crate::catalog::recorded::add_recording_rules(&mut catalog, &rules);
-    drop(rules);
-    let checked: Vec<Checked> = pending
-        .into_par_iter()
-        .map(|pending| check_with_catalog(pending, &catalog, options))
-        .collect();
-    let mut files = 0;
-    let mut diagnostics = Vec::new();
-    for checked in checked {
-        files += 1;
-        diagnostics.extend(checked);
-    }
-    io_errors.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(Outcome {
-        report: RunReport::new(files, diagnostics),
-        io_errors,
-    })
-}
-
 /// Lints `paths` without a catalog. No check needs the other files: each file is
 /// loaded, checked and dropped on its own thread, so memory stays bounded by the
 /// files in flight, not the size of the whole set.
@@ -157,83 +124,6 @@ fn candidates(paths: &[PathBuf], options: &Options) -> (Vec<Candidate>, Vec<Disc
     (candidates, io_errors)
 }
 
-/// A file whose own checks have run, waiting for the catalog checks. The rule-file
-/// model (the largest part of a loaded file) is gone by then: the catalog checks need
-/// only the parsed expressions, and a run over thousands of files would otherwise hold
-/// every file's YAML tree at once.
-struct Pending {
-    loaded: Loaded,
-    diagnostics: Vec<Diagnostic>,
-    /// The static label names of each recording rule's output, by index in
-    /// `loaded.exprs` (read from the model before it is dropped).
-    recorded_labels: Vec<(usize, Vec<String>)>,
-}
-
-/// The first phase of a run with a catalog: every file loaded and put through the
-/// checks that do not need the catalog, in parallel.
-fn check_without_catalog(
-    paths: &[PathBuf],
-    options: &Options,
-) -> (Vec<Pending>, Vec<DiscoverError>) {
-    let (candidates, mut io_errors) = candidates(paths, options);
-    let set = SetContext::default();
-    let results: Vec<Result<Option<Pending>, DiscoverError>> = candidates
-        .par_iter()
-        .map(|candidate| {
-            let Some(mut loaded) = load(candidate, options)? else {
-                return Ok(None);
-            };
-            let mut diagnostics = std::mem::take(&mut loaded.diagnostics);
-            run_checks(
-                &loaded,
-                &set,
-                options,
-                CheckScope::WithoutCatalog,
-                &mut diagnostics,
-            );
-            let recorded_labels = recorded_labels(&loaded);
-            if matches!(loaded.model, Some(Model::Rules(_))) {
-                loaded.model = None;
-            }
-            Ok(Some(Pending {
-                loaded,
-                diagnostics,
-                recorded_labels,
-            }))
-        })
-        .collect();
-    let mut pending = Vec::with_capacity(results.len());
-    for result in results {
-        match result {
-            Ok(Some(file)) => pending.push(file),
-            Ok(None) => {}
-            Err(error) => io_errors.push(error),
-        }
-    }
-    (pending, io_errors)
-}
-
-/// The second phase: the catalog checks, then the config's levels and suppressions
-/// over all of the file's diagnostics.
-fn check_with_catalog(pending: Pending, catalog: &Catalog, options: &Options) -> Checked {
-    let Pending {
-        loaded,
-        mut diagnostics,
-        ..
-    } = pending;
-    let set = SetContext {
-        catalog: Some(catalog),
-    };
-    run_checks(
-        &loaded,
-        &set,
-        options,
-        CheckScope::CatalogOnly,
-        &mut diagnostics,
-    );
-    finish(&loaded, diagnostics, options)
-}
-
 /// Lints one text that is not on disk (`--stdin`), read as if it were the file
 /// `display` (its extension decides how; config overrides apply to that path).
 pub fn run_text(
@@ -250,8 +140,8 @@ pub fn run_text(
         };
     };
     let catalog = catalog.map(|mut catalog| {
-        let labels = recorded_labels(&loaded);
-        let rules = recording_rules([(&loaded, labels.as_slice())]);
+        let labels = catalog_run::recorded_labels(&loaded);
+        let rules = catalog_run::recording_rules([(&loaded, labels.as_slice())]);
         crate::catalog::recorded::add_recording_rules(&mut catalog, &rules);
         catalog
     });
@@ -327,53 +217,6 @@ fn dashboard_site(
     }
 }
 
-/// The static label names each recording rule of a rule file sets on its output, by
-/// the index of the rule's expression in `loaded.exprs`.
-fn recorded_labels(loaded: &Loaded) -> Vec<(usize, Vec<String>)> {
-    let Some(Model::Rules(rule_file)) = &loaded.model else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for (index, parsed) in loaded.exprs.iter().enumerate() {
-        let ExprOrigin::RecordingRule { group, name } = &parsed.origin else {
-            continue;
-        };
-        let labels = rule_file
-            .rules()
-            .find(|(g, rule)| {
-                g.name() == group && rule.name() == Some(name.as_str()) && rule.record.is_some()
-            })
-            .map(|(_, rule)| rule.labels.iter().map(|pair| pair.key.clone()).collect())
-            .unwrap_or_default();
-        out.push((index, labels));
-    }
-    out
-}
-
-/// The recording rules of every linted file whose expression parsed, with their static
-/// labels, in file order.
-fn recording_rules<'a>(
-    files: impl IntoIterator<Item = (&'a Loaded, &'a [(usize, Vec<String>)])>,
-) -> Vec<crate::catalog::recorded::RecordingRule<'a>> {
-    let mut rules = Vec::new();
-    for (loaded, recorded) in files {
-        for (index, labels) in recorded {
-            let parsed = &loaded.exprs[*index];
-            let (ExprOrigin::RecordingRule { name, .. }, Some(expr)) =
-                (&parsed.origin, &parsed.result.expr)
-            else {
-                continue;
-            };
-            rules.push(crate::catalog::recorded::RecordingRule {
-                record: name,
-                expr,
-                labels: labels.iter().map(String::as_str).collect(),
-            });
-        }
-    }
-    rules
-}
-
 /// Runs the checks of `scope` that apply to a loaded file: the checks of its model,
 /// then the expression checks on each of its PromQL expressions. Opt-in checks run
 /// when the config turns them on for this file.
@@ -385,9 +228,7 @@ pub fn run_checks(
     out: &mut Vec<Diagnostic>,
 ) {
     let relative = options.config.relative(&loaded.file.path);
-    let enabled = |meta: &CheckMeta| {
-        scope.includes(meta) && options.config.severity_for(meta, &relative).is_some()
-    };
+    let enabled = enabled_checks(options, &relative, scope);
     match &loaded.model {
         Some(Model::Rules(rule_file)) if scope != CheckScope::CatalogOnly => {
             crate::checks::rules::check_rule_file(rule_file, &options.rule_options(), out);
@@ -418,6 +259,16 @@ pub fn run_checks(
     for parsed in &loaded.exprs {
         check_expr(&loaded.file, parsed, options, set.catalog, &enabled, out);
     }
+}
+
+/// Whether a check of `scope` runs on the file at `relative` (its config level is not
+/// `off`; opt-in checks are turned on).
+fn enabled_checks<'a>(
+    options: &'a Options,
+    relative: &'a str,
+    scope: CheckScope,
+) -> impl Fn(&CheckMeta) -> bool + 'a {
+    move |meta| scope.includes(meta) && options.config.severity_for(meta, relative).is_some()
 }
 
 /// The candidates a run would lint, for `--list-files`-style callers and tests.

@@ -97,16 +97,20 @@ impl Expr {
     }
 
     /// The direct sub-expressions, in source order.
-    pub fn children(&self) -> Vec<&Expr> {
-        match self {
-            Expr::Number(_) | Expr::String(_) | Expr::Selector(_) | Expr::Matrix(_) => vec![],
-            Expr::Subquery(s) => vec![&s.expr],
-            Expr::Call(c) => c.args.iter().collect(),
-            Expr::Aggregate(a) => a.param.iter().map(|p| &**p).chain([&*a.expr]).collect(),
-            Expr::Binary(b) => vec![&b.lhs, &b.rhs],
-            Expr::Unary(u) => vec![&u.expr],
-            Expr::Paren(p) => vec![&p.expr],
-        }
+    pub fn children(&self) -> impl Iterator<Item = &Expr> {
+        // No allocation: every check walks every expression.
+        let (nodes, args): ([Option<&Expr>; 2], &[Expr]) = match self {
+            Expr::Number(_) | Expr::String(_) | Expr::Selector(_) | Expr::Matrix(_) => {
+                ([None, None], &[])
+            }
+            Expr::Subquery(s) => ([Some(&s.expr), None], &[]),
+            Expr::Call(c) => ([None, None], &c.args),
+            Expr::Aggregate(a) => ([a.param.as_deref(), Some(&a.expr)], &[]),
+            Expr::Binary(b) => ([Some(&b.lhs), Some(&b.rhs)], &[]),
+            Expr::Unary(u) => ([Some(&u.expr), None], &[]),
+            Expr::Paren(p) => ([Some(&p.expr), None], &[]),
+        };
+        nodes.into_iter().flatten().chain(args)
     }
 
     /// Calls `visit` on this node and every node below it, parents first.

@@ -1,0 +1,322 @@
+//! A run with a metric catalog.
+//!
+//! The catalog checks need the catalog, and the catalog needs every linted recording
+//! rule (their outputs are series too), which are known only once every file is loaded.
+//! Holding every file until then would keep thousands of syntax trees in memory, so a
+//! run goes like this:
+//!
+//! 1. The catalog is read while the files load (both take time; neither needs the other).
+//! 2. Each file gets its own checks. Once the catalog is read, each rule expression also
+//!    gets the catalog checks right away, against the catalog as read, and its syntax
+//!    tree is dropped. What it was checked against is noted: the metric names it reads.
+//! 3. The recording rules of every file join the catalog.
+//! 4. An expression checked early is checked again only if the recording rules could
+//!    change its findings: it reads a series a recording rule writes, or it names an
+//!    unknown metric (whose suggestions may now include recorded series). The rest,
+//!    and every file that loaded before the catalog was read, get the catalog checks now.
+//!
+//! The findings are exactly those of checking everything against the final catalog.
+
+use super::{
+    candidates, enabled_checks, finish, run_checks, CheckScope, Checked, Loaded, Model, Options,
+    Outcome, SetContext,
+};
+use crate::catalog::recorded::{add_recording_rules, RecordingRule};
+use crate::catalog::Catalog;
+use crate::checks::context::{check_expr, ExprOrigin, ParsedExpr};
+use crate::diagnostic::Diagnostic;
+use crate::discover::DiscoverError;
+use crate::promql::ast::{Expr, MatchOp};
+use crate::report::RunReport;
+use rayon::prelude::*;
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+/// Lints `paths` against the catalog `load_catalog` returns (read while the files
+/// load). A catalog that cannot be read fails the whole run.
+pub fn run_loading_catalog<E: Send>(
+    paths: &[PathBuf],
+    options: &Options,
+    load_catalog: impl FnOnce() -> Result<Catalog, E> + Send,
+) -> Result<Outcome, E> {
+    let read: OnceLock<Catalog> = OnceLock::new();
+    let (loaded, (pending, mut io_errors)) = rayon::join(
+        || load_catalog().map(|catalog| drop(read.set(catalog))),
+        || first_phase(paths, options, &read),
+    );
+    loaded?;
+    let mut catalog = read.into_inner().expect("the catalog was read");
+    let recorded = add_recorded_series(&mut catalog, &pending);
+    let checked: Vec<Checked> = pending
+        .into_par_iter()
+        .map(|pending| second_phase(pending, &catalog, &recorded, options))
+        .collect();
+    let files = checked.len();
+    io_errors.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Outcome {
+        report: RunReport::new(files, checked.into_iter().flatten().collect()),
+        io_errors,
+    })
+}
+
+/// A file after the first phase.
+struct Pending {
+    /// The file; a rule file's model is gone (the catalog checks need only the parsed
+    /// expressions).
+    loaded: Loaded,
+    diagnostics: Vec<Diagnostic>,
+    /// The static label names of each recording rule's output, by index in
+    /// `loaded.exprs` (read from the model before it was dropped).
+    recorded_labels: Vec<(usize, Vec<String>)>,
+    /// By index in `loaded.exprs`: the catalog checks made in the first phase.
+    early: Vec<Option<EarlyCheck>>,
+}
+
+/// The catalog checks of one expression against the catalog as read.
+struct EarlyCheck {
+    /// The metric names the expression reads.
+    names: Vec<String>,
+    findings: Vec<Diagnostic>,
+}
+
+impl EarlyCheck {
+    /// Whether the recording rules' series could change the findings.
+    fn stale(&self, recorded: &HashSet<String>) -> bool {
+        // A series belongs to a family named like it or like its stem (`foo` for
+        // `foo_count`): a recording rule writing either changes what the catalog says.
+        self.names.iter().any(|name| {
+            crate::catalog::any_family_of_series(name, |family| recorded.contains(family))
+        }) || self
+            .findings
+            .iter()
+            .any(|finding| finding.code == crate::checks::catalog::unknown_metric::META.code)
+    }
+}
+
+/// Every file loaded and put through its own checks, in parallel; rule expressions
+/// also through the catalog checks when the catalog is read by then.
+fn first_phase(
+    paths: &[PathBuf],
+    options: &Options,
+    catalog: &OnceLock<Catalog>,
+) -> (Vec<Pending>, Vec<DiscoverError>) {
+    let (candidates, mut io_errors) = candidates(paths, options);
+    let results: Vec<Result<Option<Pending>, DiscoverError>> = candidates
+        .par_iter()
+        .map(|candidate| {
+            let loaded = super::load(candidate, options)?;
+            Ok(loaded.map(|loaded| check_own(loaded, catalog.get(), options)))
+        })
+        .collect();
+    let mut pending = Vec::with_capacity(results.len());
+    for result in results {
+        match result {
+            Ok(Some(file)) => pending.push(file),
+            Ok(None) => {}
+            Err(error) => io_errors.push(error),
+        }
+    }
+    (pending, io_errors)
+}
+
+/// A file's own checks, and the early catalog checks of its rule expressions.
+fn check_own(mut loaded: Loaded, catalog: Option<&Catalog>, options: &Options) -> Pending {
+    let mut diagnostics = std::mem::take(&mut loaded.diagnostics);
+    let set = SetContext::default();
+    run_checks(
+        &loaded,
+        &set,
+        options,
+        CheckScope::WithoutCatalog,
+        &mut diagnostics,
+    );
+    let recorded_labels = recorded_labels(&loaded);
+    let mut early: Vec<Option<EarlyCheck>> = Vec::new();
+    if matches!(loaded.model, Some(Model::Rules(_))) {
+        loaded.model = None;
+        if let Some(catalog) = catalog {
+            early = check_early(&mut loaded, catalog, options);
+        }
+    }
+    Pending {
+        loaded,
+        diagnostics,
+        recorded_labels,
+        early,
+    }
+}
+
+/// The catalog checks of every rule expression that reads only named metrics (a
+/// `__name__` regex may match recorded series: those wait), dropping the syntax trees
+/// no later step needs.
+fn check_early(
+    loaded: &mut Loaded,
+    catalog: &Catalog,
+    options: &Options,
+) -> Vec<Option<EarlyCheck>> {
+    let relative = options.config.relative(&loaded.file.path);
+    let enabled = enabled_checks(options, &relative, CheckScope::CatalogOnly);
+    let file = &loaded.file;
+    loaded
+        .exprs
+        .iter_mut()
+        .map(|parsed| {
+            let names = metric_names(parsed.result.expr.as_ref()?)?;
+            let mut findings = Vec::new();
+            check_expr(
+                file,
+                parsed,
+                options,
+                Some(catalog),
+                &enabled,
+                &mut findings,
+            );
+            // A recording rule's tree is read again when the catalog learns its output.
+            if !matches!(parsed.origin, ExprOrigin::RecordingRule { .. }) {
+                parsed.result.expr = None;
+            }
+            Some(EarlyCheck { names, findings })
+        })
+        .collect()
+}
+
+/// The metric names an expression's selectors read, or `None` when a selector picks
+/// metrics by a `__name__` pattern.
+fn metric_names(expr: &Expr) -> Option<Vec<String>> {
+    let mut names = Vec::new();
+    let mut by_pattern = false;
+    crate::catalog::flow::selectors(expr, &mut |selector, _| {
+        if selector
+            .matchers
+            .iter()
+            .any(|m| m.name == "__name__" && m.op != MatchOp::Equal)
+        {
+            by_pattern = true;
+        }
+        if let Some((name, _)) = selector.metric_name() {
+            names.push(name.to_string());
+        }
+    });
+    (!by_pattern).then_some(names)
+}
+
+/// Adds every recording rule's output series to the catalog; returns their names.
+fn add_recorded_series(catalog: &mut Catalog, pending: &[Pending]) -> HashSet<String> {
+    let rules = recording_rules(
+        pending
+            .iter()
+            .map(|file| (&file.loaded, file.recorded_labels.as_slice())),
+    );
+    let names = rules.iter().map(|rule| rule.record.to_string()).collect();
+    add_recording_rules(catalog, &rules);
+    names
+}
+
+/// The catalog checks not made early (or made against a catalog the recording rules
+/// changed since), then the config's levels and suppressions over all of the file's
+/// diagnostics.
+fn second_phase(
+    pending: Pending,
+    catalog: &Catalog,
+    recorded: &HashSet<String>,
+    options: &Options,
+) -> Checked {
+    let Pending {
+        loaded,
+        mut diagnostics,
+        early,
+        ..
+    } = pending;
+    let set = SetContext {
+        catalog: Some(catalog),
+    };
+    if early.is_empty() {
+        run_checks(
+            &loaded,
+            &set,
+            options,
+            CheckScope::CatalogOnly,
+            &mut diagnostics,
+        );
+        return finish(&loaded, diagnostics, options);
+    }
+    let relative = options.config.relative(&loaded.file.path);
+    let enabled = enabled_checks(options, &relative, CheckScope::CatalogOnly);
+    for (parsed, early) in loaded.exprs.iter().zip(early) {
+        match early {
+            Some(early) if !early.stale(recorded) => diagnostics.extend(early.findings),
+            Some(_) if parsed.result.expr.is_none() => {
+                let reparsed = ParsedExpr::new(
+                    parsed.source.clone(),
+                    parsed.map.clone(),
+                    parsed.origin.clone(),
+                );
+                check_expr(
+                    &loaded.file,
+                    &reparsed,
+                    options,
+                    Some(catalog),
+                    &enabled,
+                    &mut diagnostics,
+                );
+            }
+            _ => check_expr(
+                &loaded.file,
+                parsed,
+                options,
+                Some(catalog),
+                &enabled,
+                &mut diagnostics,
+            ),
+        }
+    }
+    finish(&loaded, diagnostics, options)
+}
+
+/// The static label names each recording rule of a rule file sets on its output, by
+/// the index of the rule's expression in `loaded.exprs`.
+pub(super) fn recorded_labels(loaded: &Loaded) -> Vec<(usize, Vec<String>)> {
+    let Some(Model::Rules(rule_file)) = &loaded.model else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (index, parsed) in loaded.exprs.iter().enumerate() {
+        let ExprOrigin::RecordingRule { group, name } = &parsed.origin else {
+            continue;
+        };
+        let labels = rule_file
+            .rules()
+            .find(|(g, rule)| {
+                g.name() == group && rule.name() == Some(name.as_str()) && rule.record.is_some()
+            })
+            .map(|(_, rule)| rule.labels.iter().map(|pair| pair.key.clone()).collect())
+            .unwrap_or_default();
+        out.push((index, labels));
+    }
+    out
+}
+
+/// The recording rules of every linted file whose expression parsed, with their static
+/// labels, in file order.
+pub(super) fn recording_rules<'a>(
+    files: impl IntoIterator<Item = (&'a Loaded, &'a [(usize, Vec<String>)])>,
+) -> Vec<RecordingRule<'a>> {
+    let mut rules = Vec::new();
+    for (loaded, recorded) in files {
+        for (index, labels) in recorded {
+            let parsed = &loaded.exprs[*index];
+            let (ExprOrigin::RecordingRule { name, .. }, Some(expr)) =
+                (&parsed.origin, &parsed.result.expr)
+            else {
+                continue;
+            };
+            rules.push(RecordingRule {
+                record: name,
+                expr,
+                labels: labels.iter().map(String::as_str).collect(),
+            });
+        }
+    }
+    rules
+}
