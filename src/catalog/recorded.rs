@@ -63,10 +63,14 @@ fn levels(rules: &[RecordingRule]) -> (Vec<Vec<usize>>, Vec<usize>) {
         });
         read
     };
+    let all_reads: Vec<Vec<&str>> = (0..rules.len()).into_par_iter().map(reads).collect();
     let mut waiting_on: BTreeMap<&str, usize> = BTreeMap::new();
     let mut readers: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (&name, indices) in &rules_of {
-        let mut deps: Vec<&str> = indices.iter().flat_map(|&i| reads(i)).collect();
+        let mut deps: Vec<&str> = indices
+            .iter()
+            .flat_map(|&i| all_reads[i].iter().copied())
+            .collect();
         deps.sort_unstable();
         deps.dedup();
         waiting_on.insert(name, deps.len());
@@ -115,19 +119,25 @@ fn families(
     rules: &[&RecordingRule],
     infer: impl Fn(&Expr) -> Labels + Sync,
 ) -> BTreeMap<String, MetricFamily> {
-    let inferred: Vec<Labels> = rules.par_iter().map(|rule| infer(rule.expr)).collect();
+    // Inference and building each family are independent per rule: in parallel.
+    let built: Vec<MetricFamily> = rules
+        .par_iter()
+        .map(|rule| {
+            let mut family = MetricFamily::new(rule.record, MetricType::Unknown);
+            family.origin = Origin::Recorded;
+            if let Labels::Known(set) = infer(rule.expr) {
+                family.labels_complete = true;
+                family.labels = set.names.into_iter().map(|l| (l, None)).collect();
+                family.label_prefixes = set.prefixes;
+            }
+            for label in &rule.labels {
+                family.labels.insert(label.to_string(), None);
+            }
+            family
+        })
+        .collect();
     let mut out: BTreeMap<String, MetricFamily> = BTreeMap::new();
-    for (rule, inferred) in rules.iter().zip(inferred) {
-        let mut family = MetricFamily::new(rule.record, MetricType::Unknown);
-        family.origin = Origin::Recorded;
-        if let Labels::Known(set) = inferred {
-            family.labels_complete = true;
-            family.labels = set.names.into_iter().map(|l| (l, None)).collect();
-            family.label_prefixes = set.prefixes;
-        }
-        for label in &rule.labels {
-            family.labels.insert(label.to_string(), None);
-        }
+    for (rule, family) in rules.iter().zip(built) {
         match out.get_mut(rule.record) {
             Some(existing) => existing.merge(family),
             None => {

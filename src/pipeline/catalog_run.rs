@@ -52,6 +52,9 @@ pub fn run_loading_catalog<E: Send>(
         .into_par_iter()
         .map(|pending| second_phase(pending, &catalog, &recorded, options))
         .collect();
+    // Thousands of families take a while to free: let a pool thread do it while the
+    // report is sorted and printed.
+    rayon::spawn(move || drop((catalog, recorded)));
     let files = checked.len();
     io_errors.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Outcome {

@@ -89,6 +89,17 @@ fn suggestion(label: &str, set: &LabelSet) -> String {
 }
 
 fn matchers(selector: &VectorSelector, catalog: &Catalog, out: &mut Vec<Finding>) {
+    // Nearly every selector is fine: ask the family about each label before building
+    // the label set that a finding's message and suggestions need.
+    if let Resolved::Series(series) = resolve(selector, catalog) {
+        if selector
+            .matchers
+            .iter()
+            .all(|m| m.name == "__name__" || series.has_label(&m.name, catalog) != Some(false))
+        {
+            return;
+        }
+    }
     let Labels::Known(set) = selector_labels(selector, catalog) else {
         return;
     };
