@@ -5,7 +5,7 @@ use super::{ReportedDiagnostic, RunReport, Summary};
 use crate::diagnostic::Severity;
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, MietteSpanContents,
-    NamedSource, Report, SourceCode, SourceSpan,
+    NamedSource, Report, SourceSpan,
 };
 
 /// Renders the report. `color` adds ANSI colours (decided by the caller from the
@@ -173,6 +173,7 @@ fn plural(count: usize, word: &str) -> String {
 mod tests {
     use super::*;
     use crate::report::test_support::sample_report;
+    use miette::SourceCode;
 
     #[test]
     fn renders_snippets_with_carets_and_no_colour() {
