@@ -1,12 +1,13 @@
-//! The workflow stage's cost on the real-world corpus: rendering every output format,
-//! and finding suppression comments in a large rule file.
+//! The workflow stage's cost on the real-world corpus: rendering every output format
+//! (human with and without colour, beside JSON as the cheap reference), and finding
+//! suppression comments in a large rule file.
 //!
 //! `cargo bench --bench workflow`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use promgate::config::suppress::Suppressions;
 use promgate::pipeline::{self, Options};
-use promgate::report::{checkstyle, github, gitlab, junit, sarif, RunReport};
+use promgate::report::{checkstyle, github, gitlab, human, json, junit, sarif, RunReport};
 use promgate::source::SourceFile;
 use std::hint::black_box;
 use std::path::Path;
@@ -44,6 +45,13 @@ fn bench(c: &mut Criterion) {
     let report = corpus_report();
     let mut group = c.benchmark_group("render");
     group.throughput(Throughput::Elements(report.diagnostics.len() as u64));
+    group.bench_function("json", |b| b.iter(|| black_box(json::render(&report))));
+    group.bench_function("human", |b| {
+        b.iter(|| black_box(human::render(&report, false)))
+    });
+    group.bench_function("human-colour", |b| {
+        b.iter(|| black_box(human::render(&report, true)))
+    });
     group.bench_function("sarif", |b| b.iter(|| black_box(sarif::render(&report))));
     group.bench_function("github", |b| b.iter(|| black_box(github::render(&report))));
     group.bench_function("checkstyle", |b| {

@@ -447,6 +447,7 @@ impl<'j> Builder<'j> {
             ref_id: self.text_field(object, "refId", Some("target")),
             expr: self.text_field(object, "expr", Some("target")),
             legend_format: self.text_field(object, "legendFormat", Some("target")),
+            format: self.text_field(object, "format", None),
             datasource: self.datasource(object, "datasource"),
             interval: self.text_field(object, "interval", None),
             interval_factor: member(object, "intervalFactor").map(|v| self.span_of(v)),

@@ -98,6 +98,8 @@ pub struct Target {
     pub ref_id: Option<Text>,
     pub expr: Option<Text>,
     pub legend_format: Option<Text>,
+    /// `format`: `time_series` (Grafana's default), `table` or `heatmap`.
+    pub format: Option<Text>,
     pub datasource: Option<DatasourceRef>,
     pub interval: Option<Text>,
     /// Deprecated fields, present or not.

@@ -154,6 +154,7 @@ impl Builder<'_> {
         if let Some(Value::Object(payload)) = member(data_query, "spec") {
             target.expr = self.text_field(payload, "expr", Some("query"));
             target.legend_format = self.text_field(payload, "legendFormat", Some("query"));
+            target.format = self.text_field(payload, "format", None);
             target.interval = self.text_field(payload, "interval", None);
             target.interval_factor = payload
                 .get("intervalFactor")

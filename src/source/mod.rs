@@ -76,6 +76,16 @@ impl SourceFile {
         self.text[start..end].trim_end_matches('\r')
     }
 
+    /// The 1-based line holding a byte offset (clamped to the text); a line break
+    /// belongs to the line it ends.
+    pub fn line_of(&self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        match self.line_starts.binary_search(&offset) {
+            Ok(i) => i + 1,
+            Err(i) => i,
+        }
+    }
+
     pub fn line_count(&self) -> usize {
         self.line_starts.len()
     }
@@ -113,6 +123,16 @@ mod tests {
         assert_eq!(file.line_col(x), LineCol { line: 3, column: 4 });
         assert_eq!(file.line_text(1), "a: 1");
         assert_eq!(file.line_text(2), "b: 2");
+    }
+
+    #[test]
+    fn line_of_puts_a_line_break_on_the_line_it_ends() {
+        let file = SourceFile::new("a.yml", "ab\r\ncd\ref\n");
+        let lines: Vec<usize> = (0..=file.text.len() + 1).map(|o| file.line_of(o)).collect();
+        assert_eq!(lines, [1, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4]);
+        for offset in 0..=file.text.len() {
+            assert_eq!(file.line_of(offset), file.line_col(offset).line);
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use super::DashboardInput;
 use crate::checks::{CheckMeta, Emitter};
 use crate::dashboards::queries::Site;
+use crate::dashboards::Target;
 use crate::diagnostic::Severity;
 use crate::fixture;
 use crate::promql::ast::{AggregateOp, BinaryOp, Expr, GroupSide};
@@ -20,7 +21,9 @@ query aggregates the label away (`sum by (route) (...)` keeps only `route`; `sum
 none), every series renders the same empty text and the legend cannot tell them apart. Keep \
 the label in the aggregation's `by (...)` or change the legend. promgate reports only when \
 the query limits its labels for sure (an aggregation, `histogram_quantile` over one, arithmetic \
-with a number...); queries whose labels it cannot know are left alone.",
+with a number...); queries whose labels it cannot know are left alone. Queries with \
+`\"format\": \"table\"` are skipped: Grafana returns them as a table with a column per \
+label and never applies the legend.",
     bad: fixture!("dashboard/legend-label/fail.json"),
     good: fixture!("dashboard/legend-label/pass.json"),
     enabled_by_default: true,
@@ -38,6 +41,9 @@ pub fn check(input: &DashboardInput<'_>, emit: &mut Emitter<'_>) {
         let Some(legend) = &target.legend_format else {
             continue;
         };
+        if is_table_format(target) {
+            continue;
+        }
         let Some(expr) = &query.parsed.expr else {
             continue;
         };
@@ -78,6 +84,15 @@ pub fn check(input: &DashboardInput<'_>, emit: &mut Emitter<'_>) {
             diagnostic.context = input.query_context(query);
         }
     }
+}
+
+/// A `format: table` query comes back as one table (a column per label, one `Value`
+/// column) with no series names, so Grafana never applies its legend, whatever the panel.
+fn is_table_format(target: &Target) -> bool {
+    target
+        .format
+        .as_ref()
+        .is_some_and(|format| format.value == "table")
 }
 
 /// The labels an expression's result can carry, when the expression limits them to a
@@ -228,6 +243,45 @@ mod tests {
     fn labels(q: &str) -> Option<Vec<String>> {
         let parsed = crate::promql::parse(q);
         result_labels(parsed.expr.as_ref().expect("parses")).map(|s| s.into_iter().collect())
+    }
+
+    /// One panel of `kind` whose target has `format` (none when `None`) and a legend
+    /// naming a label the query aggregates away.
+    fn findings_for(kind: &str, format: Option<&str>) -> Vec<String> {
+        let format = format
+            .map(|f| format!(r#""format": "{f}","#))
+            .unwrap_or_default();
+        let text = format!(
+            r#"{{"title": "t", "panels": [{{"id": 1, "title": "p", "type": "{kind}",
+  "targets": [{{"refId": "A", {format} "expr": "sum(rate(x_total[5m]))",
+    "legendFormat": "{{{{instance}}}}"}}]}}]}}"#
+        );
+        crate::checks::dashboard::tests::findings(&META, "d.json", &text)
+    }
+
+    #[test]
+    fn table_format_queries_never_show_their_legend() {
+        assert_eq!(findings_for("table", Some("table")), Vec::<String>::new());
+        assert_eq!(
+            findings_for("timeseries", Some("table")),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn series_formats_name_series_with_the_legend_in_any_panel() {
+        for (kind, format) in [
+            ("timeseries", None),
+            ("timeseries", Some("time_series")),
+            ("heatmap", Some("heatmap")),
+            // A table panel fed time series names its value columns with the legend.
+            ("table", Some("time_series")),
+            ("table", None),
+        ] {
+            let found = findings_for(kind, format);
+            assert_eq!(found.len(), 1, "{kind} {format:?}: {found:?}");
+            assert!(found[0].contains("`{{instance}}`"), "{found:?}");
+        }
     }
 
     #[test]
