@@ -5,7 +5,7 @@ use super::flow::{labels, Labels};
 use super::{Catalog, MetricFamily, MetricType, Origin};
 use crate::promql::ast::Expr;
 use rayon::prelude::*;
-use std::collections::BTreeMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// One recording rule as the catalog needs it.
 pub struct RecordingRule<'a> {
@@ -40,7 +40,7 @@ pub fn add_recording_rules(catalog: &mut Catalog, rules: &[RecordingRule]) {
 /// in a cycle. Rules writing the same name share its level.
 fn levels(rules: &[RecordingRule]) -> (Vec<Vec<usize>>, Vec<usize>) {
     // Record names, and which of them each name's rules read.
-    let mut rules_of: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    let mut rules_of: HashMap<&str, Vec<usize>> = HashMap::default();
     for (index, rule) in rules.iter().enumerate() {
         rules_of.entry(rule.record).or_default().push(index);
     }
@@ -64,8 +64,8 @@ fn levels(rules: &[RecordingRule]) -> (Vec<Vec<usize>>, Vec<usize>) {
         read
     };
     let all_reads: Vec<Vec<&str>> = (0..rules.len()).into_par_iter().map(reads).collect();
-    let mut waiting_on: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut readers: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut waiting_on: HashMap<&str, usize> = HashMap::default();
+    let mut readers: HashMap<&str, Vec<&str>> = HashMap::default();
     for (&name, indices) in &rules_of {
         let mut deps: Vec<&str> = indices
             .iter()
@@ -84,6 +84,7 @@ fn levels(rules: &[RecordingRule]) -> (Vec<Vec<usize>>, Vec<usize>) {
         .filter(|(_, &count)| count == 0)
         .map(|(&name, _)| name)
         .collect();
+    ready.sort_unstable();
     while !ready.is_empty() {
         let mut next = Vec::new();
         for name in &ready {
@@ -118,7 +119,7 @@ fn levels(rules: &[RecordingRule]) -> (Vec<Vec<usize>>, Vec<usize>) {
 fn families(
     rules: &[&RecordingRule],
     infer: impl Fn(&Expr) -> Labels + Sync,
-) -> BTreeMap<String, MetricFamily> {
+) -> HashMap<String, MetricFamily> {
     // Inference and building each family are independent per rule: in parallel.
     let built: Vec<MetricFamily> = rules
         .par_iter()
@@ -136,7 +137,7 @@ fn families(
             family
         })
         .collect();
-    let mut out: BTreeMap<String, MetricFamily> = BTreeMap::new();
+    let mut out: HashMap<String, MetricFamily> = HashMap::default();
     for (rule, family) in rules.iter().zip(built) {
         match out.get_mut(rule.record) {
             Some(existing) => existing.merge(family),

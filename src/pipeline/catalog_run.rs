@@ -29,7 +29,7 @@ use crate::discover::DiscoverError;
 use crate::promql::ast::{Expr, MatchOp};
 use crate::report::RunReport;
 use rayon::prelude::*;
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -48,13 +48,13 @@ pub fn run_loading_catalog<E: Send>(
     loaded?;
     let mut catalog = read.into_inner().expect("the catalog was read");
     let recorded = add_recorded_series(&mut catalog, &pending);
-    let checked: Vec<Checked> = pending
+    let (checked, spent): (Vec<Checked>, Vec<Loaded>) = pending
         .into_par_iter()
         .map(|pending| second_phase(pending, &catalog, &recorded, options))
-        .collect();
-    // Thousands of families take a while to free: let a pool thread do it while the
-    // report is sorted and printed.
-    rayon::spawn(move || drop((catalog, recorded)));
+        .unzip();
+    // Thousands of families and expressions take a while to free: a pool thread does
+    // it while the report is sorted and printed.
+    rayon::spawn(move || drop((catalog, recorded, spent)));
     let files = checked.len();
     io_errors.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Outcome {
@@ -218,13 +218,13 @@ fn add_recorded_series(catalog: &mut Catalog, pending: &[Pending]) -> HashSet<St
 
 /// The catalog checks not made early (or made against a catalog the recording rules
 /// changed since), then the config's levels and suppressions over all of the file's
-/// diagnostics.
+/// diagnostics. The file comes back to be freed off the critical path.
 fn second_phase(
     pending: Pending,
     catalog: &Catalog,
     recorded: &HashSet<String>,
     options: &Options,
-) -> Checked {
+) -> (Checked, Loaded) {
     let Pending {
         loaded,
         mut diagnostics,
@@ -242,7 +242,7 @@ fn second_phase(
             CheckScope::CatalogOnly,
             &mut diagnostics,
         );
-        return finish(&loaded, diagnostics, options);
+        return (finish(&loaded, diagnostics, options), loaded);
     }
     let relative = options.config.relative(&loaded.file.path);
     let enabled = enabled_checks(options, &relative, CheckScope::CatalogOnly);
@@ -274,7 +274,7 @@ fn second_phase(
             ),
         }
     }
-    finish(&loaded, diagnostics, options)
+    (finish(&loaded, diagnostics, options), loaded)
 }
 
 /// The static label names each recording rule of a rule file sets on its output, by

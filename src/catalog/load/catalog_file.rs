@@ -87,12 +87,20 @@ impl Ctx<'_> {
     }
 }
 
-pub fn load(path: &str, root: &Node) -> Result<Catalog, LoadError> {
+pub fn load(path: &str, text: &str) -> Result<Catalog, LoadError> {
     let ctx = Ctx { path };
-    let entries = ctx.mapping(root, "the catalog", &TOP_KEYS)?;
+    // The metrics are read one by one as the parser meets them (see `parse_streaming`).
+    let mut families = Vec::new();
+    let root = super::tree::parse_streaming(path, text, "metrics", &mut |name, spec| {
+        let name = ctx.string(&name, "a metric name")?;
+        families.push(family(&ctx, name, &spec)?);
+        Ok(())
+    })?
+    .ok_or_else(|| LoadError::whole(path, "the file is empty"))?;
+    let entries = ctx.mapping(&root, "the catalog", &TOP_KEYS)?;
     let mut catalog = Catalog::new();
     if root.get("metrics").is_none() {
-        return Err(ctx.error(root, "a promgate catalog needs a `metrics` mapping"));
+        return Err(ctx.error(&root, "a promgate catalog needs a `metrics` mapping"));
     }
     for (key, value) in entries {
         match key.as_str().unwrap_or_default() {
@@ -114,13 +122,14 @@ pub fn load(path: &str, root: &Node) -> Result<Catalog, LoadError> {
             "exclude_namespaces" => {
                 catalog.exclude_namespaces = ctx.strings(value, "`exclude_namespaces`")?
             }
+            // Its entries were read while parsing; what is left must be the mapping.
             _ => {
-                for (name, spec) in ctx.mapping(value, "`metrics`", &[])? {
-                    let name = ctx.string(name, "a metric name")?;
-                    catalog.insert(family(&ctx, name, spec)?);
-                }
+                ctx.mapping(value, "`metrics`", &[])?;
             }
         }
+    }
+    for family in families {
+        catalog.insert(family);
     }
     Ok(catalog)
 }

@@ -103,12 +103,12 @@ pub fn load_str(path: &str, text: &str) -> Result<Catalog, LoadError> {
     let mut catalog = match format {
         Format::Exposition => exposition::load(path, text)?,
         Format::MarkdownTable => markdown::load(path, text)?,
-        Format::MetadataApi | Format::CatalogFile | Format::MetricList => {
+        Format::CatalogFile => catalog_file::load(path, text)?,
+        Format::MetadataApi | Format::MetricList => {
             let root = tree::parse(path, text)?
                 .ok_or_else(|| LoadError::whole(path, "the file is empty"))?;
             match format {
                 Format::MetadataApi => api::load(path, &root)?,
-                Format::CatalogFile => catalog_file::load(path, &root)?,
                 _ => metric_list::load(path, &root)?,
             }
         }

@@ -66,6 +66,18 @@ const MAX_DEPTH: usize = 64;
 /// Parses the first document of `text`. Aliases are refused (a catalog has no use for
 /// them, and refusing them rules out alias bombs).
 pub fn parse(path: &str, text: &str) -> Result<Option<Node>, LoadError> {
+    parse_streaming(path, text, "", &mut |_, _| Ok(()))
+}
+
+/// Like [`parse`], but each entry of the mapping under the top-level key `stream_key`
+/// goes to `on_entry` as soon as it is read, instead of into the tree (that mapping
+/// is left empty). A catalog of thousands of metrics then never exists as one tree.
+pub fn parse_streaming(
+    path: &str,
+    text: &str,
+    stream_key: &str,
+    on_entry: &mut dyn FnMut(Node, Node) -> Result<(), LoadError>,
+) -> Result<Option<Node>, LoadError> {
     let mut stack: Vec<(Pos, Value, Option<Node>)> = Vec::new();
     let mut root: Option<Node> = None;
     for item in Parser::new_from_str(text) {
@@ -119,6 +131,16 @@ pub fn parse(path: &str, text: &str) -> Result<Option<Node>, LoadError> {
             _ => None,
         };
         if let Some(node) = finished {
+            if !stream_key.is_empty() && streams(&stack, stream_key) {
+                let Some((_, _, pending)) = stack.last_mut() else {
+                    unreachable!("streams() saw two open nodes");
+                };
+                match pending.take() {
+                    None => *pending = Some(node),
+                    Some(key) => on_entry(key, node)?,
+                }
+                continue;
+            }
             match stack.last_mut() {
                 None => root = Some(node),
                 Some((_, Value::Sequence(items), _)) => items.push(node),
@@ -131,6 +153,15 @@ pub fn parse(path: &str, text: &str) -> Result<Option<Node>, LoadError> {
         }
     }
     Ok(root)
+}
+
+/// Whether the innermost open node is the mapping under the top-level `stream_key`.
+fn streams(stack: &[(Pos, Value, Option<Node>)], stream_key: &str) -> bool {
+    matches!(
+        stack,
+        [(_, Value::Mapping(_), Some(key)), (_, Value::Mapping(_), _)]
+            if key.as_str() == Some(stream_key)
+    )
 }
 
 #[cfg(test)]
