@@ -323,3 +323,84 @@ pub(super) fn recording_rules<'a>(
     }
     rules
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::discover::FileKind;
+
+    const CATALOG: &str = "complete: true\ntarget_labels: []\nmetrics:\n  http_requests_total:\n    type: counter\n    labels: [route, code]\n";
+    const RECORDING: &str = "groups:\n  - name: r\n    rules:\n      - record: route_requests_rate5m\n        expr: sum by (route) (rate(http_requests_total[5m]))\n";
+    /// Reads the recorded series (unknown until the recording rule joins the catalog),
+    /// with a label its output cannot carry, and an unknown metric.
+    const ALERTS: &str = "groups:\n  - name: a\n    rules:\n      - alert: Slow\n        expr: route_requests_rate5m{code=\"500\"} > 1\n      - alert: Typo\n        expr: rate(http_request_total[5m]) > 1\n      - alert: Fine\n        expr: sum by (route) (rate(http_requests_total{code=\"500\"}[5m])) > 1\n";
+
+    fn findings(checked: &Checked) -> Vec<String> {
+        let mut out: Vec<String> = checked
+            .iter()
+            .map(|d| {
+                format!(
+                    "{} {}:{} {}",
+                    d.diagnostic.code, d.start.line, d.start.column, d.diagnostic.message
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Both files through both phases, the catalog read before (`early`) or after
+    /// (`!early`) they load.
+    fn two_phase(early: bool) -> Vec<String> {
+        let options = Options::default();
+        let catalog = || {
+            crate::catalog::load_str("c.yml", CATALOG)
+                .unwrap()
+                .with_builtins()
+        };
+        let read = catalog();
+        let pending: Vec<Pending> = [("rec.yml", RECORDING), ("alerts.yml", ALERTS)]
+            .into_iter()
+            .map(|(name, text)| {
+                let loaded =
+                    super::super::load_text(name, text.to_string(), FileKind::Yaml, &options)
+                        .unwrap();
+                check_own(loaded, early.then_some(&read), &options)
+            })
+            .collect();
+        if early {
+            assert!(pending.iter().all(|file| !file.early.is_empty()));
+        }
+        let mut catalog = catalog();
+        let recorded = add_recorded_series(&mut catalog, &pending);
+        pending
+            .into_iter()
+            .flat_map(|file| findings(&second_phase(file, &catalog, &recorded, &options).0))
+            .collect()
+    }
+
+    #[test]
+    fn early_checks_give_the_findings_of_checking_at_the_end() {
+        let late = two_phase(false);
+        assert_eq!(two_phase(true), late);
+        // The recorded series is known (no unknown-metric), its labels are inferred
+        // (`code` is gone after `sum by (route)`), and the typo is still found.
+        assert!(
+            late.iter()
+                .any(|f| f.starts_with("catalog/unknown-label 5:")),
+            "{late:?}"
+        );
+        assert!(
+            late.iter()
+                .any(|f| f.starts_with("catalog/unknown-metric 7:")),
+            "{late:?}"
+        );
+        assert!(
+            !late
+                .iter()
+                .any(|f| f.contains("route_requests_rate5m` is not")),
+            "{late:?}"
+        );
+        assert_eq!(late.len(), 2, "{late:?}");
+    }
+}
