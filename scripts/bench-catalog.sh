@@ -80,7 +80,7 @@ echo "diagnostics: without catalog $(grep -o '"code"' "$WORK/plain.json" | wc -l
 
 # `field FILE NAME KEY`: a number of hyperfine's JSON for one command.
 field() {
-  grep -A8 "\"command\": \"$2\"" "$1" | grep "\"$3\":" | head -1 \
+  grep -A8 "\"command\": \"$2\"" "$1" | grep -m1 "\"$3\":" \
     | sed -E 's/.*: *([0-9.eE+-]+).*/\1/'
 }
 

@@ -70,7 +70,7 @@ done
 echo
 echo "catalog/unknown-metric, most frequent names (catalog gaps, see metric-coverage.tsv):"
 { grep '^catalog/unknown-metric ' "$WORK/findings.tsv" || true; } | sed -E 's/^[^`]*`([^`]*)`.*/\1/' \
-  | sort | uniq -c | sort -rn | head -15 | sed 's/^/  /'
+  | sort | uniq -c | sort -rn | awk 'NR <= 15' | sed 's/^/  /'  # awk, not head: under pipefail a head that stops reading early fails the pipe with SIGPIPE
 
 # The gate: type and label findings must all be reviewed true problems.
 STRICT='^catalog/(unknown-label|histogram|counter|gauge) '
@@ -88,7 +88,7 @@ fi
 if [[ -n "$UNEXPECTED" ]]; then
   echo "FAIL: findings not in scripts/sweep-catalog.allow (review each: fix the analysis, or add a verified true problem with its reason):"
   while read -r key; do
-    grep -F "$key"$'\t' "$WORK/findings.tsv" | head -1 | sed 's/^/  /'
+    grep -m1 -F "$key"$'\t' "$WORK/findings.tsv" | sed 's/^/  /'
   done <<<"$UNEXPECTED"
   exit 1
 fi
