@@ -22,8 +22,8 @@ use crate::report::{ReportedDiagnostic, RunReport};
 use rayon::prelude::*;
 use std::path::PathBuf;
 
-/// What the whole set of files tells each file's checks: the metric catalog, extended
-/// with the recording rules of every linted file. Built after every file is loaded.
+/// What the whole set of files tells each file's checks: the metric catalog (which,
+/// once every file is loaded, includes the outputs of their recording rules).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SetContext<'a> {
     /// The metric catalog the expression checks consult, when one is configured.
@@ -57,23 +57,6 @@ impl CheckScope {
 pub struct Outcome {
     pub report: RunReport,
     pub io_errors: Vec<DiscoverError>,
-}
-
-/// Lints `paths` against a metric catalog (with its built-in series), which the
-/// recording rules of the linted files extend. Files found by walking folders are
-/// skipped when the config excludes them; files named explicitly are always linted.
-pub fn run_with_catalog(paths: &[PathBuf], options: &Options, catalog: Option<Catalog>) -> Outcome {
-    match catalog {
-        None => run(paths, options),
-        Some(catalog) => {
-            let loaded: Result<Outcome, std::convert::Infallible> =
-                run_loading_catalog(paths, options, || Ok(catalog));
-            match loaded {
-                Ok(outcome) => outcome,
-                Err(never) => match never {},
-            }
-        }
-    }
 }
 
 /// Lints `paths` without a catalog. No check needs the other files: each file is
