@@ -202,16 +202,12 @@ impl Catalog {
     /// exist: `foo` for `foo_bucket` of a summary, `foo` for the bare name of a
     /// classic histogram. Used to explain *why* a series is unknown.
     pub fn family_by_stem(&self, name: &str) -> Option<&MetricFamily> {
-        if let Some(family) = self.families.get(name) {
-            return Some(family);
-        }
-        const SUFFIXES: [&str; 8] = [
-            "_bucket", "_sum", "_count", "_total", "_created", "_gsum", "_gcount", "_info",
-        ];
-        SUFFIXES
-            .iter()
-            .filter_map(|suffix| name.strip_suffix(suffix))
-            .find_map(|stem| self.families.get(stem))
+        let mut found = None;
+        any_family_of_series(name, |family_name| {
+            found = self.families.get(family_name);
+            found.is_some()
+        });
+        found
     }
 
     /// Whether the catalog knows metrics of `name`'s namespace (so an unknown name
@@ -224,10 +220,11 @@ impl Catalog {
         self.exclude_namespaces.contains(namespace(name))
     }
 
-    /// Series names of every family (a name two families expose appears twice), for
-    /// regex matching and suggestions.
+    /// Series names of every family, in no particular order (a name two families
+    /// expose appears twice), for regex matching and suggestions, which sort their own.
     pub fn series_names(&self) -> impl Iterator<Item = String> + '_ {
-        self.families()
+        self.families
+            .values()
             .flat_map(|family| family.series().into_iter().map(|(name, _)| name))
     }
 
