@@ -111,6 +111,19 @@ fn rule_exprs(rule_file: &RuleFile) -> Vec<ParsedExpr> {
 /// Loads a candidate. `Ok(None)`: a file met while walking that is not ours (skipped
 /// quietly). `Err`: the file could not be read at all (exit status 2).
 pub fn load(candidate: &Candidate, options: &Options) -> Result<Option<Loaded>, DiscoverError> {
+    if let Some(text) = options
+        .overlay
+        .as_ref()
+        .and_then(|overlay| overlay.get(&candidate.display))
+    {
+        return Ok(load_text_as(
+            &candidate.display,
+            text.clone(),
+            candidate.kind,
+            candidate.explicit,
+            options,
+        ));
+    }
     let io_error = |error: std::io::Error| DiscoverError {
         path: candidate.display.clone(),
         message: describe_io_error(&error),
@@ -149,6 +162,18 @@ pub fn load(candidate: &Candidate, options: &Options) -> Result<Option<Loaded>, 
 
 /// Loads a text that is not on disk (`--stdin`), as an explicitly named file.
 pub fn load_text(display: &str, text: String, kind: FileKind, options: &Options) -> Option<Loaded> {
+    load_text_as(display, text, kind, true, options)
+}
+
+/// Loads a text held in memory, as a file named on the command line (`explicit`) or
+/// met while walking a folder.
+fn load_text_as(
+    display: &str,
+    text: String,
+    kind: FileKind,
+    explicit: bool,
+    options: &Options,
+) -> Option<Loaded> {
     if text.len() as u64 > options.max_file_bytes {
         let diagnostic = invalid::too_large(text.len() as u64, options.max_file_bytes);
         return Some(Loaded::problem(
@@ -162,8 +187,8 @@ pub fn load_text(display: &str, text: String, kind: FileKind, options: &Options)
     }
     let file = SourceFile::new(display, text);
     match kind {
-        FileKind::Yaml => load_yaml(file, true),
-        FileKind::Json => load_json(file, true),
+        FileKind::Yaml => load_yaml(file, explicit),
+        FileKind::Json => load_json(file, explicit),
     }
 }
 

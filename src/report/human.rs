@@ -3,6 +3,7 @@
 
 use super::{ReportedDiagnostic, RunReport, Summary};
 use crate::diagnostic::Severity;
+use crate::fix::Applicability;
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, MietteSpanContents,
     NamedSource, Report, SourceSpan,
@@ -116,12 +117,25 @@ fn to_miette(reported: &ReportedDiagnostic) -> MietteDiagnostic {
     let secondary = diagnostic.labels.iter().map(|label| {
         LabeledSpan::new_with_span(Some(label.message.clone()), source_span(&label.span))
     });
+    // Like ruff, `[*]` marks a finding `--fix` resolves.
+    let code = match diagnostic.fix.as_ref().map(|fix| fix.applicability) {
+        Some(Applicability::Safe) => format!("{} [*]", diagnostic.code),
+        _ => diagnostic.code.to_string(),
+    };
     let mut out = MietteDiagnostic::new(diagnostic.message.clone())
-        .with_code(diagnostic.code)
+        .with_code(code)
         .with_severity(severity)
         .with_labels(std::iter::once(primary).chain(secondary));
-    if let Some(help) = &diagnostic.help {
-        out = out.with_help(help.clone());
+    let fix_line = diagnostic.fix.as_ref().map(|fix| match fix.applicability {
+        Applicability::Safe => format!("fix: {}", fix.title),
+        Applicability::Unsafe => format!("unsafe fix (--fix --unsafe-fixes): {}", fix.title),
+    });
+    let help = match (&diagnostic.help, fix_line) {
+        (Some(help), Some(fix)) => Some(format!("{help}\n{fix}")),
+        (help, fix) => help.clone().or(fix),
+    };
+    if let Some(help) = help {
+        out = out.with_help(help);
     }
     out
 }
