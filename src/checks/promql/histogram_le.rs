@@ -6,6 +6,7 @@ use crate::checks::context::ExprContext;
 use crate::checks::CheckMeta;
 use crate::checks::Emitter;
 use crate::diagnostic::Severity;
+use crate::fix::{Applicability, DecodedFix};
 use crate::fixture;
 use crate::promql::analysis::{analyze, metric_names, Presence};
 use crate::promql::ast::{Expr, Grouping};
@@ -60,8 +61,20 @@ pub fn find(expr: &Expr, source: &str) -> Vec<Finding> {
                 bucket.0
             ),
         );
-        if let Some(fixed) = grouping_with_le(arg, &removed_at, source) {
+        if let Some((range, fixed)) = grouping_with_le(arg, &removed_at, source) {
             finding = finding.help(format!("keep `le` in the grouping: `{fixed}`"));
+            // The query returned nothing at all: keeping `le` cannot lose a working answer.
+            let title = if fixed.starts_with("without") {
+                "Remove `le` from `without`"
+            } else {
+                "Add `le` to `by`"
+            };
+            let edit = if range.is_empty() {
+                format!(" {fixed}")
+            } else {
+                fixed
+            };
+            finding = finding.fix(DecodedFix::new(title, Applicability::Safe).edit(range, edit));
         } else {
             finding = finding.help("keep the `le` label until `histogram_quantile` reads the buckets");
         }
@@ -70,13 +83,21 @@ pub fn find(expr: &Expr, source: &str) -> Vec<Finding> {
     findings
 }
 
-/// The `by (...)`/`without (...)` clause at `span`, rewritten to keep `le`.
-fn grouping_with_le(arg: &Expr, span: &std::ops::Range<usize>, source: &str) -> Option<String> {
+/// The `by (...)`/`without (...)` clause at `span`, rewritten to keep `le`, with the
+/// source range it replaces; for an aggregation without a clause (`sum(...)` at
+/// `span`), `by (le)` inserted after the operator.
+fn grouping_with_le(
+    arg: &Expr,
+    span: &std::ops::Range<usize>,
+    source: &str,
+) -> Option<(std::ops::Range<usize>, String)> {
     let mut fixed = None;
     arg.walk(&mut |node| {
         if let Expr::Aggregate(a) = node {
             if let Some(g) = a.grouping.as_ref().filter(|g| &g.span == span) {
-                fixed = Some(rewrite(g, source));
+                fixed = Some((g.span.clone(), rewrite(g, source)));
+            } else if a.grouping.is_none() && a.param.is_none() && &a.span == span {
+                fixed = Some((a.op_span.end..a.op_span.end, "by (le)".to_string()));
             }
         }
     });
