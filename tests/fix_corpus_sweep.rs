@@ -113,8 +113,17 @@ fn comments(text: &str) -> Vec<String> {
     found
 }
 
+/// What one sweep found.
+struct Swept {
+    per_check: BTreeMap<String, usize>,
+    changed: usize,
+    /// Fixes dropped because the text would no longer parse as before.
+    dropped: usize,
+    problems: Vec<String>,
+}
+
 /// Fixes a fresh copy; returns the fixes per check and the problems found.
-fn sweep(corpus: &Path, unsafe_fixes: bool) -> (BTreeMap<String, usize>, usize, Vec<String>) {
+fn sweep(corpus: &Path, unsafe_fixes: bool) -> Swept {
     let work = tempfile::tempdir().unwrap();
     copy_tree(&corpus.join("rules"), &work.path().join("rules"));
     copy_tree(&corpus.join("dashboards"), &work.path().join("dashboards"));
@@ -139,6 +148,10 @@ fn sweep(corpus: &Path, unsafe_fixes: bool) -> (BTreeMap<String, usize>, usize, 
     args.extend(["rules", "dashboards"]);
     let output = promgate(work.path(), &args);
     let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    let dropped = String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .filter(|line| line.contains("not applied: the file would no longer parse"))
+        .count();
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -204,7 +217,12 @@ fn sweep(corpus: &Path, unsafe_fixes: bool) -> (BTreeMap<String, usize>, usize, 
             ));
         }
     }
-    (per_check, changed, problems)
+    Swept {
+        per_check,
+        changed,
+        dropped,
+        problems,
+    }
 }
 
 #[test]
@@ -212,23 +230,29 @@ fn sweep(corpus: &Path, unsafe_fixes: bool) -> (BTreeMap<String, usize>, usize, 
 fn fixing_the_corpus_breaks_nothing() {
     let corpus = corpus();
     for unsafe_fixes in [false, true] {
-        let (per_check, changed, problems) = sweep(&corpus, unsafe_fixes);
+        let swept = sweep(&corpus, unsafe_fixes);
         let mode = if unsafe_fixes {
             "--fix --unsafe-fixes"
         } else {
             "--fix"
         };
         println!(
-            "sweep-fix {mode}: {changed} files changed, {} broken",
-            problems.len()
+            "sweep-fix {mode}: {} files changed, {} broken, {} fixes dropped by the re-check",
+            swept.changed,
+            swept.problems.len(),
+            swept.dropped
         );
-        for (code, count) in &per_check {
+        for (code, count) in &swept.per_check {
             println!("  {code:<28} {count}");
         }
         println!(
             "  total                        {}",
-            per_check.values().sum::<usize>()
+            swept.per_check.values().sum::<usize>()
         );
-        assert!(problems.is_empty(), "{mode}:\n{}", problems.join("\n"));
+        assert!(
+            swept.problems.is_empty(),
+            "{mode}:\n{}",
+            swept.problems.join("\n")
+        );
     }
 }
