@@ -256,3 +256,31 @@ fn fixing_the_corpus_breaks_nothing() {
         );
     }
 }
+
+#[test]
+#[ignore = "ci: needs ../shared (the SARIF schema); run by .ci/run via scripts/sweep-fix.sh"]
+fn sarif_fixes_follow_the_2_1_0_schema() {
+    let schema_path = root().join("../shared/schemas/sarif-schema-2.1.0.json");
+    let schema: serde_json::Value = serde_json::from_str(
+        &fs::read_to_string(&schema_path)
+            .unwrap_or_else(|e| panic!("{} is needed: {e}", schema_path.display())),
+    )
+    .unwrap();
+    let output = promgate(
+        root(),
+        &[
+            "check",
+            "--format",
+            "sarif",
+            "rules-fixtures/promql/regexp/fail.yml",
+            "rules-fixtures/dashboard/rate-interval/fail.json",
+        ],
+    );
+    let log: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&log).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let with_fixes = results.iter().filter(|r| r.get("fixes").is_some()).count();
+    assert!(with_fixes >= 4, "results with fixes: {with_fixes}");
+}
