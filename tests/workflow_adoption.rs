@@ -81,7 +81,7 @@ groups:
     );
     insta::assert_snapshot!(
         scratch
-            .run(&["check", "--color", "never", "rules.yml"])
+            .run(&["check", "--color", "never", "--show-info", "rules.yml"])
             .stdout
     );
 

@@ -62,7 +62,7 @@ fn sarif_is_valid_against_the_2_1_0_schema() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let log = run.json();
     let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(shared("schemas/sarif-schema-2.1.0.json")).unwrap(),
+        &std::fs::read_to_string(repo_file("tests/data/sarif/sarif-schema-2.1.0.json")).unwrap(),
     )
     .unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
