@@ -41,8 +41,9 @@ pub struct Cli {
 /// Flags every command understands.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// The rule evaluator the files are written for; its extra fields are accepted
-    /// [default: `prometheus.dialect` in the config, else prometheus].
+    /// The rule evaluator the files are written for; its extra fields are accepted.
+    /// Given here, it holds for every file; otherwise the config's `overrides:` may set
+    /// it per path [default: `prometheus.dialect` in the config, else prometheus].
     #[arg(long, global = true, value_enum)]
     pub dialect: Option<Dialect>,
     /// Which metric and label names are valid: any UTF-8 (Prometheus 3) or the legacy
