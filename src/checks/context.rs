@@ -176,7 +176,7 @@ pub fn check_expr(
     let metricsql = matches!(
         parsed.origin,
         ExprOrigin::AlertingRule { .. } | ExprOrigin::RecordingRule { .. }
-    ) && options.dialect == crate::rules::Dialect::Vmalert;
+    ) && options.dialect_for_file(&file.path) == crate::rules::Dialect::Vmalert;
     if !parsed.uncertain && !metricsql && enabled(&super::promql::syntax::META) {
         let mut emitter = Emitter::new(&super::promql::syntax::META, out);
         super::promql::syntax::report(&parsed.result, &parsed.map, &mut emitter);
