@@ -9,7 +9,7 @@ use crate::dashboards::DashboardFile;
 use crate::diagnostic::Diagnostic;
 use crate::discover::{describe_io_error, Candidate, DiscoverError, FileKind};
 use crate::rules::model::is_rule_document;
-use crate::rules::{RuleFile, RuleKind};
+use crate::rules::{Group, Rule, RuleFile, RuleKind};
 use crate::source::SourceFile;
 use crate::yaml::parse_documents;
 use std::io::Read;
@@ -82,17 +82,22 @@ fn suppressions(file: &SourceFile, documents: &[crate::yaml::Document]) -> Optio
     (!found.is_empty()).then_some(found)
 }
 
+/// The rules that have a non-empty `expr`, in file order: the rule behind each entry of
+/// `Loaded::exprs` of a rule file, index for index.
+pub(super) fn rules_with_expr(
+    rule_file: &RuleFile,
+) -> impl Iterator<Item = (&Group, &Rule, &crate::yaml::Scalar)> {
+    rule_file.rules().filter_map(|(group, rule)| {
+        let scalar = rule.expr.as_ref()?.value.as_scalar()?;
+        (!scalar.value.trim().is_empty()).then_some((group, rule, scalar))
+    })
+}
+
 /// The `expr` of every rule, decoded, with its scalar's map. Empty ones are left to
 /// `rules/schema`.
 fn rule_exprs(rule_file: &RuleFile) -> Vec<ParsedExpr> {
     let mut exprs = Vec::new();
-    for (group, rule) in rule_file.rules() {
-        let Some(scalar) = rule.expr.as_ref().and_then(|field| field.value.as_scalar()) else {
-            continue;
-        };
-        if scalar.value.trim().is_empty() {
-            continue;
-        }
+    for (group, rule, scalar) in rules_with_expr(rule_file) {
         let name = rule.name().unwrap_or("").to_string();
         let group = group.name().to_string();
         let origin = match rule.kind() {
