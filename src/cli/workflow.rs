@@ -164,23 +164,20 @@ pub fn options(
     })
 }
 
-/// The text and name of `--stdin`.
-pub fn read_stdin(args: &WorkflowArgs) -> Result<(String, String), String> {
+/// The name and bytes of `--stdin`, read up to one byte past `max_bytes` (an endless
+/// input such as `/dev/zero` stops there and is reported as too large). Bytes that are
+/// not UTF-8 are a finding about the content, as for a file (exit 1), not an I/O error.
+pub fn read_stdin(args: &WorkflowArgs, max_bytes: u64) -> Result<(String, Vec<u8>), String> {
     let mut bytes = Vec::new();
     std::io::stdin()
+        .take(max_bytes + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read standard input: {e}"))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "standard input is not UTF-8 (byte {} is invalid)",
-            e.utf8_error().valid_up_to()
-        )
-    })?;
     let display = args
         .stdin_filename
         .clone()
         .unwrap_or_else(|| "<stdin>.yml".to_string());
-    Ok((display, text))
+    Ok((display, bytes))
 }
 
 /// Narrows the report to changed files and hides the baseline; returns how many
@@ -195,7 +192,7 @@ pub fn finish(
         filters.changed = Some(config::changed::changed_files(rev, &config.cwd)?);
     }
     if let Some(path) = &args.baseline {
-        let text = std::fs::read_to_string(path)
+        let text = crate::discover::read_regular_text(path)
             .map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
         let loaded =
             baseline::Baseline::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;

@@ -120,6 +120,14 @@ pub fn load(candidate: &Candidate, options: &Options) -> Result<Option<Loaded>, 
         path: candidate.display.clone(),
         message: describe_io_error(&error),
     };
+    // Look before opening: opening a FIFO blocks, and a device never ends.
+    let meta = std::fs::metadata(&candidate.path).map_err(io_error)?;
+    if let Some(message) = crate::discover::special_file(&meta) {
+        return Err(DiscoverError {
+            path: candidate.display.clone(),
+            message,
+        });
+    }
     let handle = std::fs::File::open(&candidate.path).map_err(io_error)?;
     let size = handle.metadata().map_err(io_error)?.len();
     let empty_file = || SourceFile::new(candidate.display.clone(), String::new());
@@ -152,19 +160,36 @@ pub fn load(candidate: &Candidate, options: &Options) -> Result<Option<Loaded>, 
     })
 }
 
-/// Loads a text that is not on disk (`--stdin`), as an explicitly named file.
+/// Loads a text that is not on disk, as an explicitly named file.
 pub fn load_text(display: &str, text: String, kind: FileKind, options: &Options) -> Option<Loaded> {
-    if text.len() as u64 > options.max_file_bytes {
-        let diagnostic = invalid::too_large(text.len() as u64, options.max_file_bytes);
+    load_bytes(display, text.into_bytes(), kind, options)
+}
+
+/// Loads bytes that are not on disk (`--stdin`), as an explicitly named file. Bytes that
+/// are not UTF-8 text get the same `input/invalid` finding as a file on disk (exit 1).
+pub fn load_bytes(
+    display: &str,
+    bytes: Vec<u8>,
+    kind: FileKind,
+    options: &Options,
+) -> Option<Loaded> {
+    if bytes.len() as u64 > options.max_file_bytes {
+        let diagnostic = invalid::too_large(bytes.len() as u64, options.max_file_bytes);
         return Some(Loaded::problem(
             SourceFile::new(display, String::new()),
             diagnostic,
         ));
     }
-    if let Some(nul) = text.find('\0') {
-        let file = SourceFile::new(display, text[..nul].to_string());
-        return Some(Loaded::problem(file, invalid::binary(nul)));
-    }
+    let text = match decode_text(bytes) {
+        Ok(text) => text,
+        Err(problem) => {
+            let (prefix, diagnostic) = *problem;
+            return Some(Loaded::problem(
+                SourceFile::new(display, prefix),
+                diagnostic,
+            ));
+        }
+    };
     let file = SourceFile::new(display, text);
     match kind {
         FileKind::Yaml => load_yaml(file, true),
