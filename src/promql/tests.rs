@@ -71,7 +71,7 @@ fn long_chains_that_prometheus_accepts_parse() {
         expr.walk(&mut |_| nodes += 1);
         assert!(nodes >= n, "{}: {nodes} nodes", &input[..20]);
     }
-    assert_eq!(ok(&vec!["2"; 3].join("^")).value_type(), ValueType::Scalar);
+    assert_eq!(ok(&["2"; 3].join("^")).value_type(), ValueType::Scalar);
     assert_eq!(ok(&vec!["a"; n].join("*")).value_type(), ValueType::Vector);
 }
 
