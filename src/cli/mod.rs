@@ -267,8 +267,8 @@ fn check(
                 return EXIT_ERROR;
             }
         };
-        match workflow::read_stdin(&args.workflow) {
-            Ok((display, text)) => pipeline::run_text(&display, text, options, catalog),
+        match workflow::read_stdin(&args.workflow, options.max_file_bytes) {
+            Ok((display, bytes)) => pipeline::run_bytes(&display, bytes, options, catalog),
             Err(message) => {
                 let _ = writeln!(stderr, "promgate: error: {message}");
                 return EXIT_ERROR;

@@ -9,7 +9,7 @@ mod load;
 mod options;
 
 pub use catalog_run::run_loading_catalog;
-pub use load::{load, load_text, Loaded, Model};
+pub use load::{load, load_bytes, load_text, Loaded, Model};
 pub use options::{parse_file_size, Feature, Options, DEFAULT_MAX_FILE_BYTES};
 
 use crate::catalog::Catalog;
@@ -115,8 +115,18 @@ pub fn run_text(
     options: &Options,
     catalog: Option<Catalog>,
 ) -> Outcome {
+    run_bytes(display, text.into_bytes(), options, catalog)
+}
+
+/// [`run_text`] for bytes that may not be text (`--stdin`).
+pub fn run_bytes(
+    display: &str,
+    bytes: Vec<u8>,
+    options: &Options,
+    catalog: Option<Catalog>,
+) -> Outcome {
     let kind = FileKind::from_extension(std::path::Path::new(display)).unwrap_or(FileKind::Yaml);
-    let Some(loaded) = load_text(display, text, kind, options) else {
+    let Some(loaded) = load_bytes(display, bytes, kind, options) else {
         return Outcome {
             report: RunReport::new(0, Vec::new()),
             io_errors: Vec::new(),
