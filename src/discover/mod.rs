@@ -15,6 +15,8 @@ pub enum FileKind {
     Yaml,
     /// `.json`: Grafana dashboards.
     Json,
+    /// `.md` / `.markdown`: guides and runbooks, linted by their fenced code blocks.
+    Markdown,
 }
 
 impl FileKind {
@@ -23,6 +25,7 @@ impl FileKind {
         match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
             "yml" | "yaml" => Some(FileKind::Yaml),
             "json" => Some(FileKind::Json),
+            "md" | "markdown" => Some(FileKind::Markdown),
             _ => None,
         }
     }

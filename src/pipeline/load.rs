@@ -8,6 +8,7 @@ use crate::config::suppress::Suppressions;
 use crate::dashboards::DashboardFile;
 use crate::diagnostic::Diagnostic;
 use crate::discover::{describe_io_error, Candidate, DiscoverError, FileKind};
+use crate::markdown::BlockLanguage;
 use crate::rules::model::is_rule_document;
 use crate::rules::{RuleFile, RuleKind};
 use crate::source::SourceFile;
@@ -108,9 +109,11 @@ fn rule_exprs(rule_file: &RuleFile) -> Vec<ParsedExpr> {
     exprs
 }
 
-/// Loads a candidate. `Ok(None)`: a file met while walking that is not ours (skipped
-/// quietly). `Err`: the file could not be read at all (exit status 2).
-pub fn load(candidate: &Candidate, options: &Options) -> Result<Option<Loaded>, DiscoverError> {
+/// Loads a candidate into the units its checks run on: one for a rule file or a
+/// dashboard file, one per lintable fenced block for a Markdown file. Empty: a file met
+/// while walking that is not ours (skipped quietly). `Err`: the file could not be read
+/// at all (exit status 2).
+pub fn load(candidate: &Candidate, options: &Options) -> Result<Vec<Loaded>, DiscoverError> {
     let io_error = |error: std::io::Error| DiscoverError {
         path: candidate.display.clone(),
         message: describe_io_error(&error),
@@ -120,7 +123,7 @@ pub fn load(candidate: &Candidate, options: &Options) -> Result<Option<Loaded>, 
     let empty_file = || SourceFile::new(candidate.display.clone(), String::new());
     if size > options.max_file_bytes {
         let diagnostic = invalid::too_large(size, options.max_file_bytes);
-        return Ok(Some(Loaded::problem(empty_file(), diagnostic)));
+        return Ok(vec![Loaded::problem(empty_file(), diagnostic)]);
     }
     let mut bytes = Vec::with_capacity(size as usize);
     // `take` bounds memory even if the file grows between the size check and the read.
@@ -130,41 +133,43 @@ pub fn load(candidate: &Candidate, options: &Options) -> Result<Option<Loaded>, 
         .map_err(io_error)?;
     if bytes.len() as u64 > options.max_file_bytes {
         let diagnostic = invalid::too_large(bytes.len() as u64, options.max_file_bytes);
-        return Ok(Some(Loaded::problem(empty_file(), diagnostic)));
+        return Ok(vec![Loaded::problem(empty_file(), diagnostic)]);
     }
     let text = match decode_text(bytes) {
         Ok(text) => text,
         Err(problem) => {
             let (prefix, diagnostic) = *problem;
             let file = SourceFile::new(candidate.display.clone(), prefix);
-            return Ok(Some(Loaded::problem(file, diagnostic)));
+            return Ok(vec![Loaded::problem(file, diagnostic)]);
         }
     };
     let file = SourceFile::new(candidate.display.clone(), text);
-    Ok(match candidate.kind {
-        FileKind::Yaml => load_yaml(file, candidate.explicit),
-        FileKind::Json => load_json(file, candidate.explicit),
-    })
+    Ok(load_file(file, candidate.kind, candidate.explicit))
+}
+
+/// The units of a decoded file.
+fn load_file(file: SourceFile, kind: FileKind, explicit: bool) -> Vec<Loaded> {
+    match kind {
+        FileKind::Yaml => load_yaml(file, explicit).into_iter().collect(),
+        FileKind::Json => load_json(file, explicit).into_iter().collect(),
+        FileKind::Markdown => load_markdown(file, explicit),
+    }
 }
 
 /// Loads a text that is not on disk (`--stdin`), as an explicitly named file.
-pub fn load_text(display: &str, text: String, kind: FileKind, options: &Options) -> Option<Loaded> {
+pub fn load_text(display: &str, text: String, kind: FileKind, options: &Options) -> Vec<Loaded> {
     if text.len() as u64 > options.max_file_bytes {
         let diagnostic = invalid::too_large(text.len() as u64, options.max_file_bytes);
-        return Some(Loaded::problem(
+        return vec![Loaded::problem(
             SourceFile::new(display, String::new()),
             diagnostic,
-        ));
+        )];
     }
     if let Some(nul) = text.find('\0') {
         let file = SourceFile::new(display, text[..nul].to_string());
-        return Some(Loaded::problem(file, invalid::binary(nul)));
+        return vec![Loaded::problem(file, invalid::binary(nul))];
     }
-    let file = SourceFile::new(display, text);
-    match kind {
-        FileKind::Yaml => load_yaml(file, true),
-        FileKind::Json => load_json(file, true),
-    }
+    load_file(SourceFile::new(display, text), kind, true)
 }
 
 /// The file's text, or the valid text before the first NUL or non-UTF-8 byte with the
@@ -234,6 +239,63 @@ fn load_json(file: SourceFile, explicit: bool) -> Option<Loaded> {
     // Load problems (invalid JSON, not a dashboard) are reported by `dashboard/schema`.
     let model = Model::Dashboards(DashboardFile::new(loaded));
     Some(Loaded::with_model(file, model, Vec::new()))
+}
+
+/// A Markdown file: each fenced block that holds a rule file, a dashboard or a PromQL
+/// expression is a unit of its own, read like a file met while walking (other blocks,
+/// a `docker-compose` file or a shell session, are skipped quietly). Every unit reports
+/// on the Markdown file itself: the block is parsed in place (`markdown::Fence::isolate`),
+/// so its spans are the Markdown file's.
+fn load_markdown(file: SourceFile, explicit: bool) -> Vec<Loaded> {
+    let file = Arc::new(file);
+    let mut units = Vec::new();
+    for fence in crate::markdown::fenced_blocks(&file.text) {
+        let isolated = fence.isolate(&file.text);
+        let unit = match fence.language {
+            BlockLanguage::Yaml => load_yaml(SourceFile::new(file.path.clone(), isolated), false),
+            BlockLanguage::Json => load_json(SourceFile::new(file.path.clone(), isolated), false),
+            BlockLanguage::Promql => promql_block(&fence, &isolated),
+            BlockLanguage::Other => None,
+        };
+        if let Some(mut unit) = unit {
+            // Same offsets, the real text: snippets show the guide around the block.
+            unit.file = Arc::clone(&file);
+            units.push(unit);
+        }
+    }
+    if units.is_empty() && explicit {
+        let diagnostic = unrecognized::no_lintable_block();
+        units.push(Loaded {
+            file,
+            model: None,
+            exprs: Vec::new(),
+            diagnostics: vec![diagnostic],
+            suppressions: None,
+        });
+    }
+    units
+}
+
+/// A ```` ```promql ```` block: one expression, checked as a rule's would be. A query
+/// written for Grafana (`$job`, `$__rate_interval`) is valid only once Grafana fills in
+/// its variables, so its syntax errors are not reported and its names may be
+/// placeholders.
+fn promql_block(fence: &crate::markdown::Fence, isolated: &str) -> Option<Loaded> {
+    let (start, source) = fence.text_in(isolated);
+    if source.trim().is_empty() {
+        return None;
+    }
+    let map = crate::source::OffsetMap::identity(start, source.len());
+    let templated = source.contains('$') || source.contains("[[");
+    let mut parsed = ParsedExpr::new(source, map, ExprOrigin::Standalone);
+    parsed.uncertain = templated;
+    Some(Loaded {
+        file: Arc::new(SourceFile::new(String::new(), String::new())),
+        model: None,
+        exprs: vec![parsed],
+        diagnostics: Vec::new(),
+        suppressions: None,
+    })
 }
 
 /// A text search for a rule file's landmarks, for files whose YAML does not parse.
