@@ -480,10 +480,233 @@ fn binary_labels(b: &BinaryExpr) -> LabelInfo {
     info
 }
 
+/// The labels every result series surely carries with one known value: `{a="x"}`
+/// matchers, as far as aggregations, joins and functions keep them. Two rules whose
+/// results carry different fixed values of a label write different series, however
+/// alike their names and static labels (`x{component="cpu"}` vs
+/// `x{component="disk"}`). The metric name is left out (a rule's output name is its
+/// `record`). Conservative: a label is listed only when Prometheus' semantics
+/// guarantee its value on every result series.
+pub fn fixed_label_values(expr: &Expr) -> BTreeMap<String, String> {
+    super::parser::grow_stack(|| fixed_values(expr))
+}
+
+fn fixed_values(expr: &Expr) -> BTreeMap<String, String> {
+    match expr {
+        Expr::Number(_) | Expr::String(_) => BTreeMap::new(),
+        Expr::Selector(s) => selector_fixed(s),
+        Expr::Matrix(m) => selector_fixed(&m.selector),
+        Expr::Subquery(s) => fixed_values(&s.expr),
+        Expr::Paren(p) => fixed_values(&p.expr),
+        Expr::Unary(u) => fixed_values(&u.expr),
+        Expr::Call(c) => call_fixed(c),
+        Expr::Aggregate(a) => aggregate_fixed(a),
+        Expr::Binary(b) => binary_fixed(b),
+    }
+}
+
+/// `{a="x"}` fixes `a`; two different equality values on one label select nothing,
+/// so neither is kept.
+fn selector_fixed(s: &VectorSelector) -> BTreeMap<String, String> {
+    let mut fixed = BTreeMap::new();
+    let mut conflicting = Vec::new();
+    for m in &s.matchers {
+        if m.op != MatchOp::Equal || m.value.is_empty() || m.name == "__name__" {
+            continue;
+        }
+        if let Some(previous) = fixed.insert(m.name.clone(), m.value.clone()) {
+            if previous != m.value {
+                conflicting.push(m.name.clone());
+            }
+        }
+    }
+    for name in conflicting {
+        fixed.remove(&name);
+    }
+    fixed
+}
+
+fn call_fixed(c: &Call) -> BTreeMap<String, String> {
+    let Some(f) = c.function else {
+        return BTreeMap::new();
+    };
+    if f.return_type != ValueType::Vector {
+        return BTreeMap::new();
+    }
+    match f.name {
+        "absent" | "absent_over_time" => {
+            // The one output series has exactly the selector's equality labels.
+            return match c.args.first().map(Expr::unparen) {
+                Some(Expr::Selector(s)) => selector_fixed(s),
+                Some(Expr::Matrix(m)) => selector_fixed(&m.selector),
+                _ => BTreeMap::new(),
+            };
+        }
+        "vector" => return BTreeMap::new(),
+        _ => {}
+    }
+    let source = c
+        .args
+        .iter()
+        .find(|a| matches!(a.value_type(), ValueType::Vector | ValueType::Matrix));
+    let mut fixed = source.map(fixed_values).unwrap_or_default();
+    match f.name {
+        "histogram_quantile" | "histogram_fraction" | "histogram_quantiles" => {
+            fixed.remove("le");
+        }
+        "label_replace" | "label_join" => {
+            if let Some(dst) = string_arg(c, 1) {
+                fixed.remove(&dst.value);
+                // A constant replacement over any value writes that value everywhere.
+                let always = f.name == "label_replace"
+                    && string_arg(c, 2)
+                        .is_some_and(|r| !r.value.is_empty() && !r.value.contains('$'))
+                    && string_arg(c, 4)
+                        .is_some_and(|r| matches!(r.value.as_str(), "" | ".*" | "(.*)"));
+                if always {
+                    let value = string_arg(c, 2)
+                        .map(|r| r.value.clone())
+                        .unwrap_or_default();
+                    fixed.insert(dst.value.clone(), value);
+                }
+            }
+        }
+        // Info metrics' data labels may overwrite any label.
+        "info" => fixed.clear(),
+        _ => {}
+    }
+    fixed
+}
+
+fn aggregate_fixed(a: &AggregateExpr) -> BTreeMap<String, String> {
+    let mut fixed = fixed_values(&a.expr);
+    if a.op.selects_series() {
+        return fixed;
+    }
+    match &a.grouping {
+        None => fixed.clear(),
+        Some(g) if !g.without => fixed.retain(|name, _| g.labels.iter().any(|l| &l.name == name)),
+        Some(g) => fixed.retain(|name, _| g.labels.iter().all(|l| &l.name != name)),
+    }
+    if a.op == AggregateOp::CountValues {
+        if let Some(Expr::String(label)) = a.param.as_deref().map(Expr::unparen) {
+            fixed.remove(&label.value);
+        }
+    }
+    fixed
+}
+
+fn binary_fixed(b: &BinaryExpr) -> BTreeMap<String, String> {
+    let (lt, rt) = (b.lhs.value_type(), b.rhs.value_type());
+    if lt != ValueType::Vector && rt != ValueType::Vector {
+        return BTreeMap::new();
+    }
+    if lt != ValueType::Vector || rt != ValueType::Vector {
+        return fixed_values(if lt == ValueType::Vector {
+            &b.lhs
+        } else {
+            &b.rhs
+        });
+    }
+    let (lhs, rhs) = (fixed_values(&b.lhs), fixed_values(&b.rhs));
+    match b.op {
+        BinaryOp::And | BinaryOp::Unless => return lhs,
+        BinaryOp::Or => return common_values(&lhs, &rhs),
+        _ => {}
+    }
+    let right_is_many = b.group.as_ref().is_some_and(|g| g.side == GroupSide::Right);
+    let (mut fixed, one) = if right_is_many {
+        (rhs, lhs)
+    } else {
+        (lhs, rhs)
+    };
+    match (&b.matching, &b.group) {
+        (Some(m), None) if m.on => fixed.retain(|name, _| m.labels.iter().any(|l| &l.name == name)),
+        (Some(m), None) => fixed.retain(|name, _| m.labels.iter().all(|l| &l.name != name)),
+        _ => {}
+    }
+    if let Some(g) = &b.group {
+        // `group_left (x)` copies `x` from the "one" side.
+        for label in &g.labels {
+            match one.get(&label.name) {
+                Some(value) => fixed.insert(label.name.clone(), value.clone()),
+                None => fixed.remove(&label.name),
+            };
+        }
+    }
+    if !b.fill.is_empty() {
+        let other = if right_is_many {
+            fixed_values(&b.lhs)
+        } else {
+            fixed_values(&b.rhs)
+        };
+        fixed = common_values(&fixed, &other);
+    }
+    fixed
+}
+
+/// Labels both sides fix to the same value.
+fn common_values(
+    a: &BTreeMap<String, String>,
+    b: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    a.iter()
+        .filter(|(name, value)| b.get(*name) == Some(*value))
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::promql::parse;
+
+    fn fixed(q: &str) -> Vec<(String, String)> {
+        let expr = parse(q).expr.unwrap();
+        fixed_label_values(&expr).into_iter().collect()
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn fixed_values_follow_equality_matchers_through_the_tree() {
+        assert_eq!(
+            fixed(
+                r#"a{component="disk_iops"} > on(component) group_left b{component="disk_iops"}"#
+            ),
+            pairs(&[("component", "disk_iops")])
+        );
+        assert_eq!(
+            fixed(r#"sum without (instance) (rate(x{type="web", instance="a"}[5m]))"#),
+            pairs(&[("type", "web")])
+        );
+        assert_eq!(
+            fixed(r#"sum by (job) (x{type="web", job="a"})"#),
+            pairs(&[("job", "a")])
+        );
+        assert_eq!(fixed(r#"sum(x{type="web"})"#), pairs(&[]));
+        assert_eq!(fixed(r#"x{type=~"web"} > 1"#), pairs(&[]));
+        assert_eq!(fixed(r#"x{a="1"} or y{a="2"}"#), pairs(&[]));
+        assert_eq!(
+            fixed(r#"x{a="1"} or y{a="1", b="2"}"#),
+            pairs(&[("a", "1")])
+        );
+        assert_eq!(fixed(r#"x{a="1"} / ignoring (a) y"#), pairs(&[]));
+        assert_eq!(
+            fixed(r#"label_replace(x{a="1", b="2"}, "a", "$1", "b", "(.*)")"#),
+            pairs(&[("b", "2")])
+        );
+        assert_eq!(
+            fixed(r#"label_replace(x, "team", "sre", "", "")"#),
+            pairs(&[("team", "sre")])
+        );
+        assert_eq!(fixed(r#"x{a="1", a="2"}"#), pairs(&[]));
+        assert_eq!(fixed(r#"absent(x{job="api"})"#), pairs(&[("job", "api")]));
+    }
 
     fn info(q: &str) -> LabelInfo {
         let expr = parse(q)
