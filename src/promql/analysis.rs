@@ -480,53 +480,131 @@ fn binary_labels(b: &BinaryExpr) -> LabelInfo {
     info
 }
 
-/// The labels every result series surely carries with one known value: `{a="x"}`
-/// matchers, as far as aggregations, joins and functions keep them. Two rules whose
-/// results carry different fixed values of a label write different series, however
-/// alike their names and static labels (`x{component="cpu"}` vs
-/// `x{component="disk"}`). The metric name is left out (a rule's output name is its
-/// `record`). Conservative: a label is listed only when Prometheus' semantics
-/// guarantee its value on every result series.
-pub fn fixed_label_values(expr: &Expr) -> BTreeMap<String, String> {
-    super::parser::grow_stack(|| fixed_values(expr))
+/// What every result series surely has as a label's value: exactly one known value
+/// (`{a="x"}`), or a value a regex matches (`{code=~"5.."}`, a regex that does not
+/// match the empty string, so the label is surely there).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LabelValues {
+    Exactly(String),
+    Matching(String),
+    /// `{a!="x"}`: the label, if present, is not `x`.
+    Excluding(String),
+    /// `{a!~"r"}`: the label's value (empty when absent) does not match `r`.
+    NotMatching(String),
 }
 
-fn fixed_values(expr: &Expr) -> BTreeMap<String, String> {
+impl LabelValues {
+    /// Whether no value can satisfy both: two different values; a value the regex does
+    /// not match; two regexes whose literal prefixes diverge (`2..` and `5..`).
+    /// Conservative: `false` when unsure.
+    pub fn disjoint(&self, other: &LabelValues) -> bool {
+        match (self, other) {
+            (LabelValues::Exactly(a), LabelValues::Exactly(b)) => a != b,
+            (LabelValues::Exactly(value), LabelValues::Matching(pattern))
+            | (LabelValues::Matching(pattern), LabelValues::Exactly(value)) => {
+                regex::Regex::new(&format!("^(?:{pattern})$"))
+                    .is_ok_and(|regex| !regex.is_match(value))
+            }
+            (LabelValues::Matching(a), LabelValues::Matching(b)) => {
+                let (a, b) = (literal_prefix(a), literal_prefix(b));
+                !a.is_empty() && !b.is_empty() && !a.starts_with(b) && !b.starts_with(a)
+            }
+            (LabelValues::Exactly(value), LabelValues::Excluding(excluded))
+            | (LabelValues::Excluding(excluded), LabelValues::Exactly(value)) => value == excluded,
+            (LabelValues::Exactly(value), LabelValues::NotMatching(pattern))
+            | (LabelValues::NotMatching(pattern), LabelValues::Exactly(value)) => {
+                regex::Regex::new(&format!("^(?:{pattern})$"))
+                    .is_ok_and(|regex| regex.is_match(value))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The text every match of a regex starts with (`5..` -> `5`, `api-.*` -> `api-`);
+/// empty when a top-level alternation or an early meta character leaves it open.
+fn literal_prefix(pattern: &str) -> &str {
+    let pattern = pattern.strip_prefix('^').unwrap_or(pattern);
+    if pattern.contains('|') {
+        return "";
+    }
+    let end = pattern
+        .find(|c: char| ".[]()*+?{}|^$\\".contains(c))
+        .unwrap_or(pattern.len());
+    // A quantifier right after the prefix may make its last character optional.
+    match pattern[end..].chars().next() {
+        Some('*' | '?' | '{') => {
+            let last = pattern[..end].chars().last().map_or(0, char::len_utf8);
+            &pattern[..end - last]
+        }
+        _ => &pattern[..end],
+    }
+}
+
+/// For each label whose value every result series surely constrains, that constraint:
+/// `{a="x"}` and `{code=~"5.."}` matchers, as far as aggregations, joins and functions
+/// keep the label. Two rules whose results carry disjoint values of a label write
+/// different series, however alike their names and static labels
+/// (`x{component="cpu"}` vs `x{component="disk"}`). The metric name is left out (a
+/// rule's output name is its `record`). Conservative: a label is listed only when
+/// Prometheus' semantics guarantee the constraint on every result series.
+pub fn label_value_constraints(expr: &Expr) -> BTreeMap<String, LabelValues> {
+    super::parser::grow_stack(|| constraints(expr))
+}
+
+type Constraints = BTreeMap<String, LabelValues>;
+
+fn constraints(expr: &Expr) -> Constraints {
     match expr {
         Expr::Number(_) | Expr::String(_) => BTreeMap::new(),
-        Expr::Selector(s) => selector_fixed(s),
-        Expr::Matrix(m) => selector_fixed(&m.selector),
-        Expr::Subquery(s) => fixed_values(&s.expr),
-        Expr::Paren(p) => fixed_values(&p.expr),
-        Expr::Unary(u) => fixed_values(&u.expr),
-        Expr::Call(c) => call_fixed(c),
-        Expr::Aggregate(a) => aggregate_fixed(a),
-        Expr::Binary(b) => binary_fixed(b),
+        Expr::Selector(s) => selector_constraints(s, true),
+        Expr::Matrix(m) => selector_constraints(&m.selector, true),
+        Expr::Subquery(s) => constraints(&s.expr),
+        Expr::Paren(p) => constraints(&p.expr),
+        Expr::Unary(u) => constraints(&u.expr),
+        Expr::Call(c) => call_constraints(c),
+        Expr::Aggregate(a) => aggregate_constraints(a),
+        Expr::Binary(b) => binary_constraints(b),
     }
 }
 
-/// `{a="x"}` fixes `a`; two different equality values on one label select nothing,
-/// so neither is kept.
-fn selector_fixed(s: &VectorSelector) -> BTreeMap<String, String> {
-    let mut fixed = BTreeMap::new();
-    let mut conflicting = Vec::new();
+/// `{a="x"}` fixes `a`; `{a=~"r"}` (when `r` does not match the empty string),
+/// `{a!="x"}` and `{a!~"r"}` constrain it. A label with several matchers keeps its
+/// equality, or none.
+fn selector_constraints(s: &VectorSelector, with_regexes: bool) -> Constraints {
+    let mut found: BTreeMap<String, Vec<LabelValues>> = BTreeMap::new();
     for m in &s.matchers {
-        if m.op != MatchOp::Equal || m.value.is_empty() || m.name == "__name__" {
+        if m.name == "__name__" || m.value.is_empty() {
             continue;
         }
-        if let Some(previous) = fixed.insert(m.name.clone(), m.value.clone()) {
-            if previous != m.value {
-                conflicting.push(m.name.clone());
-            }
-        }
+        let values = match m.op {
+            MatchOp::Equal => LabelValues::Exactly(m.value.clone()),
+            _ if !with_regexes => continue,
+            MatchOp::Regex if !matcher_matches_empty(m) => LabelValues::Matching(m.value.clone()),
+            MatchOp::NotEqual => LabelValues::Excluding(m.value.clone()),
+            MatchOp::NotRegex => LabelValues::NotMatching(m.value.clone()),
+            _ => continue,
+        };
+        found.entry(m.name.clone()).or_default().push(values);
     }
-    for name in conflicting {
-        fixed.remove(&name);
-    }
-    fixed
+    found
+        .into_iter()
+        .filter_map(|(name, values)| {
+            let exact: Vec<&LabelValues> = values
+                .iter()
+                .filter(|v| matches!(v, LabelValues::Exactly(_)))
+                .collect();
+            let chosen = match (exact.as_slice(), values.as_slice()) {
+                ([one], _) => (*one).clone(),
+                ([], [only]) => only.clone(),
+                _ => return None,
+            };
+            Some((name, chosen))
+        })
+        .collect()
 }
 
-fn call_fixed(c: &Call) -> BTreeMap<String, String> {
+fn call_constraints(c: &Call) -> Constraints {
     let Some(f) = c.function else {
         return BTreeMap::new();
     };
@@ -537,8 +615,8 @@ fn call_fixed(c: &Call) -> BTreeMap<String, String> {
         "absent" | "absent_over_time" => {
             // The one output series has exactly the selector's equality labels.
             return match c.args.first().map(Expr::unparen) {
-                Some(Expr::Selector(s)) => selector_fixed(s),
-                Some(Expr::Matrix(m)) => selector_fixed(&m.selector),
+                Some(Expr::Selector(s)) => selector_constraints(s, false),
+                Some(Expr::Matrix(m)) => selector_constraints(&m.selector, false),
                 _ => BTreeMap::new(),
             };
         }
@@ -549,110 +627,106 @@ fn call_fixed(c: &Call) -> BTreeMap<String, String> {
         .args
         .iter()
         .find(|a| matches!(a.value_type(), ValueType::Vector | ValueType::Matrix));
-    let mut fixed = source.map(fixed_values).unwrap_or_default();
+    let mut found = source.map(constraints).unwrap_or_default();
     match f.name {
         "histogram_quantile" | "histogram_fraction" | "histogram_quantiles" => {
-            fixed.remove("le");
+            found.remove("le");
         }
         "label_replace" | "label_join" => {
             if let Some(dst) = string_arg(c, 1) {
-                fixed.remove(&dst.value);
+                found.remove(&dst.value);
                 // A constant replacement over any value writes that value everywhere.
-                let always = f.name == "label_replace"
-                    && string_arg(c, 2)
-                        .is_some_and(|r| !r.value.is_empty() && !r.value.contains('$'))
-                    && string_arg(c, 4)
-                        .is_some_and(|r| matches!(r.value.as_str(), "" | ".*" | "(.*)"));
-                if always {
-                    let value = string_arg(c, 2)
-                        .map(|r| r.value.clone())
-                        .unwrap_or_default();
-                    fixed.insert(dst.value.clone(), value);
+                let constant = string_arg(c, 2)
+                    .filter(|r| !r.value.is_empty() && !r.value.contains('$'))
+                    .filter(|_| f.name == "label_replace")
+                    .filter(|_| {
+                        string_arg(c, 4)
+                            .is_some_and(|r| matches!(r.value.as_str(), "" | ".*" | "(.*)"))
+                    });
+                if let Some(value) = constant {
+                    found.insert(dst.value.clone(), LabelValues::Exactly(value.value.clone()));
                 }
             }
         }
         // Info metrics' data labels may overwrite any label.
-        "info" => fixed.clear(),
+        "info" => found.clear(),
         _ => {}
     }
-    fixed
+    found
 }
 
-fn aggregate_fixed(a: &AggregateExpr) -> BTreeMap<String, String> {
-    let mut fixed = fixed_values(&a.expr);
+fn aggregate_constraints(a: &AggregateExpr) -> Constraints {
+    let mut found = constraints(&a.expr);
     if a.op.selects_series() {
-        return fixed;
+        return found;
     }
     match &a.grouping {
-        None => fixed.clear(),
-        Some(g) if !g.without => fixed.retain(|name, _| g.labels.iter().any(|l| &l.name == name)),
-        Some(g) => fixed.retain(|name, _| g.labels.iter().all(|l| &l.name != name)),
+        None => found.clear(),
+        Some(g) if !g.without => found.retain(|name, _| g.labels.iter().any(|l| &l.name == name)),
+        Some(g) => found.retain(|name, _| g.labels.iter().all(|l| &l.name != name)),
     }
     if a.op == AggregateOp::CountValues {
         if let Some(Expr::String(label)) = a.param.as_deref().map(Expr::unparen) {
-            fixed.remove(&label.value);
+            found.remove(&label.value);
         }
     }
-    fixed
+    found
 }
 
-fn binary_fixed(b: &BinaryExpr) -> BTreeMap<String, String> {
+fn binary_constraints(b: &BinaryExpr) -> Constraints {
     let (lt, rt) = (b.lhs.value_type(), b.rhs.value_type());
     if lt != ValueType::Vector && rt != ValueType::Vector {
         return BTreeMap::new();
     }
     if lt != ValueType::Vector || rt != ValueType::Vector {
-        return fixed_values(if lt == ValueType::Vector {
+        return constraints(if lt == ValueType::Vector {
             &b.lhs
         } else {
             &b.rhs
         });
     }
-    let (lhs, rhs) = (fixed_values(&b.lhs), fixed_values(&b.rhs));
+    let (lhs, rhs) = (constraints(&b.lhs), constraints(&b.rhs));
     match b.op {
         BinaryOp::And | BinaryOp::Unless => return lhs,
-        BinaryOp::Or => return common_values(&lhs, &rhs),
+        BinaryOp::Or => return common_constraints(&lhs, &rhs),
         _ => {}
     }
     let right_is_many = b.group.as_ref().is_some_and(|g| g.side == GroupSide::Right);
-    let (mut fixed, one) = if right_is_many {
+    let (mut found, one) = if right_is_many {
         (rhs, lhs)
     } else {
         (lhs, rhs)
     };
     match (&b.matching, &b.group) {
-        (Some(m), None) if m.on => fixed.retain(|name, _| m.labels.iter().any(|l| &l.name == name)),
-        (Some(m), None) => fixed.retain(|name, _| m.labels.iter().all(|l| &l.name != name)),
+        (Some(m), None) if m.on => found.retain(|name, _| m.labels.iter().any(|l| &l.name == name)),
+        (Some(m), None) => found.retain(|name, _| m.labels.iter().all(|l| &l.name != name)),
         _ => {}
     }
     if let Some(g) = &b.group {
         // `group_left (x)` copies `x` from the "one" side.
         for label in &g.labels {
             match one.get(&label.name) {
-                Some(value) => fixed.insert(label.name.clone(), value.clone()),
-                None => fixed.remove(&label.name),
+                Some(values) => found.insert(label.name.clone(), values.clone()),
+                None => found.remove(&label.name),
             };
         }
     }
     if !b.fill.is_empty() {
         let other = if right_is_many {
-            fixed_values(&b.lhs)
+            constraints(&b.lhs)
         } else {
-            fixed_values(&b.rhs)
+            constraints(&b.rhs)
         };
-        fixed = common_values(&fixed, &other);
+        found = common_constraints(&found, &other);
     }
-    fixed
+    found
 }
 
-/// Labels both sides fix to the same value.
-fn common_values(
-    a: &BTreeMap<String, String>,
-    b: &BTreeMap<String, String>,
-) -> BTreeMap<String, String> {
+/// Constraints both sides put on a label, identically.
+fn common_constraints(a: &Constraints, b: &Constraints) -> Constraints {
     a.iter()
-        .filter(|(name, value)| b.get(*name) == Some(*value))
-        .map(|(name, value)| (name.clone(), value.clone()))
+        .filter(|(name, values)| b.get(*name) == Some(*values))
+        .map(|(name, values)| (name.clone(), values.clone()))
         .collect()
 }
 
@@ -663,7 +737,15 @@ mod tests {
 
     fn fixed(q: &str) -> Vec<(String, String)> {
         let expr = parse(q).expr.unwrap();
-        fixed_label_values(&expr).into_iter().collect()
+        label_value_constraints(&expr)
+            .into_iter()
+            .map(|(name, values)| match values {
+                LabelValues::Exactly(v) => (name, v),
+                LabelValues::Matching(r) => (name, format!("=~{r}")),
+                LabelValues::Excluding(v) => (name, format!("!={v}")),
+                LabelValues::NotMatching(r) => (name, format!("!~{r}")),
+            })
+            .collect()
     }
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -673,7 +755,7 @@ mod tests {
     }
 
     #[test]
-    fn fixed_values_follow_equality_matchers_through_the_tree() {
+    fn label_values_follow_matchers_through_the_tree() {
         assert_eq!(
             fixed(
                 r#"a{component="disk_iops"} > on(component) group_left b{component="disk_iops"}"#
@@ -689,7 +771,11 @@ mod tests {
             pairs(&[("job", "a")])
         );
         assert_eq!(fixed(r#"sum(x{type="web"})"#), pairs(&[]));
-        assert_eq!(fixed(r#"x{type=~"web"} > 1"#), pairs(&[]));
+        assert_eq!(
+            fixed(r#"x{type=~"web.*"} > 1"#),
+            pairs(&[("type", "=~web.*")])
+        );
+        assert_eq!(fixed(r#"x{type=~".*"} > 1"#), pairs(&[]));
         assert_eq!(fixed(r#"x{a="1"} or y{a="2"}"#), pairs(&[]));
         assert_eq!(
             fixed(r#"x{a="1"} or y{a="1", b="2"}"#),
@@ -705,7 +791,32 @@ mod tests {
             pairs(&[("team", "sre")])
         );
         assert_eq!(fixed(r#"x{a="1", a="2"}"#), pairs(&[]));
-        assert_eq!(fixed(r#"absent(x{job="api"})"#), pairs(&[("job", "api")]));
+        assert_eq!(
+            fixed(r#"absent(x{job="api", code=~"5.."})"#),
+            pairs(&[("job", "api")])
+        );
+    }
+
+    #[test]
+    fn disjoint_label_values() {
+        let exactly = |v: &str| LabelValues::Exactly(v.to_string());
+        let matching = |r: &str| LabelValues::Matching(r.to_string());
+        assert!(exactly("a").disjoint(&exactly("b")));
+        assert!(!exactly("a").disjoint(&exactly("a")));
+        assert!(matching("2..").disjoint(&matching("5..")));
+        assert!(matching("5..").disjoint(&exactly("404")));
+        assert!(!matching("5..").disjoint(&exactly("503")));
+        assert!(!matching("5..").disjoint(&matching("50.")));
+        assert!(!matching("2..|5..").disjoint(&matching("3..")));
+        assert!(!matching("a*b").disjoint(&matching("b")));
+        assert!(!matching(".+").disjoint(&matching("x")));
+        let excluding = |v: &str| LabelValues::Excluding(v.to_string());
+        let not_matching = |r: &str| LabelValues::NotMatching(r.to_string());
+        assert!(exactly("iowait").disjoint(&excluding("iowait")));
+        assert!(!exactly("idle").disjoint(&excluding("iowait")));
+        assert!(exactly("503").disjoint(&not_matching("5..")));
+        assert!(!exactly("404").disjoint(&not_matching("5..")));
+        assert!(!excluding("a").disjoint(&excluding("b")));
     }
 
     fn info(q: &str) -> LabelInfo {

@@ -3,6 +3,7 @@
 use crate::checks::{CheckMeta, Emitter};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::fixture;
+use crate::promql::analysis::LabelValues;
 use crate::rules::{Rule, RuleFile, RuleKind};
 use crate::source::Span;
 use std::collections::{BTreeMap, HashMap};
@@ -39,8 +40,8 @@ struct Copy<'a> {
 
 /// Copies that write the same series: the first definition, then its copies.
 struct DuplicateSet<'a> {
-    /// The labels the first definition's query fixes (`{component="cpu"}`).
-    fixed: BTreeMap<String, String>,
+    /// The label values the first definition's query pins down (`{component="cpu"}`).
+    fixed: BTreeMap<String, LabelValues>,
     copies: Vec<Copy<'a>>,
 }
 
@@ -122,22 +123,22 @@ fn duplicate_sets<'a>(key: &RuleKey, copies: Vec<Copy<'a>>) -> Vec<DuplicateSet<
 fn query_fixed_labels(
     rule: &Rule,
     static_labels: &BTreeMap<String, String>,
-) -> BTreeMap<String, String> {
+) -> BTreeMap<String, LabelValues> {
     let Some(text) = rule.expr.as_ref().and_then(|field| field.text()) else {
         return BTreeMap::new();
     };
     let Some(expr) = crate::promql::parse(text).expr else {
         return BTreeMap::new();
     };
-    let mut fixed = crate::promql::analysis::fixed_label_values(&expr);
+    let mut fixed = crate::promql::analysis::label_value_constraints(&expr);
     fixed.retain(|name, _| !static_labels.contains_key(name));
     fixed
 }
 
-/// Whether two outputs surely differ: a label both fix, to different values.
-fn differ(a: &BTreeMap<String, String>, b: &BTreeMap<String, String>) -> bool {
+/// Whether two outputs surely differ: a label both constrain to disjoint values.
+fn differ(a: &BTreeMap<String, LabelValues>, b: &BTreeMap<String, LabelValues>) -> bool {
     a.iter()
-        .any(|(name, value)| b.get(name).is_some_and(|other| other != value))
+        .any(|(name, values)| b.get(name).is_some_and(|other| other.disjoint(values)))
 }
 
 fn report(emitter: &mut Emitter<'_>, key: &RuleKey, set: &DuplicateSet<'_>) {
