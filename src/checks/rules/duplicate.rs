@@ -15,10 +15,12 @@ pub static META: CheckMeta = CheckMeta {
     docs: "Two rules with the same `alert` or `record` name and the same labels (the group's \
 labels overridden by the rule's own) produce the same series: a recording rule's output flaps \
 between two expressions, an alert fires twice or hides the other. This is the \
-`duplicate-rules` lint of `promtool check rules`, with one refinement: an equality matcher that \
-survives the query (`x{component=\"cpu\"} > on (component) ...`, `{type=\"web\"}` under \
-`sum without (instance)`) puts that label on every output series, so two rules whose queries \
-fix different values of a label write different series and are not duplicates. Like promtool, \
+`duplicate-rules` lint of `promtool check rules`, with one refinement: a matcher that survives \
+the query (`x{component=\"cpu\"} > on (component) ...`, `{type=\"web\"}` under \
+`sum without (instance)`, `{code=~\"5..\"}` under `sum by (code)`) constrains that label on \
+every output series, so two rules whose queries give a label disjoint values (`cpu` and \
+`disk`, `2..` and `5..`, `=\"iowait\"` and `!=\"iowait\"`) write different series and are \
+not duplicates. Like promtool, \
 each set of copies is reported once (on the first copy, pointing at the others).\n\n\
 Give each rule a distinct label (for example a different `severity`), or remove the copy.",
     bad: fixture!("rules/duplicate/fail.yml"),
@@ -40,8 +42,8 @@ struct Copy<'a> {
 
 /// Copies that write the same series: the first definition, then its copies.
 struct DuplicateSet<'a> {
-    /// The label values the first definition's query pins down (`{component="cpu"}`).
-    fixed: BTreeMap<String, LabelValues>,
+    /// What the first definition's query tells of its output series.
+    output: Output,
     copies: Vec<Copy<'a>>,
 }
 
@@ -97,19 +99,19 @@ fn same_name_and_labels(file: &RuleFile) -> Vec<(RuleKey, Vec<Copy<'_>>)> {
 }
 
 /// Splits rules of one name and label set into the sets that really write the same
-/// series. Equality matchers that survive the query (`x{component="cpu"} > on
-/// (component) ...`, `{type="web"}` under `sum without (instance)`) put a fixed label
-/// on every output series; two rules whose outputs carry different values of such a
-/// label write different series. A rule joins the first set whose original it cannot
-/// be told apart from.
+/// series. Matchers that survive the query (`x{component="cpu"} > on (component)
+/// ...`, `{type="web"}` under `sum without (instance)`) constrain a label on every
+/// output series; two rules whose outputs give such a label disjoint values, or where
+/// one surely has a label the other can never carry, write different series. A rule
+/// joins the first set whose original it cannot be told apart from.
 fn duplicate_sets<'a>(key: &RuleKey, copies: Vec<Copy<'a>>) -> Vec<DuplicateSet<'a>> {
     let mut sets: Vec<DuplicateSet<'a>> = Vec::new();
     for copy in copies {
-        let fixed = query_fixed_labels(copy.rule, &key.3);
-        match sets.iter_mut().find(|set| !differ(&set.fixed, &fixed)) {
+        let output = query_output(copy.rule, &key.3);
+        match sets.iter_mut().find(|set| !set.output.differs(&output)) {
             Some(set) => set.copies.push(copy),
             None => sets.push(DuplicateSet {
-                fixed,
+                output,
                 copies: vec![copy],
             }),
         }
@@ -118,27 +120,57 @@ fn duplicate_sets<'a>(key: &RuleKey, copies: Vec<Copy<'a>>) -> Vec<DuplicateSet<
     sets
 }
 
-/// The labels the rule's query fixes on its output, minus those its static labels
-/// overwrite (already part of the key). A query that does not parse fixes nothing.
-fn query_fixed_labels(
-    rule: &Rule,
-    static_labels: &BTreeMap<String, String>,
-) -> BTreeMap<String, LabelValues> {
-    let Some(text) = rule.expr.as_ref().and_then(|field| field.text()) else {
-        return BTreeMap::new();
-    };
-    let Some(expr) = crate::promql::parse(text).expr else {
-        return BTreeMap::new();
-    };
-    let mut fixed = crate::promql::analysis::label_value_constraints(&expr);
-    fixed.retain(|name, _| !static_labels.contains_key(name));
-    fixed
+/// What the label-flow analysis knows of a rule's output series, for the labels its
+/// static labels do not overwrite (those are part of the key already).
+#[derive(Default)]
+struct Output {
+    /// Labels whose values the query pins down (`{component="cpu"}`).
+    values: BTreeMap<String, LabelValues>,
+    /// Presence of every label (which ones it can never carry: aggregated or matched
+    /// away).
+    labels: Option<crate::promql::analysis::LabelInfo>,
 }
 
-/// Whether two outputs surely differ: a label both constrain to disjoint values.
-fn differ(a: &BTreeMap<String, LabelValues>, b: &BTreeMap<String, LabelValues>) -> bool {
-    a.iter()
-        .any(|(name, values)| b.get(name).is_some_and(|other| other.disjoint(values)))
+impl Output {
+    /// Whether the two outputs surely are different series: a label both constrain to
+    /// disjoint values, or one that one side surely has and the other never carries.
+    fn differs(&self, other: &Output) -> bool {
+        let disjoint = self.values.iter().any(|(name, values)| {
+            other
+                .values
+                .get(name)
+                .is_some_and(|theirs| theirs.disjoint(values))
+        });
+        disjoint || self.has_what_lacks(other) || other.has_what_lacks(self)
+    }
+
+    /// A label this output surely carries (a value pinned down by `=` or `=~`) that
+    /// `other` never carries.
+    fn has_what_lacks(&self, other: &Output) -> bool {
+        let Some(labels) = &other.labels else {
+            return false;
+        };
+        self.values.iter().any(|(name, values)| {
+            matches!(values, LabelValues::Exactly(_) | LabelValues::Matching(_))
+                && labels.cannot_have(name)
+        })
+    }
+}
+
+/// The output of a rule's query; a query that does not parse tells nothing.
+fn query_output(rule: &Rule, static_labels: &BTreeMap<String, String>) -> Output {
+    let Some(text) = rule.expr.as_ref().and_then(|field| field.text()) else {
+        return Output::default();
+    };
+    let Some(expr) = crate::promql::parse(text).expr else {
+        return Output::default();
+    };
+    let mut values = crate::promql::analysis::label_value_constraints(&expr);
+    values.retain(|name, _| !static_labels.contains_key(name));
+    Output {
+        values,
+        labels: Some(crate::promql::analysis::analyze(&expr).labels),
+    }
 }
 
 fn report(emitter: &mut Emitter<'_>, key: &RuleKey, set: &DuplicateSet<'_>) {
@@ -193,4 +225,55 @@ fn merged_labels(group_labels: &[crate::rules::Pair], rule: &Rule) -> BTreeMap<S
 fn show_labels(labels: &BTreeMap<String, String>) -> String {
     let inner: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
     format!("{{{}}}", inner.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+
+    fn findings(text: &str) -> Vec<(usize, String, usize)> {
+        let file = SourceFile::new("r.yml", text);
+        let rules = crate::rules::load(&file).expect("fixture parses");
+        let mut out = Vec::new();
+        run(&rules, &mut out);
+        out.iter()
+            .map(|d| {
+                (
+                    file.line_col(d.span.start).line,
+                    d.message.clone(),
+                    d.labels.len(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_set_of_copies_is_reported_once_on_the_first_copy() {
+        let text = "groups:\n  - name: g\n    rules:\n      - record: r\n        expr: a\n      - record: r\n        expr: b\n      - record: r\n        expr: c\n";
+        assert_eq!(
+            findings(text),
+            [(
+                6,
+                "duplicate recording rule \"r\" with labels {} (3 definitions)".to_string(),
+                2
+            )]
+        );
+    }
+
+    #[test]
+    fn matchers_that_survive_the_query_split_the_output() {
+        let text = "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: x{component=\"cpu\"} > on (component) group_left y{component=\"cpu\"}\n      - alert: A\n        expr: x{component=\"disk\"} > on (component) group_left y{component=\"disk\"}\n      - alert: A\n        expr: sum(x{component=\"disk\"}) > 1\n      - alert: A\n        expr: x{component=\"cpu\"} > 2\n";
+        // The third rule aggregates `component` away: its series never carry it, the
+        // first two's always do. The fourth fixes `cpu` again: a copy of the first.
+        let found = findings(text);
+        assert_eq!(
+            found,
+            [(
+                10,
+                "duplicate alerting rule \"A\" with labels {}".to_string(),
+                1
+            )]
+        );
+    }
 }
