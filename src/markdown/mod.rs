@@ -60,33 +60,38 @@ pub struct Fence {
 }
 
 impl Fence {
-    /// The Markdown file's text with everything but this block's content blanked:
-    /// same length, same line breaks, so offsets in it are offsets in the file.
+    /// The Markdown file's text up to the end of this block, with everything but the
+    /// block's content blanked: the same offsets and line breaks, so offsets in it are
+    /// offsets in the file.
     pub fn isolate(&self, text: &str) -> String {
-        let mut isolated: Vec<u8> = text
-            .bytes()
-            .map(|b| if b == b'\n' || b == b'\r' { b } else { b' ' })
-            .collect();
-        let mut kept = self.content.start;
-        for prefix in self
-            .prefixes
-            .iter()
-            .chain(std::iter::once(&(self.content.end..self.content.end)))
-        {
-            isolated[kept..prefix.start].copy_from_slice(&text.as_bytes()[kept..prefix.start]);
-            kept = prefix.end;
+        let mut isolated = text.as_bytes()[..self.content.end].to_vec();
+        blank(&mut isolated[..self.content.start]);
+        for prefix in &self.prefixes {
+            blank(&mut isolated[prefix.clone()]);
         }
-        // Whole characters were copied or blanked (prefixes are ASCII), so this holds.
-        String::from_utf8(isolated).expect("only ASCII bytes were replaced")
+        // Whole characters were blanked (prefixes are ASCII, the rest ends at a line
+        // break), so the text is still UTF-8.
+        String::from_utf8(isolated).expect("only whole characters were replaced")
     }
 
-    /// The block's text with container prefixes blanked (for a PromQL block), and the
-    /// file offset it starts at.
-    pub fn text_in(&self, isolated: &str) -> (usize, String) {
-        (
-            self.content.start,
-            isolated[self.content.clone()].to_string(),
-        )
+    /// The block's own text with container prefixes blanked, and the file offset it
+    /// starts at (a PromQL block needs nothing before it).
+    pub fn text(&self, text: &str) -> (usize, String) {
+        let mut own = text.as_bytes()[self.content.clone()].to_vec();
+        for prefix in &self.prefixes {
+            blank(&mut own[prefix.start - self.content.start..prefix.end - self.content.start]);
+        }
+        let own = String::from_utf8(own).expect("only ASCII prefixes were replaced");
+        (self.content.start, own)
+    }
+}
+
+/// Spaces for every byte but line breaks.
+fn blank(bytes: &mut [u8]) {
+    for byte in bytes {
+        if *byte != b'\n' && *byte != b'\r' {
+            *byte = b' ';
+        }
     }
 }
 
@@ -202,11 +207,12 @@ mod tests {
         let text = "Intro é\n```json\n{\"a\": 1}\n```\nafter\n";
         let fence = &fenced_blocks(text)[0];
         let isolated = fence.isolate(text);
-        assert_eq!(isolated.len(), text.len());
+        assert_eq!(isolated.len(), fence.content.end);
         let at = text.find("{\"a\"").unwrap();
         assert_eq!(&isolated[at..at + 8], "{\"a\": 1}");
         assert_eq!(isolated.trim(), "{\"a\": 1}");
-        assert_eq!(isolated.matches('\n').count(), text.matches('\n').count());
+        assert_eq!(isolated.matches('\n').count(), 3);
+        assert_eq!(fence.text(text), (at, "{\"a\": 1}\n".to_string()));
     }
 
     #[test]
@@ -222,6 +228,9 @@ mod tests {
         let quoted = fences[1].isolate(text);
         assert_eq!(quoted.trim(), "up");
         assert_eq!(quoted.find("up"), text.find("> up").map(|at| at + 2));
+        let (start, own) = fences[1].text(text);
+        assert_eq!(own, "  up\n");
+        assert_eq!(start + 2, text.find("> up").unwrap() + 2);
     }
 
     #[test]

@@ -41,8 +41,12 @@ pub struct Loaded {
 
 impl Loaded {
     fn problem(file: SourceFile, diagnostic: Diagnostic) -> Loaded {
+        Loaded::problem_in(Arc::new(file), diagnostic)
+    }
+
+    fn problem_in(file: Arc<SourceFile>, diagnostic: Diagnostic) -> Loaded {
         Loaded {
-            file: Arc::new(file),
+            file,
             model: None,
             suppressions: None,
             exprs: Vec::new(),
@@ -247,14 +251,38 @@ fn load_json(file: SourceFile, explicit: bool) -> Option<Loaded> {
 /// on the Markdown file itself: the block is parsed in place (`markdown::Fence::isolate`),
 /// so its spans are the Markdown file's.
 fn load_markdown(file: SourceFile, explicit: bool) -> Vec<Loaded> {
+    load_markdown_within(file, explicit, MARKDOWN_BYTES_BUDGET)
+}
+
+fn load_markdown_within(file: SourceFile, explicit: bool, budget: usize) -> Vec<Loaded> {
     let file = Arc::new(file);
     let mut units = Vec::new();
-    for fence in crate::markdown::fenced_blocks(&file.text) {
-        let isolated = fence.isolate(&file.text);
+    // Reading a block in place costs the file's length up to the block: a budget keeps
+    // a file of thousands of blocks from taking quadratic time.
+    let mut budget = budget;
+    let mut linted = 0;
+    let lintable = crate::markdown::fenced_blocks(&file.text)
+        .into_iter()
+        .filter(|fence| fence.language != BlockLanguage::Other);
+    for fence in lintable {
+        // A YAML or JSON block is read in place (the text before it too); a PromQL
+        // block on its own.
+        let cost = match fence.language {
+            BlockLanguage::Promql => fence.content.len(),
+            _ => fence.content.end,
+        };
+        let Some(left) = budget.checked_sub(cost) else {
+            let diagnostic = invalid::too_many_blocks(fence.content.start, linted);
+            units.push(Loaded::problem_in(Arc::clone(&file), diagnostic));
+            break;
+        };
+        budget = left;
+        linted += 1;
+        let isolated = || SourceFile::new(file.path.clone(), fence.isolate(&file.text));
         let unit = match fence.language {
-            BlockLanguage::Yaml => load_yaml(SourceFile::new(file.path.clone(), isolated), false),
-            BlockLanguage::Json => load_json(SourceFile::new(file.path.clone(), isolated), false),
-            BlockLanguage::Promql => promql_block(&fence, &isolated),
+            BlockLanguage::Yaml => load_yaml(isolated(), false),
+            BlockLanguage::Json => load_json(isolated(), false),
+            BlockLanguage::Promql => promql_block(&fence, &file.text),
             BlockLanguage::Other => None,
         };
         if let Some(mut unit) = unit {
@@ -264,24 +292,22 @@ fn load_markdown(file: SourceFile, explicit: bool) -> Vec<Loaded> {
         }
     }
     if units.is_empty() && explicit {
-        let diagnostic = unrecognized::no_lintable_block();
-        units.push(Loaded {
-            file,
-            model: None,
-            exprs: Vec::new(),
-            diagnostics: vec![diagnostic],
-            suppressions: None,
-        });
+        units.push(Loaded::problem_in(file, unrecognized::no_lintable_block()));
     }
     units
 }
+
+/// How many bytes of isolated block text one Markdown file may cost (the sum, over its
+/// lintable blocks, of the file's length up to each YAML or JSON block's end): dozens of
+/// large guides' worth, far beyond any real document.
+const MARKDOWN_BYTES_BUDGET: usize = 64 << 20;
 
 /// A ```` ```promql ```` block: one expression, checked as a rule's would be. A query
 /// written for Grafana (`$job`, `$__rate_interval`) is valid only once Grafana fills in
 /// its variables, so its syntax errors are not reported and its names may be
 /// placeholders.
-fn promql_block(fence: &crate::markdown::Fence, isolated: &str) -> Option<Loaded> {
-    let (start, source) = fence.text_in(isolated);
+fn promql_block(fence: &crate::markdown::Fence, text: &str) -> Option<Loaded> {
+    let (start, source) = fence.text(text);
     if source.trim().is_empty() {
         return None;
     }
@@ -326,6 +352,18 @@ mod tests {
         assert_eq!(prefix, "a: caf");
         assert_eq!(diagnostic.span, 6..6);
         assert!(diagnostic.message.contains("0xE9"));
+    }
+
+    #[test]
+    fn a_markdown_file_with_too_many_blocks_is_linted_up_to_the_budget() {
+        let block = "```yaml\ngroups: []\n```\n";
+        let count = 2_000;
+        let text = block.repeat(count);
+        // Each block costs the text up to its end: the sum is over a 1 MiB budget.
+        let units = load_markdown_within(SourceFile::new("big.md", text), false, 1 << 20);
+        let last = units.last().expect("units");
+        assert_eq!(last.diagnostics[0].code, "input/invalid");
+        assert!(units.len() > 100 && units.len() < count, "{}", units.len());
     }
 
     #[test]
