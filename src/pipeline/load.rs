@@ -260,11 +260,10 @@ fn load_markdown_within(file: SourceFile, explicit: bool, budget: usize) -> Vec<
     // Reading a block in place costs the file's length up to the block: a budget keeps
     // a file of thousands of blocks from taking quadratic time.
     let mut budget = budget;
-    let mut linted = 0;
     let lintable = crate::markdown::fenced_blocks(&file.text)
         .into_iter()
         .filter(|fence| fence.language != BlockLanguage::Other);
-    for fence in lintable {
+    for (linted, fence) in lintable.enumerate() {
         // A YAML or JSON block is read in place (the text before it too); a PromQL
         // block on its own.
         let cost = match fence.language {
@@ -277,7 +276,6 @@ fn load_markdown_within(file: SourceFile, explicit: bool, budget: usize) -> Vec<
             break;
         };
         budget = left;
-        linted += 1;
         let isolated = || SourceFile::new(file.path.clone(), fence.isolate(&file.text));
         let unit = match fence.language {
             BlockLanguage::Yaml => load_yaml(isolated(), false),
