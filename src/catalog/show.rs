@@ -25,6 +25,7 @@ pub fn render(catalog: &Catalog) -> String {
             Origin::Imported => "",
             Origin::BuiltIn => "  (built-in)",
             Origin::Recorded => "  (recording rule)",
+            Origin::Bundled => "  (bundled)",
         };
         let _ = writeln!(
             out,

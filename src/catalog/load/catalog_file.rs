@@ -4,14 +4,17 @@
 
 use super::tree::{Node, Value};
 use super::LoadError;
-use crate::catalog::{Catalog, MetricFamily, MetricType};
-use std::collections::BTreeSet;
+use crate::catalog::{Catalog, JobFacts, MetricFamily, MetricType};
+use std::collections::{BTreeMap, BTreeSet};
 
-const TOP_KEYS: [&str; 5] = [
+const TOP_KEYS: [&str; 8] = [
     "version",
     "complete",
     "target_labels",
     "exclude_namespaces",
+    "scrape_interval",
+    "evaluation_interval",
+    "jobs",
     "metrics",
 ];
 const METRIC_KEYS: [&str; 8] = [
@@ -79,6 +82,14 @@ impl Ctx<'_> {
         }
     }
 
+    /// A Prometheus duration (`15s`, `1m30s`), kept as written.
+    fn duration(&self, node: &Node, what: &str) -> Result<String, LoadError> {
+        let text = self.string(node, what)?;
+        crate::rules::duration::parse_duration(&text)
+            .map_err(|e| self.error(node, format!("{what}: {e}")))?;
+        Ok(text)
+    }
+
     fn strings(&self, node: &Node, what: &str) -> Result<BTreeSet<String>, LoadError> {
         let Value::Sequence(items) = &node.value else {
             return Err(self.error(node, format!("expected {what} to be a list of strings")));
@@ -122,6 +133,14 @@ pub fn load(path: &str, text: &str) -> Result<Catalog, LoadError> {
             "exclude_namespaces" => {
                 catalog.exclude_namespaces = ctx.strings(value, "`exclude_namespaces`")?
             }
+            "scrape_interval" => {
+                catalog.scrape.scrape_interval = Some(ctx.duration(value, "`scrape_interval`")?)
+            }
+            "evaluation_interval" => {
+                catalog.scrape.evaluation_interval =
+                    Some(ctx.duration(value, "`evaluation_interval`")?)
+            }
+            "jobs" => catalog.scrape.jobs = Some(jobs(&ctx, value)?),
             // Its entries were read while parsing; what is left must be the mapping.
             _ => {
                 ctx.mapping(value, "`metrics`", &[])?;
@@ -132,6 +151,23 @@ pub fn load(path: &str, text: &str) -> Result<Catalog, LoadError> {
         catalog.insert(family);
     }
     Ok(catalog)
+}
+
+/// `jobs: {name: {scrape_interval: 15s}, other: {}}`.
+fn jobs(ctx: &Ctx, node: &Node) -> Result<BTreeMap<String, JobFacts>, LoadError> {
+    let mut jobs = BTreeMap::new();
+    for (name, spec) in ctx.mapping(node, "`jobs`", &[])? {
+        let name = ctx.string(name, "a job name")?;
+        let mut job = JobFacts::default();
+        if !spec.is_null() {
+            ctx.mapping(spec, &format!("job `{name}`"), &["scrape_interval"])?;
+            if let Some(interval) = spec.get("scrape_interval") {
+                job.scrape_interval = Some(ctx.duration(interval, "`scrape_interval`")?);
+            }
+        }
+        jobs.insert(name, job);
+    }
+    Ok(jobs)
 }
 
 fn family(ctx: &Ctx, name: String, spec: &Node) -> Result<MetricFamily, LoadError> {
