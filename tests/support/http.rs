@@ -3,6 +3,9 @@
 //! server; never a stand-in for Prometheus itself (tests/catalog_live.rs runs the real
 //! one).
 
+// Each test binary uses only some of the replies.
+#![allow(dead_code)]
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
