@@ -19,7 +19,7 @@ pub enum CatalogCommand {
     /// Read catalog sources (exposition text, OpenMetrics, metadata API JSON, metric
     /// lists, kube-state-metrics docs, promgate catalogs), merge them and write one
     /// sorted promgate catalog file.
-    Import(ImportArgs),
+    Import(Box<ImportArgs>),
     /// Print the metric families a catalog holds (built-in series included).
     Show(ShowArgs),
     /// List the catalogs bundled with promgate (`--catalog builtin:NAME`).
