@@ -307,3 +307,32 @@ fn bundled_catalogs_by_name() {
     assert_eq!(unknown.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no such bundled catalog"));
 }
+
+/// `catalogs: [builtin:NAME]` in `.promgate.yml` names the bundled catalog, not a file
+/// beside the config.
+#[test]
+fn bundled_catalogs_named_in_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(".promgate.yml"),
+        "catalogs: [builtin:kube-state-metrics]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("rules.yml"),
+        "groups:\n  - name: a\n    rules:\n      - alert: PodFailed\n        expr: kube_pod_status_phase{phase=\"failed\"} == 1\n",
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_promgate"))
+        .args(["check", "--format", "json", "rules.yml"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let found = catalog_diagnostics(&json(&output));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["code"], "catalog/unknown-label-value");
+    assert!(found[0]["help"]
+        .as_str()
+        .unwrap()
+        .contains("did you mean `Failed`?"));
+}

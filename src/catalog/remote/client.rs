@@ -36,6 +36,8 @@ impl Client {
             .timeout_global(Some(options.timeout))
             .timeout_connect(Some(options.timeout.min(Duration::from_secs(10))))
             .max_redirects(5)
+            // Credentials follow a redirect only to the same host over https.
+            .redirect_auth_headers(ureq::config::RedirectAuthHeaders::SameHost)
             .user_agent(concat!("promgate/", env!("CARGO_PKG_VERSION")))
             .tls_config(
                 TlsConfig::builder()
