@@ -284,6 +284,34 @@ metrics:
         assert_eq!(catalog.family("up2").unwrap().kind, MetricType::Gauge);
     }
 
+    pub(super) const SCRAPE: &str = "scrape_interval: 15s\nevaluation_interval: 1m\njobs:\n  api: {scrape_interval: 5s}\n  node: {}\n  web:\nmetrics: {}\n";
+
+    #[test]
+    fn scrape_facts_round_trip() {
+        let catalog = load_str("c.yml", SCRAPE).unwrap();
+        assert_eq!(catalog.scrape.interval_of("api"), Some("5s"));
+        assert_eq!(catalog.scrape.interval_of("node"), Some("15s"));
+        assert_eq!(catalog.scrape.jobs.as_ref().unwrap().len(), 3);
+        let written = write::to_yaml(&catalog);
+        assert!(
+            written.contains("scrape_interval: \"15s\"\nevaluation_interval: \"1m\"\njobs:\n  api: {scrape_interval: \"5s\"}\n  node: {}\n  web: {}\n"),
+            "{written}"
+        );
+        assert_eq!(
+            load_str("again.yml", &written).unwrap().scrape,
+            catalog.scrape
+        );
+        let err = load_str(
+            "c.yml",
+            "jobs: {api: {scrape_interval: soon}}\nmetrics: {}\n",
+        )
+        .unwrap_err();
+        assert_eq!((err.line, err.column), (1, 31));
+        assert!(err.message.contains("not a valid duration"), "{err}");
+        let err = load_str("c.yml", "jobs: {api: {interval: 5s}}\nmetrics: {}\n").unwrap_err();
+        assert!(err.message.contains("unknown key `interval`"), "{err}");
+    }
+
     #[test]
     fn unknown_keys_and_types_are_errors_with_positions() {
         let err = load_str(
@@ -356,6 +384,11 @@ mod schema_tests {
         ));
         assert_valid("pumpflix", pumpflix);
         assert_valid("docs example", super::tests::YAML);
+        assert_valid("scrape facts", super::tests::SCRAPE);
+        assert_valid(
+            "scrape facts written",
+            &write::to_yaml(&load_str("s.yml", super::tests::SCRAPE).unwrap()),
+        );
         let written = write::to_yaml(&load_str("p.yml", pumpflix).unwrap());
         assert_valid("written", &written);
         let api = load_str(
