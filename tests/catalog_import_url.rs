@@ -305,3 +305,32 @@ fn bad_options_are_usage_errors() {
         assert!(!run.stderr.contains("s3cr3t"), "{}", run.stderr);
     }
 }
+
+#[test]
+fn an_endpoint_at_another_path_is_found_as_exposition() {
+    // Spring Boot serves its metrics at /actuator/prometheus: no metadata API there.
+    let server = Server::start(vec![(
+        "/actuator/prometheus",
+        Reply::Body(
+            200,
+            "text/plain; version=0.0.4",
+            b"# TYPE jvm_threads_live_threads gauge\njvm_threads_live_threads{area=\"x\"} 12\n"
+                .to_vec(),
+        ),
+    )]);
+    let dir = tempfile::tempdir().unwrap();
+    let run = import(
+        &[&format!("{}/actuator/prometheus", server.base)],
+        dir.path(),
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("  jvm_threads_live_threads:\n    type: gauge\n    labels: [area]\n"),
+        "{}",
+        run.stdout
+    );
+    // Neither an API nor exposition: the 404 of the metadata API is the error.
+    let nothing = Server::start(vec![]);
+    assert_fails(&nothing.base, &[], "not found (HTTP 404)");
+}

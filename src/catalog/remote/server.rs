@@ -68,7 +68,13 @@ pub fn read_server(
         ("end", format!("{end:.3}")),
     ];
 
-    let metadata: HashMap<String, Vec<Metadata>> = required(client, base, "/api/v1/metadata", &[])?;
+    let metadata =
+        get_json::<HashMap<String, Vec<Metadata>>>(client, base, "/api/v1/metadata", &[]);
+    let Some(metadata) = metadata? else {
+        // No metadata API: maybe the URL is an exporter's endpoint at another path
+        // (`/actuator/prometheus`, `/probe?target=...`).
+        return read_endpoint(client, url).map_err(|_| not_found(base, "/api/v1/metadata"));
+    };
     let mut series_query: Vec<(&str, String)> = window.to_vec();
     if options.matchers.is_empty() {
         series_query.push(("match[]", "{__name__=~\".+\"}".to_string()));
@@ -255,13 +261,15 @@ fn required<T: DeserializeOwned>(
     path: &str,
     query: &[(&str, String)],
 ) -> Result<T, RemoteError> {
-    get_json(client, base, path, query)?.ok_or_else(|| {
-        RemoteError::new(
-            &super::client::redact(&format!("{base}{path}")),
-            "not found (HTTP 404): is the URL the base URL of a Prometheus-compatible server? \
-             (an exporter's endpoint ends in /metrics)",
-        )
-    })
+    get_json(client, base, path, query)?.ok_or_else(|| not_found(base, path))
+}
+
+fn not_found(base: &str, path: &str) -> RemoteError {
+    RemoteError::new(
+        &super::client::redact(&format!("{base}{path}")),
+        "not found (HTTP 404): is the URL the base URL of a Prometheus-compatible server, or \
+         an exporter's metrics endpoint?",
+    )
 }
 
 /// An endpoint only some servers have: `None` when the server has not.
