@@ -66,7 +66,7 @@ fn check_selector(selector: &VectorSelector, catalog: &Catalog, out: &mut Vec<Fi
         return;
     }
     for matcher in &selector.matchers {
-        if matcher.name == "__name__" || matcher_matches_empty(matcher) {
+        if matcher.name == "__name__" || matcher_matches_empty(matcher) || templated(matcher) {
             continue;
         }
         let values: Option<Cow<'_, BTreeSet<String>>> = match family.labels.get(&matcher.name) {
@@ -83,6 +83,12 @@ fn check_selector(selector: &VectorSelector, catalog: &Catalog, out: &mut Vec<Fi
             report(matcher, &values, &family.name, out);
         }
     }
+}
+
+/// A value holding a dashboard variable (`"$job"`, `"${job}"`, `"[[job]]"`): dashboards
+/// keep variables inside strings as written, so the value is a placeholder.
+fn templated(matcher: &Matcher) -> bool {
+    matcher.value.contains('$') || matcher.value.contains("[[")
 }
 
 /// Reports `matcher` when no value of `values` satisfies it.
@@ -172,6 +178,11 @@ metrics:
         assert_eq!(values_reported("node_load1{job=\"nodes\"}"), ["\"nodes\""]);
         assert_eq!(values_reported("up{job=~\"api-.+\"}"), ["\"api-.+\""]);
         assert!(values_reported("up{job=~\"api|web\"} or node_load1{job=\"node\"}").is_empty());
+        // Dashboard variables inside strings are placeholders.
+        assert!(
+            values_reported("up{job=~\"$job\"} or up{job=\"${job}\"} or up{job=\"[[job]]\"}")
+                .is_empty()
+        );
     }
 
     #[test]
