@@ -249,7 +249,14 @@ fn check(
         .config
         .catalogs
         .iter()
-        .map(|path| options.config.root.join(path))
+        .map(|path| {
+            // `builtin:NAME` names a bundled catalog, not a file beside the config.
+            if crate::catalog::bundled::is_name(path) {
+                PathBuf::from(path)
+            } else {
+                options.config.root.join(path)
+            }
+        })
         .collect();
     catalog_paths.extend(args.catalogs.iter().cloned());
     if catalog_paths.is_empty() && !args.workflow.quiet {
