@@ -275,7 +275,8 @@ fn apply_verified(
 #[derive(Debug, PartialEq, Eq)]
 struct Shape {
     problems: BTreeMap<&'static str, usize>,
-    model: &'static str,
+    /// The kind of each unit the file loads into (one, or one per Markdown block).
+    model: Vec<&'static str>,
     expressions: usize,
 }
 
@@ -284,18 +285,26 @@ impl Shape {
         let mut options = options.clone();
         options.overlay = None;
         let kind = FileKind::from_extension(Path::new(display)).unwrap_or(FileKind::Yaml);
-        let loaded = pipeline::load_text(display, text.to_string(), kind, &options);
-        let (model, expressions) = match loaded.as_ref().and_then(|l| l.model.as_ref()) {
-            Some(Model::Rules(rules)) => ("rules", rules.rules().count()),
-            Some(Model::Dashboards(file)) => (
-                "dashboards",
-                file.dashboards
-                    .iter()
-                    .map(|(_, queries)| queries.len())
-                    .sum(),
-            ),
-            None => ("none", 0),
-        };
+        let units = pipeline::load_text(display, text.to_string(), kind, &options);
+        let mut model = Vec::new();
+        let mut expressions = 0;
+        for unit in &units {
+            match &unit.model {
+                Some(Model::Rules(rules)) => {
+                    model.push("rules");
+                    expressions += rules.rules().count();
+                }
+                Some(Model::Dashboards(file)) => {
+                    model.push("dashboards");
+                    expressions += file
+                        .dashboards
+                        .iter()
+                        .map(|(_, queries)| queries.len())
+                        .sum::<usize>();
+                }
+                None => model.push("none"),
+            }
+        }
         let outcome = pipeline::run_text(display, text.to_string(), &options, None);
         let mut problems = BTreeMap::new();
         for reported in &outcome.report.diagnostics {

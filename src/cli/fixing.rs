@@ -16,7 +16,7 @@ use std::path::Path;
 pub(super) fn run(
     args: &CheckArgs,
     options: &Options,
-    stdin_text: Option<&(String, String)>,
+    stdin_bytes: Option<&[u8]>,
     lint: &mut dyn FnMut(&Options) -> Result<Linted, String>,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
@@ -36,8 +36,8 @@ pub(super) fn run(
     if args.diff {
         return print_diff(args, &run, stdout, stderr);
     }
-    if let Some((_, text)) = stdin_text {
-        return fix_stdin(args, &run, text, stdout, stderr);
+    if let Some(bytes) = stdin_bytes {
+        return fix_stdin(args, &run, bytes, stdout, stderr);
     }
     let mut failed = 0;
     let mut written = Vec::new();
@@ -103,12 +103,16 @@ fn print_diff(
 fn fix_stdin(
     args: &CheckArgs,
     run: &FixRun,
-    text: &str,
+    original: &[u8],
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> i32 {
-    let fixed = run.files.first().map_or(text, |file| file.fixed.as_str());
-    if stdout.write_all(fixed.as_bytes()).is_err() {
+    // Unfixed input goes out byte for byte, whatever it holds.
+    let fixed = run
+        .files
+        .first()
+        .map_or(original, |file| file.fixed.as_bytes());
+    if stdout.write_all(fixed).is_err() {
         return EXIT_ERROR;
     }
     let extra = summary(args, run, run.applied(), false);
