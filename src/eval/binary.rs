@@ -20,11 +20,13 @@ pub(super) fn binary(ev: &mut Evaluator, b: &BinaryExpr, ts: i64) -> EvalResult<
             Value::Vector(vector_scalar(b.op, v, s, true, return_bool))
         }
         (Value::Vector(l), Value::Vector(r)) => Value::Vector(vector_vector(b, l, r)?),
-        (l, r) => return Err(EvalError::new(format!(
+        (l, r) => {
+            return Err(EvalError::new(format!(
             "binary expression must contain only scalar and instant vector types, got {} and {}",
             l.type_name(),
             r.type_name()
-        ))),
+        )))
+        }
     })
 }
 

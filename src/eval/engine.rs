@@ -109,10 +109,12 @@ impl Engine {
         }
         match expr.value_type() {
             ValueType::Vector | ValueType::Scalar => {}
-            other => return Err(EvalError::new(format!(
+            other => {
+                return Err(EvalError::new(format!(
                 "invalid expression type {:?} for range query, must be Scalar or instant Vector",
                 other.documented()
-            ))),
+            )))
+            }
         }
         let mut ev = Evaluator::new(self, storage, start, end, step);
         let mut index: FxHashMap<Labels, usize> = FxHashMap::default();
@@ -393,7 +395,7 @@ impl<'a> Evaluator<'a> {
         if s <= 0.0 && !allow_negative {
             return Err(EvalError::new("duration must be greater than 0"));
         }
-        Ok((s * 1000.0) as i64)
+        Ok((s * 1000.0).round() as i64)
     }
 
     /// The time a selector or subquery reads at: its `@` (or the evaluation time) minus

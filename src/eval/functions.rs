@@ -69,9 +69,9 @@ pub(super) fn call(ev: &mut Evaluator, call: &Call, ts: i64) -> EvalResult<Value
             let a = ev.eval_scalar(&args[0], ts)?;
             let b = ev.eval_scalar(&args[1], ts)?;
             return Ok(Value::Scalar(if name == "min_of" {
-                a.min(b)
+                go_min(a, b)
             } else {
-                a.max(b)
+                go_max(a, b)
             }));
         }
         "scalar" => {
@@ -436,13 +436,14 @@ fn absent_labels(arg: &Expr) -> Labels {
     let mut labels = Labels::new();
     let mut repeated = Vec::new();
     for m in &sel.matchers {
-        if m.op != MatchOp::Equal || m.name == METRIC_NAME {
+        if m.name == METRIC_NAME {
             continue;
         }
-        if labels.has(&m.name) {
+        if m.op == MatchOp::Equal && !labels.has(&m.name) {
+            labels.set(&m.name, &m.value);
+        } else {
             repeated.push(m.name.clone());
         }
-        labels.set(&m.name, &m.value);
     }
     for r in repeated {
         labels.remove(&r);
@@ -450,8 +451,9 @@ fn absent_labels(arg: &Expr) -> Labels {
     labels
 }
 
+/// Any UTF-8 name is valid in Prometheus 3; bytes that were not UTF-8 became U+FFFD.
 fn valid_label_name(name: &str) -> bool {
-    !name.is_empty()
+    !name.is_empty() && !name.contains('\u{FFFD}')
 }
 
 fn label_replace(ev: &mut Evaluator, args: &[Expr], ts: i64) -> EvalResult<Vec<Sample>> {

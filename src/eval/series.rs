@@ -160,8 +160,7 @@ fn parse_item(item: &str, out: &mut Vec<SeqValue>) -> Result<(), String> {
         Some(i)
             if i + 1 < item.len()
                 && item[i + 1..].bytes().all(|b| b.is_ascii_digit())
-                && !item[..i].is_empty()
-                && !item.starts_with("0x") =>
+                && !item[..i].is_empty() =>
         {
             (&item[..i], Some(parse_count(&item[i + 1..], item)?))
         }

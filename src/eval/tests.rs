@@ -56,7 +56,7 @@ load 5m
 
 eval instant at 50m rate(http_requests_total[25m])
   {path="/foo"} 0.03333333333
-  {path="/bar"} 0.03333333333
+  {path="/bar"} 0.02666666667
 
 eval instant at 50m increase(http_requests_total{path="/foo"}[50m])
   {path="/foo"} 100

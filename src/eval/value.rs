@@ -127,23 +127,13 @@ pub fn is_metadata_label(name: &str) -> bool {
 }
 
 impl fmt::Display for Labels {
-    /// Prometheus 3's `labels.String()`: `name{a="b", c="d"}`, the name outside the braces
-    /// when it is a plain identifier.
+    /// Prometheus' `labels.String()`: `{__name__="up", job="api"}`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let name = self.metric_name().filter(|n| is_legacy_name(n));
-        if let Some(name) = name {
-            f.write_str(name)?;
-        }
         f.write_str("{")?;
-        let mut first = true;
-        for (n, v) in self.iter() {
-            if name.is_some() && n == METRIC_NAME {
-                continue;
-            }
-            if !first {
+        for (i, (n, v)) in self.iter().enumerate() {
+            if i > 0 {
                 f.write_str(", ")?;
             }
-            first = false;
             if is_legacy_name(n) {
                 f.write_str(n)?;
             } else {
@@ -241,10 +231,10 @@ mod tests {
     #[test]
     fn labels_stay_sorted_and_print_like_prometheus() {
         let l = Labels::from_pairs([("job", "api"), ("__name__", "up"), ("a", "")]);
-        assert_eq!(l.to_string(), r#"up{job="api"}"#);
+        assert_eq!(l.to_string(), r#"{__name__="up", job="api"}"#);
         assert_eq!(l.without_name().to_string(), r#"{job="api"}"#);
-        let odd = Labels::from_pairs([("__name__", "a.b")]);
-        assert_eq!(odd.to_string(), r#"{__name__="a.b"}"#);
+        let odd = Labels::from_pairs([("a.b", "x")]);
+        assert_eq!(odd.to_string(), r#"{"a.b"="x"}"#);
     }
 
     #[test]
