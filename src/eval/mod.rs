@@ -22,6 +22,7 @@ mod binary;
 pub mod engine;
 mod functions;
 pub mod promqltest;
+pub mod ruletest;
 pub mod series;
 pub mod storage;
 pub mod value;

@@ -13,7 +13,7 @@ pub mod sarif;
 pub mod statistics;
 #[cfg(test)]
 mod test_support;
-mod xml;
+pub(crate) mod xml;
 
 use crate::diagnostic::Diagnostic;
 use crate::source::{LineCol, SourceFile};
