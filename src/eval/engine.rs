@@ -235,6 +235,10 @@ pub(super) struct RangeInput {
     /// The window is `(end - range, end]`.
     pub end: i64,
     pub range: i64,
+    /// `anchored`: the samples include the last one at or before the window's start.
+    pub anchored: bool,
+    /// `smoothed`: also the first sample after the window's end.
+    pub smoothed: bool,
 }
 
 pub(super) struct Evaluator<'a> {
@@ -308,8 +312,27 @@ impl<'a> Evaluator<'a> {
                     other => other,
                 })
             }
+            Expr::Selector(sel) if sel.modifiers.smoothed.is_some() => {
+                Ok(Value::Vector(self.select_smoothed(sel, ts)?))
+            }
             Expr::Selector(sel) => Ok(Value::Vector(self.select_instant(sel, ts)?)),
-            Expr::Matrix(m) => Ok(Value::Matrix(self.select_range(m, ts)?.series)),
+            Expr::Matrix(m) => {
+                let input = self.select_range(m, ts)?;
+                if !(input.anchored || input.smoothed) {
+                    return Ok(Value::Matrix(input.series));
+                }
+                let (start, end) = (input.end - input.range, input.end);
+                Ok(Value::Matrix(
+                    input
+                        .series
+                        .into_iter()
+                        .filter_map(|mut s| {
+                            s.points = extend_points(&s.points, start, end, input.smoothed);
+                            (!s.points.is_empty()).then_some(s)
+                        })
+                        .collect(),
+                ))
+            }
             Expr::Subquery(sq) => Ok(Value::Matrix(self.subquery(sq, ts)?.series)),
             Expr::Call(call) => super::functions::call(self, call, ts),
             Expr::Aggregate(agg) => super::aggregate::aggregate(self, agg, ts),
@@ -463,14 +486,51 @@ impl<'a> Evaluator<'a> {
         Ok(())
     }
 
+    /// A `smoothed` instant selector: the value at the reference time interpolated
+    /// between the samples around it (within the lookback on both sides).
+    fn select_smoothed(&mut self, sel: &VectorSelector, ts: i64) -> EvalResult<Vec<Sample>> {
+        let t = self.reference_time(&sel.modifiers, ts)?;
+        let matchers = self.matchers(sel)?;
+        let lb = self.engine.lookback_ms;
+        let mut out = Vec::new();
+        for (labels, points) in self.storage.select(&matchers) {
+            let p = range_samples(points, t - lb, t + lb);
+            let i = p.partition_point(|x| x.0 < t);
+            let value = if i < p.len() && p[i].0 == t {
+                p[i].1
+            } else if i > 0 && i < p.len() {
+                interpolate(p[i - 1], p[i], t, false)
+            } else if i > 0 {
+                p[i - 1].1
+            } else {
+                continue;
+            };
+            out.push(Sample {
+                labels: labels.clone(),
+                value,
+                t,
+                drop_name: false,
+            });
+        }
+        Ok(out)
+    }
+
     pub fn select_range(&mut self, m: &MatrixSelector, ts: i64) -> EvalResult<RangeInput> {
         let end = self.reference_time(&m.modifiers, ts)?;
         let range = self.duration_ms(&m.range, false)?;
         let matchers = self.matchers(&m.selector)?;
+        let anchored = m.modifiers.anchored.is_some() || m.selector.modifiers.anchored.is_some();
+        let smoothed = m.modifiers.smoothed.is_some() || m.selector.modifiers.smoothed.is_some();
+        let lb = self.engine.lookback_ms;
+        let (mint, maxt) = match (anchored, smoothed) {
+            (_, true) => (end - range - lb, end + lb),
+            (true, false) => (end - range - lb, end),
+            _ => (end - range, end),
+        };
         let mut total = 0usize;
         let mut series = Vec::new();
         for (labels, points) in self.storage.select(&matchers) {
-            let points = range_samples(points, end - range, end);
+            let points = range_samples(points, mint, maxt);
             if points.is_empty() {
                 continue;
             }
@@ -482,7 +542,13 @@ impl<'a> Evaluator<'a> {
             });
         }
         self.check_size(total)?;
-        Ok(RangeInput { series, end, range })
+        Ok(RangeInput {
+            series,
+            end,
+            range,
+            anchored,
+            smoothed,
+        })
     }
 
     pub fn subquery(&mut self, sq: &SubqueryExpr, ts: i64) -> EvalResult<RangeInput> {
@@ -526,6 +592,98 @@ impl<'a> Evaluator<'a> {
             self.check_size(total)?;
             t += step;
         }
-        Ok(RangeInput { series, end, range })
+        Ok(RangeInput {
+            series,
+            end,
+            range,
+            anchored: false,
+            smoothed: false,
+        })
     }
+}
+
+/// Linear interpolation at `t`; a counter that dropped is taken to restart from 0.
+pub(super) fn interpolate(p1: (i64, f64), p2: (i64, f64), t: i64, is_counter: bool) -> f64 {
+    let (mut y1, y2) = (p1.1, p2.1);
+    if is_counter && y2 < y1 {
+        y1 = 0.0;
+    }
+    y1 + (y2 - y1) * (t - p1.0) as f64 / (p2.0 - p1.0) as f64
+}
+
+/// The value at the window's left edge: the anchor sample, or (smoothed) interpolated.
+pub(super) fn pick_left(
+    p: &[(i64, f64)],
+    first: usize,
+    start: i64,
+    smoothed: bool,
+    is_counter: bool,
+) -> f64 {
+    if smoothed && p[first].0 < start && first + 1 < p.len() {
+        return interpolate(p[first], p[first + 1], start, is_counter);
+    }
+    p[first].1
+}
+
+/// The value at the window's right edge: the last sample, or (smoothed) interpolated.
+pub(super) fn pick_right(
+    p: &[(i64, f64)],
+    last: usize,
+    end: i64,
+    smoothed: bool,
+    is_counter: bool,
+) -> f64 {
+    if smoothed && last > 0 && p[last].0 > end {
+        return interpolate(p[last - 1], p[last], end, is_counter);
+    }
+    p[last].1
+}
+
+/// Index of the first sample of an anchored/smoothed window (the last one at or before
+/// the start), and of its last sample (smoothed: the first at or after the end).
+pub(super) fn window_indices(
+    p: &[(i64, f64)],
+    start: i64,
+    end: i64,
+    smoothed: bool,
+) -> (usize, usize) {
+    let last = p.len() - 1;
+    let first = p[..last]
+        .partition_point(|x| x.0 <= start)
+        .saturating_sub(1);
+    let last = if smoothed {
+        p[..last].partition_point(|x| x.0 < end)
+    } else {
+        last
+    };
+    (first, last)
+}
+
+/// Prometheus' `extendFloats`: the window's samples with a point at each edge.
+fn extend_points(p: &[(i64, f64)], start: i64, end: i64, smoothed: bool) -> Vec<(i64, f64)> {
+    if p.is_empty() {
+        return Vec::new();
+    }
+    let (mut first, mut last) = window_indices(p, start, end, smoothed);
+    if p[last].0 <= start {
+        return Vec::new();
+    }
+    let left = pick_left(p, first, start, smoothed, false);
+    let right = pick_right(p, last, end, smoothed, false);
+    if p[first].0 <= start {
+        first += 1;
+    }
+    if p[last].0 >= end {
+        if last == 0 {
+            return vec![(start, left), (end, right)];
+        }
+        last -= 1;
+    }
+    let mut out = Vec::with_capacity(last.saturating_sub(first) + 3);
+    out.push((start, left));
+    if first <= last {
+        out.extend_from_slice(&p[first..=last]);
+    }
+    out.push((end, right));
+    out
 }

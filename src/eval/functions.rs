@@ -868,9 +868,21 @@ fn over_time(name: &str, s: &Series, input: &RangeInput, scalars: &[f64], ts: i6
     }
     let values = || p.iter().map(|x| x.1);
     Some(match name {
+        "rate" | "increase" | "delta" if input.anchored || input.smoothed => {
+            extended_rate(p, input, name != "delta", name == "rate")?
+        }
         "rate" => extrapolated_rate(p, input, true, true)?,
         "increase" => extrapolated_rate(p, input, true, false)?,
         "delta" => extrapolated_rate(p, input, false, false)?,
+        "changes" | "resets" if input.anchored => {
+            let start = input.end - input.range;
+            let last_le = p.partition_point(|x| x.0 <= start);
+            if last_le >= p.len() {
+                return None;
+            }
+            let from = last_le.saturating_sub(1);
+            count_changes(name, &p[from..])
+        }
         "irate" | "idelta" => {
             if p.len() < 2 {
                 return None;
@@ -891,28 +903,7 @@ fn over_time(name: &str, s: &Series, input: &RangeInput, scalars: &[f64], ts: i6
                 diff
             }
         }
-        "changes" => {
-            let mut n = 0.0;
-            let mut prev = p[0].1;
-            for &(_, v) in &p[1..] {
-                if v != prev && !(v.is_nan() && prev.is_nan()) {
-                    n += 1.0;
-                }
-                prev = v;
-            }
-            n
-        }
-        "resets" => {
-            let mut n = 0.0;
-            let mut prev = p[0].1;
-            for &(_, v) in &p[1..] {
-                if v < prev {
-                    n += 1.0;
-                }
-                prev = v;
-            }
-            n
-        }
+        "changes" | "resets" => count_changes(name, p),
         "deriv" => {
             if p.len() < 2 {
                 return None;
@@ -975,6 +966,74 @@ fn over_time(name: &str, s: &Series, input: &RangeInput, scalars: &[f64], ts: i6
         }
         _ => return None,
     })
+}
+
+/// `changes` (value changed, NaN to NaN is no change) or `resets` (value dropped).
+fn count_changes(name: &str, p: &[(i64, f64)]) -> f64 {
+    let mut n = 0.0;
+    for w in p.windows(2) {
+        let (prev, v) = (w[0].1, w[1].1);
+        let counted = if name == "resets" {
+            v < prev
+        } else {
+            v != prev && !(v.is_nan() && prev.is_nan())
+        };
+        if counted {
+            n += 1.0;
+        }
+    }
+    n
+}
+
+/// `rate`/`increase`/`delta` over an anchored or smoothed window: the difference of
+/// the values at the window's edges (no extrapolation), corrected for counter resets.
+fn extended_rate(
+    p: &[(i64, f64)],
+    input: &RangeInput,
+    is_counter: bool,
+    is_rate: bool,
+) -> Option<f64> {
+    use super::engine::{pick_left, pick_right, window_indices};
+    let (start, end) = (input.end - input.range, input.end);
+    let (mut first, mut last) = window_indices(p, start, end, input.smoothed);
+    if p[last].0 <= start {
+        return None;
+    }
+    if input.smoothed && p[first].0 > end {
+        return None;
+    }
+    let left = pick_left(p, first, start, input.smoothed, is_counter);
+    let right = pick_right(p, last, end, input.smoothed, is_counter);
+    let mut result = right - left;
+    if is_counter {
+        if p[first].0 <= start {
+            first += 1;
+        }
+        if p[last].0 >= end {
+            last = last.wrapping_sub(1);
+        }
+        let inner: &[(i64, f64)] = if last != usize::MAX && first <= last {
+            &p[first..=last]
+        } else {
+            &[]
+        };
+        let mut correction = 0.0;
+        let mut prev = left;
+        for &(_, v) in inner {
+            if v < prev {
+                correction += prev;
+            }
+            prev = v;
+        }
+        if right < prev {
+            correction += prev;
+        }
+        result += correction;
+    }
+    if is_rate {
+        result /= input.range as f64 / 1000.0;
+    }
+    Some(result)
 }
 
 fn extreme(p: &[(i64, f64)], better: impl Fn(f64, f64) -> bool) -> (i64, f64) {
