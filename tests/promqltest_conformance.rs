@@ -46,6 +46,7 @@ fn prometheus_engine_tests() {
     let engine = Engine::default();
     let mut failures: BTreeMap<String, String> = BTreeMap::new();
     let (mut total, mut passed) = (0usize, 0usize);
+    let (mut float_total, mut float_passed) = (0usize, 0usize);
     println!(
         "{:<28} {:>6} {:>6} {:>7}",
         "file", "evals", "passed", "percent"
@@ -57,6 +58,11 @@ fn prometheus_engine_tests() {
             .unwrap_or_else(|e| panic!("{name}: the script does not parse: {e}"));
         let outcomes = promqltest::run(&commands, &engine);
         let ok = outcomes.iter().filter(|o| o.error.is_none()).count();
+        float_total += outcomes.iter().filter(|o| !o.uses_histograms).count();
+        float_passed += outcomes
+            .iter()
+            .filter(|o| !o.uses_histograms && o.error.is_none())
+            .count();
         for o in &outcomes {
             if let Some(e) = &o.error {
                 failures.insert(format!("{name}:{}", o.line), one_line(e));
@@ -74,6 +80,11 @@ fn prometheus_engine_tests() {
         "{:<28} {total:>6} {passed:>6} {:>6.1}%",
         "TOTAL",
         100.0 * passed as f64 / total as f64
+    );
+    println!(
+        "{:<28} {float_total:>6} {float_passed:>6} {:>6.1}%",
+        "float-only evals",
+        100.0 * float_passed as f64 / float_total.max(1) as f64
     );
     // SOURCES.md counts 2,213 with `^eval`; start_timestamps.test indents one more.
     assert_eq!(total, 2214, "the corpus has 2,214 evals");

@@ -216,11 +216,7 @@ fn vector_binop(
     }
     let swapped = matching.card == Card::OneToMany;
     let (lhs, rhs) = if swapped { (rhs, lhs) } else { (lhs, rhs) };
-    let (fill_rhs, fill_lhs) = if swapped {
-        (fill_lhs, fill_rhs)
-    } else {
-        (fill_rhs, fill_lhs)
-    };
+    // The parser's fill sides already follow the "one"/"many" sides, as Prometheus'.
 
     // The "one" side, by signature.
     let mut right: FxHashMap<Labels, usize> = FxHashMap::default();

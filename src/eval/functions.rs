@@ -238,8 +238,13 @@ pub(super) fn call(ev: &mut Evaluator, call: &Call, ts: i64) -> EvalResult<Value
             Vec::new()
         }
         "histogram_fraction" => {
-            ev.eval_vector(&args[2], ts)?;
-            Vec::new()
+            let lower = ev.eval_scalar(&args[0], ts)?;
+            let upper = ev.eval_scalar(&args[1], ts)?;
+            let v = ev.eval_vector(&args[2], ts)?;
+            classic_buckets(ev, v, &args[2])
+                .into_iter()
+                .map(|(labels, buckets)| sample(labels, bucket_fraction(lower, upper, buckets), ts, true))
+                .collect()
         }
         "info" => info(ev, args, ts)?,
         "start_timestamp" => {
@@ -593,14 +598,8 @@ struct Bucket {
     count: f64,
 }
 
-fn classic_histogram_quantile(
-    ev: &mut Evaluator,
-    q: f64,
-    v: Vec<Sample>,
-    arg: &Expr,
-    ts: i64,
-    quantile_label: Option<(&str, f64)>,
-) -> Vec<Sample> {
+/// Classic histogram buckets grouped by series (labels without `le` and the name).
+fn classic_buckets(ev: &mut Evaluator, v: Vec<Sample>, arg: &Expr) -> Vec<(Labels, Vec<Bucket>)> {
     let mut index: rustc_hash::FxHashMap<Labels, usize> = Default::default();
     let mut groups: Vec<(Labels, Vec<Bucket>)> = Vec::new();
     for s in v {
@@ -629,8 +628,19 @@ fn classic_histogram_quantile(
             count: s.value,
         });
     }
+    groups
+}
+
+fn classic_histogram_quantile(
+    ev: &mut Evaluator,
+    q: f64,
+    v: Vec<Sample>,
+    arg: &Expr,
+    ts: i64,
+    quantile_label: Option<(&str, f64)>,
+) -> Vec<Sample> {
     let mut out = Vec::new();
-    for (mut labels, buckets) in groups {
+    for (mut labels, buckets) in classic_buckets(ev, v, arg) {
         let (value, forced) = bucket_quantile(q, buckets);
         if let Some((min, max, diff)) = forced {
             ev.info(
@@ -650,6 +660,76 @@ fn classic_histogram_quantile(
         out.push(sample(labels, value, ts, true));
     }
     out
+}
+
+/// Prometheus' `BucketFraction`: the share of observations between `lower` and
+/// `upper`, interpolating linearly inside buckets.
+fn bucket_fraction(lower: f64, upper: f64, mut buckets: Vec<Bucket>) -> f64 {
+    buckets.sort_by(|a, b| a.upper.partial_cmp(&b.upper).unwrap_or(std::cmp::Ordering::Equal));
+    if buckets.last().map(|b| b.upper) != Some(f64::INFINITY) {
+        return f64::NAN;
+    }
+    let mut merged: Vec<Bucket> = Vec::with_capacity(buckets.len());
+    for b in buckets {
+        match merged.last_mut() {
+            Some(last) if last.upper == b.upper => last.count += b.count,
+            _ => merged.push(b),
+        }
+    }
+    let buckets = merged;
+    let count = buckets[buckets.len() - 1].count;
+    if count == 0.0 || lower.is_nan() || upper.is_nan() {
+        return f64::NAN;
+    }
+    if lower >= upper {
+        return 0.0;
+    }
+    let (mut rank, mut lower_rank, mut upper_rank) = (0.0, 0.0, 0.0);
+    let (mut lower_set, mut upper_set) = (false, false);
+    let mut lower_bound = if buckets[0].upper <= 0.0 { f64::NEG_INFINITY } else { 0.0 };
+    for (i, b) in buckets.iter().enumerate() {
+        if i > 0 {
+            lower_bound = buckets[i - 1].upper;
+        }
+        let upper_bound = b.upper;
+        let interpolate = |v: f64| {
+            if lower_bound == f64::NEG_INFINITY {
+                b.count
+            } else {
+                rank + (b.count - rank) * (v - lower_bound) / (upper_bound - lower_bound)
+            }
+        };
+        if !lower_set && lower_bound >= lower {
+            lower_rank = rank;
+            lower_set = true;
+        }
+        if !upper_set && lower_bound >= upper {
+            upper_rank = rank;
+            upper_set = true;
+        }
+        if lower_set && upper_set {
+            break;
+        }
+        if !lower_set && lower_bound < lower && upper_bound > lower {
+            lower_rank = interpolate(lower);
+            lower_set = true;
+        }
+        if !upper_set && lower_bound < upper && upper_bound > upper {
+            upper_rank = interpolate(upper);
+            upper_set = true;
+        }
+        if lower_set && upper_set {
+            break;
+        }
+        rank = b.count;
+    }
+    if !lower_set || lower_rank > count {
+        lower_rank = count;
+    }
+    if !upper_set || upper_rank > count {
+        upper_rank = count;
+    }
+    (upper_rank - lower_rank) / count
 }
 
 /// Go's `strconv.ParseFloat` for `le` values.

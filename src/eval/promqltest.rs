@@ -91,6 +91,9 @@ pub struct EvalOutcome {
     pub line: usize,
     pub expr: String,
     pub error: Option<String>,
+    /// Run with native-histogram (or start-timestamp) data loaded, or expecting
+    /// histogram results: not a float-only eval.
+    pub uses_histograms: bool,
 }
 
 fn duration_ms(text: &str) -> Result<i64, String> {
@@ -384,6 +387,7 @@ pub fn run(commands: &[Command], engine: &Engine) -> Vec<EvalOutcome> {
                     line: ev.line,
                     expr: ev.expr.clone(),
                     error,
+                    uses_histograms: !unsupported.is_empty() || ev.unsupported.is_some(),
                 });
             }
         }
