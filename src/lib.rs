@@ -13,6 +13,7 @@ pub mod dashboards;
 pub mod diagnostic;
 pub mod discover;
 pub mod eval;
+pub mod fix;
 pub mod pipeline;
 pub mod promql;
 pub mod report;
