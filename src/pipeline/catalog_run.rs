@@ -290,21 +290,22 @@ pub(super) fn recorded_labels(loaded: &Loaded) -> Vec<(usize, Vec<String>)> {
     let Some(Model::Rules(rule_file)) = &loaded.model else {
         return Vec::new();
     };
-    let mut out = Vec::new();
-    for (index, parsed) in loaded.exprs.iter().enumerate() {
-        let ExprOrigin::RecordingRule { group, name } = &parsed.origin else {
-            continue;
-        };
-        let labels = rule_file
-            .rules()
-            .find(|(g, rule)| {
-                g.name() == group && rule.name() == Some(name.as_str()) && rule.record.is_some()
-            })
-            .map(|(_, rule)| rule.labels.iter().map(|pair| pair.key.clone()).collect())
-            .unwrap_or_default();
-        out.push((index, labels));
-    }
-    out
+    // `loaded.exprs` holds one entry per rule with an expression, in file order, so each
+    // expression meets its own rule in one pass: rules that share a `record:` name keep
+    // their own labels, and there is no search per rule.
+    super::load::rules_with_expr(rule_file)
+        .zip(&loaded.exprs)
+        .enumerate()
+        .filter(|(_, ((_, rule, _), parsed))| {
+            rule.record.is_some() && matches!(parsed.origin, ExprOrigin::RecordingRule { .. })
+        })
+        .map(|(index, ((_, rule, _), _))| {
+            (
+                index,
+                rule.labels.iter().map(|pair| pair.key.clone()).collect(),
+            )
+        })
+        .collect()
 }
 
 /// The recording rules of every linted file whose expression parsed, with their static
@@ -410,5 +411,29 @@ mod tests {
             "{late:?}"
         );
         assert_eq!(late.len(), 2, "{late:?}");
+    }
+
+    /// Regression (issue 16): the labels were found by searching every rule for the
+    /// first with the same group and `record:` name (quadratic, and rules sharing a
+    /// name got the first one's labels). Each rule now keeps its own, in one pass.
+    #[test]
+    fn rules_sharing_a_record_name_keep_their_own_labels() {
+        let text = "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up == 0\n      - record: job:x\n        expr: sum by (job) (up)\n        labels:\n          tier: a\n      - record: job:x\n        expr: ''\n      - record: job:x\n        expr: sum by (job) (up)\n        labels:\n          zone: b\n          tier: b\n";
+        let loaded = super::super::load_text(
+            "r.yml",
+            text.to_string(),
+            FileKind::Yaml,
+            &Options::default(),
+        )
+        .pop()
+        .expect("one rule file");
+        let labels = recorded_labels(&loaded);
+        assert_eq!(
+            labels,
+            vec![
+                (1, vec!["tier".to_string()]),
+                (2, vec!["zone".to_string(), "tier".to_string()])
+            ]
+        );
     }
 }

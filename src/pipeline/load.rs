@@ -10,7 +10,7 @@ use crate::diagnostic::Diagnostic;
 use crate::discover::{describe_io_error, Candidate, DiscoverError, FileKind};
 use crate::markdown::BlockLanguage;
 use crate::rules::model::is_rule_document;
-use crate::rules::{RuleFile, RuleKind};
+use crate::rules::{Group, Rule, RuleFile, RuleKind};
 use crate::source::SourceFile;
 use crate::yaml::parse_documents;
 use std::io::Read;
@@ -87,17 +87,22 @@ fn suppressions(file: &SourceFile, documents: &[crate::yaml::Document]) -> Optio
     (!found.is_empty()).then_some(found)
 }
 
+/// The rules that have a non-empty `expr`, in file order: the rule behind each entry of
+/// `Loaded::exprs` of a rule file, index for index.
+pub(super) fn rules_with_expr(
+    rule_file: &RuleFile,
+) -> impl Iterator<Item = (&Group, &Rule, &crate::yaml::Scalar)> {
+    rule_file.rules().filter_map(|(group, rule)| {
+        let scalar = rule.expr.as_ref()?.value.as_scalar()?;
+        (!scalar.value.trim().is_empty()).then_some((group, rule, scalar))
+    })
+}
+
 /// The `expr` of every rule, decoded, with its scalar's map. Empty ones are left to
 /// `rules/schema`.
 fn rule_exprs(rule_file: &RuleFile) -> Vec<ParsedExpr> {
     let mut exprs = Vec::new();
-    for (group, rule) in rule_file.rules() {
-        let Some(scalar) = rule.expr.as_ref().and_then(|field| field.value.as_scalar()) else {
-            continue;
-        };
-        if scalar.value.trim().is_empty() {
-            continue;
-        }
+    for (group, rule, scalar) in rules_with_expr(rule_file) {
         let name = rule.name().unwrap_or("").to_string();
         let group = group.name().to_string();
         let origin = match rule.kind() {
@@ -122,6 +127,14 @@ pub fn load(candidate: &Candidate, options: &Options) -> Result<Vec<Loaded>, Dis
         path: candidate.display.clone(),
         message: describe_io_error(&error),
     };
+    // Look before opening: opening a FIFO blocks, and a device never ends.
+    let meta = std::fs::metadata(&candidate.path).map_err(io_error)?;
+    if let Some(message) = crate::discover::special_file(&meta) {
+        return Err(DiscoverError {
+            path: candidate.display.clone(),
+            message,
+        });
+    }
     let handle = std::fs::File::open(&candidate.path).map_err(io_error)?;
     let size = handle.metadata().map_err(io_error)?.len();
     let empty_file = || SourceFile::new(candidate.display.clone(), String::new());
@@ -160,19 +173,28 @@ fn load_file(file: SourceFile, kind: FileKind, explicit: bool) -> Vec<Loaded> {
     }
 }
 
-/// Loads a text that is not on disk (`--stdin`), as an explicitly named file.
+/// Loads a text that is not on disk, as an explicitly named file.
 pub fn load_text(display: &str, text: String, kind: FileKind, options: &Options) -> Vec<Loaded> {
-    if text.len() as u64 > options.max_file_bytes {
-        let diagnostic = invalid::too_large(text.len() as u64, options.max_file_bytes);
+    load_bytes(display, text.into_bytes(), kind, options)
+}
+
+/// Loads bytes that are not on disk (`--stdin`), as an explicitly named file. Bytes that
+/// are not UTF-8 text get the same `input/invalid` finding as a file on disk (exit 1).
+pub fn load_bytes(display: &str, bytes: Vec<u8>, kind: FileKind, options: &Options) -> Vec<Loaded> {
+    if bytes.len() as u64 > options.max_file_bytes {
+        let diagnostic = invalid::too_large(bytes.len() as u64, options.max_file_bytes);
         return vec![Loaded::problem(
             SourceFile::new(display, String::new()),
             diagnostic,
         )];
     }
-    if let Some(nul) = text.find('\0') {
-        let file = SourceFile::new(display, text[..nul].to_string());
-        return vec![Loaded::problem(file, invalid::binary(nul))];
-    }
+    let text = match decode_text(bytes) {
+        Ok(text) => text,
+        Err(problem) => {
+            let (prefix, diagnostic) = *problem;
+            return vec![Loaded::problem(SourceFile::new(display, prefix), diagnostic)];
+        }
+    };
     load_file(SourceFile::new(display, text), kind, true)
 }
 

@@ -9,7 +9,7 @@ mod load;
 mod options;
 
 pub use catalog_run::run_loading_catalog;
-pub use load::{load, load_text, Loaded, Model};
+pub use load::{load, load_bytes, load_text, Loaded, Model};
 pub use options::{parse_file_size, Feature, Options, DEFAULT_MAX_FILE_BYTES};
 
 use crate::catalog::Catalog;
@@ -120,8 +120,18 @@ pub fn run_text(
     options: &Options,
     catalog: Option<Catalog>,
 ) -> Outcome {
+    run_bytes(display, text.into_bytes(), options, catalog)
+}
+
+/// [`run_text`] for bytes that may not be text (`--stdin`).
+pub fn run_bytes(
+    display: &str,
+    bytes: Vec<u8>,
+    options: &Options,
+    catalog: Option<Catalog>,
+) -> Outcome {
     let kind = FileKind::from_extension(std::path::Path::new(display)).unwrap_or(FileKind::Yaml);
-    let units = load_text(display, text, kind, options);
+    let units = load_bytes(display, bytes, kind, options);
     let catalog = catalog.map(|mut catalog| {
         let labels: Vec<_> = units.iter().map(catalog_run::recorded_labels).collect();
         let rules = catalog_run::recording_rules(

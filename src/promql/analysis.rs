@@ -184,7 +184,7 @@ pub struct ExprInfo {
 pub fn analyze(expr: &Expr) -> ExprInfo {
     ExprInfo {
         value_type: expr.value_type(),
-        labels: super::parser::grow_stack(|| labels_of(expr)),
+        labels: labels_of(expr),
     }
 }
 
@@ -239,6 +239,10 @@ fn only_matches_empty(m: &Matcher) -> bool {
 }
 
 fn labels_of(expr: &Expr) -> LabelInfo {
+    super::parser::grow_stack(|| labels_of_inner(expr))
+}
+
+fn labels_of_inner(expr: &Expr) -> LabelInfo {
     match expr {
         Expr::Number(_) | Expr::String(_) => LabelInfo::closed(expr.span()),
         Expr::Selector(s) => selector_labels(s),

@@ -115,6 +115,10 @@ fn is_table_format(target: &Target) -> bool {
 /// The labels an expression's result can carry, when the expression limits them to a
 /// known set; `None` when any label may be there.
 pub fn result_labels(expr: &Expr) -> Option<BTreeSet<String>> {
+    crate::promql::grow_stack(|| result_labels_inner(expr))
+}
+
+fn result_labels_inner(expr: &Expr) -> Option<BTreeSet<String>> {
     match expr.unparen() {
         Expr::Number(_) => Some(BTreeSet::new()),
         Expr::String(_) | Expr::Selector(_) | Expr::Matrix(_) => None,
