@@ -243,7 +243,9 @@ pub(super) fn call(ev: &mut Evaluator, call: &Call, ts: i64) -> EvalResult<Value
             let v = ev.eval_vector(&args[2], ts)?;
             classic_buckets(ev, v, &args[2])
                 .into_iter()
-                .map(|(labels, buckets)| sample(labels, bucket_fraction(lower, upper, buckets), ts, true))
+                .map(|(labels, buckets)| {
+                    sample(labels, bucket_fraction(lower, upper, buckets), ts, true)
+                })
                 .collect()
         }
         "info" => info(ev, args, ts)?,
@@ -665,7 +667,11 @@ fn classic_histogram_quantile(
 /// Prometheus' `BucketFraction`: the share of observations between `lower` and
 /// `upper`, interpolating linearly inside buckets.
 fn bucket_fraction(lower: f64, upper: f64, mut buckets: Vec<Bucket>) -> f64 {
-    buckets.sort_by(|a, b| a.upper.partial_cmp(&b.upper).unwrap_or(std::cmp::Ordering::Equal));
+    buckets.sort_by(|a, b| {
+        a.upper
+            .partial_cmp(&b.upper)
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
     if buckets.last().map(|b| b.upper) != Some(f64::INFINITY) {
         return f64::NAN;
     }
@@ -686,7 +692,11 @@ fn bucket_fraction(lower: f64, upper: f64, mut buckets: Vec<Bucket>) -> f64 {
     }
     let (mut rank, mut lower_rank, mut upper_rank) = (0.0, 0.0, 0.0);
     let (mut lower_set, mut upper_set) = (false, false);
-    let mut lower_bound = if buckets[0].upper <= 0.0 { f64::NEG_INFINITY } else { 0.0 };
+    let mut lower_bound = if buckets[0].upper <= 0.0 {
+        f64::NEG_INFINITY
+    } else {
+        0.0
+    };
     for (i, b) in buckets.iter().enumerate() {
         if i > 0 {
             lower_bound = buckets[i - 1].upper;
