@@ -567,7 +567,6 @@ fn info(ev: &mut Evaluator, args: &[Expr], ts: i64) -> EvalResult<Vec<Sample>> {
     let mut out = Vec::with_capacity(v.len());
     for mut s in v {
         let key = s.labels.keep(&id_labels);
-        let mut added = false;
         for info in &infos {
             if info.labels.keep(&id_labels) != key {
                 continue;
@@ -582,14 +581,12 @@ fn info(ev: &mut Evaluator, args: &[Expr], ts: i64) -> EvalResult<Vec<Sample>> {
                     }
                 }
                 s.labels.set(n, val);
-                added = true;
             }
         }
-        let satisfied = matchers.iter().all(|m| m.matches(s.labels.value(&m.name)));
-        if added || matchers.is_empty() || satisfied {
-            if satisfied {
-                out.push(s);
-            }
+        // A series is kept when it satisfies every data-label matcher (with or without
+        // labels added from an info metric).
+        if matchers.iter().all(|m| m.matches(s.labels.value(&m.name))) {
+            out.push(s);
         }
     }
     Ok(out)
