@@ -82,6 +82,18 @@ fn bad_input_gives_a_located_error_and_exit_one() {
 }
 
 #[test]
+fn hostile_sizes_are_refused_not_run() {
+    let o = test_in_fixtures(&["bad-series.test.yml"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains("at most 5000000 are allowed per series"),
+        "{out}"
+    );
+    assert!(out.contains("bad-series.test.yml:12: evaluating the rules every 1ms up to 416d16h takes more than 5000000 steps"), "{out}");
+}
+
+#[test]
 fn usage_errors_exit_two() {
     assert_eq!(test_in_fixtures(&[]).status.code(), Some(2));
     assert_eq!(
