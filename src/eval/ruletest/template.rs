@@ -75,7 +75,7 @@ impl<'a> Expander<'a> {
         if !text.contains("{{") {
             return Ok(text.to_string());
         }
-        let tmpl: Template = template::parse_prometheus(text).map_err(|e| e.message)?;
+        let tmpl = parsed(text)?;
         let data = TValue::Data(Box::new(self.data.clone()));
         let mut exec = Exec {
             ex: self,
@@ -99,6 +99,28 @@ impl<'a> Expander<'a> {
         exec.list(&tmpl.root, &data, text)?;
         Ok(exec.out)
     }
+}
+
+thread_local! {
+    /// Parsed templates by text: a rule expands the same templates at every evaluation.
+    static PARSED: std::cell::RefCell<std::collections::HashMap<String, std::rc::Rc<Template>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+fn parsed(text: &str) -> R<std::rc::Rc<Template>> {
+    if let Some(t) = PARSED.with(|c| c.borrow().get(text).cloned()) {
+        return Ok(t);
+    }
+    let t = std::rc::Rc::new(template::parse_prometheus(text).map_err(|e| e.message)?);
+    PARSED.with(|c| {
+        let mut c = c.borrow_mut();
+        // Bounded: a huge suite of distinct templates does not grow memory without end.
+        if c.len() > 10_000 {
+            c.clear();
+        }
+        c.insert(text.to_string(), t.clone());
+    });
+    Ok(t)
 }
 
 enum Flow {
