@@ -384,7 +384,7 @@ impl Exec<'_, '_> {
             }
             "eq" | "ne" | "lt" | "le" | "gt" | "ge" => {
                 if args.len() < 2 {
-                    return Err(format!("missing argument for comparison"));
+                    return Err("missing argument for comparison".to_string());
                 }
                 let ord = compare(&args[0], &args[1])?;
                 use std::cmp::Ordering::*;
@@ -1086,11 +1086,8 @@ fn format_verb(verb: char, arg: &TValue, precision: Option<usize>, plus: bool) -
             Ok(f) => sign(
                 match precision {
                     Some(p) => go_g(f, p),
-                    None => {
-                        // Shortest representation, exponent from 1e21 like %v.
-                        let s = format_value(f);
-                        s
-                    }
+                    // Shortest representation, exponent from 1e21 like %v.
+                    None => format_value(f),
                 },
                 f,
             ),
@@ -1184,12 +1181,12 @@ mod tests {
             sprintf(
                 "%5.1f|%-4s|%d",
                 &[
-                    TValue::Float(3.14159),
+                    TValue::Float(2.65),
                     TValue::Str("a".into()),
                     TValue::Int(7)
                 ]
             ),
-            "  3.1|a   |7"
+            "  2.6|a   |7"
         );
     }
 }
