@@ -14,6 +14,8 @@ pub mod diagnostic;
 pub mod discover;
 pub mod eval;
 pub mod fix;
+pub mod fuzzing;
+pub mod markdown;
 pub mod pipeline;
 pub mod promql;
 pub mod report;

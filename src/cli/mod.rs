@@ -253,7 +253,14 @@ fn check(
         .config
         .catalogs
         .iter()
-        .map(|path| options.config.root.join(path))
+        .map(|path| {
+            // `builtin:NAME` names a bundled catalog, not a file beside the config.
+            if crate::catalog::bundled::is_name(path) {
+                PathBuf::from(path)
+            } else {
+                options.config.root.join(path)
+            }
+        })
         .collect();
     catalog_paths.extend(args.catalogs.iter().cloned());
     if catalog_paths.is_empty() && !args.workflow.quiet {
@@ -271,8 +278,8 @@ fn check(
                 return EXIT_ERROR;
             }
         };
-        match workflow::read_stdin(&args.workflow) {
-            Ok((display, text)) => pipeline::run_text(&display, text, options, catalog),
+        match workflow::read_stdin(&args.workflow, options.max_file_bytes) {
+            Ok((display, bytes)) => pipeline::run_bytes(&display, bytes, options, catalog),
             Err(message) => {
                 let _ = writeln!(stderr, "promgate: error: {message}");
                 return EXIT_ERROR;
