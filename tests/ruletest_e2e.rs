@@ -59,7 +59,7 @@ fn pumpflix_alerts_are_tested_and_covered() {
 #[test]
 fn bad_input_gives_a_located_error_and_exit_one() {
     for (file, needle) in [
-        ("bad-series.test.yml", "bad-series.test.yml:5: input series"),
+        ("bad-series.test.yml", "bad-series.test.yml:6: input series"),
         (
             "unknown-alert.test.yml",
             "unknown-alert.test.yml:9: alertname \"InstanceDwn\"",

@@ -1180,11 +1180,7 @@ mod tests {
         assert_eq!(
             sprintf(
                 "%5.1f|%-4s|%d",
-                &[
-                    TValue::Float(2.65),
-                    TValue::Str("a".into()),
-                    TValue::Int(7)
-                ]
+                &[TValue::Float(2.65), TValue::Str("a".into()), TValue::Int(7)]
             ),
             "  2.6|a   |7"
         );
