@@ -19,7 +19,7 @@ const EPSILON: f64 = 0.000001;
 pub enum Command {
     Load(Load),
     Clear,
-    Eval(EvalCommand),
+    Eval(Box<EvalCommand>),
 }
 
 #[derive(Debug, Clone)]
@@ -331,7 +331,7 @@ fn parse_eval(lines: &[&str], i: usize) -> Result<(usize, Command), String> {
         }
         j += 1;
     }
-    Ok((end.max(j), Command::Eval(cmd)))
+    Ok((end.max(j), Command::Eval(Box::new(cmd))))
 }
 
 fn parse_scalar(l: &str) -> Result<f64, ()> {
