@@ -4,6 +4,7 @@
 //! tests can drive it in-process.
 
 mod catalog;
+mod test;
 
 use crate::checks::{self, CheckMeta};
 use crate::diagnostic::Severity;
@@ -69,6 +70,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Print a check's documentation, with a bad and a fixed example.
     Explain(ExplainArgs),
+    /// Run rule unit tests (promtool's `test rules` format), optionally with coverage.
+    Test(test::TestArgs),
     /// Build and inspect metric catalogs (`import`, `show`).
     Catalog(catalog::CatalogArgs),
     /// Write a commented starter `.promgate.yml`.
@@ -228,6 +231,7 @@ pub fn run(
         Command::Completions(args) => workflow::completions(args, stdout),
         Command::Man => workflow::man(stdout),
         Command::Catalog(args) => catalog::run(args, stdout, stderr),
+        Command::Test(args) => test::run(args, &cli.global.enable_feature, stdout, stderr),
     };
     let _ = stdout.flush();
     status
@@ -274,8 +278,8 @@ fn check(
                 return EXIT_ERROR;
             }
         };
-        match workflow::read_stdin(&args.workflow) {
-            Ok((display, text)) => pipeline::run_text(&display, text, options, catalog),
+        match workflow::read_stdin(&args.workflow, options.max_file_bytes) {
+            Ok((display, bytes)) => pipeline::run_bytes(&display, bytes, options, catalog),
             Err(message) => {
                 let _ = writeln!(stderr, "promgate: error: {message}");
                 return EXIT_ERROR;

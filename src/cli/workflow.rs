@@ -173,37 +173,31 @@ pub fn options(
     })
 }
 
-/// The text and name of `--stdin`.
-pub fn read_stdin(args: &WorkflowArgs) -> Result<(String, String), String> {
+/// The name and bytes of `--stdin`, read up to one byte past `max_bytes` (an endless
+/// input such as `/dev/zero` stops there and is reported as too large). Bytes that are
+/// not UTF-8 are a finding about the content, as for a file (exit 1), not an I/O error.
+pub fn read_stdin(args: &WorkflowArgs, max_bytes: u64) -> Result<(String, Vec<u8>), String> {
     let mut bytes = Vec::new();
     std::io::stdin()
+        .take(max_bytes + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read standard input: {e}"))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "standard input is not UTF-8 (byte {} is invalid)",
-            e.utf8_error().valid_up_to()
-        )
-    })?;
     let display = args
         .stdin_filename
         .clone()
-        .unwrap_or_else(|| stdin_name(&text).to_string());
-    Ok((display, text))
+        .unwrap_or_else(|| stdin_name(&bytes).to_string());
+    Ok((display, bytes))
 }
 
 /// The name text from `--stdin` goes by without `--stdin-filename`: its extension
 /// tells the loader how to read it. A JSON document starts with `{` or `[` (a YAML
 /// file almost never does: rule files and manifests are mappings written in block
 /// style), so a dashboard piped in is read as a dashboard.
-pub fn stdin_name(text: &str) -> &'static str {
-    let start = text
-        .trim_start_matches('\u{feff}')
-        .trim_start_matches(|c: char| c.is_whitespace());
-    if start.starts_with('{') || start.starts_with('[') {
-        "<stdin>.json"
-    } else {
-        "<stdin>.yml"
+pub fn stdin_name(bytes: &[u8]) -> &'static str {
+    let start = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+    match start.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') | Some(b'[') => "<stdin>.json",
+        _ => "<stdin>.yml",
     }
 }
 
@@ -219,7 +213,7 @@ pub fn finish(
         filters.changed = Some(config::changed::changed_files(rev, &config.cwd)?);
     }
     if let Some(path) = &args.baseline {
-        let text = std::fs::read_to_string(path)
+        let text = crate::discover::read_regular_text(path)
             .map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
         let loaded =
             baseline::Baseline::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;

@@ -33,10 +33,14 @@ pub fn render_findings(report: &RunReport, display: &DisplayOptions) -> String {
         .with_context_lines(1);
     let mut out = String::new();
     for reported in display.shown(report) {
-        let diagnostic = to_miette(reported);
-        let source = NamedSource::new(reported.path(), FileText(reported.file.clone()))
-            .with_language("yaml");
-        let miette_report = Report::new(diagnostic).with_source_code(source);
+        let miette_report = match LineExcerpt::for_long_line(reported) {
+            Some(excerpt) => excerpt.into_report(reported),
+            None => {
+                let source = NamedSource::new(reported.path(), FileText(reported.file.clone()))
+                    .with_language("yaml");
+                Report::new(to_miette(reported)).with_source_code(source)
+            }
+        };
         if handler
             .render_report(&mut out, miette_report.as_ref())
             .is_err()
@@ -104,6 +108,155 @@ impl miette::SourceCode for FileText {
             local.column(),
             // miette counts every line break it read, from the start of its input.
             local.line_count() + lines_before_window,
+        )))
+    }
+}
+
+/// Lines longer than this (in bytes) are not shown whole: miette pads the caret line
+/// with a width that Rust's formatter caps at 65,535 (a panic past it), and a minified
+/// file's single line would fill the terminal anyway.
+const LONG_LINE_BYTES: usize = 512;
+
+/// Characters of the long line shown on each side of the token.
+const EXCERPT_CONTEXT_CHARS: usize = 40;
+
+/// Characters of the token itself shown at most (the caret covers those).
+const EXCERPT_TOKEN_CHARS: usize = 120;
+
+/// A window of one long line around the finding's token, rendered by miette as if it
+/// were the whole line. The header keeps the exact line and column; the gutter keeps the
+/// true line number; `…` marks each cut end.
+struct LineExcerpt {
+    text: String,
+    /// Where the token starts and ends in `text`.
+    token: std::ops::Range<usize>,
+    /// Where the window starts in the file (to move secondary labels into `text`).
+    window: std::ops::Range<usize>,
+    /// `text` offset of the window's first byte (after a leading `…`).
+    shift: usize,
+}
+
+impl LineExcerpt {
+    /// An excerpt when any line the snippet would show is long; `None` for ordinary lines.
+    fn for_long_line(reported: &ReportedDiagnostic) -> Option<LineExcerpt> {
+        let file = &reported.file;
+        let span = &reported.diagnostic.span;
+        let first = reported.start.line.saturating_sub(1).max(1);
+        let last = (reported.end.line + 1).min(file.line_count());
+        let line_bytes = |line: usize| {
+            let end = if line < file.line_count() {
+                file.line_start(line + 1)
+            } else {
+                file.text.len()
+            };
+            end - file.line_start(line)
+        };
+        if !(first..=last).any(|line| line_bytes(line) > LONG_LINE_BYTES) {
+            return None;
+        }
+        let line = reported.start.line;
+        let text = file.text.as_str();
+        let line_start = file.line_start(line);
+        let line_end = line_start + file.line_text(line).len();
+        let start = span.start.clamp(line_start, line_end);
+        let token_end = advance_chars(text, start, EXCERPT_TOKEN_CHARS)
+            .min(span.end.max(start))
+            .min(line_end);
+        let window_start = retreat_chars(text, start, EXCERPT_CONTEXT_CHARS).max(line_start);
+        let window_end = advance_chars(text, token_end, EXCERPT_CONTEXT_CHARS).min(line_end);
+        let mut excerpt = String::new();
+        if window_start > line_start {
+            excerpt.push('…');
+        }
+        let shift = excerpt.len();
+        excerpt.push_str(&text[window_start..window_end]);
+        if window_end < line_end {
+            excerpt.push('…');
+        }
+        Some(LineExcerpt {
+            text: excerpt,
+            token: start - window_start + shift..token_end - window_start + shift,
+            window: window_start..window_end,
+            shift,
+        })
+    }
+
+    fn into_report(self, reported: &ReportedDiagnostic) -> Report {
+        let diagnostic = &reported.diagnostic;
+        let primary = LabeledSpan::new_primary_with_span(
+            None,
+            SourceSpan::new(self.token.start.into(), self.token.len()),
+        );
+        // Secondary labels inside the window keep their place; others cannot be shown.
+        let secondary = diagnostic
+            .labels
+            .iter()
+            .filter(|label| {
+                self.window.start <= label.span.start && label.span.end <= self.window.end
+            })
+            .map(|label| {
+                let start = label.span.start - self.window.start + self.shift;
+                LabeledSpan::new_with_span(
+                    Some(label.message.clone()),
+                    SourceSpan::new(start.into(), label.span.len()),
+                )
+            });
+        let mut miette = to_miette(reported);
+        miette.labels = Some(std::iter::once(primary).chain(secondary).collect());
+        let source = ExcerptSource {
+            name: reported.path().to_string(),
+            text: self.text,
+            line: reported.start.line - 1,
+            column: reported.start.column - 1,
+        };
+        Report::new(miette).with_source_code(source)
+    }
+}
+
+fn advance_chars(text: &str, from: usize, chars: usize) -> usize {
+    text[from..]
+        .char_indices()
+        .nth(chars)
+        .map(|(i, _)| from + i)
+        .unwrap_or(text.len())
+}
+
+fn retreat_chars(text: &str, from: usize, chars: usize) -> usize {
+    text[..from]
+        .char_indices()
+        .rev()
+        .take(chars)
+        .last()
+        .map(|(i, _)| i)
+        .unwrap_or(from)
+}
+
+/// The excerpt as miette's source: one line, numbered and positioned as in the file.
+struct ExcerptSource {
+    name: String,
+    text: String,
+    /// 0-based line and character column of the token in the file.
+    line: usize,
+    column: usize,
+}
+
+impl miette::SourceCode for ExcerptSource {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        _context_lines_before: usize,
+        _context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        if span.offset() + span.len() > self.text.len() {
+            return Err(miette::MietteError::OutOfBounds);
+        }
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            self.text.as_bytes(),
+            SourceSpan::new(0.into(), self.text.len()),
+            self.line,
+            self.column,
+            0,
         )))
     }
 }
@@ -258,5 +411,51 @@ mod tests {
             let span = SourceSpan::new(offset.into(), len);
             assert!(file.read_span(&span, 1, 1).is_err(), "{offset}+{len}");
         }
+    }
+
+    /// Regression (issue 16): a finding past column 65,535 panicked in miette (exit 101),
+    /// which was every finding deep in a minified dashboard.
+    #[test]
+    fn findings_on_very_long_lines_show_a_window_with_exact_positions() {
+        let padding = "x".repeat(70_000);
+        let text = format!("{{\"a\":\"{padding}é\",\"type\":\"graph\",\"b\":\"{padding}\"}}\n");
+        let file = std::sync::Arc::new(crate::source::SourceFile::new("min.json", text.as_str()));
+        let start = text.find("graph").unwrap();
+        let diagnostic = crate::diagnostic::Diagnostic::new(
+            "dashboard/deprecated-panel",
+            Severity::Warning,
+            start..start + 5,
+            "panel type `graph` is an Angular panel",
+        )
+        .with_label(start - 8..start - 2, "this field")
+        .with_help("change it");
+        let reported = ReportedDiagnostic::new(file, diagnostic);
+        let column = reported.start.column;
+        assert_eq!(column, 70_000 + 18, "columns count characters");
+        let out = render(
+            &RunReport::new(1, vec![reported]),
+            &DisplayOptions::default(),
+        );
+        assert!(out.contains(&format!("[min.json:1:{column}]")), "{out}");
+        assert!(out.lines().all(|line| line.chars().count() < 200), "{out}");
+        let snippet = out.lines().find(|l| l.contains("\"graph\"")).unwrap();
+        let caret = out
+            .lines()
+            .find(|l| l.contains('─') && l.contains('·'))
+            .unwrap();
+        let at = |line: &str, pattern: &str| line.find(pattern).map(|b| line[..b].chars().count());
+        assert_eq!(
+            at(snippet, "graph\""),
+            at(caret, "─────"),
+            "caret under the token:\n{out}"
+        );
+        assert!(
+            snippet.contains('…') && snippet.contains("\"type\""),
+            "{snippet}"
+        );
+        assert!(
+            out.contains("this field"),
+            "a label inside the window stays: {out}"
+        );
     }
 }

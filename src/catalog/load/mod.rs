@@ -86,8 +86,8 @@ pub fn load_file(path: &str) -> Result<Catalog, LoadError> {
     if super::bundled::is_name(path) {
         return super::bundled::load(path);
     }
-    let bytes =
-        std::fs::read(path).map_err(|e| LoadError::whole(path, format!("cannot read: {e}")))?;
+    let bytes = crate::discover::read_regular_file(std::path::Path::new(path))
+        .map_err(|e| LoadError::whole(path, format!("cannot read: {e}")))?;
     let text = String::from_utf8(bytes)
         .map_err(|e| LoadError::whole(path, format!("not UTF-8 text: {e}")))?;
     load_str(path, &text)
