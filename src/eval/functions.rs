@@ -243,7 +243,9 @@ pub(super) fn call(ev: &mut Evaluator, call: &Call, ts: i64) -> EvalResult<Value
             let v = ev.eval_vector(&args[2], ts)?;
             classic_buckets(ev, v, &args[2])
                 .into_iter()
-                .map(|(labels, buckets)| sample(labels, bucket_fraction(lower, upper, buckets), ts, true))
+                .map(|(labels, buckets)| {
+                    sample(labels, bucket_fraction(lower, upper, buckets), ts, true)
+                })
                 .collect()
         }
         "info" => info(ev, args, ts)?,
@@ -565,7 +567,6 @@ fn info(ev: &mut Evaluator, args: &[Expr], ts: i64) -> EvalResult<Vec<Sample>> {
     let mut out = Vec::with_capacity(v.len());
     for mut s in v {
         let key = s.labels.keep(&id_labels);
-        let mut added = false;
         for info in &infos {
             if info.labels.keep(&id_labels) != key {
                 continue;
@@ -580,14 +581,12 @@ fn info(ev: &mut Evaluator, args: &[Expr], ts: i64) -> EvalResult<Vec<Sample>> {
                     }
                 }
                 s.labels.set(n, val);
-                added = true;
             }
         }
-        let satisfied = matchers.iter().all(|m| m.matches(s.labels.value(&m.name)));
-        if added || matchers.is_empty() || satisfied {
-            if satisfied {
-                out.push(s);
-            }
+        // A series is kept when it satisfies every data-label matcher (with or without
+        // labels added from an info metric).
+        if matchers.iter().all(|m| m.matches(s.labels.value(&m.name))) {
+            out.push(s);
         }
     }
     Ok(out)
@@ -665,7 +664,11 @@ fn classic_histogram_quantile(
 /// Prometheus' `BucketFraction`: the share of observations between `lower` and
 /// `upper`, interpolating linearly inside buckets.
 fn bucket_fraction(lower: f64, upper: f64, mut buckets: Vec<Bucket>) -> f64 {
-    buckets.sort_by(|a, b| a.upper.partial_cmp(&b.upper).unwrap_or(std::cmp::Ordering::Equal));
+    buckets.sort_by(|a, b| {
+        a.upper
+            .partial_cmp(&b.upper)
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
     if buckets.last().map(|b| b.upper) != Some(f64::INFINITY) {
         return f64::NAN;
     }
@@ -686,7 +689,11 @@ fn bucket_fraction(lower: f64, upper: f64, mut buckets: Vec<Bucket>) -> f64 {
     }
     let (mut rank, mut lower_rank, mut upper_rank) = (0.0, 0.0, 0.0);
     let (mut lower_set, mut upper_set) = (false, false);
-    let mut lower_bound = if buckets[0].upper <= 0.0 { f64::NEG_INFINITY } else { 0.0 };
+    let mut lower_bound = if buckets[0].upper <= 0.0 {
+        f64::NEG_INFINITY
+    } else {
+        0.0
+    };
     for (i, b) in buckets.iter().enumerate() {
         if i > 0 {
             lower_bound = buckets[i - 1].upper;

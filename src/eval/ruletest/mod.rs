@@ -250,7 +250,7 @@ fn load_series(
             actual: Vec::new(),
             rules: Vec::new(),
         };
-        let desc = split_series_line(&s.series).map_err(|e| bad(e))?.0;
+        let desc = split_series_line(&s.series).map_err(&bad)?.0;
         let labels = parse_series_desc(desc)
             .map_err(|e| bad(format!("input series {:?}: {e}", s.series)))?;
         let values = parse_values(&s.values).map_err(|e| {

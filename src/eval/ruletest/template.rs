@@ -362,7 +362,7 @@ impl Exec<'_, '_> {
             }
             "eq" | "ne" | "lt" | "le" | "gt" | "ge" => {
                 if args.len() < 2 {
-                    return Err(format!("missing argument for comparison"));
+                    return Err("missing argument for comparison".to_string());
                 }
                 let ord = compare(&args[0], &args[1])?;
                 use std::cmp::Ordering::*;
@@ -1066,8 +1066,7 @@ fn format_verb(verb: char, arg: &TValue, precision: Option<usize>, plus: bool) -
                     Some(p) => go_g(f, p),
                     None => {
                         // Shortest representation, exponent from 1e21 like %v.
-                        let s = format_value(f);
-                        s
+                        format_value(f)
                     }
                 },
                 f,
@@ -1162,7 +1161,7 @@ mod tests {
             sprintf(
                 "%5.1f|%-4s|%d",
                 &[
-                    TValue::Float(3.14159),
+                    TValue::Float(3.125),
                     TValue::Str("a".into()),
                     TValue::Int(7)
                 ]
