@@ -5,6 +5,7 @@
 //! (parse into models with positions; `promql` parses every expression) -> `checks`
 //! (pure functions over the models) -> `report` (render diagnostics).
 
+pub mod autofix;
 pub mod catalog;
 pub mod checks;
 pub mod cli;

@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod context;
 pub mod dashboard;
 pub mod docs;
+pub mod fix_docs;
 pub mod input;
 pub mod promgate;
 pub mod promql;

@@ -6,6 +6,7 @@
 mod catalog;
 mod test;
 
+use crate::autofix;
 use crate::checks::{self, CheckMeta};
 use crate::diagnostic::Severity;
 use crate::pipeline::{self, Feature, Options};
@@ -13,6 +14,7 @@ use crate::report::{self, color::ColorChoice, DisplayOptions, RunReport};
 use crate::rules::{Dialect, NameValidation};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod fixing;
 mod workflow;
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
@@ -112,6 +114,17 @@ pub struct CheckArgs {
     /// Without one the catalog checks are skipped.
     #[arg(long = "catalog", value_name = "PATH")]
     pub catalogs: Vec<PathBuf>,
+    /// Apply the safe fixes of the findings, then report what remains.
+    #[arg(long, conflicts_with_all = ["write_baseline"])]
+    pub fix: bool,
+    /// With `--fix` or `--diff`, apply the unsafe fixes too (they may change what a
+    /// query returns: review them).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print what `--fix` would change as a unified diff, and write nothing. Exits 1 when
+    /// there is something to change.
+    #[arg(long, conflicts_with_all = ["write_baseline"])]
+    pub diff: bool,
     #[command(flatten)]
     pub workflow: workflow::WorkflowArgs,
 }
@@ -269,68 +282,100 @@ fn check(
             "promgate: info: no metric catalog given (--catalog): the catalog/* checks were skipped"
         );
     }
-    let load_catalog = || catalog::load_catalogs(&catalog_paths, &options.config);
-    let outcome = if args.workflow.stdin {
-        let catalog = match load_catalog() {
-            Ok(catalog) => catalog,
-            Err(error) => {
-                let _ = writeln!(stderr, "promgate: error: {error}");
-                return EXIT_ERROR;
-            }
-        };
+    let stdin_input = if args.workflow.stdin {
         match workflow::read_stdin(&args.workflow, options.max_file_bytes) {
-            Ok((display, bytes)) => pipeline::run_bytes(&display, bytes, options, catalog),
+            Ok(read) => Some(read),
             Err(message) => {
                 let _ = writeln!(stderr, "promgate: error: {message}");
                 return EXIT_ERROR;
             }
         }
-    } else if catalog_paths.is_empty() {
-        pipeline::run(&paths, options)
     } else {
-        // The catalog is read while the files load (see `run_loading_catalog`).
-        let loaded = pipeline::run_loading_catalog(&paths, options, || {
-            load_catalog().map(|catalog| catalog.expect("catalog paths were given"))
-        });
-        match loaded {
-            Ok(outcome) => outcome,
-            Err(error) => {
-                let _ = writeln!(stderr, "promgate: error: {error}");
-                return EXIT_ERROR;
-            }
-        }
+        None
     };
-    let (report, hidden) = match workflow::finish(outcome.report, &args.workflow, &options.config) {
-        Ok(finished) => finished,
+    let mut lint =
+        |options: &Options| lint(args, &paths, &catalog_paths, stdin_input.as_ref(), options);
+    if args.fix || args.diff {
+        let stdin_bytes = stdin_input.as_ref().map(|(_, bytes)| bytes.as_slice());
+        return fixing::run(
+            args,
+            options,
+            stdin_bytes,
+            &mut lint,
+            stdout,
+            stderr,
+            stdout_is_terminal,
+        );
+    }
+    let linted = match lint(options) {
+        Ok(linted) => linted,
         Err(message) => {
             let _ = writeln!(stderr, "promgate: error: {message}");
             return EXIT_ERROR;
         }
     };
-    for error in &outcome.io_errors {
+    for error in &linted.io_errors {
         let _ = writeln!(stderr, "promgate: error: {error}");
     }
     if let Some(path) = &args.workflow.write_baseline {
-        return workflow::write_baseline(path, &report, &outcome.io_errors, stderr);
+        return workflow::write_baseline(path, &linted.report, &linted.io_errors, stderr);
     }
+    let extra = fixable_line(&linted.report);
+    print_findings(args, &linted, &extra, stdout, stderr, stdout_is_terminal)
+}
+
+/// "promgate: 3 fixable with --fix (1 more with --unsafe-fixes)", when any is.
+fn fixable_line(report: &RunReport) -> String {
+    match autofix::fixable_counts(report) {
+        (0, 0) => String::new(),
+        (0, unsafe_fixes) => {
+            format!("promgate: {unsafe_fixes} fixable with --fix --unsafe-fixes\n")
+        }
+        (safe, 0) => format!("promgate: {safe} fixable with --fix\n"),
+        (safe, unsafe_fixes) => format!(
+            "promgate: {safe} fixable with --fix ({unsafe_fixes} more with --unsafe-fixes)\n"
+        ),
+    }
+}
+
+/// Writes the findings in the chosen format (with `extra`, a line about fixes, after the
+/// summary of a format for people, or on stderr for machine formats) and returns the exit
+/// status.
+fn print_findings(
+    args: &CheckArgs,
+    linted: &autofix::Linted,
+    extra: &str,
+    out: &mut dyn Write,
+    stderr: &mut dyn Write,
+    out_is_terminal: bool,
+) -> i32 {
+    let report = &linted.report;
     let display = DisplayOptions {
-        color: report::color::use_color_from_env(args.color, stdout_is_terminal),
+        color: report::color::use_color_from_env(args.color, out_is_terminal),
         // What fails the run is never hidden.
         show_info: args.show_info || args.fail_on == FailOn::Info,
         summary: !args.workflow.quiet,
     };
-    let mut rendered = render(&report, args.format, &display);
-    if args.workflow.statistics && args.format.is_for_people() {
-        rendered.push_str(&report::statistics::render(&report));
+    let mut rendered = render(report, args.format, &display);
+    let for_people = args.format.is_for_people();
+    if for_people && !args.workflow.quiet {
+        rendered.push_str(extra);
     }
-    if stdout.write_all(rendered.as_bytes()).is_err() {
+    if args.workflow.statistics && for_people {
+        rendered.push_str(&report::statistics::render(report));
+    }
+    if out.write_all(rendered.as_bytes()).is_err() {
         // A closed pipe (`promgate check | head`) is not worth a panic.
         return EXIT_ERROR;
     }
-    if args.workflow.statistics && !args.format.is_for_people() {
-        // Machine formats stay parseable: the table goes to stderr.
-        let _ = stderr.write_all(report::statistics::render(&report).as_bytes());
+    if !for_people && !args.workflow.quiet {
+        let _ = stderr.write_all(extra.as_bytes());
     }
+    if args.workflow.statistics && !for_people {
+        // Machine formats stay parseable: the table goes to stderr.
+        let _ = stderr.write_all(report::statistics::render(report).as_bytes());
+    }
+    let hidden = linted.hidden;
     if hidden > 0 && !args.workflow.quiet {
         let _ = writeln!(
             stderr,
@@ -338,13 +383,47 @@ fn check(
             if hidden == 1 { "" } else { "s" }
         );
     }
-    if !outcome.io_errors.is_empty() {
+    if !linted.io_errors.is_empty() {
         return EXIT_ERROR;
     }
     if args.workflow.exit_zero {
         return EXIT_CLEAN;
     }
-    exit_status(&report, args.fail_on.severity())
+    exit_status(report, args.fail_on.severity())
+}
+
+/// One lint of the whole set: the files (or the `--stdin` bytes, or their fixed text held
+/// in the options' overlay), then the changed-files and baseline filters.
+fn lint(
+    args: &CheckArgs,
+    paths: &[PathBuf],
+    catalog_paths: &[PathBuf],
+    stdin_input: Option<&(String, Vec<u8>)>,
+    options: &Options,
+) -> Result<autofix::Linted, String> {
+    let load_catalog = || catalog::load_catalogs(catalog_paths, &options.config);
+    let outcome = if let Some((display, bytes)) = stdin_input {
+        let catalog = load_catalog().map_err(|error| error.to_string())?;
+        let bytes = match options.overlay.as_ref().and_then(|o| o.get(display)) {
+            Some(fixed) => fixed.clone().into_bytes(),
+            None => bytes.clone(),
+        };
+        pipeline::run_bytes(display, bytes, options, catalog)
+    } else if catalog_paths.is_empty() {
+        pipeline::run(paths, options)
+    } else {
+        // The catalog is read while the files load (see `run_loading_catalog`).
+        pipeline::run_loading_catalog(paths, options, || {
+            load_catalog().map(|catalog| catalog.expect("catalog paths were given"))
+        })
+        .map_err(|error| error.to_string())?
+    };
+    let (report, hidden) = workflow::finish(outcome.report, &args.workflow, &options.config)?;
+    Ok(autofix::Linted {
+        report,
+        io_errors: outcome.io_errors,
+        hidden,
+    })
 }
 
 /// Writes clap's message for a parse error, `--help` or `--version`: coloured only

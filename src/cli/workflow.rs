@@ -170,6 +170,7 @@ pub fn options(
         max_file_bytes,
         config: Arc::new(config),
         skip_unrecognized: args.skip_unrecognized,
+        overlay: None,
     })
 }
 

@@ -123,6 +123,15 @@ fn rule_exprs(rule_file: &RuleFile) -> Vec<ParsedExpr> {
 /// while walking that is not ours (skipped quietly). `Err`: the file could not be read
 /// at all (exit status 2).
 pub fn load(candidate: &Candidate, options: &Options) -> Result<Vec<Loaded>, DiscoverError> {
+    // `--fix` lints its fixed texts again before writing them.
+    if let Some(text) = options
+        .overlay
+        .as_ref()
+        .and_then(|overlay| overlay.get(&candidate.display))
+    {
+        let file = SourceFile::new(candidate.display.clone(), text.clone());
+        return Ok(load_file(file, candidate.kind, candidate.explicit));
+    }
     let io_error = |error: std::io::Error| DiscoverError {
         path: candidate.display.clone(),
         message: describe_io_error(&error),

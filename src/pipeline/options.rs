@@ -83,6 +83,9 @@ pub struct Options {
     pub skip_unrecognized: bool,
     /// `.promgate.yml` (or the defaults): check levels, paths, suppressions, policy.
     pub config: Arc<Config>,
+    /// Texts to lint instead of what is on disk, by the path shown in output (`--fix`
+    /// lints its fixed texts again before writing any of them).
+    pub overlay: Option<Arc<std::collections::BTreeMap<String, String>>>,
 }
 
 impl Default for Options {
@@ -95,6 +98,7 @@ impl Default for Options {
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             skip_unrecognized: false,
             config: Arc::new(Config::default()),
+            overlay: None,
         }
     }
 }
