@@ -13,6 +13,7 @@ pub mod dashboards;
 pub mod diagnostic;
 pub mod discover;
 pub mod pipeline;
+pub mod promconfig;
 pub mod promql;
 pub mod report;
 pub mod rules;
