@@ -12,6 +12,7 @@ pub mod context;
 pub mod dashboard;
 pub mod docs;
 pub mod input;
+pub mod prometheus;
 pub mod promgate;
 pub mod promql;
 pub mod rules;
@@ -100,6 +101,7 @@ pub fn all() -> Vec<&'static CheckMeta> {
         alerts::CHECKS,
         template::CHECKS,
         catalog::CHECKS,
+        prometheus::CHECKS,
         dashboard::CHECKS,
         promgate::CHECKS,
     ];

@@ -98,6 +98,11 @@ pub struct CheckArgs {
     /// Without one the catalog checks are skipped.
     #[arg(long = "catalog", value_name = "PATH")]
     pub catalogs: Vec<PathBuf>,
+    /// The Prometheus configuration (prometheus.yml) that loads these rules: it is
+    /// checked, the rule files it names are linted, and its jobs, scrape intervals and
+    /// target labels reach the checks (adds to `prometheus.config` of `.promgate.yml`).
+    #[arg(long = "prometheus-config", value_name = "FILE")]
+    pub prometheus_config: Vec<PathBuf>,
     #[command(flatten)]
     pub workflow: workflow::WorkflowArgs,
 }
@@ -214,11 +219,39 @@ fn check(
     stderr: &mut dyn Write,
     stdout_is_terminal: bool,
 ) -> i32 {
-    let paths = if args.paths.is_empty() {
+    let mut paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         args.paths.clone()
     };
+    let mut named_configs: Vec<PathBuf> = options
+        .config
+        .prometheus
+        .config
+        .iter()
+        .map(|path| options.config.root.join(path))
+        .collect();
+    named_configs.extend(args.prometheus_config.iter().cloned());
+    let mut options = options.clone();
+    if !args.workflow.stdin || !named_configs.is_empty() {
+        let scan_paths: &[PathBuf] = if args.workflow.stdin { &[] } else { &paths };
+        match pipeline::prometheus_scan::scan(scan_paths, &named_configs, &options) {
+            Ok(scan) => {
+                if let Some(facts) = scan.facts {
+                    options.prometheus = Some(std::sync::Arc::new(facts));
+                }
+                if !args.workflow.stdin {
+                    paths.extend(named_configs.iter().cloned());
+                    paths.extend(scan.rule_files);
+                }
+            }
+            Err(error) => {
+                let _ = writeln!(stderr, "promgate: error: {error}");
+                return EXIT_ERROR;
+            }
+        }
+    }
+    let options = &options;
     let mut catalog_paths: Vec<PathBuf> = options
         .config
         .catalogs
@@ -226,13 +259,16 @@ fn check(
         .map(|path| options.config.root.join(path))
         .collect();
     catalog_paths.extend(args.catalogs.iter().cloned());
-    if catalog_paths.is_empty() && !args.workflow.quiet {
+    let facts = options.prometheus.as_deref();
+    let with_catalog =
+        !catalog_paths.is_empty() || facts.and_then(|f| f.closed_target_labels()).is_some();
+    if !with_catalog && !args.workflow.quiet {
         let _ = writeln!(
             stderr,
             "promgate: info: no metric catalog given (--catalog): the catalog/* checks were skipped"
         );
     }
-    let load_catalog = || catalog::load_catalogs(&catalog_paths, &options.config);
+    let load_catalog = || catalog::load_catalogs(&catalog_paths, &options.config, facts);
     let outcome = if args.workflow.stdin {
         let catalog = match load_catalog() {
             Ok(catalog) => catalog,
@@ -248,12 +284,13 @@ fn check(
                 return EXIT_ERROR;
             }
         }
-    } else if catalog_paths.is_empty() {
+    } else if !with_catalog {
         pipeline::run(&paths, options)
     } else {
         // The catalog is read while the files load (see `run_loading_catalog`).
         let loaded = pipeline::run_loading_catalog(&paths, options, || {
-            load_catalog().map(|catalog| catalog.expect("catalog paths were given"))
+            load_catalog()
+                .map(|catalog| catalog.expect("catalog paths or target labels were given"))
         });
         match loaded {
             Ok(outcome) => outcome,

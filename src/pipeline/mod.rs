@@ -7,6 +7,7 @@
 mod catalog_run;
 mod load;
 mod options;
+pub mod prometheus_scan;
 
 pub use catalog_run::run_loading_catalog;
 pub use load::{load, load_text, Loaded, Model};
@@ -226,6 +227,9 @@ pub fn run_checks(
             if enabled(&crate::checks::alerts::required_annotations::META) {
                 crate::checks::alerts::required_annotations::run(rule_file, policy, out);
             }
+        }
+        Some(Model::PromConfig(config)) if scope != CheckScope::CatalogOnly => {
+            crate::checks::prometheus::check_config_file(config, &enabled, out);
         }
         Some(Model::Dashboards(dashboards)) => {
             crate::checks::dashboard::check_file(

@@ -50,6 +50,9 @@ pub struct Options {
     pub skip_unrecognized: bool,
     /// `.promgate.yml` (or the defaults): check levels, paths, suppressions, policy.
     pub config: Arc<Config>,
+    /// What the Prometheus configuration says (jobs, scrape intervals, target labels,
+    /// external labels), or `.promgate.yml`'s `prometheus:` fallback.
+    pub prometheus: Option<Arc<crate::promconfig::Facts>>,
 }
 
 impl Default for Options {
@@ -61,6 +64,7 @@ impl Default for Options {
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             skip_unrecognized: false,
             config: Arc::new(Config::default()),
+            prometheus: None,
         }
     }
 }

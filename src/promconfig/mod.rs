@@ -11,6 +11,7 @@
 
 pub mod facts;
 mod http;
+mod redact;
 pub mod relabel;
 pub mod schema;
 mod sd;
@@ -18,6 +19,7 @@ pub mod values;
 mod walk;
 
 pub use facts::{Facts, JobFacts};
+pub use redact::{redact, redact_lines};
 
 use crate::source::Span;
 use crate::yaml::{Document, Node, NodeKind};
@@ -260,3 +262,51 @@ fn describe(node: &Node) -> &'static str {
 
 #[cfg(test)]
 mod tests;
+
+/// Resolves each `rule_files` pattern against `base` (the config file's folder), as
+/// Prometheus does: a glob only in the last path element. Reads the folders; called
+/// by the loader, never by a check.
+pub fn resolve_rule_files(entries: &mut [RuleFilesEntry], base: &std::path::Path) {
+    for entry in entries {
+        entry.matched = expand(base, &entry.pattern);
+    }
+}
+
+/// The files a rule-file pattern names, sorted.
+pub fn expand(base: &std::path::Path, pattern: &str) -> Vec<std::path::PathBuf> {
+    let path = std::path::Path::new(pattern);
+    let full = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        base.join(path)
+    };
+    let has_glob = pattern.contains(['*', '?', '[']);
+    if !has_glob {
+        return if full.is_file() {
+            vec![full]
+        } else {
+            Vec::new()
+        };
+    }
+    let (Some(dir), Some(name)) = (full.parent(), full.file_name()) else {
+        return Vec::new();
+    };
+    let Ok(glob) = globset::GlobBuilder::new(&name.to_string_lossy())
+        .literal_separator(true)
+        .build()
+    else {
+        return Vec::new();
+    };
+    let matcher = glob.compile_matcher();
+    let Ok(listing) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut found: Vec<std::path::PathBuf> = listing
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter(|e| matcher.is_match(e.file_name()))
+        .map(|e| e.path())
+        .collect();
+    found.sort();
+    found
+}
