@@ -219,7 +219,8 @@ fn check(
     stderr: &mut dyn Write,
     stdout_is_terminal: bool,
 ) -> i32 {
-    let mut paths = if args.paths.is_empty() {
+    // `--prometheus-config FILE` alone checks that configuration and its rule files.
+    let mut paths = if args.paths.is_empty() && args.prometheus_config.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         args.paths.clone()
