@@ -65,7 +65,13 @@ fn fixture_args(check: &str, which: &str) -> Vec<String> {
     args
 }
 
-const CHECKS: [&str; 4] = ["config", "rule-files", "unknown-job", "range-window"];
+const CHECKS: [&str; 5] = [
+    "config",
+    "rule-files",
+    "unknown-job",
+    "range-window",
+    "external-labels",
+];
 
 #[test]
 fn each_check_reports_its_failing_fixture() {

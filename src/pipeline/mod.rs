@@ -219,6 +219,11 @@ pub fn run_checks(
             if enabled(&crate::checks::template::label::META) {
                 crate::checks::template::label::run(rule_file, out);
             }
+            if let Some(facts) = options.prometheus.as_deref() {
+                if enabled(&crate::checks::prometheus::external_labels::META) {
+                    crate::checks::prometheus::external_labels::run(rule_file, facts, out);
+                }
+            }
             // Policy checks, when the config turns them on for this file.
             let policy = &options.config.alerts;
             if enabled(&crate::checks::alerts::required_labels::META) {

@@ -2,6 +2,7 @@
 //! facts a configuration gives (jobs, scrape intervals).
 
 pub mod config;
+pub mod external_labels;
 pub mod range_window;
 pub mod rule_files;
 pub mod unknown_job;
@@ -16,6 +17,7 @@ pub const CHECKS: &[&CheckMeta] = &[
     &rule_files::META,
     &unknown_job::META,
     &range_window::META,
+    &external_labels::META,
 ];
 
 /// The checks that run on every parsed expression.
