@@ -30,7 +30,8 @@ pub struct Facts {
     /// Whether any config was read (as opposed to the `.promgate.yml` fallback).
     pub from_config: bool,
     pub jobs: Vec<JobFacts>,
-    /// Every scrape config is listed (none comes from `scrape_config_files`).
+    /// Every scrape config is listed (none comes from `scrape_config_files`) and every
+    /// series comes from them (no `remote_read`).
     pub jobs_complete: bool,
     /// Labels `.promgate.yml` says the scrape adds (the fallback without a config).
     pub extra_target_labels: BTreeSet<String>,

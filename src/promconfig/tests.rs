@@ -103,3 +103,12 @@ fn config_documents_are_recognised_by_shape() {
         "an Alertmanager config is not ours"
     );
 }
+
+#[test]
+fn federation_and_remote_read_leave_job_names_unknown() {
+    let (_, config) = read_text("scrape_configs:\n  - job_name: federate\n    honor_labels: true\n    static_configs: [{targets: ['a:9090']}]\n");
+    assert_eq!(config.facts.job_names(), None);
+    let (_, config) = read_text("scrape_configs:\n  - job_name: a\n    static_configs: [{targets: ['a:1']}]\nremote_read:\n  - url: http://r/read\n");
+    assert_eq!(config.facts.job_names(), None);
+    assert_eq!(config.facts.closed_target_labels(), None);
+}

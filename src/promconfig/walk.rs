@@ -81,7 +81,12 @@ pub(super) fn config(
             "scrape_configs" => scrape_configs(reader, value, &global, facts),
             "alerting" => alerting(reader, value),
             "remote_write" => remote(reader, value, true),
-            "remote_read" => remote(reader, value, false),
+            "remote_read" => {
+                // Series read from remote storage carry whatever jobs and labels the
+                // servers that wrote them gave them.
+                facts.jobs_complete &= value.items().next().is_none();
+                remote(reader, value, false)
+            }
             "storage" => storage(reader, value),
             "tracing" => tracing(reader, value),
             _ => {}
@@ -372,6 +377,10 @@ fn scrape_config(reader: &mut Reader, node: &Node, global: &Global) -> Option<Jo
                     names.open_sources = true;
                 }
             }
+            "honor_labels" => {
+                // Federation: the scraped series keep their own `job`.
+                job_rewritten |= reader.boolean(value) == Some(true);
+            }
             key => scrape_setting(reader, key, value),
         }
     }
@@ -405,6 +414,7 @@ fn scrape_config(reader: &mut Reader, node: &Node, global: &Global) -> Option<Jo
     // drops only narrows what a series can carry, so the set stays an upper bound.
     names.open_sources = true;
     for rule in &metric_rules {
+        job_rewritten |= rule.target_label == "job" || rule.action == "labelmap";
         if matches!(rule.action.as_str(), "labeldrop" | "labelkeep") {
             continue;
         }
