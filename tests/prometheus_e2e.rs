@@ -210,3 +210,49 @@ fn a_missing_named_config_is_a_usage_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn init_names_the_configuration_it_finds_and_check_uses_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("prometheus/rules")).unwrap();
+    std::fs::write(
+        root.join("prometheus/prometheus.yml"),
+        "global:\n  scrape_interval: 30s\nrule_files: ['rules/*.yml']\nscrape_configs:\n  - job_name: api\n    static_configs: [{targets: ['api:3000']}]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("prometheus/rules/a.yml"),
+        "groups:\n  - name: a\n    rules:\n      - alert: Down\n        expr: up{job=\"apii\"} == 0\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_promgate"))
+            .args(args)
+            .current_dir(root)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("the binary runs")
+    };
+    let init = run(&["init"]);
+    assert_eq!(init.status.code(), Some(0));
+    let written = std::fs::read_to_string(root.join(".promgate.yml")).unwrap();
+    assert!(
+        written.contains("\n  config: prometheus/prometheus.yml\n"),
+        "{written}"
+    );
+    // `.promgate.yml` names the configuration: checking another folder still uses it.
+    std::fs::create_dir_all(root.join("elsewhere")).unwrap();
+    let output = run(&["check", "--format", "json", "elsewhere"]);
+    let report = json(&output);
+    let found = findings(&report, "prometheus/unknown-job");
+    assert_eq!(
+        found,
+        [(
+            "prometheus/rules/a.yml prometheus/unknown-job".to_string(),
+            5,
+            22
+        )],
+        "{report:#}"
+    );
+}

@@ -230,7 +230,14 @@ fn check(
         .prometheus
         .config
         .iter()
-        .map(|path| options.config.root.join(path))
+        .map(|path| {
+            // Shown relative to where promgate runs, like the files it finds.
+            let full = options.config.root.join(path);
+            match full.strip_prefix(&options.config.cwd) {
+                Ok(relative) => relative.to_path_buf(),
+                Err(_) => full,
+            }
+        })
         .collect();
     named_configs.extend(args.prometheus_config.iter().cloned());
     let mut options = options.clone();
