@@ -55,7 +55,7 @@ awk 'BEGIN {
   print "  external_labels: {cluster: bench, region: eu-west-1}"
   print "scrape_configs:"
   for (i = 0; i < 1000; i++) {
-    printf "  - job_name: service-%04d\n", i
+    printf "  - job_name: svc%d\n", i
     if (i % 10 == 0) print "    scrape_interval: 30s"
     if (i < 800) {
       print "    static_configs:"

@@ -134,7 +134,7 @@ mod tests {
         std::fs::write(root.join("other.yml"), "groups: []\n").unwrap();
         let scan = scan(&[root.to_path_buf()], &[], &Options::default()).unwrap();
         let facts = scan.facts.expect("a config was found");
-        assert_eq!(facts.job_names(), Some(vec!["a"]));
+        assert_eq!(facts.job_names(), Some(&["a".to_string()][..]));
         assert_eq!(scan.rule_files, [root.join("rules/a.yml")]);
     }
 

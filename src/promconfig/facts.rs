@@ -35,6 +35,17 @@ pub struct Facts {
     pub jobs_complete: bool,
     /// Labels `.promgate.yml` says the scrape adds (the fallback without a config).
     pub extra_target_labels: BTreeSet<String>,
+    /// Derived by [`Facts::finish`]: every check of every expression asks for these.
+    index: Index,
+}
+
+/// Lookups built once per run.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Index {
+    /// Sorted, unique job names, when they are all known.
+    job_names: Option<Vec<String>>,
+    interval_by_job: std::collections::BTreeMap<String, u64>,
+    shortest_interval_ms: Option<u64>,
 }
 
 impl Default for Facts {
@@ -46,6 +57,7 @@ impl Default for Facts {
             jobs: Vec::new(),
             jobs_complete: true,
             extra_target_labels: BTreeSet::new(),
+            index: Index::default(),
         }
     }
 }
@@ -66,10 +78,33 @@ impl Facts {
         })
     }
 
+    /// Builds the lookups the checks use; call after reading or merging.
+    pub fn finish(&mut self) {
+        let names_known = self.from_config
+            && self.jobs_complete
+            && !self.jobs.is_empty()
+            && !self.jobs.iter().any(|job| job.job_rewritten);
+        self.index.job_names = names_known.then(|| {
+            let mut names: Vec<String> = self.jobs.iter().map(|job| job.name.clone()).collect();
+            names.sort_unstable();
+            names.dedup();
+            names
+        });
+        self.index.interval_by_job.clear();
+        for job in &self.jobs {
+            self.index
+                .interval_by_job
+                .entry(job.name.clone())
+                .or_insert(job.scrape_interval_ms);
+        }
+        self.index.shortest_interval_ms = self.jobs.iter().map(|j| j.scrape_interval_ms).min();
+    }
+
     /// Merges another config's facts: the run knows every job of both.
     pub fn merge(&mut self, other: Facts) {
         if !self.from_config {
             *self = other;
+            self.finish();
             return;
         }
         self.global_scrape_interval_ms = self
@@ -78,6 +113,7 @@ impl Facts {
         self.external_labels.extend(other.external_labels);
         self.jobs.extend(other.jobs);
         self.jobs_complete &= other.jobs_complete;
+        self.finish();
     }
 
     /// The label names every scraped series can carry besides its own, when every job's
@@ -97,31 +133,19 @@ impl Facts {
     }
 
     /// Every job name, when the config lists every job and no rule rewrites `job`.
-    pub fn job_names(&self) -> Option<Vec<&str>> {
-        if !self.from_config
-            || !self.jobs_complete
-            || self.jobs.is_empty()
-            || self.jobs.iter().any(|job| job.job_rewritten)
-        {
-            return None;
-        }
-        let mut names: Vec<&str> = self.jobs.iter().map(|job| job.name.as_str()).collect();
-        names.sort_unstable();
-        names.dedup();
-        Some(names)
+    pub fn job_names(&self) -> Option<&[String]> {
+        self.index.job_names.as_deref()
     }
 
     /// The scrape interval series of `job` are collected at; without a job, the
     /// shortest interval of any job (a window long enough for it may still be too
     /// short for a slower job, but then we cannot tell which job the metric is from).
     pub fn scrape_interval_ms(&self, job: Option<&str>) -> u64 {
-        if let Some(job) = job.and_then(|name| self.jobs.iter().find(|j| j.name == name)) {
-            return job.scrape_interval_ms;
+        if let Some(&interval) = job.and_then(|name| self.index.interval_by_job.get(name)) {
+            return interval;
         }
-        self.jobs
-            .iter()
-            .map(|job| job.scrape_interval_ms)
-            .min()
+        self.index
+            .shortest_interval_ms
             .unwrap_or(self.global_scrape_interval_ms)
     }
 }

@@ -51,7 +51,8 @@ pub struct PromConfig {
 }
 
 /// Whether a YAML document is shaped like a prometheus.yml: a mapping whose keys are
-/// all top-level config keys, one of them a config-only section.
+/// all top-level config keys, one of them a section only a configuration has (a
+/// `global:` alone is too common a key to claim a file).
 pub fn is_config_document(document: &Document) -> bool {
     let Some(root) = &document.root else {
         return false;
@@ -63,12 +64,14 @@ pub fn is_config_document(document: &Document) -> bool {
     let landmark = keys.iter().any(|key| {
         matches!(
             *key,
-            "scrape_configs" | "rule_files" | "alerting" | "remote_write" | "scrape_config_files"
+            "scrape_configs"
+                | "rule_files"
+                | "alerting"
+                | "remote_write"
+                | "remote_read"
+                | "scrape_config_files"
         )
-    }) || (keys.contains(&"global")
-        && root.get("global").is_some_and(|g| {
-            g.get("scrape_interval").is_some() || g.get("external_labels").is_some()
-        }));
+    });
     landmark && keys.iter().all(|key| schema::TOP_LEVEL.contains(key))
 }
 
@@ -82,6 +85,7 @@ pub fn read(documents: &[Document]) -> PromConfig {
         walk::config(&mut reader, root, &mut facts, &mut rule_files);
     }
     reader.problems.sort_by_key(|p| (p.span.start, p.span.end));
+    facts.finish();
     PromConfig {
         problems: reader.problems,
         rule_files,

@@ -24,7 +24,10 @@ fn static_jobs_have_closed_target_labels() {
     let (_, config) = read_text(PUMPFLIX);
     assert!(config.problems.is_empty(), "{:?}", config.problems);
     let facts = &config.facts;
-    assert_eq!(facts.job_names(), Some(vec!["node", "pumpflix-api"]));
+    assert_eq!(
+        facts.job_names(),
+        Some(&["node".to_string(), "pumpflix-api".to_string()][..])
+    );
     let labels: Vec<String> = facts.closed_target_labels().unwrap().into_iter().collect();
     assert_eq!(labels, ["instance", "job", "team"]);
     assert_eq!(facts.scrape_interval_ms(Some("node")), 30_000);

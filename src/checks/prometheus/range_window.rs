@@ -76,7 +76,8 @@ pub fn find(expr: &Expr, facts: &Facts) -> Vec<Finding> {
         if interval_ms == 0 || window_ms >= 2.0 * interval_ms as f64 {
             return;
         }
-        let whose = match job.filter(|name| facts.jobs.iter().any(|j| j.name == *name)) {
+        let known_job = job.filter(|name| facts.job_names().is_some_and(|jobs| jobs.binary_search_by(|j| j.as_str().cmp(name)).is_ok()));
+        let whose = match known_job {
             Some(name) => format!("job `{name}` is scraped every {}", seconds(interval_ms)),
             None => format!("the scrape interval is {}", seconds(interval_ms)),
         };
@@ -120,18 +121,18 @@ mod tests {
     use crate::promconfig::JobFacts;
 
     fn facts() -> Facts {
-        Facts {
-            global_scrape_interval_ms: 30_000,
-            from_config: true,
-            jobs: vec![JobFacts {
-                name: "slow".into(),
-                scrape_interval_ms: 120_000,
-                target_labels: Default::default(),
-                open: None,
-                job_rewritten: false,
-            }],
-            ..Facts::default()
-        }
+        let mut facts = Facts::default();
+        facts.global_scrape_interval_ms = 30_000;
+        facts.from_config = true;
+        facts.jobs = vec![JobFacts {
+            name: "slow".into(),
+            scrape_interval_ms: 120_000,
+            target_labels: Default::default(),
+            open: None,
+            job_rewritten: false,
+        }];
+        facts.finish();
+        facts
     }
 
     fn windows(query: &str) -> Vec<String> {

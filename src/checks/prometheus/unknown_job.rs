@@ -37,11 +37,11 @@ pub fn run(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>) {
     let Some(jobs) = facts.job_names() else {
         return;
     };
-    crate::checks::promql::emit(ctx, emitter, find(ctx.expr, &jobs));
+    crate::checks::promql::emit(ctx, emitter, find(ctx.expr, jobs));
 }
 
-/// Findings for the `job` matchers of `expr` that match none of `jobs`.
-pub fn find(expr: &Expr, jobs: &[&str]) -> Vec<Finding> {
+/// Findings for the `job` matchers of `expr` that match none of `jobs` (sorted).
+pub fn find(expr: &Expr, jobs: &[String]) -> Vec<Finding> {
     let mut findings = Vec::new();
     expr.walk(&mut |node| match node {
         Expr::Selector(selector) => selector_findings(selector, jobs, &mut findings),
@@ -51,10 +51,12 @@ pub fn find(expr: &Expr, jobs: &[&str]) -> Vec<Finding> {
     findings
 }
 
-fn selector_findings(selector: &VectorSelector, jobs: &[&str], out: &mut Vec<Finding>) {
+fn selector_findings(selector: &VectorSelector, jobs: &[String], out: &mut Vec<Finding>) {
     for matcher in selector.matchers.iter().filter(|m| m.name == "job") {
         let matches_a_job = match matcher.op {
-            MatchOp::Equal => matcher.value.is_empty() || jobs.contains(&matcher.value.as_str()),
+            MatchOp::Equal => {
+                matcher.value.is_empty() || jobs.binary_search(&matcher.value).is_ok()
+            }
             MatchOp::Regex => match crate::catalog::flow::name_regex(&matcher.value) {
                 // The empty value matches series without `job` (recording rules' outputs).
                 Some(re) => re.is_match("") || jobs.iter().any(|job| re.is_match(job)),
@@ -69,7 +71,7 @@ fn selector_findings(selector: &VectorSelector, jobs: &[&str], out: &mut Vec<Fin
             MatchOp::Regex => "matches no job",
             _ => "is no job",
         };
-        let close = closest(&matcher.value, jobs.iter().copied(), 3);
+        let close = closest(&matcher.value, jobs.iter().map(String::as_str), 3);
         let help = match close.first() {
             Some(name) => format!("did you mean `{name}`? the jobs are: {}", list(jobs)),
             None => format!("the jobs are: {}", list(jobs)),
@@ -87,7 +89,7 @@ fn selector_findings(selector: &VectorSelector, jobs: &[&str], out: &mut Vec<Fin
     }
 }
 
-fn list(jobs: &[&str]) -> String {
+fn list(jobs: &[String]) -> String {
     if jobs.len() > 10 {
         return format!("{} jobs", jobs.len());
     }
@@ -103,7 +105,7 @@ mod tests {
 
     fn found(query: &str) -> Vec<String> {
         let expr = crate::promql::parse(query).expr.unwrap();
-        find(&expr, &["node", "pumpflix-api"])
+        find(&expr, &["node".to_string(), "pumpflix-api".to_string()])
             .into_iter()
             .map(|f| format!("{} | {}", &query[f.span], f.help.unwrap_or_default()))
             .collect()
