@@ -169,7 +169,7 @@ pub fn load(candidate: &Candidate, options: &Options) -> Result<Vec<Loaded>, Dis
 /// The units of a decoded file.
 fn load_file(file: SourceFile, kind: FileKind, explicit: bool) -> Vec<Loaded> {
     match kind {
-        FileKind::Yaml => load_yaml(file, explicit).into_iter().collect(),
+        FileKind::Yaml => load_yaml(file, explicit, true).into_iter().collect(),
         FileKind::Json => load_json(file, explicit).into_iter().collect(),
         FileKind::Markdown => load_markdown(file, explicit),
     }
@@ -221,7 +221,8 @@ fn decode_text(bytes: Vec<u8>) -> Result<String, Box<(String, Diagnostic)>> {
     })
 }
 
-fn load_yaml(file: SourceFile, explicit: bool) -> Option<Loaded> {
+/// `on_disk`: the file is where its relative paths start (not a block of a guide).
+fn load_yaml(file: SourceFile, explicit: bool, on_disk: bool) -> Option<Loaded> {
     let documents = match parse_documents(&file) {
         Ok(documents) => documents,
         Err(error) => {
@@ -248,7 +249,9 @@ fn load_yaml(file: SourceFile, explicit: bool) -> Option<Loaded> {
         let redacted = crate::promconfig::redact(&file.text, &documents);
         let file = SourceFile::new(file.path.clone(), redacted);
         let mut config = crate::promconfig::read(&documents);
-        crate::promconfig::resolve_rule_files(&mut config.rule_files, &config_folder(&file));
+        if on_disk {
+            crate::promconfig::resolve_rule_files(&mut config, &config_folder(&file));
+        }
         let model = Model::PromConfig(config);
         return Some(Loaded::with_model(file, model, Vec::new()).with_suppressions(found));
     }
@@ -330,7 +333,8 @@ fn load_markdown_within(file: SourceFile, explicit: bool, budget: usize) -> Vec<
         budget = left;
         let isolated = || SourceFile::new(file.path.clone(), fence.isolate(&file.text));
         let unit = match fence.language {
-            BlockLanguage::Yaml => load_yaml(isolated(), false),
+            // A configuration in a guide names paths of another machine.
+            BlockLanguage::Yaml => load_yaml(isolated(), false, false),
             BlockLanguage::Json => load_json(isolated(), false),
             BlockLanguage::Promql => promql_block(&fence, &file.text),
             BlockLanguage::Other => None,

@@ -105,7 +105,7 @@ fn add(
     }
     let mut config = promconfig::read(&documents);
     let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    promconfig::resolve_rule_files(&mut config.rule_files, &folder);
+    promconfig::resolve_rule_files(&mut config, &folder);
     for entry in &config.rule_files {
         found.rule_files.extend(entry.matched.iter().cloned());
     }

@@ -47,6 +47,9 @@ pub struct RuleFilesEntry {
 pub struct PromConfig {
     pub problems: Vec<Problem>,
     pub rule_files: Vec<RuleFilesEntry>,
+    /// Whether `rule_files` were resolved against the file system (not for a
+    /// configuration quoted in a Markdown guide).
+    pub rule_files_resolved: bool,
     pub facts: Facts,
 }
 
@@ -89,6 +92,7 @@ pub fn read(documents: &[Document]) -> PromConfig {
     PromConfig {
         problems: reader.problems,
         rule_files,
+        rule_files_resolved: false,
         facts,
     }
 }
@@ -270,8 +274,9 @@ mod tests;
 /// Resolves each `rule_files` pattern against `base` (the config file's folder), as
 /// Prometheus does: a glob only in the last path element. Reads the folders; called
 /// by the loader, never by a check.
-pub fn resolve_rule_files(entries: &mut [RuleFilesEntry], base: &std::path::Path) {
-    for entry in entries {
+pub fn resolve_rule_files(config: &mut PromConfig, base: &std::path::Path) {
+    config.rule_files_resolved = true;
+    for entry in &mut config.rule_files {
         entry.matched = expand(base, &entry.pattern);
     }
 }

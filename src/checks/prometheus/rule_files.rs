@@ -22,6 +22,9 @@ Fix: correct the path, relative to the configuration file's folder.",
 };
 
 pub fn run(config: &PromConfig, out: &mut Vec<Diagnostic>) {
+    if !config.rule_files_resolved {
+        return;
+    }
     let mut emitter = Emitter::new(&META, out);
     for entry in &config.rule_files {
         if entry.matched.is_empty() {
