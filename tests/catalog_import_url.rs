@@ -334,3 +334,12 @@ fn an_endpoint_at_another_path_is_found_as_exposition() {
     let nothing = Server::start(vec![]);
     assert_fails(&nothing.base, &[], "not found (HTTP 404)");
 }
+
+#[test]
+fn tls_to_a_plain_http_server_fails_cleanly() {
+    // https:// to a listener that speaks plain HTTP: the TLS handshake fails.
+    let server = Server::start(vec![("/api/v1/metadata", json(EMPTY_METADATA))]);
+    let https = server.base.replace("http://", "https://");
+    let stderr = assert_fails(&https, &["--timeout", "1s"], "/api/v1/metadata: ");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
