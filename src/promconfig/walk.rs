@@ -202,10 +202,10 @@ fn scrape_setting(reader: &mut Reader, key: &str, value: &Node) {
         | "enable_compression"
         | "honor_labels"
         | "honor_timestamps"
-        | "track_timestamps_staleness" => {
-            if !value.is_null() {
-                reader.boolean(value);
-            }
+        | "track_timestamps_staleness"
+            if !value.is_null() =>
+        {
+            reader.boolean(value);
         }
         _ => {}
     }
