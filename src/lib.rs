@@ -18,6 +18,7 @@ pub mod fix;
 pub mod fuzzing;
 pub mod markdown;
 pub mod pipeline;
+pub mod promconfig;
 pub mod promql;
 pub mod report;
 pub mod rules;

@@ -302,6 +302,8 @@ impl Shape {
                         .map(|(_, queries)| queries.len())
                         .sum::<usize>();
                 }
+                // No check offers a fix inside prometheus.yml; its shape is its kind.
+                Some(Model::PromConfig(_)) => model.push("prometheus-config"),
                 None => model.push("none"),
             }
         }

@@ -125,6 +125,11 @@ pub struct CheckArgs {
     /// there is something to change.
     #[arg(long, conflicts_with_all = ["write_baseline"])]
     pub diff: bool,
+    /// The Prometheus configuration (prometheus.yml) that loads these rules: it is
+    /// checked, the rule files it names are linted, and its jobs, scrape intervals and
+    /// target labels reach the checks (adds to `prometheus.config` of `.promgate.yml`).
+    #[arg(long = "prometheus-config", value_name = "FILE")]
+    pub prometheus_config: Vec<PathBuf>,
     #[command(flatten)]
     pub workflow: workflow::WorkflowArgs,
 }
@@ -257,11 +262,47 @@ fn check(
     stderr: &mut dyn Write,
     stdout_is_terminal: bool,
 ) -> i32 {
-    let paths = if args.paths.is_empty() {
+    // `--prometheus-config FILE` alone checks that configuration and its rule files.
+    let mut paths = if args.paths.is_empty() && args.prometheus_config.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         args.paths.clone()
     };
+    let mut named_configs: Vec<PathBuf> = options
+        .config
+        .prometheus
+        .config
+        .iter()
+        .map(|path| {
+            // Shown relative to where promgate runs, like the files it finds.
+            let full = options.config.root.join(path);
+            match full.strip_prefix(&options.config.cwd) {
+                Ok(relative) => relative.to_path_buf(),
+                Err(_) => full,
+            }
+        })
+        .collect();
+    named_configs.extend(args.prometheus_config.iter().cloned());
+    let mut options = options.clone();
+    if !args.workflow.stdin || !named_configs.is_empty() {
+        let scan_paths: &[PathBuf] = if args.workflow.stdin { &[] } else { &paths };
+        match pipeline::prometheus_scan::scan(scan_paths, &named_configs, &options) {
+            Ok(scan) => {
+                if let Some(facts) = scan.facts {
+                    options.prometheus = Some(std::sync::Arc::new(facts));
+                }
+                if !args.workflow.stdin {
+                    paths.extend(named_configs.iter().cloned());
+                    paths.extend(scan.rule_files);
+                }
+            }
+            Err(error) => {
+                let _ = writeln!(stderr, "promgate: error: {error}");
+                return EXIT_ERROR;
+            }
+        }
+    }
+    let options = &options;
     let mut catalog_paths: Vec<PathBuf> = options
         .config
         .catalogs
@@ -276,7 +317,10 @@ fn check(
         })
         .collect();
     catalog_paths.extend(args.catalogs.iter().cloned());
-    if catalog_paths.is_empty() && !args.workflow.quiet {
+    let facts = options.prometheus.as_deref();
+    let with_catalog =
+        !catalog_paths.is_empty() || facts.and_then(|f| f.closed_target_labels()).is_some();
+    if !with_catalog && !args.workflow.quiet {
         let _ = writeln!(
             stderr,
             "promgate: info: no metric catalog given (--catalog): the catalog/* checks were skipped"
@@ -401,7 +445,11 @@ fn lint(
     stdin_input: Option<&(String, Vec<u8>)>,
     options: &Options,
 ) -> Result<autofix::Linted, String> {
-    let load_catalog = || catalog::load_catalogs(catalog_paths, &options.config);
+    let facts = options.prometheus.as_deref();
+    // A closed set of target labels from prometheus.yml is itself catalog knowledge.
+    let with_catalog =
+        !catalog_paths.is_empty() || facts.and_then(|f| f.closed_target_labels()).is_some();
+    let load_catalog = || catalog::load_catalogs(catalog_paths, &options.config, facts);
     let outcome = if let Some((display, bytes)) = stdin_input {
         let catalog = load_catalog().map_err(|error| error.to_string())?;
         let bytes = match options.overlay.as_ref().and_then(|o| o.get(display)) {
@@ -409,12 +457,13 @@ fn lint(
             None => bytes.clone(),
         };
         pipeline::run_bytes(display, bytes, options, catalog)
-    } else if catalog_paths.is_empty() {
+    } else if !with_catalog {
         pipeline::run(paths, options)
     } else {
         // The catalog is read while the files load (see `run_loading_catalog`).
         pipeline::run_loading_catalog(paths, options, || {
-            load_catalog().map(|catalog| catalog.expect("catalog paths were given"))
+            load_catalog()
+                .map(|catalog| catalog.expect("catalog paths or target labels were given"))
         })
         .map_err(|error| error.to_string())?
     };

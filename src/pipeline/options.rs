@@ -86,6 +86,9 @@ pub struct Options {
     /// Texts to lint instead of what is on disk, by the path shown in output (`--fix`
     /// lints its fixed texts again before writing any of them).
     pub overlay: Option<Arc<std::collections::BTreeMap<String, String>>>,
+    /// What the Prometheus configuration says (jobs, scrape intervals, target labels,
+    /// external labels), or `.promgate.yml`'s `prometheus:` fallback.
+    pub prometheus: Option<Arc<crate::promconfig::Facts>>,
 }
 
 impl Default for Options {
@@ -99,6 +102,7 @@ impl Default for Options {
             skip_unrecognized: false,
             config: Arc::new(Config::default()),
             overlay: None,
+            prometheus: None,
         }
     }
 }
