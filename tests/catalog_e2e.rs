@@ -203,3 +203,33 @@ fn a_broken_catalog_is_an_error_with_its_position() {
         "{stderr}"
     );
 }
+
+/// One bug, one finding: an `le` dropped under `histogram_quantile` from `_bucket` series
+/// is `promql/histogram-le`'s finding, with a catalog as without one; `catalog/histogram`
+/// does not report it again on the same token.
+#[test]
+fn a_dropped_le_is_reported_once_with_a_catalog() {
+    let output = promgate(&[
+        "check",
+        "--format",
+        "json",
+        "rules-fixtures/promql/histogram-le/fail.yml",
+        "--catalog",
+        "rules-fixtures/catalog/histogram/catalog.yml",
+    ]);
+    let report = json(&output);
+    let found: Vec<(&str, u64, u64)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap(),
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(found, [("promql/histogram-le", 7, 17)], "{report:#}");
+    assert_eq!(output.status.code(), Some(1));
+}

@@ -14,7 +14,7 @@ fn corpus() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
     assert!(
         dir.join("dashboards").is_dir(),
-        "corpus missing at {}",
+        "the dashboard corpus is missing at {}: this sweep needs ../shared beside the repository",
         dir.display()
     );
     dir
@@ -76,7 +76,7 @@ fn has(report: &serde_json::Value, path_end: &str, line: u64, code: &str) -> boo
 }
 
 #[test]
-#[ignore = "corpus sweep: run by scripts/sweep-dashboards.sh"]
+#[ignore = "ci: needs ../shared; run by .ci/run (or scripts/sweep-dashboards.sh)"]
 fn sweep_dashboards() {
     let dashboards = corpus().join("dashboards");
     let run_one = run(&[&dashboards]);

@@ -133,6 +133,12 @@ impl<'a> ExprContext<'a> {
     pub fn file_span(&self, source: Span) -> Span {
         self.map.span_to_file(source)
     }
+
+    /// The file edit replacing a span of [`Self::source`] with `replacement`, written in
+    /// the scalar's style; `None` when that style cannot carry it exactly.
+    pub fn edit(&self, source: Span, replacement: &str) -> Option<crate::fix::Edit> {
+        crate::fix::decoded_edit(&self.file.text, self.map, self.source, source, replacement)
+    }
 }
 
 /// A check on one expression.
@@ -170,7 +176,7 @@ pub fn check_expr(
     let metricsql = matches!(
         parsed.origin,
         ExprOrigin::AlertingRule { .. } | ExprOrigin::RecordingRule { .. }
-    ) && options.dialect == crate::rules::Dialect::Vmalert;
+    ) && options.dialect_for_file(&file.path) == crate::rules::Dialect::Vmalert;
     if !parsed.uncertain && !metricsql && enabled(&super::promql::syntax::META) {
         let mut emitter = Emitter::new(&super::promql::syntax::META, out);
         super::promql::syntax::report(&parsed.result, &parsed.map, &mut emitter);

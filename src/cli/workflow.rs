@@ -115,7 +115,11 @@ pub fn load_config(args: &WorkflowArgs, stderr: &mut dyn Write) -> Result<Config
                 .map(|diagnostic| ReportedDiagnostic::new(file.clone(), diagnostic))
                 .collect();
             let report = RunReport::new(1, reported);
-            let _ = stderr.write_all(report::human::render_findings(&report, false).as_bytes());
+            let display = report::DisplayOptions {
+                show_info: true,
+                ..report::DisplayOptions::default()
+            };
+            let _ = stderr.write_all(report::human::render_findings(&report, &display).as_bytes());
             let _ = writeln!(
                 stderr,
                 "promgate: error: {} has {count} problem{}; fix {} or run with --no-config",
@@ -128,10 +132,11 @@ pub fn load_config(args: &WorkflowArgs, stderr: &mut dyn Write) -> Result<Config
     }
 }
 
-/// The run's options: command-line flags first, then the config's `prometheus:`.
+/// The run's options: command-line flags first, then the config.
 pub fn options(
     global: &GlobalArgs,
     args: &WorkflowArgs,
+    max_file_bytes: Option<u64>,
     config: Config,
 ) -> Result<Options, String> {
     let settings = &config.prometheus;
@@ -154,13 +159,17 @@ pub fn options(
             Feature::from_str(name, false).map_err(|_| format!("unknown feature `{name}`"))?;
         features.insert(feature);
     }
+    let max_file_bytes = max_file_bytes
+        .or(config.max_file_bytes)
+        .unwrap_or(crate::pipeline::DEFAULT_MAX_FILE_BYTES);
     Ok(Options {
         dialect,
+        dialect_from_flag: global.dialect.is_some(),
         name_validation,
         features,
+        max_file_bytes,
         config: Arc::new(config),
         skip_unrecognized: args.skip_unrecognized,
-        ..Options::default()
     })
 }
 
@@ -176,8 +185,23 @@ pub fn read_stdin(args: &WorkflowArgs, max_bytes: u64) -> Result<(String, Vec<u8
     let display = args
         .stdin_filename
         .clone()
-        .unwrap_or_else(|| "<stdin>.yml".to_string());
+        .unwrap_or_else(|| stdin_name(&String::from_utf8_lossy(&bytes)).to_string());
     Ok((display, bytes))
+}
+
+/// The name text from `--stdin` goes by without `--stdin-filename`: its extension
+/// tells the loader how to read it. A JSON document starts with `{` or `[` (a YAML
+/// file almost never does: rule files and manifests are mappings written in block
+/// style), so a dashboard piped in is read as a dashboard.
+pub fn stdin_name(text: &str) -> &'static str {
+    let start = text
+        .trim_start_matches('\u{feff}')
+        .trim_start_matches(|c: char| c.is_whitespace());
+    if start.starts_with('{') || start.starts_with('[') {
+        "<stdin>.json"
+    } else {
+        "<stdin>.yml"
+    }
 }
 
 /// Narrows the report to changed files and hides the baseline; returns how many

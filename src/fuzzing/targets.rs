@@ -31,6 +31,43 @@ pub fn lint(display: &str, bytes: Vec<u8>, with_catalog: bool) {
     );
     assert!(outcome.io_errors.is_empty(), "{:?}", outcome.io_errors);
     render_everything(&outcome.report);
+    fixes_keep_the_file_parsing(display, &outcome.report);
+}
+
+/// Applying every fix the findings propose must leave a file that still parses (as
+/// YAML, or as JSON), when it parsed before; no fix may point outside the text.
+fn fixes_keep_the_file_parsing(display: &str, report: &RunReport) {
+    let fixes: Vec<&crate::fix::Fix> = report
+        .diagnostics
+        .iter()
+        .filter_map(|reported| reported.diagnostic.fix.as_ref())
+        .collect();
+    let Some(first) = report.diagnostics.first() else {
+        return;
+    };
+    if fixes.is_empty() {
+        return;
+    }
+    let text = &first.file.text;
+    let applied = crate::fix::apply_fixes(text, &fixes);
+    assert!(
+        applied.invalid.is_empty(),
+        "fixes outside the text: {fixes:?}"
+    );
+    let parses = |text: &str| {
+        if display.ends_with(".json") {
+            serde_json::from_str::<serde_json::Value>(text).is_ok()
+        } else {
+            crate::yaml::parse_documents(&crate::source::SourceFile::new(display, text)).is_ok()
+        }
+    };
+    if parses(text) {
+        assert!(
+            parses(&applied.text),
+            "the fixed file no longer parses:\n{}",
+            applied.text
+        );
+    }
 }
 
 /// Every renderer on `report`; the machine-readable ones must read back.
@@ -54,8 +91,15 @@ pub fn render_everything(report: &RunReport) {
         serde_json::from_str::<serde_json::Value>(&out)
             .unwrap_or_else(|e| panic!("{format} output is not JSON: {e}"));
     };
-    report::human::render(report, false);
-    report::human::render(report, true);
+    for (color, show_info) in [(false, false), (true, true)] {
+        let display = report::DisplayOptions {
+            color,
+            show_info,
+            summary: true,
+        };
+        report::human::render(report, &display);
+        report::concise::render(report, &display);
+    }
     parses("json", report::json::render(report));
     parses("sarif", report::sarif::render(report));
     parses("gitlab", report::gitlab::render(report));

@@ -10,7 +10,7 @@ mod options;
 
 pub use catalog_run::run_loading_catalog;
 pub use load::{load, load_bytes, load_text, Loaded, Model};
-pub use options::{Feature, Options, DEFAULT_MAX_FILE_BYTES};
+pub use options::{parse_file_size, Feature, Options, DEFAULT_MAX_FILE_BYTES};
 
 use crate::catalog::Catalog;
 use crate::checks::context::check_expr;
@@ -224,7 +224,11 @@ pub fn run_checks(
     let enabled = enabled_checks(options, &relative, scope);
     match &loaded.model {
         Some(Model::Rules(rule_file)) if scope != CheckScope::CatalogOnly => {
-            crate::checks::rules::check_rule_file(rule_file, &options.rule_options(), out);
+            crate::checks::rules::check_rule_file(
+                rule_file,
+                &options.rule_options(&loaded.file.path),
+                out,
+            );
             if enabled(&crate::checks::template::label::META) {
                 crate::checks::template::label::run(rule_file, out);
             }

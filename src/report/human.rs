@@ -1,25 +1,28 @@
 //! `--format human`: miette's graphical report, one block per diagnostic with the
-//! source snippet and a caret under the token, then a summary line.
+//! source snippet and a caret under the token, then the summary lines. Each block's
+//! header names the severity in words and the check, `error[catalog/histogram]`, as
+//! compilers do: the symbol alone (`×`, `⚠`, `☞`) says little to a newcomer and nothing
+//! to `grep`.
 
-use super::{ReportedDiagnostic, RunReport, Summary};
+use super::{summary, DisplayOptions, ReportedDiagnostic, RunReport};
 use crate::diagnostic::Severity;
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, MietteSpanContents,
     NamedSource, Report, SourceSpan,
 };
 
-/// Renders the report. `color` adds ANSI colours (decided by the caller from the
-/// terminal, `--color` and `NO_COLOR`).
-pub fn render(report: &RunReport, color: bool) -> String {
-    let mut out = render_findings(report, color);
-    out.push_str(&summary_line(&report.summary));
-    out.push('\n');
+/// Renders the findings the display shows, then the summary unless `--quiet`.
+pub fn render(report: &RunReport, display: &DisplayOptions) -> String {
+    let mut out = render_findings(report, display);
+    if display.summary {
+        out.push_str(&summary::render(report, display));
+    }
     out
 }
 
-/// The findings without the summary line (`--quiet`): nothing at all when clean.
-pub fn render_findings(report: &RunReport, color: bool) -> String {
-    let theme = if color {
+/// The findings the display shows, without the summary: nothing at all when clean.
+pub fn render_findings(report: &RunReport, display: &DisplayOptions) -> String {
+    let theme = if display.color {
         GraphicalTheme::unicode()
     } else {
         GraphicalTheme::unicode_nocolor()
@@ -29,7 +32,7 @@ pub fn render_findings(report: &RunReport, color: bool) -> String {
         .with_width(100)
         .with_context_lines(1);
     let mut out = String::new();
-    for reported in &report.diagnostics {
+    for reported in display.shown(report) {
         let miette_report = match LineExcerpt::for_long_line(reported) {
             Some(excerpt) => excerpt.into_report(reported),
             None => {
@@ -43,7 +46,8 @@ pub fn render_findings(report: &RunReport, color: bool) -> String {
             .is_err()
         {
             // Rendering into a String cannot fail; fall back to one line if it ever does.
-            out.push_str(&one_line(reported));
+            out.push_str(&super::concise::line(reported, false));
+            out.push('\n');
         }
         out.push('\n');
     }
@@ -270,7 +274,7 @@ fn to_miette(reported: &ReportedDiagnostic) -> MietteDiagnostic {
         LabeledSpan::new_with_span(Some(label.message.clone()), source_span(&label.span))
     });
     let mut out = MietteDiagnostic::new(diagnostic.message.clone())
-        .with_code(diagnostic.code)
+        .with_code(header(diagnostic))
         .with_severity(severity)
         .with_labels(std::iter::once(primary).chain(secondary));
     if let Some(help) = &diagnostic.help {
@@ -279,47 +283,13 @@ fn to_miette(reported: &ReportedDiagnostic) -> MietteDiagnostic {
     out
 }
 
+/// `error[catalog/histogram]`: the severity in words, then the check's code.
+fn header(diagnostic: &crate::diagnostic::Diagnostic) -> String {
+    format!("{}[{}]", diagnostic.severity, diagnostic.code)
+}
+
 fn source_span(span: &std::ops::Range<usize>) -> SourceSpan {
     SourceSpan::new(span.start.into(), span.end.saturating_sub(span.start))
-}
-
-fn one_line(reported: &ReportedDiagnostic) -> String {
-    format!(
-        "{}:{}:{}: {}[{}] {}\n",
-        reported.path(),
-        reported.start.line,
-        reported.start.column,
-        reported.diagnostic.severity,
-        reported.diagnostic.code,
-        reported.diagnostic.message
-    )
-}
-
-/// "2 errors, 1 warning in 3 files", or "no problems in 3 files".
-pub fn summary_line(summary: &Summary) -> String {
-    let files = plural(summary.files, "file");
-    let counts: Vec<String> = [
-        (summary.errors, "error"),
-        (summary.warnings, "warning"),
-        (summary.infos, "info"),
-    ]
-    .iter()
-    .filter(|(count, _)| *count > 0)
-    .map(|(count, word)| plural(*count, word))
-    .collect();
-    if counts.is_empty() {
-        format!("promgate: no problems in {files}")
-    } else {
-        format!("promgate: {} in {files}", counts.join(", "))
-    }
-}
-
-fn plural(count: usize, word: &str) -> String {
-    if count == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{count} {word}s")
-    }
 }
 
 #[cfg(test)]
@@ -330,18 +300,57 @@ mod tests {
 
     #[test]
     fn renders_snippets_with_carets_and_no_colour() {
-        let out = render(&sample_report(), false);
+        let out = render(&sample_report(), &DisplayOptions::default());
         assert!(!out.contains('\u{1b}'), "no ANSI escapes without colour");
-        assert!(out.contains("catalog/unknown-metric"));
+        assert!(out.contains("error[catalog/unknown-metric]"));
+        assert!(out.contains("warning[alerts/required-labels]"));
         assert!(out.contains("http_requests_totl"));
         assert!(out.contains("rules/alerts.yml:6:20"));
         assert!(out.contains("help: did you mean `http_requests_total`?"));
-        assert!(out.trim_end().ends_with("files"));
+        assert!(out.contains("in 2 files\n"));
+    }
+
+    #[test]
+    fn infos_are_hidden_unless_asked_for() {
+        let report = sample_report();
+        let hidden = render(&report, &DisplayOptions::default());
+        assert!(!hidden.contains("promql/style"), "{hidden}");
+        assert!(hidden.contains("1 info (hidden; --show-info shows them)"));
+        let shown = render(
+            &report,
+            &DisplayOptions {
+                show_info: true,
+                ..DisplayOptions::default()
+            },
+        );
+        assert!(shown.contains("info[promql/style]"), "{shown}");
+    }
+
+    #[test]
+    fn quiet_leaves_out_the_summary() {
+        let display = DisplayOptions {
+            summary: false,
+            ..DisplayOptions::default()
+        };
+        assert!(!render(&sample_report(), &display).contains("promgate:"));
     }
 
     #[test]
     fn colour_adds_ansi_escapes() {
-        assert!(render(&sample_report(), true).contains('\u{1b}'));
+        let display = DisplayOptions {
+            color: true,
+            ..DisplayOptions::default()
+        };
+        assert!(render(&sample_report(), &display).contains('\u{1b}'));
+    }
+
+    #[test]
+    fn snapshot() {
+        let display = DisplayOptions {
+            show_info: true,
+            ..DisplayOptions::default()
+        };
+        insta::assert_snapshot!(render(&sample_report(), &display));
     }
 
     /// The windowed `read_span` must answer exactly what miette's whole-text one does,
@@ -423,7 +432,10 @@ mod tests {
         let reported = ReportedDiagnostic::new(file, diagnostic);
         let column = reported.start.column;
         assert_eq!(column, 70_000 + 18, "columns count characters");
-        let out = render(&RunReport::new(1, vec![reported]), false);
+        let out = render(
+            &RunReport::new(1, vec![reported]),
+            &DisplayOptions::default(),
+        );
         assert!(out.contains(&format!("[min.json:1:{column}]")), "{out}");
         assert!(out.lines().all(|line| line.chars().count() < 200), "{out}");
         let snippet = out.lines().find(|l| l.contains("\"graph\"")).unwrap();
@@ -444,27 +456,6 @@ mod tests {
         assert!(
             out.contains("this field"),
             "a label inside the window stays: {out}"
-        );
-    }
-
-    #[test]
-    fn summary_lines_count_each_severity() {
-        let summary = Summary {
-            files: 3,
-            errors: 2,
-            warnings: 1,
-            infos: 0,
-        };
-        assert_eq!(
-            summary_line(&summary),
-            "promgate: 2 errors, 1 warning in 3 files"
-        );
-        assert_eq!(
-            summary_line(&Summary {
-                files: 1,
-                ..Summary::default()
-            }),
-            "promgate: no problems in 1 file"
         );
     }
 }

@@ -56,7 +56,8 @@ pub fn too_large(size: u64, limit: u64) -> Diagnostic {
         ),
     )
     .with_help(
-        "rule files and dashboards are far smaller; keep generated data out of the linted folders",
+        "rule files and dashboards are far smaller; keep generated data out of the linted folders, \
+         or raise the limit (`--max-file-size`, `max_file_size` in .promgate.yml)",
     )
 }
 
