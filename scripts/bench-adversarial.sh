@@ -100,7 +100,7 @@ elif cls == "panels":
     panels = [{"id": i, "type": "timeseries", "title": "p%d" % i,
                "targets": [{"refId": "A", "expr": "rate(x_total[$__rate_interval])"}]} for i in range(n)]
     put("panels.json", json.dumps({"title": "p", "uid": "p", "panels": panels}, indent=1))
-    args = ["panels.json"]
+    args = ["--max-file-size", "64MiB", "panels.json"]
 elif cls == "rules":
     put("rules.yml", rules("".join("      - alert: A%d\n        expr: up{job=\"a\"} == 0\n        for: 5m\n" % i for i in range(n))))
     args = ["rules.yml"]

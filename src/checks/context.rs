@@ -32,11 +32,16 @@ pub enum ExprOrigin {
         /// The target's `refId`, when it has one.
         ref_id: Option<String>,
     },
+    /// An expression on its own: a ```` ```promql ```` block of a Markdown file.
+    Standalone,
 }
 
 impl ExprOrigin {
     pub fn is_rule(&self) -> bool {
-        !matches!(self, ExprOrigin::DashboardQuery { .. })
+        matches!(
+            self,
+            ExprOrigin::AlertingRule { .. } | ExprOrigin::RecordingRule { .. }
+        )
     }
 
     /// Diagnostic context pairs (`group`, `rule` / `dashboard`, `panel`, `refId`).
@@ -60,6 +65,7 @@ impl ExprOrigin {
                 }
                 context
             }
+            ExprOrigin::Standalone => Vec::new(),
         }
     }
 }

@@ -185,7 +185,7 @@ pub fn read_stdin(args: &WorkflowArgs, max_bytes: u64) -> Result<(String, Vec<u8
     let display = args
         .stdin_filename
         .clone()
-        .unwrap_or_else(|| stdin_name(&String::from_utf8_lossy(&bytes)).to_string());
+        .unwrap_or_else(|| stdin_name(&bytes).to_string());
     Ok((display, bytes))
 }
 
@@ -193,14 +193,11 @@ pub fn read_stdin(args: &WorkflowArgs, max_bytes: u64) -> Result<(String, Vec<u8
 /// tells the loader how to read it. A JSON document starts with `{` or `[` (a YAML
 /// file almost never does: rule files and manifests are mappings written in block
 /// style), so a dashboard piped in is read as a dashboard.
-pub fn stdin_name(text: &str) -> &'static str {
-    let start = text
-        .trim_start_matches('\u{feff}')
-        .trim_start_matches(|c: char| c.is_whitespace());
-    if start.starts_with('{') || start.starts_with('[') {
-        "<stdin>.json"
-    } else {
-        "<stdin>.yml"
+pub fn stdin_name(bytes: &[u8]) -> &'static str {
+    let start = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+    match start.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') | Some(b'[') => "<stdin>.json",
+        _ => "<stdin>.yml",
     }
 }
 

@@ -15,6 +15,8 @@ pub enum FileKind {
     Yaml,
     /// `.json`: Grafana dashboards.
     Json,
+    /// `.md` / `.markdown`: guides and runbooks, linted by their fenced code blocks.
+    Markdown,
 }
 
 impl FileKind {
@@ -26,6 +28,7 @@ impl FileKind {
             // rules, ...) is skipped quietly like other YAML that is not ours.
             "yml" | "yaml" | "rules" => Some(FileKind::Yaml),
             "json" => Some(FileKind::Json),
+            "md" | "markdown" => Some(FileKind::Markdown),
             _ => None,
         }
     }

@@ -206,3 +206,37 @@ pub fn template_structured(data: &[u8]) {
 pub fn catalog_structured(data: &[u8]) {
     catalog_text(&generate::catalog(&mut Choices::new(data)));
 }
+
+/// A Prometheus engine-test script (`promqltest`, also `promgate test`'s series
+/// notation), parsed and run against the engine.
+pub fn promqltest(text: &str) {
+    if let Ok(commands) = crate::eval::promqltest::parse(text) {
+        crate::eval::promqltest::run(&commands, &crate::eval::engine::Engine::default());
+    }
+}
+
+/// A `promgate test` unit-test file, parsed.
+pub fn ruletest_file(text: &str) {
+    let file = crate::source::SourceFile::new("fuzz_test.yml", text);
+    let _ = crate::eval::ruletest::file::parse(&file);
+}
+
+/// Generated PromQL evaluated by the engine, instant and range, over a few series.
+pub fn eval_structured(data: &[u8]) {
+    use crate::eval::{engine::Engine, storage::Storage, value::Labels};
+    let text = generate::promql(&mut Choices::new(data), 0);
+    let Some(expr) = crate::promql::parse(&text).expr else {
+        return;
+    };
+    let mut store = Storage::new();
+    for (name, job) in [("up", "a"), ("http_requests_total", "b"), ("a", "c")] {
+        let points: Vec<(i64, f64)> = (0..20).map(|i| (i * 15_000, i as f64)).collect();
+        store.append(
+            Labels::from_pairs([("__name__", name), ("job", job)]),
+            points,
+        );
+    }
+    let engine = Engine::default();
+    let _ = engine.instant(&store, &expr, 300_000);
+    let _ = engine.range(&store, &expr, 0, 300_000, 60_000);
+}

@@ -41,7 +41,7 @@ pub fn run_loading_catalog<E: Send>(
     load_catalog: impl FnOnce() -> Result<Catalog, E> + Send,
 ) -> Result<Outcome, E> {
     let read: OnceLock<Catalog> = OnceLock::new();
-    let (loaded, (pending, mut io_errors)) = rayon::join(
+    let (loaded, (pending, files, mut io_errors)) = rayon::join(
         || load_catalog().map(|catalog| drop(read.set(catalog))),
         || first_phase(paths, options, &read),
     );
@@ -55,7 +55,6 @@ pub fn run_loading_catalog<E: Send>(
     // Thousands of families and expressions take a while to free: a pool thread does
     // it while the report is sorted and printed.
     rayon::spawn(move || drop((catalog, recorded, spent)));
-    let files = checked.len();
     io_errors.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Outcome {
         report: RunReport::new(files, checked.into_iter().flatten().collect()),
@@ -98,29 +97,37 @@ impl EarlyCheck {
 }
 
 /// Every file loaded and put through its own checks, in parallel; rule expressions
-/// also through the catalog checks when the catalog is read by then.
+/// also through the catalog checks when the catalog is read by then. Returns the
+/// checked units (a Markdown file gives one per block), the number of files linted
+/// and the paths that could not be read.
 fn first_phase(
     paths: &[PathBuf],
     options: &Options,
     catalog: &OnceLock<Catalog>,
-) -> (Vec<Pending>, Vec<DiscoverError>) {
+) -> (Vec<Pending>, usize, Vec<DiscoverError>) {
     let (candidates, mut io_errors) = candidates(paths, options);
-    let results: Vec<Result<Option<Pending>, DiscoverError>> = candidates
+    let results: Vec<Result<Vec<Pending>, DiscoverError>> = candidates
         .par_iter()
         .map(|candidate| {
-            let loaded = super::load(candidate, options)?;
-            Ok(loaded.map(|loaded| check_own(loaded, catalog.get(), options)))
+            let units = super::load(candidate, options)?;
+            Ok(units
+                .into_iter()
+                .map(|loaded| check_own(loaded, catalog.get(), options))
+                .collect())
         })
         .collect();
     let mut pending = Vec::with_capacity(results.len());
+    let mut files = 0;
     for result in results {
         match result {
-            Ok(Some(file)) => pending.push(file),
-            Ok(None) => {}
+            Ok(units) => {
+                files += usize::from(!units.is_empty());
+                pending.extend(units);
+            }
             Err(error) => io_errors.push(error),
         }
     }
-    (pending, io_errors)
+    (pending, files, io_errors)
 }
 
 /// A file's own checks, and the early catalog checks of its rule expressions.
@@ -365,6 +372,7 @@ mod tests {
             .map(|(name, text)| {
                 let loaded =
                     super::super::load_text(name, text.to_string(), FileKind::Yaml, &options)
+                        .pop()
                         .unwrap();
                 check_own(loaded, early.then_some(&read), &options)
             })
@@ -417,7 +425,8 @@ mod tests {
             FileKind::Yaml,
             &Options::default(),
         )
-        .unwrap();
+        .pop()
+        .expect("one rule file");
         let labels = recorded_labels(&loaded);
         assert_eq!(
             labels,

@@ -68,8 +68,13 @@ pub fn run(paths: &[PathBuf], options: &Options) -> Outcome {
     let checked: Vec<Result<Option<Checked>, DiscoverError>> = candidates
         .par_iter()
         .map(|candidate| {
-            let loaded = load(candidate, options)?;
-            Ok(loaded.map(|loaded| check_loaded(&loaded, &set, options)))
+            let units = load(candidate, options)?;
+            Ok((!units.is_empty()).then(|| {
+                units
+                    .iter()
+                    .flat_map(|loaded| check_loaded(loaded, &set, options))
+                    .collect()
+            }))
         })
         .collect();
     let mut files = 0;
@@ -126,23 +131,27 @@ pub fn run_bytes(
     catalog: Option<Catalog>,
 ) -> Outcome {
     let kind = FileKind::from_extension(std::path::Path::new(display)).unwrap_or(FileKind::Yaml);
-    let Some(loaded) = load_bytes(display, bytes, kind, options) else {
-        return Outcome {
-            report: RunReport::new(0, Vec::new()),
-            io_errors: Vec::new(),
-        };
-    };
+    let units = load_bytes(display, bytes, kind, options);
     let catalog = catalog.map(|mut catalog| {
-        let labels = catalog_run::recorded_labels(&loaded);
-        let rules = catalog_run::recording_rules([(&loaded, labels.as_slice())]);
+        let labels: Vec<_> = units.iter().map(catalog_run::recorded_labels).collect();
+        let rules = catalog_run::recording_rules(
+            units
+                .iter()
+                .zip(&labels)
+                .map(|(unit, labels)| (unit, labels.as_slice())),
+        );
         crate::catalog::recorded::add_recording_rules(&mut catalog, &rules);
         catalog
     });
     let set = SetContext {
         catalog: catalog.as_ref(),
     };
+    let diagnostics = units
+        .iter()
+        .flat_map(|loaded| check_loaded(loaded, &set, options))
+        .collect();
     Outcome {
-        report: RunReport::new(1, check_loaded(&loaded, &set, options)),
+        report: RunReport::new(usize::from(!units.is_empty()), diagnostics),
         io_errors: Vec::new(),
     }
 }
