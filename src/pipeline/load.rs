@@ -192,7 +192,10 @@ pub fn load_bytes(display: &str, bytes: Vec<u8>, kind: FileKind, options: &Optio
         Ok(text) => text,
         Err(problem) => {
             let (prefix, diagnostic) = *problem;
-            return vec![Loaded::problem(SourceFile::new(display, prefix), diagnostic)];
+            return vec![Loaded::problem(
+                SourceFile::new(display, prefix),
+                diagnostic,
+            )];
         }
     };
     load_file(SourceFile::new(display, text), kind, true)
