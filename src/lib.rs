@@ -12,6 +12,7 @@ pub mod config;
 pub mod dashboards;
 pub mod diagnostic;
 pub mod discover;
+pub mod eval;
 pub mod fix;
 pub mod fuzzing;
 pub mod markdown;

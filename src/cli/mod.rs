@@ -4,6 +4,7 @@
 //! tests can drive it in-process.
 
 mod catalog;
+mod test;
 
 use crate::checks::{self, CheckMeta};
 use crate::diagnostic::Severity;
@@ -69,6 +70,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Print a check's documentation, with a bad and a fixed example.
     Explain(ExplainArgs),
+    /// Run rule unit tests (promtool's `test rules` format), optionally with coverage.
+    Test(test::TestArgs),
     /// Build and inspect metric catalogs (`import`, `show`).
     Catalog(catalog::CatalogArgs),
     /// Write a commented starter `.promgate.yml`.
@@ -228,6 +231,7 @@ pub fn run(
         Command::Completions(args) => workflow::completions(args, stdout),
         Command::Man => workflow::man(stdout),
         Command::Catalog(args) => catalog::run(args, stdout, stderr),
+        Command::Test(args) => test::run(args, &cli.global.enable_feature, stdout, stderr),
     };
     let _ = stdout.flush();
     status

@@ -15,7 +15,7 @@ pub mod statistics;
 pub mod summary;
 #[cfg(test)]
 mod test_support;
-mod xml;
+pub(crate) mod xml;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::{LineCol, SourceFile};
