@@ -46,20 +46,7 @@ pub fn load_catalogs(
     paths: &[PathBuf],
     config: &Config,
 ) -> Result<Option<Catalog>, catalog::LoadError> {
-    if paths.is_empty() {
-        return Ok(None);
-    }
-    let paths: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    let mut catalog = catalog::load::load_sources(&paths)?;
-    let coverage = &config.catalog_coverage;
-    catalog.complete |= coverage.complete;
-    catalog
-        .exclude_namespaces
-        .extend(coverage.exclude_namespaces.iter().cloned());
-    catalog
-        .target_labels
-        .extend(config.prometheus.extra_target_labels.iter().cloned());
-    Ok(Some(catalog.with_builtins()))
+    crate::pipeline::load_catalogs(paths, config)
 }
 
 pub fn run(args: &CatalogArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {

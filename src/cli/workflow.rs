@@ -134,6 +134,15 @@ pub fn options(
     args: &WorkflowArgs,
     config: Config,
 ) -> Result<Options, String> {
+    options_from(global, args.skip_unrecognized, config)
+}
+
+/// [`options`] for commands without the workflow flags (`promgate lsp`).
+pub fn options_from(
+    global: &GlobalArgs,
+    skip_unrecognized: bool,
+    config: Config,
+) -> Result<Options, String> {
     let settings = &config.prometheus;
     let dialect = match (global.dialect, &settings.dialect) {
         (Some(dialect), _) => dialect,
@@ -159,7 +168,7 @@ pub fn options(
         name_validation,
         features,
         config: Arc::new(config),
-        skip_unrecognized: args.skip_unrecognized,
+        skip_unrecognized,
         ..Options::default()
     })
 }

@@ -149,6 +149,19 @@ pub fn load(candidate: &Candidate, options: &Options) -> Result<Option<Loaded>, 
 
 /// Loads a text that is not on disk (`--stdin`), as an explicitly named file.
 pub fn load_text(display: &str, text: String, kind: FileKind, options: &Options) -> Option<Loaded> {
+    load_text_as(display, text, kind, options, true)
+}
+
+/// Loads a text that is not on disk. `explicit: false` treats it like a file met while
+/// walking a folder (an editor's open buffer): YAML or JSON that is neither a rule
+/// file nor a dashboard gives `None`, not a diagnostic.
+pub fn load_text_as(
+    display: &str,
+    text: String,
+    kind: FileKind,
+    options: &Options,
+    explicit: bool,
+) -> Option<Loaded> {
     if text.len() as u64 > options.max_file_bytes {
         let diagnostic = invalid::too_large(text.len() as u64, options.max_file_bytes);
         return Some(Loaded::problem(
@@ -162,8 +175,8 @@ pub fn load_text(display: &str, text: String, kind: FileKind, options: &Options)
     }
     let file = SourceFile::new(display, text);
     match kind {
-        FileKind::Yaml => load_yaml(file, true),
-        FileKind::Json => load_json(file, true),
+        FileKind::Yaml => load_yaml(file, explicit),
+        FileKind::Json => load_json(file, explicit),
     }
 }
 

@@ -9,7 +9,7 @@ mod load;
 mod options;
 
 pub use catalog_run::run_loading_catalog;
-pub use load::{load, load_text, Loaded, Model};
+pub use load::{load, load_text, load_text_as, Loaded, Model};
 pub use options::{Feature, Options, DEFAULT_MAX_FILE_BYTES};
 
 use crate::catalog::Catalog;
@@ -93,7 +93,7 @@ pub fn run(paths: &[PathBuf], options: &Options) -> Outcome {
 
 /// The files a run lints: discovered, minus those the config excludes (unless named
 /// explicitly), with the errors of paths that could not be walked.
-fn candidates(paths: &[PathBuf], options: &Options) -> (Vec<Candidate>, Vec<DiscoverError>) {
+pub fn candidates(paths: &[PathBuf], options: &Options) -> (Vec<Candidate>, Vec<DiscoverError>) {
     let (mut candidates, io_errors) = discover(paths);
     let config = &options.config;
     if options.skip_unrecognized {
@@ -139,6 +139,71 @@ pub fn run_text(
 
 /// A linted file's diagnostics, resolved to lines and columns.
 type Checked = Vec<ReportedDiagnostic>;
+
+/// Lints one loaded file against a catalog that already holds the recording rules of
+/// the whole set (the language server's entry point: it keeps files in memory and
+/// re-lints one at a time).
+pub fn check_file(loaded: &Loaded, catalog: Option<&Catalog>, options: &Options) -> Checked {
+    check_loaded(loaded, &SetContext { catalog }, options)
+}
+
+/// The recording rules of a loaded rule file whose expression parsed, with their
+/// static labels, for [`crate::catalog::recorded::add_recording_rules`].
+pub fn recording_rules_of(loaded: &Loaded) -> Vec<crate::catalog::recorded::RecordingRule<'_>> {
+    let Some(Model::Rules(rule_file)) = &loaded.model else {
+        return Vec::new();
+    };
+    // One pass over the model: the static labels of each (group, record) pair.
+    let mut labels: std::collections::HashMap<(&str, &str), Vec<&str>> = Default::default();
+    for (group, rule) in rule_file.rules() {
+        if let (Some(name), Some(_)) = (rule.name(), &rule.record) {
+            labels
+                .entry((group.name(), name))
+                .or_insert_with(|| rule.labels.iter().map(|pair| pair.key.as_str()).collect());
+        }
+    }
+    loaded
+        .exprs
+        .iter()
+        .filter_map(|parsed| {
+            let (crate::checks::context::ExprOrigin::RecordingRule { group, name }, Some(expr)) =
+                (&parsed.origin, &parsed.result.expr)
+            else {
+                return None;
+            };
+            Some(crate::catalog::recorded::RecordingRule {
+                record: name,
+                expr,
+                labels: labels
+                    .get(&(group.as_str(), name.as_str()))
+                    .cloned()
+                    .unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+/// Reads and merges a run's catalog files, with the built-in series and the config's
+/// coverage settings and target labels. `None` when no catalog was given.
+pub fn load_catalogs(
+    paths: &[PathBuf],
+    config: &crate::config::Config,
+) -> Result<Option<Catalog>, crate::catalog::LoadError> {
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    let paths: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    let mut catalog = crate::catalog::load::load_sources(&paths)?;
+    let coverage = &config.catalog_coverage;
+    catalog.complete |= coverage.complete;
+    catalog
+        .exclude_namespaces
+        .extend(coverage.exclude_namespaces.iter().cloned());
+    catalog
+        .target_labels
+        .extend(config.prometheus.extra_target_labels.iter().cloned());
+    Ok(Some(catalog.with_builtins()))
+}
 
 /// Runs all of a file's checks, then applies the config.
 fn check_loaded(loaded: &Loaded, set: &SetContext, options: &Options) -> Checked {
