@@ -12,6 +12,7 @@ pub mod config;
 pub mod dashboards;
 pub mod diagnostic;
 pub mod discover;
+pub mod fix;
 pub mod lsp;
 pub mod pipeline;
 pub mod promql;

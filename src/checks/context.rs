@@ -133,6 +133,12 @@ impl<'a> ExprContext<'a> {
     pub fn file_span(&self, source: Span) -> Span {
         self.map.span_to_file(source)
     }
+
+    /// The file edit replacing a span of [`Self::source`] with `replacement`, written in
+    /// the scalar's style; `None` when that style cannot carry it exactly.
+    pub fn edit(&self, source: Span, replacement: &str) -> Option<crate::fix::Edit> {
+        crate::fix::decoded_edit(&self.file.text, self.map, self.source, source, replacement)
+    }
 }
 
 /// A check on one expression.

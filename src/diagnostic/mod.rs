@@ -1,5 +1,6 @@
 //! What a check finds: a code, a severity, a message, where, and how to fix it.
 
+use crate::fix::Fix;
 use crate::source::Span;
 use serde::{Deserialize, Serialize};
 
@@ -59,6 +60,8 @@ pub struct Diagnostic {
     /// Where in the file's model the finding sits (`group`, `rule`, `dashboard`,
     /// `panel`, `refId`), for messages and for baseline identity.
     pub context: Vec<(&'static str, String)>,
+    /// The edits that resolve the finding, when the answer is mechanical.
+    pub fix: Option<Fix>,
 }
 
 impl Diagnostic {
@@ -76,6 +79,7 @@ impl Diagnostic {
             span,
             labels: Vec::new(),
             context: Vec::new(),
+            fix: None,
         }
     }
 
@@ -89,6 +93,17 @@ impl Diagnostic {
             span,
             message: message.into(),
         });
+        self
+    }
+
+    /// Attaches a fix; `None` (an edit that could not be written) leaves none.
+    pub fn with_fix(mut self, fix: Option<Fix>) -> Self {
+        self.fix = fix;
+        self
+    }
+
+    pub fn set_fix(&mut self, fix: Option<Fix>) -> &mut Self {
+        self.fix = fix;
         self
     }
 

@@ -1,10 +1,13 @@
-//! Code actions: suppress a finding with a `# promgate: ignore[CODE]` comment (YAML
+//! Code actions: a check's fix as a quick fix, and suppress a finding with a `# promgate: ignore[CODE]` comment (YAML
 //! files), for its rule or for the whole file.
 
+use super::convert;
 use super::cursor;
 use super::workspace::Workspace;
 use super::Published;
 use crate::discover::FileKind;
+use crate::fix::{Applicability, Fix};
+use crate::source::SourceFile;
 use lsp_types::{
     CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams, NumberOrString, Position,
     Range, TextEdit, WorkspaceEdit,
@@ -27,6 +30,9 @@ pub fn code_actions(
     for published in published {
         if !overlaps(&published.lsp.range, &params.range) || !requested(params, published) {
             continue;
+        }
+        if let Some((fix, file)) = &published.fix {
+            actions.push(quick_fix(fix, file, &uri, &published.lsp));
         }
         if !yaml {
             continue;
@@ -62,6 +68,35 @@ pub fn code_actions(
         ));
     }
     actions
+}
+
+/// A check's fix (the `--fix` edits) as a quick fix; safe ones are preferred.
+fn quick_fix(
+    fix: &Fix,
+    file: &SourceFile,
+    uri: &lsp_types::Url,
+    diagnostic: &lsp_types::Diagnostic,
+) -> CodeActionOrCommand {
+    let edits = fix
+        .edits
+        .iter()
+        .map(|edit| TextEdit::new(convert::range(file, &edit.span), edit.replacement.clone()))
+        .collect();
+    let title = match fix.applicability {
+        Applicability::Safe => fix.title.clone(),
+        Applicability::Unsafe => format!("{} (may change what the rule does)", fix.title),
+    };
+    CodeActionOrCommand::CodeAction(CodeAction {
+        title,
+        kind: Some(CodeActionKind::QUICKFIX),
+        diagnostics: Some(vec![diagnostic.clone()]),
+        edit: Some(WorkspaceEdit {
+            changes: Some(HashMap::from([(uri.clone(), edits)])),
+            ..WorkspaceEdit::default()
+        }),
+        is_preferred: Some(fix.applicability == Applicability::Safe),
+        ..CodeAction::default()
+    })
 }
 
 fn action(

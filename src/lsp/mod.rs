@@ -119,6 +119,8 @@ pub(crate) struct Published {
     pub lsp: lsp_types::Diagnostic,
     pub code: &'static str,
     pub span: crate::source::Span,
+    /// The check's fix, as file edits, with the file they apply to.
+    pub fix: Option<(crate::fix::Fix, std::sync::Arc<crate::source::SourceFile>)>,
 }
 
 struct Server<W: Write> {
@@ -474,6 +476,11 @@ impl<W: Write> Server<W> {
                 lsp: convert::diagnostic(reported, &uri, &self.docs_base),
                 code: reported.diagnostic.code,
                 span: reported.diagnostic.span.clone(),
+                fix: reported
+                    .diagnostic
+                    .fix
+                    .clone()
+                    .map(|fix| (fix, reported.file.clone())),
             })
             .collect();
         let diagnostics = published.iter().map(|p| p.lsp.clone()).collect();
