@@ -126,6 +126,9 @@ fn parse_message(body: &[u8]) -> Incoming {
         }
     };
     let id = value.get("id").cloned().unwrap_or(Value::Null);
+    if let Some(problem) = shape_problem(&value) {
+        return Incoming::Invalid(error_response(id, ErrorCode::InvalidRequest, problem));
+    }
     match serde_json::from_value::<Message>(value) {
         // A response from the client to a request we never sent is dropped by the loop.
         Ok(message) => Incoming::Message(message),
@@ -134,6 +137,26 @@ fn parse_message(body: &[u8]) -> Incoming {
             ErrorCode::InvalidRequest,
             &format!("not a JSON-RPC request or notification: {error}"),
         )),
+    }
+}
+
+/// What makes a JSON value no JSON-RPC message (`lsp_server::Message` would read
+/// `{"id": 1, "method": 3}` as a response with neither result nor error).
+fn shape_problem(value: &Value) -> Option<&'static str> {
+    let Some(object) = value.as_object() else {
+        return Some("a JSON-RPC message is an object");
+    };
+    match object.get("method") {
+        Some(Value::String(_)) => None,
+        Some(_) => Some("`method` must be a string"),
+        None if object.contains_key("id")
+            && (object.contains_key("result") || object.contains_key("error")) =>
+        {
+            None
+        }
+        None => Some(
+            "a message needs a `method` (or, for a response, an `id` and a `result` or `error`)",
+        ),
     }
 }
 
