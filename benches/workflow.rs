@@ -7,7 +7,9 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use promgate::config::suppress::Suppressions;
 use promgate::pipeline::{self, Options};
-use promgate::report::{checkstyle, github, gitlab, human, json, junit, sarif, RunReport};
+use promgate::report::{
+    checkstyle, concise, github, gitlab, human, json, junit, sarif, DisplayOptions, RunReport,
+};
 use promgate::source::SourceFile;
 use std::hint::black_box;
 use std::path::Path;
@@ -46,11 +48,23 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("render");
     group.throughput(Throughput::Elements(report.diagnostics.len() as u64));
     group.bench_function("json", |b| b.iter(|| black_box(json::render(&report))));
+    // Every finding shown: the renderer's cost per finding, infos included.
+    let plain = DisplayOptions {
+        show_info: true,
+        ..DisplayOptions::default()
+    };
+    let coloured = DisplayOptions {
+        color: true,
+        ..plain
+    };
     group.bench_function("human", |b| {
-        b.iter(|| black_box(human::render(&report, false)))
+        b.iter(|| black_box(human::render(&report, &plain)))
     });
     group.bench_function("human-colour", |b| {
-        b.iter(|| black_box(human::render(&report, true)))
+        b.iter(|| black_box(human::render(&report, &coloured)))
+    });
+    group.bench_function("concise", |b| {
+        b.iter(|| black_box(concise::render(&report, &plain)))
     });
     group.bench_function("sarif", |b| b.iter(|| black_box(sarif::render(&report))));
     group.bench_function("github", |b| b.iter(|| black_box(github::render(&report))));

@@ -5,9 +5,10 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-const CHECKS: [&str; 5] = [
+const CHECKS: [&str; 6] = [
     "unknown-metric",
     "unknown-label",
+    "unknown-label-value",
     "histogram",
     "counter",
     "gauge",
@@ -202,4 +203,166 @@ fn a_broken_catalog_is_an_error_with_its_position() {
         stderr.contains("bad.yml:4:5: unknown key `lables`"),
         "{stderr}"
     );
+}
+
+/// docs/catalog.md's recipe: an exposition and the metadata API merged. The metadata
+/// knows no labels, which must not hide the labels the exposition saw: the typo that
+/// the exposition alone catches is still caught.
+#[test]
+fn exposition_and_metadata_merged_keep_the_complete_label_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let metadata = dir.path().join("metadata.json");
+    std::fs::write(
+        &metadata,
+        r#"{"status":"success","data":{"http_requests_total":[{"type":"counter","help":"Total number of HTTP requests","unit":""}],
+            "node_load1":[{"type":"gauge","help":"1m load average.","unit":""}]}}"#,
+    )
+    .unwrap();
+    let catalog = dir.path().join("catalog.yml");
+    let import = promgate(&[
+        "catalog",
+        "import",
+        "tests/fixtures/pumpflix-api.prom",
+        metadata.to_str().unwrap(),
+        "-o",
+        catalog.to_str().unwrap(),
+    ]);
+    assert_eq!(import.status.code(), Some(0), "{import:?}");
+    let written = std::fs::read_to_string(&catalog).unwrap();
+    assert!(
+        written.contains("  http_requests_total:\n    type: counter\n    help: \"Total number of HTTP requests\"\n    labels: [method, route, status_code]\n  "),
+        "{written}"
+    );
+    assert!(!written.contains("labels_complete: false"), "{written}");
+    let rules = dir.path().join("rules.yml");
+    std::fs::write(
+        &rules,
+        "groups:\n  - name: a\n    rules:\n      - alert: Errors\n        expr: rate(http_requests_total{status_codes=\"500\"}[5m]) > 1\n",
+    )
+    .unwrap();
+    let output = promgate(&[
+        "check",
+        "--format",
+        "json",
+        rules.to_str().unwrap(),
+        "--catalog",
+        catalog.to_str().unwrap(),
+    ]);
+    let found = catalog_diagnostics(&json(&output));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["code"], "catalog/unknown-label");
+    assert_eq!(
+        (found[0]["line"].as_u64(), found[0]["column"].as_u64()),
+        (Some(5), Some(40))
+    );
+}
+
+/// Bundled catalogs: their types, labels and values count; their gaps never make a
+/// metric unknown.
+#[test]
+fn bundled_catalogs_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.yml");
+    std::fs::write(
+        &rules,
+        "groups:\n  - name: a\n    rules:\n      - alert: MemoryRate\n        expr: rate(node_memory_MemFree_bytes[5m]) > 1\n      - alert: DiskFull\n        expr: node_filesystem_avail_bytes / node_filesystem_size_bytes < 0.1\n      - alert: PodPending\n        expr: kube_pod_status_phase{phase=\"pending\"} == 1\n",
+    )
+    .unwrap();
+    let output = promgate(&[
+        "check",
+        "--format",
+        "json",
+        rules.to_str().unwrap(),
+        "--catalog",
+        "builtin:node_exporter",
+        "--catalog",
+        "builtin:kube-state-metrics",
+    ]);
+    let found: Vec<(String, u64, u64)> = catalog_diagnostics(&json(&output))
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("catalog/gauge".to_string(), 5, 15),
+            ("catalog/unknown-label-value".to_string(), 9, 43)
+        ]
+    );
+    // Listed, shown, and an unknown name is a clear error.
+    let list = stdout(&promgate(&["catalog", "list-builtin"]));
+    assert!(
+        list.contains("builtin:node_exporter") && list.contains("builtin:kube-state-metrics"),
+        "{list}"
+    );
+    let show = promgate(&["catalog", "show", "--catalog", "builtin:node_exporter"]);
+    assert!(stdout(&show).contains("node_cpu_seconds_total"));
+    let unknown = promgate(&["catalog", "show", "--catalog", "builtin:nodeexporter"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no such bundled catalog"));
+}
+
+/// `catalogs: [builtin:NAME]` in `.promgate.yml` names the bundled catalog, not a file
+/// beside the config.
+#[test]
+fn bundled_catalogs_named_in_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(".promgate.yml"),
+        "catalogs: [builtin:kube-state-metrics]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("rules.yml"),
+        "groups:\n  - name: a\n    rules:\n      - alert: PodFailed\n        expr: kube_pod_status_phase{phase=\"failed\"} == 1\n",
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_promgate"))
+        .args(["check", "--format", "json", "rules.yml"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let found = catalog_diagnostics(&json(&output));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["code"], "catalog/unknown-label-value");
+    assert!(found[0]["help"]
+        .as_str()
+        .unwrap()
+        .contains("did you mean `Failed`?"));
+}
+
+/// One bug, one finding: an `le` dropped under `histogram_quantile` from `_bucket` series
+/// is `promql/histogram-le`'s finding, with a catalog as without one; `catalog/histogram`
+/// does not report it again on the same token.
+#[test]
+fn a_dropped_le_is_reported_once_with_a_catalog() {
+    let output = promgate(&[
+        "check",
+        "--format",
+        "json",
+        "rules-fixtures/promql/histogram-le/fail.yml",
+        "--catalog",
+        "rules-fixtures/catalog/histogram/catalog.yml",
+    ]);
+    let report = json(&output);
+    let found: Vec<(&str, u64, u64)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap(),
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(found, [("promql/histogram-le", 7, 17)], "{report:#}");
+    assert_eq!(output.status.code(), Some(1));
 }

@@ -189,15 +189,35 @@ fn explain_suggests_the_closest_code() {
     );
 }
 
+/// A check's bare name suggests the codes that hold it, not the whole registry.
 #[test]
-fn every_registered_check_can_be_explained() {
+fn explain_suggests_close_codes_for_a_bare_name() {
+    let output = promgate(&["explain", "histogram"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr,
+        "promgate: error: unknown check `histogram`; did you mean `catalog/histogram` or `promql/histogram-le`?\n\
+         `promgate explain --list` lists every check\n"
+    );
     let output = promgate(&["explain", "no/such-check"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let known = stderr
+    assert_eq!(
+        stderr,
+        "promgate: error: unknown check `no/such-check`\n`promgate explain --list` lists every check\n"
+    );
+}
+
+#[test]
+fn every_registered_check_can_be_explained() {
+    let output = promgate(&["explain", "--list"]);
+    let listed = stdout(&output);
+    let known: Vec<&str> = listed
         .lines()
-        .find_map(|line| line.strip_prefix("known checks: "))
-        .expect("the list of checks");
-    for code in known.split(", ") {
+        .map(|line| line.split_whitespace().next().expect("a code"))
+        .collect();
+    assert!(known.len() > 30, "{listed}");
+    for code in known {
         let output = promgate(&["explain", code]);
         assert_eq!(output.status.code(), Some(0), "{code}");
         assert!(stdout(&output).starts_with(code), "{code}");
@@ -234,4 +254,106 @@ fn global_flags_are_accepted_before_and_after_the_command() {
             String::from_utf8_lossy(&output.stderr)
         );
     }
+}
+
+/// Usage errors are plain text off a terminal and under `NO_COLOR`; colour only when
+/// forced (`CLICOLOR_FORCE`), as for the findings.
+#[test]
+fn usage_errors_are_coloured_only_when_asked() {
+    let escape = "\u{1b}[";
+    let usage_error = |env: &[(&str, &str)]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_promgate"));
+        command
+            .args(["check", "--bogus"])
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE");
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let output = command.output().expect("the binary runs");
+        assert_eq!(output.status.code(), Some(2));
+        String::from_utf8(output.stderr).expect("UTF-8")
+    };
+    let piped = usage_error(&[]);
+    assert!(piped.contains("unexpected argument '--bogus'"), "{piped}");
+    assert!(!piped.contains(escape), "{piped:?}");
+    let no_color = usage_error(&[("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")]);
+    assert!(!no_color.contains(escape), "{no_color:?}");
+    assert!(usage_error(&[("CLICOLOR_FORCE", "1")]).contains(escape));
+}
+
+/// `--format concise`: one `path:line:col: severity code message` line per finding, the
+/// same findings as the JSON contract, then the summary.
+#[test]
+fn pumpflix_concise() {
+    let args = |format: &'static str, extra: &[&'static str]| -> Vec<&'static str> {
+        let mut args = vec![
+            "check",
+            "--format",
+            format,
+            "rules-fixtures/pumpflix",
+            "--catalog",
+            "rules-fixtures/pumpflix/catalog.yml",
+        ];
+        args.extend(extra);
+        args
+    };
+    let output = promgate(&args("concise", &[]));
+    assert_eq!(output.status.code(), Some(1));
+    insta::assert_snapshot!(stdout(&output));
+
+    let all = stdout(&promgate(&args("concise", &["--show-info", "--quiet"])));
+    let json: serde_json::Value =
+        serde_json::from_slice(&promgate(&args("json", &[])).stdout).unwrap();
+    let expected: Vec<String> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            format!(
+                "{}:{}:{}: {} {} {}",
+                d["path"].as_str().unwrap(),
+                d["line"],
+                d["column"],
+                d["severity"].as_str().unwrap(),
+                d["code"].as_str().unwrap(),
+                d["message"].as_str().unwrap().replace('\n', " ")
+            )
+        })
+        .collect();
+    assert_eq!(all.lines().collect::<Vec<_>>(), expected);
+}
+
+/// Infos are hidden from the human output by default, counted in the summary; shown with
+/// `--show-info`, and whenever they can fail the run (`--fail-on info`). Machine formats
+/// keep them.
+#[test]
+fn infos_are_hidden_from_people_unless_asked_for() {
+    let run = |extra: &[&str]| {
+        let mut args = vec!["check", "rules-fixtures/pumpflix/api-dashboard.json"];
+        args.extend(extra);
+        let output = promgate(&args);
+        (output.status.code(), stdout(&output))
+    };
+    let (code, default) = run(&[]);
+    assert_eq!(code, Some(0));
+    assert!(!default.contains("info["), "{default}");
+    assert!(
+        default
+            .contains("promgate: 6 warnings, 5 infos (hidden; --show-info shows them) in 1 file\n"),
+        "{default}"
+    );
+    let (_, shown) = run(&["--show-info"]);
+    assert_eq!(shown.matches("info[dashboard/").count(), 5, "{shown}");
+    assert!(shown.contains("promgate: 6 warnings, 5 infos in 1 file\n"));
+    let (code, failing) = run(&["--fail-on", "info"]);
+    assert_eq!(code, Some(1));
+    assert_eq!(failing.matches("info[dashboard/").count(), 5);
+    let json = promgate(&[
+        "check",
+        "--format",
+        "json",
+        "rules-fixtures/pumpflix/api-dashboard.json",
+    ]);
+    assert_eq!(codes(&json).len(), 11);
 }

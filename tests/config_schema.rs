@@ -116,6 +116,10 @@ fn schema_rejects_what_promgate_rejects() {
         "prometheus:\n  dialect: cortex\n",
         "alerts:\n  required_annotations: {summary: 1}\n",
         "overrides:\n  - checks: {}\n",
+        "overrides:\n  - paths: thanos/\n    dialect: cortex\n",
+        "max_file_size: lots\n",
+        "max_file_size: 0\n",
+        "max_file_size: 1.5MiB\n",
         "unknown: 1\n",
     ];
     for text in bad {

@@ -14,7 +14,7 @@ fn corpus() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
     assert!(
         dir.join("dashboards").is_dir(),
-        "corpus missing at {}",
+        "the dashboard corpus is missing at {}: this sweep needs ../shared beside the repository",
         dir.display()
     );
     dir
@@ -76,7 +76,7 @@ fn has(report: &serde_json::Value, path_end: &str, line: u64, code: &str) -> boo
 }
 
 #[test]
-#[ignore = "corpus sweep: run by scripts/sweep-dashboards.sh"]
+#[ignore = "ci: needs ../shared; run by .ci/run (or scripts/sweep-dashboards.sh)"]
 fn sweep_dashboards() {
     let dashboards = corpus().join("dashboards");
     let run_one = run(&[&dashboards]);
@@ -117,15 +117,13 @@ fn sweep_dashboards() {
         ("loki__loki-operational.json", 1999, "dashboard/unit"),
         ("k8s-views-nodes.json", 3326, "dashboard/unit"),
         ("k8s-views-global.json", 1537, "dashboard/legend-label"),
-        ("v0.8.0__kubelet.json", 175, "dashboard/legend-label"),
-        ("etcd__etcd.json", 34, "dashboard/legend-label"),
         ("k8s-views-global.json", 191, "dashboard/variable-matcher"),
         (
             "loki__loki-operational.json",
             283,
             "dashboard/rate-interval",
         ),
-        ("bind9-full.json", 113, "dashboard/datasource"),
+        ("2018-04__statefulset.json", 31, "dashboard/datasource"),
         (
             "2018-04__statefulset.json",
             747,
@@ -135,6 +133,18 @@ fn sweep_dashboards() {
     for (file, line, code) in verified {
         if !has(report, file, line, code) {
             failures.push(format!("verified finding lost: {file}:{line} {code}"));
+        }
+    }
+    // Findings judged false (issue 10): a legend that a single-series `singlestat` or
+    // `stat` panel never shows, and the dummy target Grafana leaves on a row.
+    let verified_false = [
+        ("v0.8.0__kubelet.json", 175, "dashboard/legend-label"),
+        ("etcd__etcd.json", 34, "dashboard/legend-label"),
+        ("bind9-full.json", 113, "dashboard/datasource"),
+    ];
+    for (file, line, code) in verified_false {
+        if has(report, file, line, code) {
+            failures.push(format!("false alarm is back: {file}:{line} {code}"));
         }
     }
 

@@ -101,8 +101,10 @@ fn dashboard_shapes_json() {
 
 #[test]
 fn pumpflix_dashboards_human() {
+    // Every finding, infos included (`cli_e2e` shows the default, which hides them).
     let output = promgate(&[
         "check",
+        "--show-info",
         "rules-fixtures/pumpflix/api-dashboard.json",
         "rules-fixtures/pumpflix/system-dashboard.json",
     ]);

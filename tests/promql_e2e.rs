@@ -75,6 +75,11 @@ fn promql_regexp() {
 }
 
 #[test]
+fn promql_regexp_equality() {
+    insta::assert_snapshot!(check_pair("promql/regexp-equality", 0));
+}
+
+#[test]
 fn promql_histogram_le() {
     insta::assert_snapshot!(check_pair("promql/histogram-le", 1));
 }

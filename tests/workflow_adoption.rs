@@ -81,7 +81,7 @@ groups:
     );
     insta::assert_snapshot!(
         scratch
-            .run(&["check", "--color", "never", "rules.yml"])
+            .run(&["check", "--color", "never", "--show-info", "rules.yml"])
             .stdout
     );
 
@@ -265,6 +265,44 @@ fn stdin_is_linted_under_its_filename() {
     let run = scratch.run_with(&["check", "--stdin", "--format", "json"], &[], Some(text));
     assert_eq!(run.code, 0);
     assert_eq!(scratch.run(&["check", "--stdin-filename", "x.yml"]).code, 2);
+}
+
+/// Without `--stdin-filename`, the text decides: a dashboard piped in is linted as a
+/// dashboard (JSON), not reported as "not a rule file".
+#[test]
+fn stdin_without_a_filename_is_sniffed() {
+    let scratch = Scratch::new();
+    let dashboard =
+        std::fs::read_to_string(repo_file("rules-fixtures/pumpflix/api-dashboard.json")).unwrap();
+    let run = scratch.run_with(
+        &[
+            "check",
+            "--stdin",
+            "--format",
+            "json",
+            "--fail-on",
+            "warning",
+        ],
+        &[],
+        Some(&dashboard),
+    );
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let json = run.json();
+    let diagnostics = json["diagnostics"].as_array().unwrap();
+    assert!(diagnostics
+        .iter()
+        .all(|d| d["path"] == "<stdin>.json" && d["code"] != "input/unrecognized"));
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d["code"] == "dashboard/deprecated-panel"),
+        "{json:#}"
+    );
+    let rules = "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up ==\n";
+    let run = scratch.run_with(&["check", "--stdin", "--format", "json"], &[], Some(rules));
+    assert_eq!(run.code, 1);
+    assert_eq!(run.json()["diagnostics"][0]["path"], "<stdin>.yml");
+    assert_eq!(run.json()["diagnostics"][0]["code"], "promql/syntax");
 }
 
 #[test]

@@ -134,6 +134,104 @@ fn config_sets_dialect_and_features_unless_flags_do() {
     assert_eq!(prometheus.code, 1, "{}", prometheus.stdout);
 }
 
+/// A repository with Thanos and Prometheus rules side by side lints both in one run: an
+/// override sets the dialect of some paths; `--dialect` still fixes one for every file.
+#[test]
+fn overrides_set_the_dialect_per_path() {
+    let scratch = Scratch::new();
+    let thanos_rules = "groups:\n  - name: g\n    partial_response_strategy: warn\n    rules:\n      - record: a:b\n        expr: up\n";
+    scratch.write("thanos/a.yml", thanos_rules);
+    scratch.write("prometheus/a.yml", thanos_rules);
+    let codes_by_path = |args: &[&str]| -> Vec<(String, String)> {
+        let run = scratch.run(args);
+        assert!(run.code < 2, "{}", run.stderr);
+        run.json()["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["path"].as_str().unwrap().to_string(),
+                    d["code"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let check = ["check", "--format", "json", "."];
+    let both = [
+        ("prometheus/a.yml".to_string(), "rules/schema".to_string()),
+        ("thanos/a.yml".to_string(), "rules/schema".to_string()),
+    ];
+    assert_eq!(codes_by_path(&check), both);
+    scratch.write(
+        ".promgate.yml",
+        "overrides:\n  - paths: thanos/\n    dialect: thanos\n",
+    );
+    assert_eq!(
+        codes_by_path(&check),
+        [("prometheus/a.yml".to_string(), "rules/schema".to_string())]
+    );
+    let flag = ["check", "--format", "json", "--dialect", "prometheus", "."];
+    assert_eq!(codes_by_path(&flag), both);
+    scratch.write(
+        ".promgate.yml",
+        "overrides:\n  - paths: thanos/\n    dialect: cortex\n",
+    );
+    let run = scratch.run(&check);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("`cortex` is not a dialect"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// The file size limit: `--max-file-size` over `max_file_size` over 16 MiB.
+#[test]
+fn the_file_size_limit_has_a_flag_and_a_config_key() {
+    let scratch = Scratch::new();
+    let rules = "groups:\n  - name: g\n    rules:\n      - record: a:b\n        expr: up\n";
+    assert!(rules.len() > 64);
+    scratch.write("a.yml", rules);
+    let codes = |args: &[&str]| -> Vec<String> {
+        let run = scratch.run(args);
+        assert!(run.code < 2, "{}", run.stderr);
+        run.json()["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(codes(&["check", "--format", "json", "a.yml"]).is_empty());
+    let too_large = ["input/invalid".to_string()];
+    assert_eq!(
+        codes(&[
+            "check",
+            "--format",
+            "json",
+            "--max-file-size",
+            "64",
+            "a.yml"
+        ]),
+        too_large
+    );
+    scratch.write(".promgate.yml", "max_file_size: 64\n");
+    assert_eq!(codes(&["check", "--format", "json", "a.yml"]), too_large);
+    assert!(codes(&[
+        "check",
+        "--format",
+        "json",
+        "--max-file-size",
+        "1KiB",
+        "a.yml"
+    ])
+    .is_empty());
+    let run = scratch.run(&["check", "--max-file-size", "huge", "a.yml"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("is not a file size"), "{}", run.stderr);
+}
+
 #[test]
 fn init_writes_a_starter_config_that_loads() {
     let scratch = Scratch::new();

@@ -62,7 +62,7 @@ fn sarif_is_valid_against_the_2_1_0_schema() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let log = run.json();
     let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(shared("schemas/sarif-schema-2.1.0.json")).unwrap(),
+        &std::fs::read_to_string(repo_file("tests/data/sarif/sarif-schema-2.1.0.json")).unwrap(),
     )
     .unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
@@ -371,5 +371,29 @@ fn fail_on_and_exit_zero_set_the_exit_code() {
             ])
             .code,
         1
+    );
+}
+
+/// `--statistics` counts the severities as reported, after the config's levels: the
+/// same check moved to `error` for some paths gets a row per severity.
+#[test]
+fn statistics_count_the_severities_as_reported() {
+    let scratch = Scratch::new();
+    scratch.write(
+        ".promgate.yml",
+        "alerts:\n  required_labels:\n    severity: critical|warning\noverrides:\n  - paths: strict/\n    checks: {alerts/required-labels: error}\n",
+    );
+    let rules = "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up == 0\n";
+    scratch.write("strict/a.yml", rules);
+    scratch.write("loose/a.yml", rules);
+    scratch.write("loose/b.yml", rules.replace("A", "B").as_str());
+    let run = scratch.run(&["check", "--statistics", "--color", "never", "."]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.ends_with(
+            "2  alerts/required-labels  warning\n1  alerts/required-labels  error\n3 findings from 1 check\n"
+        ),
+        "{}",
+        run.stdout
     );
 }

@@ -109,6 +109,9 @@ pub enum Origin {
     BuiltIn,
     /// The output of a recording rule linted in this run.
     Recorded,
+    /// From a catalog bundled with promgate (`builtin:node_exporter`): its types and
+    /// labels count, but it never makes a metric unknown (see `Catalog::finish`).
+    Bundled,
 }
 
 /// A label a family's series carry, with its known values when a source listed them.
@@ -262,7 +265,9 @@ impl MetricFamily {
     /// Folds `other` (the same family from another source) into this one. Conflicting
     /// types become `unknown`: when sources disagree we cannot trust either.
     pub fn merge(&mut self, other: MetricFamily) {
-        if self.kind == MetricType::Unknown && self.origin == Origin::Imported {
+        if self.kind == MetricType::Unknown
+            && matches!(self.origin, Origin::Imported | Origin::Bundled)
+        {
             self.kind = other.kind;
         } else if other.kind != MetricType::Unknown && other.kind != self.kind {
             self.kind = MetricType::Unknown;
@@ -273,23 +278,29 @@ impl MetricFamily {
         if self.unit.is_none() {
             self.unit = other.unit;
         }
-        self.labels_complete = self.labels_complete && other.labels_complete;
+        // A source that saw every label of the family (an exposition's samples, a
+        // server's series) makes the union complete; one that knows no labels (the
+        // metadata API) or only some takes nothing away.
+        self.labels_complete = self.labels_complete || other.labels_complete;
         for (label, values) in other.labels {
             match self.labels.get_mut(&label) {
                 None => {
                     self.labels.insert(label, values);
                 }
+                // A source that names the label without its values says nothing about
+                // them: a value list from another source stays.
                 Some(existing) => match (existing.as_mut(), values) {
                     (Some(mine), Some(theirs)) => mine.extend(theirs),
-                    _ => *existing = None,
+                    (None, Some(theirs)) => *existing = Some(theirs),
+                    _ => {}
                 },
             }
         }
         self.label_prefixes.extend(other.label_prefixes);
+        // `None` is "cannot tell" (the metadata API): the source that can tell wins.
         self.native_histogram = match (self.native_histogram, other.native_histogram) {
             (Some(a), Some(b)) => Some(a || b),
-            (Some(true), None) | (None, Some(true)) => Some(true),
-            _ => None,
+            (known, None) | (None, known) => known,
         };
         self.origin = self.origin.clone().min(other.origin);
     }
@@ -338,6 +349,29 @@ mod tests {
         let s = MetricFamily::new("rpc_summary", MetricType::Summary);
         assert_eq!(s.series_has_label(SeriesKind::Bare, "quantile"), Some(true));
         assert_eq!(s.series_has_label(SeriesKind::Bare, "route"), None);
+    }
+
+    #[test]
+    fn merge_keeps_the_strongest_fact() {
+        // The metadata API knows the type but no labels; the exposition saw every label.
+        let mut metadata = MetricFamily::new("m", MetricType::Counter);
+        metadata.help = Some("Requests.".into());
+        let mut exposition = MetricFamily::new("m", MetricType::Counter);
+        exposition.labels.insert("code".into(), None);
+        exposition.labels.insert("phase".into(), None);
+        exposition.labels_complete = true;
+        exposition.native_histogram = Some(false);
+        let mut docs = MetricFamily::new("m", MetricType::Unknown);
+        docs.labels
+            .insert("phase".into(), Some(["Running".to_string()].into()));
+        metadata.merge(exposition);
+        metadata.merge(docs);
+        assert!(metadata.labels_complete);
+        assert_eq!(metadata.kind, MetricType::Counter);
+        assert_eq!(metadata.help.as_deref(), Some("Requests."));
+        assert_eq!(metadata.native_histogram, Some(false));
+        assert_eq!(metadata.labels["phase"].as_ref().unwrap().len(), 1);
+        assert_eq!(metadata.labels["code"], None);
     }
 
     #[test]

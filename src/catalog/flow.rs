@@ -226,6 +226,11 @@ const KEEPS_LABELS: &[&str] = &[
 
 /// The labels `expr`'s result can carry.
 pub fn labels(expr: &Expr, catalog: &Catalog) -> Labels {
+    // Recursive through operators, calls and aggregations: trees nest `MAX_DEPTH` deep.
+    crate::promql::grow_stack(|| labels_inner(expr, catalog))
+}
+
+fn labels_inner(expr: &Expr, catalog: &Catalog) -> Labels {
     match expr {
         Expr::Number(_) | Expr::String(_) => Labels::Known(LabelSet::default()),
         Expr::Selector(selector) => selector_labels(selector, catalog),
@@ -428,7 +433,7 @@ pub fn selectors<'e>(expr: &'e Expr, visit: &mut dyn FnMut(&'e VectorSelector, &
             _ => {
                 chain.push(expr);
                 for child in expr.children() {
-                    go(child, chain, visit);
+                    crate::promql::grow_stack(|| go(child, chain, visit));
                 }
                 chain.pop();
             }

@@ -8,10 +8,12 @@
 //! `ALERTS`, ...) and the target labels every scraped series carries.
 
 mod builtin;
+pub mod bundled;
 mod family;
 pub mod flow;
 pub mod load;
 pub mod recorded;
+pub mod remote;
 pub mod show;
 mod suggest;
 pub mod write;
@@ -20,11 +22,63 @@ pub use family::{LabelValues, MetricFamily, MetricType, Origin, SeriesKind};
 pub use load::{load_file, load_str, LoadError};
 
 use rustc_hash::FxHashMap as HashMap;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 /// Target labels every scraped series carries unless a config says more.
 pub const DEFAULT_TARGET_LABELS: [&str; 2] = ["job", "instance"];
+
+/// Facts of the scrape that a server's config and targets give (`catalog import URL`),
+/// kept in the catalog file so that checks can use them offline. Durations are
+/// Prometheus duration strings (`15s`, `1m30s`) as the server wrote them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScrapeFacts {
+    /// `global.scrape_interval`.
+    pub scrape_interval: Option<String>,
+    /// `global.evaluation_interval`.
+    pub evaluation_interval: Option<String>,
+    /// Every job name with its own scrape interval when it sets one; `None` until a
+    /// source lists the jobs. When listed, the `job` label takes no other value.
+    pub jobs: Option<BTreeMap<String, JobFacts>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JobFacts {
+    pub scrape_interval: Option<String>,
+}
+
+impl ScrapeFacts {
+    /// Keeps every fact either side knows: job lists are unioned, the first interval
+    /// given wins.
+    pub fn merge(&mut self, other: ScrapeFacts) {
+        self.scrape_interval = self.scrape_interval.take().or(other.scrape_interval);
+        self.evaluation_interval = self
+            .evaluation_interval
+            .take()
+            .or(other.evaluation_interval);
+        match (&mut self.jobs, other.jobs) {
+            (Some(mine), Some(theirs)) => {
+                for (name, job) in theirs {
+                    let entry = mine.entry(name).or_default();
+                    if entry.scrape_interval.is_none() {
+                        entry.scrape_interval = job.scrape_interval;
+                    }
+                }
+            }
+            (None, theirs) => self.jobs = theirs,
+            (Some(_), None) => {}
+        }
+    }
+
+    /// The scrape interval of `job`: its own, else the global one.
+    pub fn interval_of(&self, job: &str) -> Option<&str> {
+        self.jobs
+            .as_ref()
+            .and_then(|jobs| jobs.get(job))
+            .and_then(|j| j.scrape_interval.as_deref())
+            .or(self.scrape_interval.as_deref())
+    }
+}
 
 /// A series name resolved to its family.
 #[derive(Debug, Clone, Copy)]
@@ -60,6 +114,8 @@ pub struct Catalog {
     pub target_labels_declared: bool,
     /// Namespaces where unknown metrics are never reported.
     pub exclude_namespaces: BTreeSet<String>,
+    /// What a live server (or its config) says about its scrape: jobs and intervals.
+    pub scrape: ScrapeFacts,
     /// Namespaces (the part of a name before the first `_`) of imported families;
     /// rebuilt by [`Catalog::finish`].
     namespaces: BTreeSet<String>,
@@ -87,6 +143,7 @@ impl Catalog {
                 .collect(),
             target_labels_declared: false,
             exclude_namespaces: BTreeSet::new(),
+            scrape: ScrapeFacts::default(),
             namespaces: BTreeSet::new(),
             by_namespace: OnceLock::new(),
         }
@@ -112,6 +169,18 @@ impl Catalog {
         }
     }
 
+    /// Marks every family as coming from `origin`.
+    pub(crate) fn set_origin(&mut self, origin: Origin) {
+        for family in self.families.values_mut() {
+            family.origin = origin.clone();
+        }
+    }
+
+    /// Puts `family` in place of the family of its name, if any.
+    pub fn replace(&mut self, family: MetricFamily) {
+        self.families.insert(family.name.clone(), family);
+    }
+
     /// Merges another catalog into this one (families, flags and label options).
     /// Call [`Catalog::finish`] before lookups.
     pub fn merge(&mut self, other: Catalog) {
@@ -119,6 +188,7 @@ impl Catalog {
         self.target_labels_declared |= other.target_labels_declared;
         self.target_labels.extend(other.target_labels);
         self.exclude_namespaces.extend(other.exclude_namespaces);
+        self.scrape.merge(other.scrape);
         // The common case, one catalog file: take its families whole.
         if self.families.is_empty() {
             self.families = other.families;
@@ -153,7 +223,10 @@ impl Catalog {
 
     fn note_namespace(&mut self, family: &MetricFamily) {
         let space = namespace(&family.name);
-        if family.origin != Origin::Recorded && !self.namespaces.contains(space) {
+        // A bundled catalog covers only what its exporter's sample output showed (whole
+        // node_exporter collectors are missing): it never makes a namespace "known".
+        let covers = !matches!(family.origin, Origin::Recorded | Origin::Bundled);
+        if covers && !self.namespaces.contains(space) {
             self.namespaces.insert(space.to_string());
         }
     }

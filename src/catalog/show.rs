@@ -25,6 +25,7 @@ pub fn render(catalog: &Catalog) -> String {
             Origin::Imported => "",
             Origin::BuiltIn => "  (built-in)",
             Origin::Recorded => "  (recording rule)",
+            Origin::Bundled => "  (bundled)",
         };
         let _ = writeln!(
             out,
@@ -68,7 +69,29 @@ pub fn render(catalog: &Catalog) -> String {
                 .join(", ")
         );
     }
+    write_scrape(&mut out, catalog);
     out
+}
+
+/// The server's intervals and jobs, when an import from a server gave them.
+fn write_scrape(out: &mut String, catalog: &Catalog) {
+    let scrape = &catalog.scrape;
+    if let Some(interval) = &scrape.scrape_interval {
+        let _ = writeln!(out, "scrape interval: {interval}");
+    }
+    if let Some(interval) = &scrape.evaluation_interval {
+        let _ = writeln!(out, "evaluation interval: {interval}");
+    }
+    if let Some(jobs) = &scrape.jobs {
+        let jobs: Vec<String> = jobs
+            .iter()
+            .map(|(name, job)| match &job.scrape_interval {
+                Some(interval) => format!("{name} ({interval})"),
+                None => name.clone(),
+            })
+            .collect();
+        let _ = writeln!(out, "jobs (no others): {}", jobs.join(", "));
+    }
 }
 
 #[cfg(test)]
@@ -95,5 +118,16 @@ mod tests {
         assert_eq!(line("b"), "b gauge {?}");
         assert_eq!(line("up"), "up gauge {} (built-in)");
         assert!(text.contains("1 counter, 11 gauge"), "{text}");
+        let catalog = load_str(
+            "c.yml",
+            "scrape_interval: 15s\njobs: {api: {scrape_interval: 5s}, node: {}}\nmetrics: {}\n",
+        )
+        .unwrap();
+        let text = render(&catalog);
+        assert!(text.contains("scrape interval: 15s\n"), "{text}");
+        assert!(
+            text.contains("jobs (no others): api (5s), node\n"),
+            "{text}"
+        );
     }
 }

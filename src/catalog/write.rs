@@ -2,7 +2,7 @@
 //! committed catalog diffs well. Built-in series and recording-rule outputs are not
 //! written (promgate knows them without being told).
 
-use super::{Catalog, MetricFamily, MetricType, Origin, DEFAULT_TARGET_LABELS};
+use super::{Catalog, MetricFamily, MetricType, Origin, ScrapeFacts, DEFAULT_TARGET_LABELS};
 use std::fmt::Write;
 
 pub fn to_yaml(catalog: &Catalog) -> String {
@@ -24,6 +24,7 @@ pub fn to_yaml(catalog: &Catalog) -> String {
             flow_list(catalog.exclude_namespaces.iter().map(String::as_str))
         );
     }
+    write_scrape(&mut out, &catalog.scrape);
     let families: Vec<&MetricFamily> = catalog
         .families()
         .filter(|family| family.origin == Origin::Imported)
@@ -37,6 +38,36 @@ pub fn to_yaml(catalog: &Catalog) -> String {
         write_family(&mut out, family);
     }
     out
+}
+
+fn write_scrape(out: &mut String, scrape: &ScrapeFacts) {
+    if let Some(interval) = &scrape.scrape_interval {
+        let _ = writeln!(out, "scrape_interval: {}", scalar(interval));
+    }
+    if let Some(interval) = &scrape.evaluation_interval {
+        let _ = writeln!(out, "evaluation_interval: {}", scalar(interval));
+    }
+    let Some(jobs) = &scrape.jobs else { return };
+    if jobs.is_empty() {
+        out.push_str("jobs: {}\n");
+        return;
+    }
+    out.push_str("jobs:\n");
+    for (name, job) in jobs {
+        match &job.scrape_interval {
+            Some(interval) => {
+                let _ = writeln!(
+                    out,
+                    "  {}: {{scrape_interval: {}}}",
+                    scalar(name),
+                    scalar(interval)
+                );
+            }
+            None => {
+                let _ = writeln!(out, "  {}: {{}}", scalar(name));
+            }
+        }
+    }
 }
 
 fn write_family(out: &mut String, family: &MetricFamily) {

@@ -32,11 +32,16 @@ pub enum ExprOrigin {
         /// The target's `refId`, when it has one.
         ref_id: Option<String>,
     },
+    /// An expression on its own: a ```` ```promql ```` block of a Markdown file.
+    Standalone,
 }
 
 impl ExprOrigin {
     pub fn is_rule(&self) -> bool {
-        !matches!(self, ExprOrigin::DashboardQuery { .. })
+        matches!(
+            self,
+            ExprOrigin::AlertingRule { .. } | ExprOrigin::RecordingRule { .. }
+        )
     }
 
     /// Diagnostic context pairs (`group`, `rule` / `dashboard`, `panel`, `refId`).
@@ -60,6 +65,7 @@ impl ExprOrigin {
                 }
                 context
             }
+            ExprOrigin::Standalone => Vec::new(),
         }
     }
 }
@@ -176,7 +182,7 @@ pub fn check_expr(
     let metricsql = matches!(
         parsed.origin,
         ExprOrigin::AlertingRule { .. } | ExprOrigin::RecordingRule { .. }
-    ) && options.dialect == crate::rules::Dialect::Vmalert;
+    ) && options.dialect_for_file(&file.path) == crate::rules::Dialect::Vmalert;
     if !parsed.uncertain && !metricsql && enabled(&super::promql::syntax::META) {
         let mut emitter = Emitter::new(&super::promql::syntax::META, out);
         super::promql::syntax::report(&parsed.result, &parsed.map, &mut emitter);

@@ -4,11 +4,12 @@
 //! tests can drive it in-process.
 
 mod catalog;
+mod test;
 
 use crate::checks::{self, CheckMeta};
 use crate::diagnostic::Severity;
 use crate::pipeline::{self, Feature, Options};
-use crate::report::{self, color::ColorChoice, RunReport};
+use crate::report::{self, color::ColorChoice, DisplayOptions, RunReport};
 use crate::rules::{Dialect, NameValidation};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -41,8 +42,9 @@ pub struct Cli {
 /// Flags every command understands.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// The rule evaluator the files are written for; its extra fields are accepted
-    /// [default: `prometheus.dialect` in the config, else prometheus].
+    /// The rule evaluator the files are written for; its extra fields are accepted.
+    /// Given here, it holds for every file; otherwise the config's `overrides:` may set
+    /// it per path [default: `prometheus.dialect` in the config, else prometheus].
     #[arg(long, global = true, value_enum)]
     pub dialect: Option<Dialect>,
     /// Which metric and label names are valid: any UTF-8 (Prometheus 3) or the legacy
@@ -68,6 +70,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Print a check's documentation, with a bad and a fixed example.
     Explain(ExplainArgs),
+    /// Run rule unit tests (promtool's `test rules` format), optionally with coverage.
+    Test(test::TestArgs),
     /// Build and inspect metric catalogs (`import`, `show`).
     Catalog(catalog::CatalogArgs),
     /// Write a commented starter `.promgate.yml`.
@@ -105,9 +109,19 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
-    /// Exit with status 1 when a diagnostic has at least this severity.
+    /// Exit with status 1 when a diagnostic has at least this severity. `info` also
+    /// shows the infos (what fails a run is never hidden).
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
+    /// Show info-level findings in the `human` and `concise` output. They are hidden by
+    /// default and counted in the summary; the machine formats always include them.
+    #[arg(long)]
+    pub show_info: bool,
+    /// Files larger than this are reported (`input/invalid`) instead of linted: bytes,
+    /// or a number with KiB, MiB or GiB [default: `max_file_size` in the config, else
+    /// 16MiB].
+    #[arg(long, value_name = "SIZE", value_parser = parse_file_size)]
+    pub max_file_size: Option<u64>,
     /// When to colour the human output (`NO_COLOR` is honoured in `auto`).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -137,6 +151,8 @@ pub struct ExplainArgs {
 pub enum Format {
     /// Source snippets with a caret under each problem (default).
     Human,
+    /// One line per finding: `path:line:column: severity code message`.
+    Concise,
     /// The stable JSON contract (version 1).
     Json,
     /// SARIF 2.1.0, for code scanning.
@@ -168,15 +184,27 @@ impl FailOn {
     }
 }
 
+/// Which of the output streams are terminals (colour is only for terminals, unless
+/// forced).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Terminals {
+    pub stdout: bool,
+    pub stderr: bool,
+}
+
 /// Runs promgate with the process' arguments and streams; returns the exit status.
 pub fn main() -> i32 {
     let stdout = std::io::stdout();
-    let stdout_is_terminal = stdout.is_terminal();
+    let stderr = std::io::stderr();
+    let terminals = Terminals {
+        stdout: stdout.is_terminal(),
+        stderr: stderr.is_terminal(),
+    };
     run(
         std::env::args_os(),
         &mut stdout.lock(),
-        &mut std::io::stderr().lock(),
-        stdout_is_terminal,
+        &mut stderr.lock(),
+        terminals,
     )
 }
 
@@ -185,18 +213,18 @@ pub fn run(
     args: impl IntoIterator<Item = OsString>,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
-    stdout_is_terminal: bool,
+    terminals: Terminals,
 ) -> i32 {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(error) => {
-            let text = if error.use_stderr() {
-                error.render().ansi().to_string()
+            let to_stderr = error.use_stderr();
+            let terminal = if to_stderr {
+                terminals.stderr
             } else {
-                error.render().to_string()
+                terminals.stdout
             };
-            let stream: &mut dyn Write = if error.use_stderr() { stderr } else { stdout };
-            let _ = write!(stream, "{text}");
+            let _ = write_clap_message(&error, to_stderr, terminal, stdout, stderr);
             return error.exit_code();
         }
     };
@@ -206,20 +234,22 @@ pub fn run(
                 Ok(config) => config,
                 Err(status) => return status,
             };
-            let options = match workflow::options(&cli.global, &args.workflow, config) {
-                Ok(options) => options,
-                Err(message) => {
-                    let _ = writeln!(stderr, "promgate: error: {message}");
-                    return EXIT_ERROR;
-                }
-            };
-            check(args, &options, stdout, stderr, stdout_is_terminal)
+            let options =
+                match workflow::options(&cli.global, &args.workflow, args.max_file_size, config) {
+                    Ok(options) => options,
+                    Err(message) => {
+                        let _ = writeln!(stderr, "promgate: error: {message}");
+                        return EXIT_ERROR;
+                    }
+                };
+            check(args, &options, stdout, stderr, terminals.stdout)
         }
         Command::Explain(args) => workflow::explain(args, stdout, stderr),
         Command::Init(args) => workflow::init(args, stdout, stderr),
         Command::Completions(args) => workflow::completions(args, stdout),
         Command::Man => workflow::man(stdout),
         Command::Catalog(args) => catalog::run(args, stdout, stderr),
+        Command::Test(args) => test::run(args, &cli.global.enable_feature, stdout, stderr),
         Command::Lsp(args) => return lsp(&cli.global, args),
     };
     let _ = stdout.flush();
@@ -236,7 +266,7 @@ fn lsp(global: &GlobalArgs, args: &LspArgs) -> i32 {
     };
     let options_for = move |root: &std::path::Path| -> Result<Options, String> {
         let config = crate::config::load(explicit.as_deref(), root).map_err(|e| e.to_string())?;
-        workflow::options_from(&flags, false, config)
+        workflow::options_from(&flags, false, None, config)
     };
     crate::lsp::run(crate::lsp::Settings {
         options_for: Box::new(options_for),
@@ -261,7 +291,14 @@ fn check(
         .config
         .catalogs
         .iter()
-        .map(|path| options.config.root.join(path))
+        .map(|path| {
+            // `builtin:NAME` names a bundled catalog, not a file beside the config.
+            if crate::catalog::bundled::is_name(path) {
+                PathBuf::from(path)
+            } else {
+                options.config.root.join(path)
+            }
+        })
         .collect();
     catalog_paths.extend(args.catalogs.iter().cloned());
     if catalog_paths.is_empty() && !args.workflow.quiet {
@@ -279,8 +316,8 @@ fn check(
                 return EXIT_ERROR;
             }
         };
-        match workflow::read_stdin(&args.workflow) {
-            Ok((display, text)) => pipeline::run_text(&display, text, options, catalog),
+        match workflow::read_stdin(&args.workflow, options.max_file_bytes) {
+            Ok((display, bytes)) => pipeline::run_bytes(&display, bytes, options, catalog),
             Err(message) => {
                 let _ = writeln!(stderr, "promgate: error: {message}");
                 return EXIT_ERROR;
@@ -314,16 +351,21 @@ fn check(
     if let Some(path) = &args.workflow.write_baseline {
         return workflow::write_baseline(path, &report, &outcome.io_errors, stderr);
     }
-    let color = report::color::use_color_from_env(args.color, stdout_is_terminal);
-    let mut rendered = render(&report, args.format, color, args.workflow.quiet);
-    if args.workflow.statistics && args.format == Format::Human {
+    let display = DisplayOptions {
+        color: report::color::use_color_from_env(args.color, stdout_is_terminal),
+        // What fails the run is never hidden.
+        show_info: args.show_info || args.fail_on == FailOn::Info,
+        summary: !args.workflow.quiet,
+    };
+    let mut rendered = render(&report, args.format, &display);
+    if args.workflow.statistics && args.format.is_for_people() {
         rendered.push_str(&report::statistics::render(&report));
     }
     if stdout.write_all(rendered.as_bytes()).is_err() {
         // A closed pipe (`promgate check | head`) is not worth a panic.
         return EXIT_ERROR;
     }
-    if args.workflow.statistics && args.format != Format::Human {
+    if args.workflow.statistics && !args.format.is_for_people() {
         // Machine formats stay parseable: the table goes to stderr.
         let _ = stderr.write_all(report::statistics::render(&report).as_bytes());
     }
@@ -343,10 +385,38 @@ fn check(
     exit_status(&report, args.fail_on.severity())
 }
 
-fn render(report: &RunReport, format: Format, color: bool, quiet: bool) -> String {
+/// Writes clap's message for a parse error, `--help` or `--version`: coloured only
+/// for a terminal, and never when `NO_COLOR` is set (the `--color` flag is not parsed
+/// yet, so `auto` applies).
+fn write_clap_message(
+    error: &clap::Error,
+    to_stderr: bool,
+    terminal: bool,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> std::io::Result<()> {
+    let rendered = error.render();
+    let text = if report::color::use_color_from_env(ColorChoice::Auto, terminal) {
+        rendered.ansi().to_string()
+    } else {
+        rendered.to_string()
+    };
+    let stream: &mut dyn Write = if to_stderr { stderr } else { stdout };
+    write!(stream, "{text}")
+}
+
+impl Format {
+    /// The formats meant for people: they hide infos unless asked, end with a summary,
+    /// and take `--statistics` on stdout.
+    pub fn is_for_people(self) -> bool {
+        matches!(self, Format::Human | Format::Concise)
+    }
+}
+
+fn render(report: &RunReport, format: Format, display: &DisplayOptions) -> String {
     match format {
-        Format::Human if quiet => report::human::render_findings(report, color),
-        Format::Human => report::human::render(report, color),
+        Format::Human => report::human::render(report, display),
+        Format::Concise => report::concise::render(report, display),
         Format::Json => report::json::render(report),
         Format::Sarif => report::sarif::render(report),
         Format::Github => report::github::render(report),
@@ -377,19 +447,13 @@ pub(crate) fn explain_code(code: &str, stdout: &mut dyn Write, stderr: &mut dyn 
         }
         None => {
             let mut message = format!("promgate: error: unknown check `{code}`");
-            if let Some(suggestion) = closest_code(code) {
-                message.push_str(&format!("; did you mean `{suggestion}`?"));
+            let close = close_codes(code);
+            if !close.is_empty() {
+                let quoted: Vec<String> = close.iter().map(|code| format!("`{code}`")).collect();
+                message.push_str(&format!("; did you mean {}?", or_list(&quoted)));
             }
             let _ = writeln!(stderr, "{message}");
-            let _ = writeln!(
-                stderr,
-                "known checks: {}",
-                checks::all()
-                    .iter()
-                    .map(|meta| meta.code)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
+            let _ = writeln!(stderr, "`promgate explain --list` lists every check");
             EXIT_ERROR
         }
     }
@@ -428,12 +492,79 @@ fn printable(text: &str) -> String {
         .collect()
 }
 
-/// The registered code closest to `code`, if any is close enough to be a typo.
-fn closest_code(code: &str) -> Option<&'static str> {
-    checks::all()
+/// How many codes a "did you mean" names at most.
+const MAX_SUGGESTIONS: usize = 5;
+
+/// The registered codes close to `text`, closest first: a typo of a whole code
+/// (`promql/sytnax`), or a check's name without its category (`histogram` names both
+/// `catalog/histogram` and `promql/histogram-le`).
+fn close_codes(text: &str) -> Vec<&'static str> {
+    let text = text.trim().to_ascii_lowercase();
+    let mut scored: Vec<(f64, &'static str)> = checks::all()
         .iter()
-        .map(|meta| (strsim::jaro_winkler(code, meta.code), meta.code))
-        .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|meta| (code_similarity(&text, meta.code), meta.code))
+        .filter(|(score, _)| *score >= 0.85)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    scored
+        .into_iter()
+        .take(MAX_SUGGESTIONS)
         .map(|(_, code)| code)
+        .collect()
+}
+
+/// How close `text` is to `code`, from 0 to 1. With a category, both parts must be
+/// close (codes share categories, so the whole string would make every code of the
+/// category look close); without one, the name is compared, and a word of the code
+/// (`histogram`, `dashboard`) matches every code holding it.
+fn code_similarity(text: &str, code: &str) -> f64 {
+    let (category, name) = code.split_once('/').unwrap_or(("", code));
+    match text.split_once('/') {
+        Some((text_category, text_name)) => {
+            strsim::jaro_winkler(text_category, category).min(strsim::jaro_winkler(text_name, name))
+        }
+        None if text.len() >= 4 && code.contains(text) => {
+            0.9_f64.max(strsim::jaro_winkler(text, name))
+        }
+        None => strsim::jaro_winkler(text, name),
+    }
+}
+
+/// "`a`", "`a` or `b`", "`a`, `b` or `c`".
+fn or_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+/// Reads a size for `--max-file-size` (see [`pipeline::parse_file_size`]).
+fn parse_file_size(text: &str) -> Result<u64, String> {
+    pipeline::parse_file_size(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn close_codes_suggest_typos_and_bare_names() {
+        assert_eq!(
+            close_codes("histogram"),
+            ["catalog/histogram", "promql/histogram-le"]
+        );
+        assert_eq!(close_codes("promql/sytnax"), ["promql/syntax"]);
+        assert_eq!(close_codes("datasorce"), ["dashboard/datasource"]);
+        assert!(close_codes("zzzz").is_empty());
+        assert!(close_codes("dashboard").len() <= MAX_SUGGESTIONS);
+    }
+
+    #[test]
+    fn or_lists_read_as_english() {
+        let items = |n: usize| -> Vec<String> { (0..n).map(|i| i.to_string()).collect() };
+        assert_eq!(or_list(&items(1)), "0");
+        assert_eq!(or_list(&items(2)), "0 or 1");
+        assert_eq!(or_list(&items(3)), "0, 1 or 2");
+    }
 }

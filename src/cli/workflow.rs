@@ -115,7 +115,11 @@ pub fn load_config(args: &WorkflowArgs, stderr: &mut dyn Write) -> Result<Config
                 .map(|diagnostic| ReportedDiagnostic::new(file.clone(), diagnostic))
                 .collect();
             let report = RunReport::new(1, reported);
-            let _ = stderr.write_all(report::human::render_findings(&report, false).as_bytes());
+            let display = report::DisplayOptions {
+                show_info: true,
+                ..report::DisplayOptions::default()
+            };
+            let _ = stderr.write_all(report::human::render_findings(&report, &display).as_bytes());
             let _ = writeln!(
                 stderr,
                 "promgate: error: {} has {count} problem{}; fix {} or run with --no-config",
@@ -128,19 +132,21 @@ pub fn load_config(args: &WorkflowArgs, stderr: &mut dyn Write) -> Result<Config
     }
 }
 
-/// The run's options: command-line flags first, then the config's `prometheus:`.
+/// The run's options: command-line flags first, then the config.
 pub fn options(
     global: &GlobalArgs,
     args: &WorkflowArgs,
+    max_file_bytes: Option<u64>,
     config: Config,
 ) -> Result<Options, String> {
-    options_from(global, args.skip_unrecognized, config)
+    options_from(global, args.skip_unrecognized, max_file_bytes, config)
 }
 
 /// [`options`] for commands without the workflow flags (`promgate lsp`).
 pub fn options_from(
     global: &GlobalArgs,
     skip_unrecognized: bool,
+    max_file_bytes: Option<u64>,
     config: Config,
 ) -> Result<Options, String> {
     let settings = &config.prometheus;
@@ -163,33 +169,46 @@ pub fn options_from(
             Feature::from_str(name, false).map_err(|_| format!("unknown feature `{name}`"))?;
         features.insert(feature);
     }
+    let max_file_bytes = max_file_bytes
+        .or(config.max_file_bytes)
+        .unwrap_or(crate::pipeline::DEFAULT_MAX_FILE_BYTES);
     Ok(Options {
         dialect,
+        dialect_from_flag: global.dialect.is_some(),
         name_validation,
         features,
+        max_file_bytes,
         config: Arc::new(config),
         skip_unrecognized,
-        ..Options::default()
     })
 }
 
-/// The text and name of `--stdin`.
-pub fn read_stdin(args: &WorkflowArgs) -> Result<(String, String), String> {
+/// The name and bytes of `--stdin`, read up to one byte past `max_bytes` (an endless
+/// input such as `/dev/zero` stops there and is reported as too large). Bytes that are
+/// not UTF-8 are a finding about the content, as for a file (exit 1), not an I/O error.
+pub fn read_stdin(args: &WorkflowArgs, max_bytes: u64) -> Result<(String, Vec<u8>), String> {
     let mut bytes = Vec::new();
     std::io::stdin()
+        .take(max_bytes + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read standard input: {e}"))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "standard input is not UTF-8 (byte {} is invalid)",
-            e.utf8_error().valid_up_to()
-        )
-    })?;
     let display = args
         .stdin_filename
         .clone()
-        .unwrap_or_else(|| "<stdin>.yml".to_string());
-    Ok((display, text))
+        .unwrap_or_else(|| stdin_name(&bytes).to_string());
+    Ok((display, bytes))
+}
+
+/// The name text from `--stdin` goes by without `--stdin-filename`: its extension
+/// tells the loader how to read it. A JSON document starts with `{` or `[` (a YAML
+/// file almost never does: rule files and manifests are mappings written in block
+/// style), so a dashboard piped in is read as a dashboard.
+pub fn stdin_name(bytes: &[u8]) -> &'static str {
+    let start = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+    match start.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') | Some(b'[') => "<stdin>.json",
+        _ => "<stdin>.yml",
+    }
 }
 
 /// Narrows the report to changed files and hides the baseline; returns how many
@@ -204,7 +223,7 @@ pub fn finish(
         filters.changed = Some(config::changed::changed_files(rev, &config.cwd)?);
     }
     if let Some(path) = &args.baseline {
-        let text = std::fs::read_to_string(path)
+        let text = crate::discover::read_regular_text(path)
             .map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
         let loaded =
             baseline::Baseline::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;

@@ -17,6 +17,7 @@ checks:
 # Metric catalogs: metric names, types and labels your exporters expose.
 catalogs: []
 #  - monitoring/catalog.yml
+#  - builtin:node_exporter      # bundled; `promgate catalog list-builtin` lists them
 
 # How much the catalogs cover, for catalog/unknown-metric. By default an unknown metric
 # is reported only in namespaces (the part before the first `_`) the catalogs know.

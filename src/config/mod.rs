@@ -85,7 +85,7 @@ pub fn load(explicit: Option<&Path>, cwd: &Path) -> Result<Config, ConfigError> 
     let Some(path) = path else {
         return Ok(Config::defaults(cwd.to_path_buf()));
     };
-    let text = std::fs::read_to_string(&path).map_err(|error| ConfigError::Io {
+    let text = crate::discover::read_regular_text(&path).map_err(|error| ConfigError::Io {
         path: path.clone(),
         error,
     })?;

@@ -3,6 +3,7 @@
 use super::codes::CodePattern;
 use crate::checks::CheckMeta;
 use crate::diagnostic::Severity;
+use crate::rules::Dialect;
 use globset::GlobSet;
 use std::path::PathBuf;
 
@@ -73,6 +74,9 @@ impl Default for PathGlobs {
 pub struct Override {
     pub paths: PathGlobs,
     pub checks: Vec<CheckSetting>,
+    /// The rule evaluator these paths are written for (a repository with Thanos and
+    /// Prometheus rules side by side lints both in one run).
+    pub dialect: Option<Dialect>,
 }
 
 /// Which panel of a dashboard an exclusion names.
@@ -153,6 +157,8 @@ pub struct Config {
     pub dashboard_exclusions: Vec<DashboardExclusion>,
     pub alerts: AlertPolicy,
     pub prometheus: PrometheusSettings,
+    /// `max_file_size`: larger files are reported instead of linted.
+    pub max_file_bytes: Option<u64>,
 }
 
 impl Config {
@@ -178,6 +184,22 @@ impl Config {
             }
         }
         level
+    }
+
+    /// The dialect the overrides give a file at `relative_path`, if any: the last
+    /// matching override that names one wins, as for check levels.
+    pub fn dialect_for(&self, relative_path: &str) -> Option<Dialect> {
+        self.overrides
+            .iter()
+            .rev()
+            .filter(|entry| entry.dialect.is_some())
+            .find(|entry| entry.paths.is_match(relative_path))
+            .and_then(|entry| entry.dialect)
+    }
+
+    /// Whether any override sets a dialect (most configs have none: no path to match).
+    pub fn overrides_set_dialect(&self) -> bool {
+        self.overrides.iter().any(|entry| entry.dialect.is_some())
     }
 
     /// Whether a check runs on a file, and at which severity (`None`: it does not).

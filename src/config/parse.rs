@@ -22,8 +22,9 @@ const TOP_KEYS: &[&str] = &[
     "dashboards",
     "alerts",
     "prometheus",
+    "max_file_size",
 ];
-const OVERRIDE_KEYS: &[&str] = &["paths", "checks"];
+const OVERRIDE_KEYS: &[&str] = &["paths", "checks", "dialect"];
 const DASHBOARD_KEYS: &[&str] = &["exclude"];
 const EXCLUSION_KEYS: &[&str] = &["uid", "paths", "panel", "checks"];
 const COVERAGE_KEYS: &[&str] = &["complete", "exclude_namespaces"];
@@ -168,6 +169,7 @@ impl Reader {
                 "dashboards" => config.dashboard_exclusions = self.dashboards(value),
                 "alerts" => config.alerts = self.alerts(value),
                 "prometheus" => config.prometheus = self.prometheus(value),
+                "max_file_size" => config.max_file_bytes = self.file_size(value),
                 _ => unreachable!("mapping() filters unknown keys"),
             }
         }
@@ -268,6 +270,7 @@ impl Reader {
             let mut entry = Override {
                 paths: PathGlobs::default(),
                 checks: Vec::new(),
+                dialect: None,
             };
             let mut has_paths = false;
             for (key, _, value) in self.mapping(item, "an override", OVERRIDE_KEYS) {
@@ -276,6 +279,7 @@ impl Reader {
                         has_paths = true;
                         entry.paths = self.globs(value, "a path glob");
                     }
+                    "dialect" => entry.dialect = self.dialect(value),
                     _ => entry.checks = self.checks(value),
                 }
             }
@@ -490,6 +494,25 @@ impl Reader {
             }
         }
         features
+    }
+
+    /// An override's `dialect`, as `prometheus.dialect` spells it.
+    fn dialect(&mut self, node: &Node) -> Option<crate::rules::Dialect> {
+        use clap::ValueEnum;
+        let name = self.one_of(node, "dialect", DIALECTS)?;
+        crate::rules::Dialect::from_str(&name, false).ok()
+    }
+
+    /// `max_file_size`: bytes, or a number with KiB, MiB or GiB.
+    fn file_size(&mut self, node: &Node) -> Option<u64> {
+        let text = self.string(node, "`max_file_size`")?;
+        match crate::pipeline::parse_file_size(&text) {
+            Ok(bytes) => Some(bytes),
+            Err(message) => {
+                self.error(node.span.clone(), message);
+                None
+            }
+        }
     }
 
     fn one_of(&mut self, node: &Node, what: &str, allowed: &[&str]) -> Option<String> {

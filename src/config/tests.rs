@@ -178,6 +178,7 @@ fn most_specific_setting_wins_and_overrides_apply_by_path() {
             set: strict.build().unwrap(),
         },
         checks: vec![setting("*", Level::On)],
+        dialect: None,
     }];
     assert_eq!(
         config.severity_for(&meta("dashboard/x", true), "a.json"),
@@ -226,4 +227,41 @@ fn finds_the_nearest_config_walking_up() {
         Err(ConfigError::Invalid { .. })
     ));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn overrides_set_the_dialect_per_path() {
+    let config = parse(
+        "prometheus:\n  dialect: prometheus\noverrides:\n  - paths: thanos/\n    dialect: thanos\n  - paths: thanos/vm/\n    dialect: vmalert\n  - paths: thanos/\n    checks: {rules/duplicate: off}\n",
+    )
+    .unwrap();
+    use crate::rules::Dialect;
+    assert_eq!(config.dialect_for("thanos/a.yml"), Some(Dialect::Thanos));
+    // The last matching override that names a dialect wins; one without keeps it.
+    assert_eq!(
+        config.dialect_for("thanos/vm/a.yml"),
+        Some(Dialect::Vmalert)
+    );
+    assert_eq!(config.dialect_for("rules/a.yml"), None);
+    assert!(config.overrides_set_dialect());
+    assert!(!parse("").unwrap().overrides_set_dialect());
+    let errors = parse("overrides:\n  - paths: x/\n    dialect: cortex\n").unwrap_err();
+    assert_eq!(errors, [(3, 14, "`cortex` is not a dialect".to_string())]);
+}
+
+#[test]
+fn max_file_size_takes_bytes_or_units() {
+    assert_eq!(
+        parse("max_file_size: 32MiB\n").unwrap().max_file_bytes,
+        Some(32 << 20)
+    );
+    assert_eq!(
+        parse("max_file_size: 4096\n").unwrap().max_file_bytes,
+        Some(4096)
+    );
+    assert_eq!(parse("").unwrap().max_file_bytes, None);
+    let errors = parse("max_file_size: lots\n").unwrap_err();
+    assert_eq!(errors.len(), 1);
+    assert_eq!((errors[0].0, errors[0].1), (1, 16));
+    assert!(errors[0].2.contains("is not a file size"), "{errors:?}");
 }

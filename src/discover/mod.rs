@@ -15,14 +15,20 @@ pub enum FileKind {
     Yaml,
     /// `.json`: Grafana dashboards.
     Json,
+    /// `.md` / `.markdown`: guides and runbooks, linted by their fenced code blocks.
+    Markdown,
 }
 
 impl FileKind {
     /// The kind of a file met while walking; `None` for files promgate does not read.
     pub fn from_extension(path: &Path) -> Option<FileKind> {
         match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
-            "yml" | "yaml" => Some(FileKind::Yaml),
+            // `.rules`: Prometheus' older naming (its own `first.rules`). Walks judge
+            // such files by content: YAML with `groups:` is linted, anything else (udev
+            // rules, ...) is skipped quietly like other YAML that is not ours.
+            "yml" | "yaml" | "rules" => Some(FileKind::Yaml),
             "json" => Some(FileKind::Json),
+            "md" | "markdown" => Some(FileKind::Markdown),
             _ => None,
         }
     }
@@ -68,6 +74,10 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Candidate>, Vec<DiscoverError>) {
                 message: describe_io_error(&error),
             }),
             Ok(meta) if meta.is_dir() => walk(path, &mut candidates, &mut errors),
+            Ok(meta) if !meta.is_file() => errors.push(DiscoverError {
+                path: display_path(path),
+                message: special_file(&meta).unwrap_or_default(),
+            }),
             Ok(_) => candidates.push(Candidate {
                 display: display_path(path),
                 path: path.clone(),
@@ -159,6 +169,52 @@ fn io_error_path(error: &ignore::Error) -> Option<PathBuf> {
 }
 
 /// An I/O error in words, without the `(os error N)` suffix.
+/// Why a path that exists is not a file promgate reads, when it is not a regular file
+/// or folder: opening a FIFO blocks until something writes to it, and a device such as
+/// `/dev/zero` never ends, so neither is opened.
+pub fn special_file(meta: &std::fs::Metadata) -> Option<String> {
+    let kind = meta.file_type();
+    if kind.is_file() || kind.is_dir() {
+        return None;
+    }
+    #[cfg(unix)]
+    let what = {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            "a FIFO (named pipe)"
+        } else if kind.is_char_device() {
+            "a character device"
+        } else if kind.is_block_device() {
+            "a block device"
+        } else if kind.is_socket() {
+            "a socket"
+        } else {
+            "a special file"
+        }
+    };
+    #[cfg(not(unix))]
+    let what = "a special file";
+    Some(format!(
+        "is {what}, not a regular file (promgate reads files and folders; pipe text in with --stdin)"
+    ))
+}
+
+/// Reads a whole file named by the user (a catalog, the config, a baseline), refusing
+/// special files with [`special_file`]'s words instead of blocking on them.
+pub fn read_regular_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    let meta = std::fs::metadata(path)?;
+    if let Some(message) = special_file(&meta) {
+        return Err(std::io::Error::other(message));
+    }
+    std::fs::read(path)
+}
+
+/// [`read_regular_file`] as UTF-8 text.
+pub fn read_regular_text(path: &Path) -> std::io::Result<String> {
+    String::from_utf8(read_regular_file(path)?)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()))
+}
+
 pub fn describe_io_error(error: &std::io::Error) -> String {
     match error.kind() {
         std::io::ErrorKind::NotFound => "no such file or folder".to_string(),

@@ -21,7 +21,7 @@ pub fn code_actions(
     params: &CodeActionParams,
     published: &[Published],
 ) -> Vec<CodeActionOrCommand> {
-    let Some(loaded) = workspace.loaded(path) else {
+    let Some(state) = workspace.loaded(path) else {
         return Vec::new();
     };
     let yaml = FileKind::from_extension(path) != Some(FileKind::Json);
@@ -38,6 +38,9 @@ pub fn code_actions(
             continue;
         }
         let code = published.code;
+        let Some(loaded) = state.unit_at(published.span.start) else {
+            continue;
+        };
         let file = &loaded.file;
         // Above the rule: the directive covers the whole rule whatever line the finding
         // is on (a comment inside `expr: |` would be PromQL, not YAML).

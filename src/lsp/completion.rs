@@ -44,8 +44,9 @@ pub fn complete(
     workspace.loaded(path)?;
     workspace.catalog();
     let workspace: &Workspace = workspace;
-    let loaded = workspace.files.get(path)?.loaded.as_ref()?;
-    let offset = convert::offset(&loaded.file, position);
+    let state = workspace.files.get(path)?;
+    let offset = convert::offset(state.source()?, position);
+    let loaded = state.unit_at(offset)?;
     let catalog = workspace.current_catalog();
     let items = match cursor::expr_at(loaded, offset) {
         Some((view, at)) => in_expression(workspace, catalog, &view, at),

@@ -19,8 +19,9 @@ pub fn hover(workspace: &mut Workspace, path: &Path, position: Position) -> Opti
     workspace.loaded(path)?;
     workspace.catalog();
     let workspace: &Workspace = workspace;
-    let loaded = workspace.files.get(path)?.loaded.as_ref()?;
-    let offset = convert::offset(&loaded.file, position);
+    let state = workspace.files.get(path)?;
+    let offset = convert::offset(state.source()?, position);
+    let loaded = state.unit_at(offset)?;
     let (view, at) = cursor::expr_at(loaded, offset)?;
     let catalog = workspace.current_catalog();
     let (text, span) = match view.expr.and_then(|expr| cursor::node_at(expr, at)) {

@@ -24,13 +24,13 @@ pub struct Definition {
 pub fn record_definitions(workspace: &Workspace, name: &str) -> Vec<Definition> {
     let mut out = Vec::new();
     for (path, state) in &workspace.files {
-        let Some(loaded) = &state.loaded else {
-            continue;
-        };
-        let Some(Model::Rules(rule_file)) = &loaded.model else {
-            continue;
-        };
-        for (group, rule) in rule_file.rules() {
+        let rule_files = state.units.iter().filter_map(|unit| match &unit.model {
+            Some(Model::Rules(rule_file)) => Some((unit, rule_file)),
+            _ => None,
+        });
+        for (loaded, group, rule) in rule_files
+            .flat_map(|(unit, rule_file)| rule_file.rules().map(move |(g, r)| (unit, g, r)))
+        {
             let Some(record) = &rule.record else {
                 continue;
             };
@@ -76,9 +76,9 @@ fn prepared<'w>(
         workspace.refresh(other);
     }
     let workspace: &Workspace = workspace;
-    let loaded = workspace.files.get(path)?.loaded.as_ref()?;
-    let offset = convert::offset(&loaded.file, position);
-    let name = name_at(loaded, offset)?;
+    let state = workspace.files.get(path)?;
+    let offset = convert::offset(state.source()?, position);
+    let name = name_at(state.unit_at(offset)?, offset)?;
     Some((workspace, name))
 }
 
@@ -91,7 +91,7 @@ pub fn definition(
     let locations: Vec<Location> = record_definitions(workspace, &name)
         .into_iter()
         .filter_map(|definition| {
-            let file = &workspace.files.get(&definition.path)?.loaded.as_ref()?.file;
+            let file = workspace.files.get(&definition.path)?.source()?;
             Some(Location::new(
                 definition.uri,
                 convert::range(file, &definition.span),
@@ -114,20 +114,17 @@ pub fn references(
             if let Some(loaded) = workspace
                 .files
                 .get(&definition.path)
-                .and_then(|s| s.loaded.as_ref())
+                .and_then(|s| s.source())
             {
                 locations.push(Location::new(
                     definition.uri,
-                    convert::range(&loaded.file, &definition.span),
+                    convert::range(loaded, &definition.span),
                 ));
             }
         }
     }
     for state in workspace.files.values() {
-        let Some(loaded) = &state.loaded else {
-            continue;
-        };
-        for view in cursor::exprs(loaded) {
+        for view in state.units.iter().flat_map(|unit| cursor::exprs(unit)) {
             let Some(expr) = view.expr else {
                 continue;
             };
@@ -136,7 +133,7 @@ pub fn references(
                     let file_span = view.map.span_to_file(span);
                     locations.push(Location::new(
                         state.uri.clone(),
-                        convert::range(&loaded.file, &file_span),
+                        convert::range(state.source().expect("a unit"), &file_span),
                     ));
                 }
             }

@@ -18,9 +18,9 @@ pub struct FileState {
     pub text: String,
     pub open: bool,
     pub version: Option<i32>,
-    /// The text loaded into its model; `None` when the text changed since, or when it
-    /// is neither a rule file nor a dashboard.
-    pub loaded: Option<Loaded>,
+    /// The text loaded into its models: one unit for a rule file or a dashboard, one
+    /// per linted block of a Markdown file, none when the file is not ours.
+    pub units: Vec<Loaded>,
     /// `text` changed since `loaded` was made.
     stale: bool,
     /// What the file's recording rules write (name, expression, labels), to tell
@@ -32,6 +32,28 @@ impl FileState {
     /// The recording-rule names the file writes.
     pub fn recorded_names(&self) -> impl Iterator<Item = &str> {
         self.recorded.iter().map(|(name, _, _)| name.as_str())
+    }
+
+    /// The unit holding a file offset (the first one when none holds it).
+    pub fn unit_at(&self, offset: usize) -> Option<&Loaded> {
+        self.units
+            .iter()
+            .find(|unit| {
+                super::cursor::expr_at(unit, offset).is_some()
+                    || super::cursor::rule_at(unit, offset).is_some()
+            })
+            .or(self.units.first())
+    }
+
+    /// The file's text as loaded (every unit shares it).
+    pub fn source(&self) -> Option<&std::sync::Arc<crate::source::SourceFile>> {
+        self.units.first().map(|unit| &unit.file)
+    }
+
+    pub fn is_rule_file(&self) -> bool {
+        self.units
+            .iter()
+            .any(|unit| matches!(unit.model, Some(Model::Rules(_))))
     }
 }
 
@@ -74,14 +96,7 @@ impl Workspace {
                 .files
                 .insert(path.clone(), FileState::new(uri, text, false));
             workspace.refresh(&path);
-            let keep = matches!(
-                workspace.files[&path]
-                    .loaded
-                    .as_ref()
-                    .and_then(|l| l.model.as_ref()),
-                Some(Model::Rules(_))
-            );
-            if !keep {
+            if !workspace.files[&path].is_rule_file() {
                 workspace.files.remove(&path);
             }
         }
@@ -124,14 +139,7 @@ impl Workspace {
                 state.text = text;
                 state.stale = true;
                 let changed = self.refresh(path);
-                let is_rules = matches!(
-                    self.files[path]
-                        .loaded
-                        .as_ref()
-                        .and_then(|l| l.model.as_ref()),
-                    Some(Model::Rules(_))
-                );
-                if !is_rules {
+                if !self.files[path].is_rule_file() {
                     let removed = self.files.remove(path);
                     return removed_names(removed, changed);
                 }
@@ -158,8 +166,8 @@ impl Workspace {
         let kind = FileKind::from_extension(path).unwrap_or(FileKind::Yaml);
         let display = path.to_string_lossy();
         // Like a file met while walking: other YAML and JSON are not ours to judge.
-        state.loaded = pipeline::load_text_as(&display, state.text.clone(), kind, options, false);
-        let recorded = recorded_of(state.loaded.as_ref());
+        state.units = pipeline::load_text_as(&display, state.text.clone(), kind, options, false);
+        let recorded = recorded_of(&state.units);
         if recorded == state.recorded {
             return BTreeSet::new();
         }
@@ -187,7 +195,7 @@ impl Workspace {
                 let rules: Vec<_> = self
                     .files
                     .values()
-                    .filter_map(|state| state.loaded.as_ref())
+                    .flat_map(|state| &state.units)
                     .flat_map(pipeline::recording_rules_of)
                     .collect();
                 add_recording_rules(&mut catalog, &rules);
@@ -207,10 +215,14 @@ impl Workspace {
         self.refresh(path);
         self.catalog();
         let catalog = self.catalog.as_ref();
-        match self.files.get(path).and_then(|state| state.loaded.as_ref()) {
-            Some(loaded) => pipeline::check_file(loaded, catalog, &self.options),
-            None => Vec::new(),
-        }
+        let Some(state) = self.files.get(path) else {
+            return Vec::new();
+        };
+        state
+            .units
+            .iter()
+            .flat_map(|unit| pipeline::check_file(unit, catalog, &self.options))
+            .collect()
     }
 
     /// Open documents (other than those in `except`) that read a series of one of
@@ -226,18 +238,15 @@ impl Workspace {
         self.files
             .iter()
             .filter(|(path, state)| state.open && !except.contains(*path))
-            .filter(|(_, state)| match state.loaded.as_ref() {
-                Some(loaded) => reads_any(loaded, names),
-                None => false,
-            })
+            .filter(|(_, state)| state.units.iter().any(|unit| reads_any(unit, names)))
             .map(|(path, _)| path.clone())
             .collect()
     }
 
-    /// The loaded model of a file, loading its current text first if needed.
-    pub fn loaded(&mut self, path: &Path) -> Option<&Loaded> {
+    /// A file's state with its current text loaded.
+    pub fn loaded(&mut self, path: &Path) -> Option<&FileState> {
         self.refresh(path);
-        self.files.get(path).and_then(|state| state.loaded.as_ref())
+        self.files.get(path)
     }
 }
 
@@ -248,7 +257,7 @@ impl FileState {
             text,
             open,
             version: None,
-            loaded: None,
+            units: Vec::new(),
             stale: true,
             recorded: Vec::new(),
         }
@@ -263,15 +272,14 @@ fn removed_names(removed: Option<FileState>, mut changed: BTreeSet<String>) -> B
 }
 
 /// What a loaded file's recording rules write, in file order.
-fn recorded_of(loaded: Option<&Loaded>) -> Vec<(String, String, Vec<String>)> {
-    let Some(loaded) = loaded else {
-        return Vec::new();
-    };
-    let Some(Model::Rules(rule_file)) = &loaded.model else {
-        return Vec::new();
-    };
-    rule_file
-        .rules()
+fn recorded_of(units: &[Loaded]) -> Vec<(String, String, Vec<String>)> {
+    units
+        .iter()
+        .filter_map(|unit| match &unit.model {
+            Some(Model::Rules(rule_file)) => Some(rule_file),
+            _ => None,
+        })
+        .flat_map(|rule_file| rule_file.rules())
         .filter(|(_, rule)| rule.record.is_some())
         .filter_map(|(_, rule)| {
             let name = rule.name()?.to_string();

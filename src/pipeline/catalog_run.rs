@@ -41,7 +41,7 @@ pub fn run_loading_catalog<E: Send>(
     load_catalog: impl FnOnce() -> Result<Catalog, E> + Send,
 ) -> Result<Outcome, E> {
     let read: OnceLock<Catalog> = OnceLock::new();
-    let (loaded, (pending, mut io_errors)) = rayon::join(
+    let (loaded, (pending, files, mut io_errors)) = rayon::join(
         || load_catalog().map(|catalog| drop(read.set(catalog))),
         || first_phase(paths, options, &read),
     );
@@ -55,7 +55,6 @@ pub fn run_loading_catalog<E: Send>(
     // Thousands of families and expressions take a while to free: a pool thread does
     // it while the report is sorted and printed.
     rayon::spawn(move || drop((catalog, recorded, spent)));
-    let files = checked.len();
     io_errors.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Outcome {
         report: RunReport::new(files, checked.into_iter().flatten().collect()),
@@ -98,29 +97,37 @@ impl EarlyCheck {
 }
 
 /// Every file loaded and put through its own checks, in parallel; rule expressions
-/// also through the catalog checks when the catalog is read by then.
+/// also through the catalog checks when the catalog is read by then. Returns the
+/// checked units (a Markdown file gives one per block), the number of files linted
+/// and the paths that could not be read.
 fn first_phase(
     paths: &[PathBuf],
     options: &Options,
     catalog: &OnceLock<Catalog>,
-) -> (Vec<Pending>, Vec<DiscoverError>) {
+) -> (Vec<Pending>, usize, Vec<DiscoverError>) {
     let (candidates, mut io_errors) = candidates(paths, options);
-    let results: Vec<Result<Option<Pending>, DiscoverError>> = candidates
+    let results: Vec<Result<Vec<Pending>, DiscoverError>> = candidates
         .par_iter()
         .map(|candidate| {
-            let loaded = super::load(candidate, options)?;
-            Ok(loaded.map(|loaded| check_own(loaded, catalog.get(), options)))
+            let units = super::load(candidate, options)?;
+            Ok(units
+                .into_iter()
+                .map(|loaded| check_own(loaded, catalog.get(), options))
+                .collect())
         })
         .collect();
     let mut pending = Vec::with_capacity(results.len());
+    let mut files = 0;
     for result in results {
         match result {
-            Ok(Some(file)) => pending.push(file),
-            Ok(None) => {}
+            Ok(units) => {
+                files += usize::from(!units.is_empty());
+                pending.extend(units);
+            }
             Err(error) => io_errors.push(error),
         }
     }
-    (pending, io_errors)
+    (pending, files, io_errors)
 }
 
 /// A file's own checks, and the early catalog checks of its rule expressions.
@@ -283,21 +290,22 @@ pub(super) fn recorded_labels(loaded: &Loaded) -> Vec<(usize, Vec<String>)> {
     let Some(Model::Rules(rule_file)) = &loaded.model else {
         return Vec::new();
     };
-    let mut out = Vec::new();
-    for (index, parsed) in loaded.exprs.iter().enumerate() {
-        let ExprOrigin::RecordingRule { group, name } = &parsed.origin else {
-            continue;
-        };
-        let labels = rule_file
-            .rules()
-            .find(|(g, rule)| {
-                g.name() == group && rule.name() == Some(name.as_str()) && rule.record.is_some()
-            })
-            .map(|(_, rule)| rule.labels.iter().map(|pair| pair.key.clone()).collect())
-            .unwrap_or_default();
-        out.push((index, labels));
-    }
-    out
+    // `loaded.exprs` holds one entry per rule with an expression, in file order, so each
+    // expression meets its own rule in one pass: rules that share a `record:` name keep
+    // their own labels, and there is no search per rule.
+    super::load::rules_with_expr(rule_file)
+        .zip(&loaded.exprs)
+        .enumerate()
+        .filter(|(_, ((_, rule, _), parsed))| {
+            rule.record.is_some() && matches!(parsed.origin, ExprOrigin::RecordingRule { .. })
+        })
+        .map(|(index, ((_, rule, _), _))| {
+            (
+                index,
+                rule.labels.iter().map(|pair| pair.key.clone()).collect(),
+            )
+        })
+        .collect()
 }
 
 /// The recording rules of every linted file whose expression parsed, with their static
@@ -364,6 +372,7 @@ mod tests {
             .map(|(name, text)| {
                 let loaded =
                     super::super::load_text(name, text.to_string(), FileKind::Yaml, &options)
+                        .pop()
                         .unwrap();
                 check_own(loaded, early.then_some(&read), &options)
             })
@@ -402,5 +411,29 @@ mod tests {
             "{late:?}"
         );
         assert_eq!(late.len(), 2, "{late:?}");
+    }
+
+    /// Regression (issue 16): the labels were found by searching every rule for the
+    /// first with the same group and `record:` name (quadratic, and rules sharing a
+    /// name got the first one's labels). Each rule now keeps its own, in one pass.
+    #[test]
+    fn rules_sharing_a_record_name_keep_their_own_labels() {
+        let text = "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up == 0\n      - record: job:x\n        expr: sum by (job) (up)\n        labels:\n          tier: a\n      - record: job:x\n        expr: ''\n      - record: job:x\n        expr: sum by (job) (up)\n        labels:\n          zone: b\n          tier: b\n";
+        let loaded = super::super::load_text(
+            "r.yml",
+            text.to_string(),
+            FileKind::Yaml,
+            &Options::default(),
+        )
+        .pop()
+        .expect("one rule file");
+        let labels = recorded_labels(&loaded);
+        assert_eq!(
+            labels,
+            vec![
+                (1, vec!["tier".to_string()]),
+                (2, vec!["zone".to_string(), "tier".to_string()])
+            ]
+        );
     }
 }

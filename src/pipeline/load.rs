@@ -8,8 +8,9 @@ use crate::config::suppress::Suppressions;
 use crate::dashboards::DashboardFile;
 use crate::diagnostic::Diagnostic;
 use crate::discover::{describe_io_error, Candidate, DiscoverError, FileKind};
+use crate::markdown::BlockLanguage;
 use crate::rules::model::is_rule_document;
-use crate::rules::{RuleFile, RuleKind};
+use crate::rules::{Group, Rule, RuleFile, RuleKind};
 use crate::source::SourceFile;
 use crate::yaml::parse_documents;
 use std::io::Read;
@@ -40,8 +41,12 @@ pub struct Loaded {
 
 impl Loaded {
     fn problem(file: SourceFile, diagnostic: Diagnostic) -> Loaded {
+        Loaded::problem_in(Arc::new(file), diagnostic)
+    }
+
+    fn problem_in(file: Arc<SourceFile>, diagnostic: Diagnostic) -> Loaded {
         Loaded {
-            file: Arc::new(file),
+            file,
             model: None,
             suppressions: None,
             exprs: Vec::new(),
@@ -82,17 +87,22 @@ fn suppressions(file: &SourceFile, documents: &[crate::yaml::Document]) -> Optio
     (!found.is_empty()).then_some(found)
 }
 
+/// The rules that have a non-empty `expr`, in file order: the rule behind each entry of
+/// `Loaded::exprs` of a rule file, index for index.
+pub(super) fn rules_with_expr(
+    rule_file: &RuleFile,
+) -> impl Iterator<Item = (&Group, &Rule, &crate::yaml::Scalar)> {
+    rule_file.rules().filter_map(|(group, rule)| {
+        let scalar = rule.expr.as_ref()?.value.as_scalar()?;
+        (!scalar.value.trim().is_empty()).then_some((group, rule, scalar))
+    })
+}
+
 /// The `expr` of every rule, decoded, with its scalar's map. Empty ones are left to
 /// `rules/schema`.
 fn rule_exprs(rule_file: &RuleFile) -> Vec<ParsedExpr> {
     let mut exprs = Vec::new();
-    for (group, rule) in rule_file.rules() {
-        let Some(scalar) = rule.expr.as_ref().and_then(|field| field.value.as_scalar()) else {
-            continue;
-        };
-        if scalar.value.trim().is_empty() {
-            continue;
-        }
+    for (group, rule, scalar) in rules_with_expr(rule_file) {
         let name = rule.name().unwrap_or("").to_string();
         let group = group.name().to_string();
         let origin = match rule.kind() {
@@ -108,19 +118,29 @@ fn rule_exprs(rule_file: &RuleFile) -> Vec<ParsedExpr> {
     exprs
 }
 
-/// Loads a candidate. `Ok(None)`: a file met while walking that is not ours (skipped
-/// quietly). `Err`: the file could not be read at all (exit status 2).
-pub fn load(candidate: &Candidate, options: &Options) -> Result<Option<Loaded>, DiscoverError> {
+/// Loads a candidate into the units its checks run on: one for a rule file or a
+/// dashboard file, one per lintable fenced block for a Markdown file. Empty: a file met
+/// while walking that is not ours (skipped quietly). `Err`: the file could not be read
+/// at all (exit status 2).
+pub fn load(candidate: &Candidate, options: &Options) -> Result<Vec<Loaded>, DiscoverError> {
     let io_error = |error: std::io::Error| DiscoverError {
         path: candidate.display.clone(),
         message: describe_io_error(&error),
     };
+    // Look before opening: opening a FIFO blocks, and a device never ends.
+    let meta = std::fs::metadata(&candidate.path).map_err(io_error)?;
+    if let Some(message) = crate::discover::special_file(&meta) {
+        return Err(DiscoverError {
+            path: candidate.display.clone(),
+            message,
+        });
+    }
     let handle = std::fs::File::open(&candidate.path).map_err(io_error)?;
     let size = handle.metadata().map_err(io_error)?.len();
     let empty_file = || SourceFile::new(candidate.display.clone(), String::new());
     if size > options.max_file_bytes {
         let diagnostic = invalid::too_large(size, options.max_file_bytes);
-        return Ok(Some(Loaded::problem(empty_file(), diagnostic)));
+        return Ok(vec![Loaded::problem(empty_file(), diagnostic)]);
     }
     let mut bytes = Vec::with_capacity(size as usize);
     // `take` bounds memory even if the file grows between the size check and the read.
@@ -130,54 +150,85 @@ pub fn load(candidate: &Candidate, options: &Options) -> Result<Option<Loaded>, 
         .map_err(io_error)?;
     if bytes.len() as u64 > options.max_file_bytes {
         let diagnostic = invalid::too_large(bytes.len() as u64, options.max_file_bytes);
-        return Ok(Some(Loaded::problem(empty_file(), diagnostic)));
+        return Ok(vec![Loaded::problem(empty_file(), diagnostic)]);
     }
     let text = match decode_text(bytes) {
         Ok(text) => text,
         Err(problem) => {
             let (prefix, diagnostic) = *problem;
             let file = SourceFile::new(candidate.display.clone(), prefix);
-            return Ok(Some(Loaded::problem(file, diagnostic)));
+            return Ok(vec![Loaded::problem(file, diagnostic)]);
         }
     };
     let file = SourceFile::new(candidate.display.clone(), text);
-    Ok(match candidate.kind {
-        FileKind::Yaml => load_yaml(file, candidate.explicit),
-        FileKind::Json => load_json(file, candidate.explicit),
-    })
+    Ok(load_file(file, candidate.kind, candidate.explicit))
 }
 
-/// Loads a text that is not on disk (`--stdin`), as an explicitly named file.
-pub fn load_text(display: &str, text: String, kind: FileKind, options: &Options) -> Option<Loaded> {
-    load_text_as(display, text, kind, options, true)
+/// The units of a decoded file.
+fn load_file(file: SourceFile, kind: FileKind, explicit: bool) -> Vec<Loaded> {
+    match kind {
+        FileKind::Yaml => load_yaml(file, explicit).into_iter().collect(),
+        FileKind::Json => load_json(file, explicit).into_iter().collect(),
+        FileKind::Markdown => load_markdown(file, explicit),
+    }
+}
+
+/// Loads a text that is not on disk, as an explicitly named file.
+pub fn load_text(display: &str, text: String, kind: FileKind, options: &Options) -> Vec<Loaded> {
+    load_bytes(display, text.into_bytes(), kind, options)
+}
+
+/// Loads bytes that are not on disk (`--stdin`), as an explicitly named file. Bytes that
+/// are not UTF-8 text get the same `input/invalid` finding as a file on disk (exit 1).
+pub fn load_bytes(display: &str, bytes: Vec<u8>, kind: FileKind, options: &Options) -> Vec<Loaded> {
+    if bytes.len() as u64 > options.max_file_bytes {
+        let diagnostic = invalid::too_large(bytes.len() as u64, options.max_file_bytes);
+        return vec![Loaded::problem(
+            SourceFile::new(display, String::new()),
+            diagnostic,
+        )];
+    }
+    let text = match decode_text(bytes) {
+        Ok(text) => text,
+        Err(problem) => {
+            let (prefix, diagnostic) = *problem;
+            return vec![Loaded::problem(
+                SourceFile::new(display, prefix),
+                diagnostic,
+            )];
+        }
+    };
+    load_file(SourceFile::new(display, text), kind, true)
 }
 
 /// Loads a text that is not on disk. `explicit: false` treats it like a file met while
 /// walking a folder (an editor's open buffer): YAML or JSON that is neither a rule
-/// file nor a dashboard gives `None`, not a diagnostic.
+/// file nor a dashboard gives no unit, not a diagnostic.
 pub fn load_text_as(
     display: &str,
     text: String,
     kind: FileKind,
     options: &Options,
     explicit: bool,
-) -> Option<Loaded> {
+) -> Vec<Loaded> {
     if text.len() as u64 > options.max_file_bytes {
         let diagnostic = invalid::too_large(text.len() as u64, options.max_file_bytes);
-        return Some(Loaded::problem(
+        return vec![Loaded::problem(
             SourceFile::new(display, String::new()),
             diagnostic,
-        ));
+        )];
     }
-    if let Some(nul) = text.find('\0') {
-        let file = SourceFile::new(display, text[..nul].to_string());
-        return Some(Loaded::problem(file, invalid::binary(nul)));
-    }
-    let file = SourceFile::new(display, text);
-    match kind {
-        FileKind::Yaml => load_yaml(file, explicit),
-        FileKind::Json => load_json(file, explicit),
-    }
+    let text = match decode_text(text.into_bytes()) {
+        Ok(text) => text,
+        Err(problem) => {
+            let (prefix, diagnostic) = *problem;
+            return vec![Loaded::problem(
+                SourceFile::new(display, prefix),
+                diagnostic,
+            )];
+        }
+    };
+    load_file(SourceFile::new(display, text), kind, explicit)
 }
 
 /// The file's text, or the valid text before the first NUL or non-UTF-8 byte with the
@@ -249,6 +300,83 @@ fn load_json(file: SourceFile, explicit: bool) -> Option<Loaded> {
     Some(Loaded::with_model(file, model, Vec::new()))
 }
 
+/// A Markdown file: each fenced block that holds a rule file, a dashboard or a PromQL
+/// expression is a unit of its own, read like a file met while walking (other blocks,
+/// a `docker-compose` file or a shell session, are skipped quietly). Every unit reports
+/// on the Markdown file itself: the block is parsed in place (`markdown::Fence::isolate`),
+/// so its spans are the Markdown file's.
+fn load_markdown(file: SourceFile, explicit: bool) -> Vec<Loaded> {
+    load_markdown_within(file, explicit, MARKDOWN_BYTES_BUDGET)
+}
+
+fn load_markdown_within(file: SourceFile, explicit: bool, budget: usize) -> Vec<Loaded> {
+    let file = Arc::new(file);
+    let mut units = Vec::new();
+    // Reading a block in place costs the file's length up to the block: a budget keeps
+    // a file of thousands of blocks from taking quadratic time.
+    let mut budget = budget;
+    let lintable = crate::markdown::fenced_blocks(&file.text)
+        .into_iter()
+        .filter(|fence| fence.language != BlockLanguage::Other);
+    for (linted, fence) in lintable.enumerate() {
+        // A YAML or JSON block is read in place (the text before it too); a PromQL
+        // block on its own.
+        let cost = match fence.language {
+            BlockLanguage::Promql => fence.content.len(),
+            _ => fence.content.end,
+        };
+        let Some(left) = budget.checked_sub(cost) else {
+            let diagnostic = invalid::too_many_blocks(fence.content.start, linted);
+            units.push(Loaded::problem_in(Arc::clone(&file), diagnostic));
+            break;
+        };
+        budget = left;
+        let isolated = || SourceFile::new(file.path.clone(), fence.isolate(&file.text));
+        let unit = match fence.language {
+            BlockLanguage::Yaml => load_yaml(isolated(), false),
+            BlockLanguage::Json => load_json(isolated(), false),
+            BlockLanguage::Promql => promql_block(&fence, &file.text),
+            BlockLanguage::Other => None,
+        };
+        if let Some(mut unit) = unit {
+            // Same offsets, the real text: snippets show the guide around the block.
+            unit.file = Arc::clone(&file);
+            units.push(unit);
+        }
+    }
+    if units.is_empty() && explicit {
+        units.push(Loaded::problem_in(file, unrecognized::no_lintable_block()));
+    }
+    units
+}
+
+/// How many bytes of isolated block text one Markdown file may cost (the sum, over its
+/// lintable blocks, of the file's length up to each YAML or JSON block's end): dozens of
+/// large guides' worth, far beyond any real document.
+const MARKDOWN_BYTES_BUDGET: usize = 64 << 20;
+
+/// A ```` ```promql ```` block: one expression, checked as a rule's would be. A query
+/// written for Grafana (`$job`, `$__rate_interval`) is valid only once Grafana fills in
+/// its variables, so its syntax errors are not reported and its names may be
+/// placeholders.
+fn promql_block(fence: &crate::markdown::Fence, text: &str) -> Option<Loaded> {
+    let (start, source) = fence.text(text);
+    if source.trim().is_empty() {
+        return None;
+    }
+    let map = crate::source::OffsetMap::identity(start, source.len());
+    let templated = source.contains('$') || source.contains("[[");
+    let mut parsed = ParsedExpr::new(source, map, ExprOrigin::Standalone);
+    parsed.uncertain = templated;
+    Some(Loaded {
+        file: Arc::new(SourceFile::new(String::new(), String::new())),
+        model: None,
+        exprs: vec![parsed],
+        diagnostics: Vec::new(),
+        suppressions: None,
+    })
+}
+
 /// A text search for a rule file's landmarks, for files whose YAML does not parse.
 fn looks_like_rule_file(text: &str) -> bool {
     text.lines().any(|line| {
@@ -277,6 +405,18 @@ mod tests {
         assert_eq!(prefix, "a: caf");
         assert_eq!(diagnostic.span, 6..6);
         assert!(diagnostic.message.contains("0xE9"));
+    }
+
+    #[test]
+    fn a_markdown_file_with_too_many_blocks_is_linted_up_to_the_budget() {
+        let block = "```yaml\ngroups: []\n```\n";
+        let count = 2_000;
+        let text = block.repeat(count);
+        // Each block costs the text up to its end: the sum is over a 1 MiB budget.
+        let units = load_markdown_within(SourceFile::new("big.md", text), false, 1 << 20);
+        let last = units.last().expect("units");
+        assert_eq!(last.diagnostics[0].code, "input/invalid");
+        assert!(units.len() > 100 && units.len() < count, "{}", units.len());
     }
 
     #[test]

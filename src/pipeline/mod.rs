@@ -9,8 +9,8 @@ mod load;
 mod options;
 
 pub use catalog_run::run_loading_catalog;
-pub use load::{load, load_text, load_text_as, Loaded, Model};
-pub use options::{Feature, Options, DEFAULT_MAX_FILE_BYTES};
+pub use load::{load, load_bytes, load_text, load_text_as, Loaded, Model};
+pub use options::{parse_file_size, Feature, Options, DEFAULT_MAX_FILE_BYTES};
 
 use crate::catalog::Catalog;
 use crate::checks::context::check_expr;
@@ -68,8 +68,13 @@ pub fn run(paths: &[PathBuf], options: &Options) -> Outcome {
     let checked: Vec<Result<Option<Checked>, DiscoverError>> = candidates
         .par_iter()
         .map(|candidate| {
-            let loaded = load(candidate, options)?;
-            Ok(loaded.map(|loaded| check_loaded(&loaded, &set, options)))
+            let units = load(candidate, options)?;
+            Ok((!units.is_empty()).then(|| {
+                units
+                    .iter()
+                    .flat_map(|loaded| check_loaded(loaded, &set, options))
+                    .collect()
+            }))
         })
         .collect();
     let mut files = 0;
@@ -115,24 +120,38 @@ pub fn run_text(
     options: &Options,
     catalog: Option<Catalog>,
 ) -> Outcome {
+    run_bytes(display, text.into_bytes(), options, catalog)
+}
+
+/// [`run_text`] for bytes that may not be text (`--stdin`).
+pub fn run_bytes(
+    display: &str,
+    bytes: Vec<u8>,
+    options: &Options,
+    catalog: Option<Catalog>,
+) -> Outcome {
     let kind = FileKind::from_extension(std::path::Path::new(display)).unwrap_or(FileKind::Yaml);
-    let Some(loaded) = load_text(display, text, kind, options) else {
-        return Outcome {
-            report: RunReport::new(0, Vec::new()),
-            io_errors: Vec::new(),
-        };
-    };
+    let units = load_bytes(display, bytes, kind, options);
     let catalog = catalog.map(|mut catalog| {
-        let labels = catalog_run::recorded_labels(&loaded);
-        let rules = catalog_run::recording_rules([(&loaded, labels.as_slice())]);
+        let labels: Vec<_> = units.iter().map(catalog_run::recorded_labels).collect();
+        let rules = catalog_run::recording_rules(
+            units
+                .iter()
+                .zip(&labels)
+                .map(|(unit, labels)| (unit, labels.as_slice())),
+        );
         crate::catalog::recorded::add_recording_rules(&mut catalog, &rules);
         catalog
     });
     let set = SetContext {
         catalog: catalog.as_ref(),
     };
+    let diagnostics = units
+        .iter()
+        .flat_map(|loaded| check_loaded(loaded, &set, options))
+        .collect();
     Outcome {
-        report: RunReport::new(1, check_loaded(&loaded, &set, options)),
+        report: RunReport::new(usize::from(!units.is_empty()), diagnostics),
         io_errors: Vec::new(),
     }
 }
@@ -279,7 +298,11 @@ pub fn run_checks(
     let enabled = enabled_checks(options, &relative, scope);
     match &loaded.model {
         Some(Model::Rules(rule_file)) if scope != CheckScope::CatalogOnly => {
-            crate::checks::rules::check_rule_file(rule_file, &options.rule_options(), out);
+            crate::checks::rules::check_rule_file(
+                rule_file,
+                &options.rule_options(&loaded.file.path),
+                out,
+            );
             if enabled(&crate::checks::template::label::META) {
                 crate::checks::template::label::run(rule_file, out);
             }

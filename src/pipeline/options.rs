@@ -35,10 +35,43 @@ impl Feature {
 /// few hundred kilobytes at most, and this keeps memory bounded.
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
+/// Reads a file size as `--max-file-size` and the config's `max_file_size` take it:
+/// bytes (`1048576`), or a whole number with a binary unit (`512KiB`, `16MiB`, `1GiB`;
+/// `K`/`M`/`G` and `KB`/`MB`/`GB` mean the same, as in most tools' size flags).
+pub fn parse_file_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits);
+    let invalid = || {
+        format!("`{text}` is not a file size: write bytes, or a number with KiB, MiB or GiB (e.g. 32MiB)")
+    };
+    let number: u64 = number.parse().map_err(|_| invalid())?;
+    let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return Err(invalid()),
+    };
+    let bytes = number
+        .checked_mul(multiplier)
+        .ok_or_else(|| format!("`{text}` is too large a file size"))?;
+    if bytes == 0 {
+        return Err("the file size limit must be more than 0 bytes".to_string());
+    }
+    Ok(bytes)
+}
+
 /// Everything that changes how files are loaded and judged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
+    /// The run's dialect (`--dialect`, else the config's `prometheus.dialect`); a config
+    /// override may set another for some paths (see [`Options::dialect_for`]).
     pub dialect: Dialect,
+    /// `--dialect` was given: it holds for every file, over the config's overrides.
+    pub dialect_from_flag: bool,
     pub name_validation: NameValidation,
     /// Features enabled with `--enable-feature`.
     pub features: BTreeSet<Feature>,
@@ -56,6 +89,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             dialect: Dialect::default(),
+            dialect_from_flag: false,
             name_validation: NameValidation::default(),
             features: BTreeSet::new(),
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
@@ -66,15 +100,52 @@ impl Default for Options {
 }
 
 impl Options {
+    /// The dialect rule files at `relative_path` are written for: the one a config
+    /// override gives that path, unless `--dialect` fixed one for the whole run.
+    pub fn dialect_for(&self, relative_path: &str) -> Dialect {
+        if self.dialect_from_flag {
+            return self.dialect;
+        }
+        self.config
+            .dialect_for(relative_path)
+            .unwrap_or(self.dialect)
+    }
+
+    /// [`Options::dialect_for`] a file as named in the output.
+    pub fn dialect_for_file(&self, path: &str) -> Dialect {
+        if self.dialect_from_flag || !self.config.overrides_set_dialect() {
+            return self.dialect;
+        }
+        self.dialect_for(&self.config.relative(path))
+    }
+
     pub fn feature_enabled(&self, feature: Feature) -> bool {
         self.features.contains(&feature)
     }
 
-    /// The settings the rule-file checks read.
-    pub fn rule_options(&self) -> RuleOptions {
+    /// The settings the rule-file checks read for the file named `path` in the output.
+    pub fn rule_options(&self, path: &str) -> RuleOptions {
         RuleOptions {
-            dialect: self.dialect,
+            dialect: self.dialect_for_file(path),
             name_validation: self.name_validation,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_sizes_in_bytes_and_binary_units() {
+        assert_eq!(parse_file_size("1048576"), Ok(1 << 20));
+        assert_eq!(parse_file_size("16MiB"), Ok(16 << 20));
+        assert_eq!(parse_file_size("512 KiB"), Ok(512 << 10));
+        assert_eq!(parse_file_size("2g"), Ok(2 << 30));
+        assert_eq!(parse_file_size("64MB"), Ok(64 << 20));
+        for bad in ["", "MiB", "1.5MiB", "-1", "10 parsecs", "0"] {
+            assert!(parse_file_size(bad).is_err(), "{bad:?}");
+        }
+        assert!(parse_file_size("99999999999999999999GiB").is_err());
     }
 }

@@ -184,7 +184,7 @@ pub struct ExprInfo {
 pub fn analyze(expr: &Expr) -> ExprInfo {
     ExprInfo {
         value_type: expr.value_type(),
-        labels: super::parser::grow_stack(|| labels_of(expr)),
+        labels: labels_of(expr),
     }
 }
 
@@ -239,6 +239,10 @@ fn only_matches_empty(m: &Matcher) -> bool {
 }
 
 fn labels_of(expr: &Expr) -> LabelInfo {
+    super::parser::grow_stack(|| labels_of_inner(expr))
+}
+
+fn labels_of_inner(expr: &Expr) -> LabelInfo {
     match expr {
         Expr::Number(_) | Expr::String(_) => LabelInfo::closed(expr.span()),
         Expr::Selector(s) => selector_labels(s),
@@ -480,10 +484,344 @@ fn binary_labels(b: &BinaryExpr) -> LabelInfo {
     info
 }
 
+/// What every result series surely has as a label's value: exactly one known value
+/// (`{a="x"}`), or a value a regex matches (`{code=~"5.."}`, a regex that does not
+/// match the empty string, so the label is surely there).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LabelValues {
+    Exactly(String),
+    Matching(String),
+    /// `{a!="x"}`: the label, if present, is not `x`.
+    Excluding(String),
+    /// `{a!~"r"}`: the label's value (empty when absent) does not match `r`.
+    NotMatching(String),
+}
+
+impl LabelValues {
+    /// Whether no value can satisfy both: two different values; a value the regex does
+    /// not match; two regexes whose literal prefixes diverge (`2..` and `5..`).
+    /// Conservative: `false` when unsure.
+    pub fn disjoint(&self, other: &LabelValues) -> bool {
+        match (self, other) {
+            (LabelValues::Exactly(a), LabelValues::Exactly(b)) => a != b,
+            (LabelValues::Exactly(value), LabelValues::Matching(pattern))
+            | (LabelValues::Matching(pattern), LabelValues::Exactly(value)) => {
+                regex::Regex::new(&format!("^(?:{pattern})$"))
+                    .is_ok_and(|regex| !regex.is_match(value))
+            }
+            (LabelValues::Matching(a), LabelValues::Matching(b)) => {
+                let (a, b) = (literal_prefix(a), literal_prefix(b));
+                !a.is_empty() && !b.is_empty() && !a.starts_with(b) && !b.starts_with(a)
+            }
+            (LabelValues::Exactly(value), LabelValues::Excluding(excluded))
+            | (LabelValues::Excluding(excluded), LabelValues::Exactly(value)) => value == excluded,
+            (LabelValues::Exactly(value), LabelValues::NotMatching(pattern))
+            | (LabelValues::NotMatching(pattern), LabelValues::Exactly(value)) => {
+                regex::Regex::new(&format!("^(?:{pattern})$"))
+                    .is_ok_and(|regex| regex.is_match(value))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The text every match of a regex starts with (`5..` -> `5`, `api-.*` -> `api-`);
+/// empty when a top-level alternation or an early meta character leaves it open.
+fn literal_prefix(pattern: &str) -> &str {
+    let pattern = pattern.strip_prefix('^').unwrap_or(pattern);
+    if pattern.contains('|') {
+        return "";
+    }
+    let end = pattern
+        .find(|c: char| ".[]()*+?{}|^$\\".contains(c))
+        .unwrap_or(pattern.len());
+    // A quantifier right after the prefix may make its last character optional.
+    match pattern[end..].chars().next() {
+        Some('*' | '?' | '{') => {
+            let last = pattern[..end].chars().last().map_or(0, char::len_utf8);
+            &pattern[..end - last]
+        }
+        _ => &pattern[..end],
+    }
+}
+
+/// For each label whose value every result series surely constrains, that constraint:
+/// `{a="x"}` and `{code=~"5.."}` matchers, as far as aggregations, joins and functions
+/// keep the label. Two rules whose results carry disjoint values of a label write
+/// different series, however alike their names and static labels
+/// (`x{component="cpu"}` vs `x{component="disk"}`). The metric name is left out (a
+/// rule's output name is its `record`). Conservative: a label is listed only when
+/// Prometheus' semantics guarantee the constraint on every result series.
+pub fn label_value_constraints(expr: &Expr) -> BTreeMap<String, LabelValues> {
+    super::parser::grow_stack(|| constraints(expr))
+}
+
+type Constraints = BTreeMap<String, LabelValues>;
+
+fn constraints(expr: &Expr) -> Constraints {
+    match expr {
+        Expr::Number(_) | Expr::String(_) => BTreeMap::new(),
+        Expr::Selector(s) => selector_constraints(s, true),
+        Expr::Matrix(m) => selector_constraints(&m.selector, true),
+        Expr::Subquery(s) => constraints(&s.expr),
+        Expr::Paren(p) => constraints(&p.expr),
+        Expr::Unary(u) => constraints(&u.expr),
+        Expr::Call(c) => call_constraints(c),
+        Expr::Aggregate(a) => aggregate_constraints(a),
+        Expr::Binary(b) => binary_constraints(b),
+    }
+}
+
+/// `{a="x"}` fixes `a`; `{a=~"r"}` (when `r` does not match the empty string),
+/// `{a!="x"}` and `{a!~"r"}` constrain it. A label with several matchers keeps its
+/// equality, or none.
+fn selector_constraints(s: &VectorSelector, with_regexes: bool) -> Constraints {
+    let mut found: BTreeMap<String, Vec<LabelValues>> = BTreeMap::new();
+    for m in &s.matchers {
+        if m.name == "__name__" || m.value.is_empty() {
+            continue;
+        }
+        let values = match m.op {
+            MatchOp::Equal => LabelValues::Exactly(m.value.clone()),
+            _ if !with_regexes => continue,
+            MatchOp::Regex if !matcher_matches_empty(m) => LabelValues::Matching(m.value.clone()),
+            MatchOp::NotEqual => LabelValues::Excluding(m.value.clone()),
+            MatchOp::NotRegex => LabelValues::NotMatching(m.value.clone()),
+            _ => continue,
+        };
+        found.entry(m.name.clone()).or_default().push(values);
+    }
+    found
+        .into_iter()
+        .filter_map(|(name, values)| {
+            let exact: Vec<&LabelValues> = values
+                .iter()
+                .filter(|v| matches!(v, LabelValues::Exactly(_)))
+                .collect();
+            let chosen = match (exact.as_slice(), values.as_slice()) {
+                ([one], _) => (*one).clone(),
+                ([], [only]) => only.clone(),
+                _ => return None,
+            };
+            Some((name, chosen))
+        })
+        .collect()
+}
+
+fn call_constraints(c: &Call) -> Constraints {
+    let Some(f) = c.function else {
+        return BTreeMap::new();
+    };
+    if f.return_type != ValueType::Vector {
+        return BTreeMap::new();
+    }
+    match f.name {
+        "absent" | "absent_over_time" => {
+            // The one output series has exactly the selector's equality labels.
+            return match c.args.first().map(Expr::unparen) {
+                Some(Expr::Selector(s)) => selector_constraints(s, false),
+                Some(Expr::Matrix(m)) => selector_constraints(&m.selector, false),
+                _ => BTreeMap::new(),
+            };
+        }
+        "vector" => return BTreeMap::new(),
+        _ => {}
+    }
+    let source = c
+        .args
+        .iter()
+        .find(|a| matches!(a.value_type(), ValueType::Vector | ValueType::Matrix));
+    let mut found = source.map(constraints).unwrap_or_default();
+    match f.name {
+        "histogram_quantile" | "histogram_fraction" | "histogram_quantiles" => {
+            found.remove("le");
+        }
+        "label_replace" | "label_join" => {
+            if let Some(dst) = string_arg(c, 1) {
+                found.remove(&dst.value);
+                // A constant replacement over any value writes that value everywhere.
+                let constant = string_arg(c, 2)
+                    .filter(|r| !r.value.is_empty() && !r.value.contains('$'))
+                    .filter(|_| f.name == "label_replace")
+                    .filter(|_| {
+                        string_arg(c, 4)
+                            .is_some_and(|r| matches!(r.value.as_str(), "" | ".*" | "(.*)"))
+                    });
+                if let Some(value) = constant {
+                    found.insert(dst.value.clone(), LabelValues::Exactly(value.value.clone()));
+                }
+            }
+        }
+        // Info metrics' data labels may overwrite any label.
+        "info" => found.clear(),
+        _ => {}
+    }
+    found
+}
+
+fn aggregate_constraints(a: &AggregateExpr) -> Constraints {
+    let mut found = constraints(&a.expr);
+    if a.op.selects_series() {
+        return found;
+    }
+    match &a.grouping {
+        None => found.clear(),
+        Some(g) if !g.without => found.retain(|name, _| g.labels.iter().any(|l| &l.name == name)),
+        Some(g) => found.retain(|name, _| g.labels.iter().all(|l| &l.name != name)),
+    }
+    if a.op == AggregateOp::CountValues {
+        if let Some(Expr::String(label)) = a.param.as_deref().map(Expr::unparen) {
+            found.remove(&label.value);
+        }
+    }
+    found
+}
+
+fn binary_constraints(b: &BinaryExpr) -> Constraints {
+    let (lt, rt) = (b.lhs.value_type(), b.rhs.value_type());
+    if lt != ValueType::Vector && rt != ValueType::Vector {
+        return BTreeMap::new();
+    }
+    if lt != ValueType::Vector || rt != ValueType::Vector {
+        return constraints(if lt == ValueType::Vector {
+            &b.lhs
+        } else {
+            &b.rhs
+        });
+    }
+    let (lhs, rhs) = (constraints(&b.lhs), constraints(&b.rhs));
+    match b.op {
+        BinaryOp::And | BinaryOp::Unless => return lhs,
+        BinaryOp::Or => return common_constraints(&lhs, &rhs),
+        _ => {}
+    }
+    let right_is_many = b.group.as_ref().is_some_and(|g| g.side == GroupSide::Right);
+    let (mut found, one) = if right_is_many {
+        (rhs, lhs)
+    } else {
+        (lhs, rhs)
+    };
+    match (&b.matching, &b.group) {
+        (Some(m), None) if m.on => found.retain(|name, _| m.labels.iter().any(|l| &l.name == name)),
+        (Some(m), None) => found.retain(|name, _| m.labels.iter().all(|l| &l.name != name)),
+        _ => {}
+    }
+    if let Some(g) = &b.group {
+        // `group_left (x)` copies `x` from the "one" side.
+        for label in &g.labels {
+            match one.get(&label.name) {
+                Some(values) => found.insert(label.name.clone(), values.clone()),
+                None => found.remove(&label.name),
+            };
+        }
+    }
+    if !b.fill.is_empty() {
+        let other = if right_is_many {
+            constraints(&b.lhs)
+        } else {
+            constraints(&b.rhs)
+        };
+        found = common_constraints(&found, &other);
+    }
+    found
+}
+
+/// Constraints both sides put on a label, identically.
+fn common_constraints(a: &Constraints, b: &Constraints) -> Constraints {
+    a.iter()
+        .filter(|(name, values)| b.get(*name) == Some(*values))
+        .map(|(name, values)| (name.clone(), values.clone()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::promql::parse;
+
+    fn fixed(q: &str) -> Vec<(String, String)> {
+        let expr = parse(q).expr.unwrap();
+        label_value_constraints(&expr)
+            .into_iter()
+            .map(|(name, values)| match values {
+                LabelValues::Exactly(v) => (name, v),
+                LabelValues::Matching(r) => (name, format!("=~{r}")),
+                LabelValues::Excluding(v) => (name, format!("!={v}")),
+                LabelValues::NotMatching(r) => (name, format!("!~{r}")),
+            })
+            .collect()
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn label_values_follow_matchers_through_the_tree() {
+        assert_eq!(
+            fixed(
+                r#"a{component="disk_iops"} > on(component) group_left b{component="disk_iops"}"#
+            ),
+            pairs(&[("component", "disk_iops")])
+        );
+        assert_eq!(
+            fixed(r#"sum without (instance) (rate(x{type="web", instance="a"}[5m]))"#),
+            pairs(&[("type", "web")])
+        );
+        assert_eq!(
+            fixed(r#"sum by (job) (x{type="web", job="a"})"#),
+            pairs(&[("job", "a")])
+        );
+        assert_eq!(fixed(r#"sum(x{type="web"})"#), pairs(&[]));
+        assert_eq!(
+            fixed(r#"x{type=~"web.*"} > 1"#),
+            pairs(&[("type", "=~web.*")])
+        );
+        assert_eq!(fixed(r#"x{type=~".*"} > 1"#), pairs(&[]));
+        assert_eq!(fixed(r#"x{a="1"} or y{a="2"}"#), pairs(&[]));
+        assert_eq!(
+            fixed(r#"x{a="1"} or y{a="1", b="2"}"#),
+            pairs(&[("a", "1")])
+        );
+        assert_eq!(fixed(r#"x{a="1"} / ignoring (a) y"#), pairs(&[]));
+        assert_eq!(
+            fixed(r#"label_replace(x{a="1", b="2"}, "a", "$1", "b", "(.*)")"#),
+            pairs(&[("b", "2")])
+        );
+        assert_eq!(
+            fixed(r#"label_replace(x, "team", "sre", "", "")"#),
+            pairs(&[("team", "sre")])
+        );
+        assert_eq!(fixed(r#"x{a="1", a="2"}"#), pairs(&[]));
+        assert_eq!(
+            fixed(r#"absent(x{job="api", code=~"5.."})"#),
+            pairs(&[("job", "api")])
+        );
+    }
+
+    #[test]
+    fn disjoint_label_values() {
+        let exactly = |v: &str| LabelValues::Exactly(v.to_string());
+        let matching = |r: &str| LabelValues::Matching(r.to_string());
+        assert!(exactly("a").disjoint(&exactly("b")));
+        assert!(!exactly("a").disjoint(&exactly("a")));
+        assert!(matching("2..").disjoint(&matching("5..")));
+        assert!(matching("5..").disjoint(&exactly("404")));
+        assert!(!matching("5..").disjoint(&exactly("503")));
+        assert!(!matching("5..").disjoint(&matching("50.")));
+        assert!(!matching("2..|5..").disjoint(&matching("3..")));
+        assert!(!matching("a*b").disjoint(&matching("b")));
+        assert!(!matching(".+").disjoint(&matching("x")));
+        let excluding = |v: &str| LabelValues::Excluding(v.to_string());
+        let not_matching = |r: &str| LabelValues::NotMatching(r.to_string());
+        assert!(exactly("iowait").disjoint(&excluding("iowait")));
+        assert!(!exactly("idle").disjoint(&excluding("iowait")));
+        assert!(exactly("503").disjoint(&not_matching("5..")));
+        assert!(!exactly("404").disjoint(&not_matching("5..")));
+        assert!(!excluding("a").disjoint(&excluding("b")));
+    }
 
     fn info(q: &str) -> LabelInfo {
         let expr = parse(q)

@@ -82,17 +82,30 @@ impl Expr {
                 .function
                 .map(|f| f.return_type)
                 .unwrap_or(ValueType::Vector),
-            Expr::Binary(b) => {
-                if b.lhs.value_type() == ValueType::Scalar
-                    && b.rhs.value_type() == ValueType::Scalar
-                {
-                    ValueType::Scalar
-                } else {
-                    ValueType::Vector
-                }
+            Expr::Binary(b) => b.value_type,
+            // A loop, not recursion: thousands of signs or parentheses may nest.
+            Expr::Unary(_) | Expr::Paren(_) => self.unwrap_signs().value_type(),
+        }
+    }
+
+    /// The operand under any unary signs and parentheses.
+    fn unwrap_signs(&self) -> &Expr {
+        let mut e = self;
+        loop {
+            match e {
+                Expr::Unary(u) => e = &u.expr,
+                Expr::Paren(p) => e = &p.expr,
+                _ => return e,
             }
-            Expr::Unary(u) => u.expr.value_type(),
-            Expr::Paren(p) => p.expr.value_type(),
+        }
+    }
+
+    /// The type of a binary operation with these sides.
+    pub fn binary_type(lhs: &Expr, rhs: &Expr) -> ValueType {
+        if lhs.value_type() == ValueType::Scalar && rhs.value_type() == ValueType::Scalar {
+            ValueType::Scalar
+        } else {
+            ValueType::Vector
         }
     }
 
@@ -115,9 +128,13 @@ impl Expr {
 
     /// Calls `visit` on this node and every node below it, parents first.
     pub fn walk<'a>(&'a self, visit: &mut dyn FnMut(&'a Expr)) {
-        visit(self);
-        for child in self.children() {
-            child.walk(visit);
+        // A work list, not recursion: trees are as deep as `MAX_DEPTH`.
+        let mut pending = vec![self];
+        while let Some(expr) = pending.pop() {
+            visit(expr);
+            let first_child = pending.len();
+            pending.extend(expr.children());
+            pending[first_child..].reverse();
         }
     }
 
@@ -542,6 +559,9 @@ pub struct BinaryExpr {
     pub group: Option<GroupModifier>,
     pub fill: Vec<FillModifier>,
     pub span: Span,
+    /// Scalar when both sides are, else instant vector: computed once when the node is
+    /// built, so asking a chain of 10,000 operators its type does not walk the chain.
+    pub value_type: ValueType,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -661,3 +681,95 @@ impl DurationExpr {
         !matches!(self, DurationExpr::Literal { .. })
     }
 }
+
+// Dropping a tree recurses once per level, and operator chains are thousands of levels
+// deep: a worker thread's stack would overflow. Each node that holds sub-expressions
+// hands them to a work list instead, so every drop inside the loop is shallow.
+
+fn placeholder() -> Expr {
+    Expr::Number(NumberLiteral {
+        value: 0.0,
+        duration: false,
+        span: 0..0,
+    })
+}
+
+fn has_children(expr: &Expr) -> bool {
+    !matches!(
+        expr,
+        Expr::Number(_) | Expr::String(_) | Expr::Selector(_) | Expr::Matrix(_)
+    )
+}
+
+/// Moves `slot`'s expression to `pending` when it has sub-expressions of its own.
+fn defer(slot: &mut Expr, pending: &mut Vec<Expr>) {
+    if has_children(slot) {
+        pending.push(std::mem::replace(slot, placeholder()));
+    }
+}
+
+fn take_children(expr: &mut Expr, pending: &mut Vec<Expr>) {
+    match expr {
+        Expr::Binary(b) => {
+            defer(&mut b.lhs, pending);
+            defer(&mut b.rhs, pending);
+        }
+        Expr::Unary(u) => defer(&mut u.expr, pending),
+        Expr::Paren(p) => defer(&mut p.expr, pending),
+        Expr::Subquery(s) => defer(&mut s.expr, pending),
+        Expr::Aggregate(a) => {
+            defer(&mut a.expr, pending);
+            if let Some(param) = &mut a.param {
+                defer(param, pending);
+            }
+        }
+        Expr::Call(c) => c.args.iter_mut().for_each(|arg| defer(arg, pending)),
+        Expr::Number(_) | Expr::String(_) | Expr::Selector(_) | Expr::Matrix(_) => {}
+    }
+}
+
+fn drop_deferred(mut pending: Vec<Expr>) {
+    while let Some(mut expr) = pending.pop() {
+        take_children(&mut expr, &mut pending);
+    }
+}
+
+macro_rules! drop_children_iteratively {
+    ($node:ty, |$this:ident, $pending:ident| $take:expr) => {
+        impl Drop for $node {
+            fn drop(&mut self) {
+                let $this = self;
+                let mut $pending = Vec::new();
+                $take;
+                drop_deferred($pending);
+            }
+        }
+    };
+}
+
+drop_children_iteratively!(BinaryExpr, |this, pending| {
+    defer(&mut this.lhs, &mut pending);
+    defer(&mut this.rhs, &mut pending);
+});
+drop_children_iteratively!(UnaryExpr, |this, pending| defer(
+    &mut this.expr,
+    &mut pending
+));
+drop_children_iteratively!(ParenExpr, |this, pending| defer(
+    &mut this.expr,
+    &mut pending
+));
+drop_children_iteratively!(SubqueryExpr, |this, pending| defer(
+    &mut this.expr,
+    &mut pending
+));
+drop_children_iteratively!(AggregateExpr, |this, pending| {
+    defer(&mut this.expr, &mut pending);
+    if let Some(param) = &mut this.param {
+        defer(param, &mut pending);
+    }
+});
+drop_children_iteratively!(Call, |this, pending| this
+    .args
+    .iter_mut()
+    .for_each(|arg| defer(arg, &mut pending)));

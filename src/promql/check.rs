@@ -47,7 +47,12 @@ impl<'a> Checker<'a> {
     }
 
     fn check_node(&mut self, expr: &Expr) -> ValueType {
-        let ty = expr.value_type();
+        // Signs and parentheses take their operand's type, found on the way down: asking
+        // `value_type` at each of 10,000 nested levels would walk them 10,000 times.
+        let ty = match expr {
+            Expr::Paren(_) | Expr::Unary(_) => ValueType::Scalar,
+            _ => expr.value_type(),
+        };
         match expr {
             Expr::Aggregate(a) => {
                 self.expect_type(&a.expr, ValueType::Vector, "aggregation expression");
@@ -62,9 +67,7 @@ impl<'a> Checker<'a> {
             }
             Expr::Binary(b) => self.check_binary(b),
             Expr::Call(c) => self.check_call(c),
-            Expr::Paren(p) => {
-                self.check(&p.expr);
-            }
+            Expr::Paren(p) => return self.check(&p.expr),
             Expr::Unary(u) => {
                 let inner = self.check(&u.expr);
                 if inner != ValueType::Scalar && inner != ValueType::Vector {
@@ -76,6 +79,7 @@ impl<'a> Checker<'a> {
                         ),
                     );
                 }
+                return inner;
             }
             Expr::Subquery(s) => {
                 let inner = self.check(&s.expr);

@@ -24,7 +24,7 @@ pub mod text;
 
 pub use ast::{Expr, Span, ValueType};
 pub use check::matcher_matches_empty;
-pub use parser::MAX_DEPTH;
+pub use parser::{grow_stack, MAX_DEPTH};
 
 /// A syntax or type error, in Prometheus' words, at a byte range of the input.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,14 +14,19 @@ use super::regex;
 use super::text::{go_float_f, go_quote, parse_duration, parse_number, unquote};
 use super::SyntaxError;
 
-/// Deepest nesting of parentheses, calls and operators we parse. Prometheus has no
-/// limit (Go stacks grow); ours turns pathological input into a clean error instead
-/// of a stack overflow, far above anything a person writes.
-pub const MAX_DEPTH: u32 = 256;
+/// Deepest nesting of parentheses, calls and operators we parse, and deepest tree we
+/// build (a chain of 10,000 `+` is 10,000 levels deep). Prometheus has no limit: its
+/// yacc parser keeps its stack on the heap and Go stacks grow (promtool 2.42 checks
+/// 100,000 nested parentheses, unary signs or `^` terms; a 20,000-term `+` chain takes
+/// it a second, the time growing with the square of the length). Every pass over the
+/// tree here runs on a growing stack or a work list, so the limit only bounds the work
+/// of checks that look up a node's ancestors; it is far above what anyone writes, and
+/// past it the expression is a clean `promql/syntax` finding, never a crash.
+pub const MAX_DEPTH: u32 = 10_000;
 
 /// Runs `f` with enough stack: recursion depth is bounded by [`MAX_DEPTH`], but debug
 /// builds use large frames and worker threads have small stacks, so grow on demand.
-pub(crate) fn grow_stack<R>(f: impl FnOnce() -> R) -> R {
+pub fn grow_stack<R>(f: impl FnOnce() -> R) -> R {
     stacker::maybe_grow(128 * 1024, 2 * 1024 * 1024, f)
 }
 
@@ -229,13 +234,10 @@ impl<'a> Parser<'a> {
     }
 
     fn depth_ok(&mut self, depth: u32, span: Span) -> PResult<u32> {
-        if depth > MAX_DEPTH * 4 {
+        if depth > MAX_DEPTH {
             self.error(
                 span,
-                format!(
-                    "expression is too deeply nested (more than {} levels)",
-                    MAX_DEPTH * 4
-                ),
+                format!("expression is too deeply nested (more than {MAX_DEPTH} levels)"),
             );
             return Err(Abort);
         }
@@ -282,6 +284,7 @@ impl<'a> Parser<'a> {
                         group: None,
                         fill: Vec::new(),
                         span: 0..0,
+                        value_type: ValueType::Vector,
                     };
                     self.parse_binary_modifiers(&mut binary)?;
                     let next_min = if op == BinaryOp::Pow { prec } else { prec + 1 };
@@ -289,6 +292,7 @@ impl<'a> Parser<'a> {
                     let span = lhs.expr.span().start..rhs.expr.span().end;
                     let depth = self.depth_ok(1 + lhs.depth.max(rhs.depth), span.clone())?;
                     binary.span = span;
+                    binary.value_type = Expr::binary_type(&lhs.expr, &rhs.expr);
                     binary.lhs = Box::new(lhs.expr);
                     binary.rhs = Box::new(rhs.expr);
                     lhs = Node {

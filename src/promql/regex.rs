@@ -7,9 +7,16 @@
 //!   literal; Rust rejects it. We escape such braces before validating.
 //! - Go accepts `\Q...\E` literal quoting; Rust does not. We quote the inner text.
 //!
-//! Remaining divergences: Rust accepts `x{,n}` (Go reads it literally, both accept) and
-//! repetition counts above 1000 (Go rejects `x{1001}`). Neither makes us reject a
-//! regex that Prometheus accepts.
+//! Go rejects what Rust accepts in three ways, checked before Rust's parser
+//! ([`go_only_errors`]), so a regex Prometheus would refuse to load is an error here too:
+//! - a repetition operator applied to a repetition (`a**`, `a++`, `a*+`, `a{2}{3}`,
+//!   `a???`): Go's "invalid nested repetition operator";
+//! - a repetition count above 1000 (`a{1001}`, `a{1,1001}`): "invalid repeat count";
+//! - nesting: Go allows 1000 levels of groups, Rust's default is 250 (raised to match).
+//!
+//! Remaining divergences: Rust accepts `x{,n}` (Go reads it literally, both accept);
+//! Go refuses programs over its size budget (`((a{1000}){1000}){1000}`, "expression
+//! too large"), which is not modelled.
 
 use regex_syntax::ParserBuilder;
 
@@ -100,10 +107,95 @@ fn repetition_len(chars: &[char]) -> Option<usize> {
     (chars.get(i) == Some(&'}')).then_some(i + 1)
 }
 
+/// Go's largest repetition count (`regexp/syntax`: `{1000}` is the most).
+const MAX_REPEAT: u32 = 1000;
+
+/// Go's deepest nesting of groups (`regexp/syntax` `maxHeight`).
+const MAX_NESTING: u32 = 1000;
+
+/// The errors Go's `regexp/syntax` gives that Rust's parser does not: stacked
+/// repetition operators and counts above 1000. Worded as Go words them.
+fn go_only_errors(pattern: &str) -> Result<(), String> {
+    let chars: Vec<char> = pattern.chars().collect();
+    let text = |range: std::ops::Range<usize>| chars[range].iter().collect::<String>();
+    // Where the repetition operator just before the current position began, if the
+    // previous item was one.
+    let mut last_repeat: Option<usize> = None;
+    let mut i = 0;
+    while i < chars.len() {
+        let op_len = match chars[i] {
+            '*' | '+' | '?' => Some(1),
+            '{' => repetition_len(&chars[i..]),
+            _ => None,
+        };
+        let Some(mut op_len) = op_len else {
+            last_repeat = None;
+            i += skip_item(&chars, i);
+            continue;
+        };
+        if chars[i] == '{' {
+            let counts = text(i + 1..i + op_len - 1);
+            let too_big = counts
+                .split(',')
+                .any(|n| !n.is_empty() && n.parse::<u32>().map_or(true, |n| n > MAX_REPEAT));
+            if too_big {
+                return Err(format!(
+                    "error parsing regexp: invalid repeat count: `{}`",
+                    text(i..i + op_len)
+                ));
+            }
+        }
+        if chars.get(i + op_len) == Some(&'?') {
+            op_len += 1; // non-greedy marker, part of the same operator
+        }
+        if let Some(start) = last_repeat {
+            return Err(format!(
+                "error parsing regexp: invalid nested repetition operator: `{}`",
+                text(start..i + op_len)
+            ));
+        }
+        last_repeat = Some(i);
+        i += op_len;
+    }
+    Ok(())
+}
+
+/// Length of the item at `i` that is not a repetition operator: an escape (`\d`,
+/// `\Q...\E`), a bracketed class, or one character.
+fn skip_item(chars: &[char], i: usize) -> usize {
+    match chars[i] {
+        '\\' if chars.get(i + 1) == Some(&'Q') => {
+            let mut j = i + 2;
+            while j < chars.len() && !(chars[j] == '\\' && chars.get(j + 1) == Some(&'E')) {
+                j += 1;
+            }
+            (j + 2).min(chars.len()) - i
+        }
+        '\\' => 2.min(chars.len() - i),
+        '[' => {
+            let mut j = i + 1;
+            if chars.get(j) == Some(&'^') {
+                j += 1;
+            }
+            if chars.get(j) == Some(&']') {
+                j += 1; // a leading `]` is a literal
+            }
+            while j < chars.len() && chars[j] != ']' {
+                // `[:alpha:]` holds no `]` before its end; escapes may hide one.
+                j += if chars[j] == '\\' { 2 } else { 1 };
+            }
+            (j + 1).min(chars.len()) - i
+        }
+        _ => 1,
+    }
+}
+
 /// Checks a matcher regex; the error reads like Go's `regexp` errors.
 pub fn validate(pattern: &str) -> Result<(), String> {
+    go_only_errors(pattern)?;
     let anchored = format!("^(?s:{})$", to_rust_syntax(pattern));
     ParserBuilder::new()
+        .nest_limit(MAX_NESTING + 2)
         .build()
         .parse(&anchored)
         .map(|_| ())
@@ -174,6 +266,54 @@ mod tests {
         assert!(validate("a{2,3}").is_ok());
         assert!(validate(r"\Q.*\E").is_ok());
         assert!(validate("[]a]").is_ok());
+    }
+
+    /// Regression (issue 16): Go refuses these, so Prometheus refuses to load the rule.
+    #[test]
+    fn what_go_rejects_is_rejected() {
+        for (pattern, message) in [
+            ("a**", "invalid nested repetition operator: `**`"),
+            ("a++", "invalid nested repetition operator: `++`"),
+            ("a*+", "invalid nested repetition operator: `*+`"),
+            ("a{2}{3}", "invalid nested repetition operator: `{2}{3}`"),
+            ("a*?+", "invalid nested repetition operator: `*?+`"),
+            ("a???", "invalid nested repetition operator: `???`"),
+            ("a{1001}", "invalid repeat count: `{1001}`"),
+            ("a{1,1001}", "invalid repeat count: `{1,1001}`"),
+            ("(a{99999999999})", "invalid repeat count: `{99999999999}`"),
+        ] {
+            let error = validate(pattern).unwrap_err();
+            assert_eq!(
+                error,
+                format!("error parsing regexp: {message}"),
+                "{pattern}"
+            );
+        }
+        for pattern in [
+            "a*?",
+            "a??",
+            "a+?b*",
+            "(a*)*",
+            "a{1000}",
+            "a{2}b{3}",
+            "[*+]+",
+            "\\*+",
+            "a{,5}*",
+            "\\Q**\\E+",
+            "[]*]*",
+            "(?i)a*",
+            "x{2,}?",
+            "a|*",
+        ] {
+            if pattern == "a|*" {
+                assert!(validate(pattern).is_err(), "missing argument: {pattern}");
+                continue;
+            }
+            assert_eq!(validate(pattern), Ok(()), "{pattern}");
+        }
+        // Go nests groups 1000 deep; Rust's default stopped at 250.
+        let deep = format!("{}a{}", "(".repeat(900), ")".repeat(900));
+        assert_eq!(validate(&deep), Ok(()));
     }
 
     #[test]

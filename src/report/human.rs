@@ -1,25 +1,28 @@
 //! `--format human`: miette's graphical report, one block per diagnostic with the
-//! source snippet and a caret under the token, then a summary line.
+//! source snippet and a caret under the token, then the summary lines. Each block's
+//! header names the severity in words and the check, `error[catalog/histogram]`, as
+//! compilers do: the symbol alone (`×`, `⚠`, `☞`) says little to a newcomer and nothing
+//! to `grep`.
 
-use super::{ReportedDiagnostic, RunReport, Summary};
+use super::{summary, DisplayOptions, ReportedDiagnostic, RunReport};
 use crate::diagnostic::Severity;
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, MietteSpanContents,
     NamedSource, Report, SourceSpan,
 };
 
-/// Renders the report. `color` adds ANSI colours (decided by the caller from the
-/// terminal, `--color` and `NO_COLOR`).
-pub fn render(report: &RunReport, color: bool) -> String {
-    let mut out = render_findings(report, color);
-    out.push_str(&summary_line(&report.summary));
-    out.push('\n');
+/// Renders the findings the display shows, then the summary unless `--quiet`.
+pub fn render(report: &RunReport, display: &DisplayOptions) -> String {
+    let mut out = render_findings(report, display);
+    if display.summary {
+        out.push_str(&summary::render(report, display));
+    }
     out
 }
 
-/// The findings without the summary line (`--quiet`): nothing at all when clean.
-pub fn render_findings(report: &RunReport, color: bool) -> String {
-    let theme = if color {
+/// The findings the display shows, without the summary: nothing at all when clean.
+pub fn render_findings(report: &RunReport, display: &DisplayOptions) -> String {
+    let theme = if display.color {
         GraphicalTheme::unicode()
     } else {
         GraphicalTheme::unicode_nocolor()
@@ -29,17 +32,22 @@ pub fn render_findings(report: &RunReport, color: bool) -> String {
         .with_width(100)
         .with_context_lines(1);
     let mut out = String::new();
-    for reported in &report.diagnostics {
-        let diagnostic = to_miette(reported);
-        let source = NamedSource::new(reported.path(), FileText(reported.file.clone()))
-            .with_language("yaml");
-        let miette_report = Report::new(diagnostic).with_source_code(source);
+    for reported in display.shown(report) {
+        let miette_report = match LineExcerpt::for_long_line(reported) {
+            Some(excerpt) => excerpt.into_report(reported),
+            None => {
+                let source = NamedSource::new(reported.path(), FileText(reported.file.clone()))
+                    .with_language("yaml");
+                Report::new(to_miette(reported)).with_source_code(source)
+            }
+        };
         if handler
             .render_report(&mut out, miette_report.as_ref())
             .is_err()
         {
             // Rendering into a String cannot fail; fall back to one line if it ever does.
-            out.push_str(&one_line(reported));
+            out.push_str(&super::concise::line(reported, false));
+            out.push('\n');
         }
         out.push('\n');
     }
@@ -104,6 +112,155 @@ impl miette::SourceCode for FileText {
     }
 }
 
+/// Lines longer than this (in bytes) are not shown whole: miette pads the caret line
+/// with a width that Rust's formatter caps at 65,535 (a panic past it), and a minified
+/// file's single line would fill the terminal anyway.
+const LONG_LINE_BYTES: usize = 512;
+
+/// Characters of the long line shown on each side of the token.
+const EXCERPT_CONTEXT_CHARS: usize = 40;
+
+/// Characters of the token itself shown at most (the caret covers those).
+const EXCERPT_TOKEN_CHARS: usize = 120;
+
+/// A window of one long line around the finding's token, rendered by miette as if it
+/// were the whole line. The header keeps the exact line and column; the gutter keeps the
+/// true line number; `…` marks each cut end.
+struct LineExcerpt {
+    text: String,
+    /// Where the token starts and ends in `text`.
+    token: std::ops::Range<usize>,
+    /// Where the window starts in the file (to move secondary labels into `text`).
+    window: std::ops::Range<usize>,
+    /// `text` offset of the window's first byte (after a leading `…`).
+    shift: usize,
+}
+
+impl LineExcerpt {
+    /// An excerpt when any line the snippet would show is long; `None` for ordinary lines.
+    fn for_long_line(reported: &ReportedDiagnostic) -> Option<LineExcerpt> {
+        let file = &reported.file;
+        let span = &reported.diagnostic.span;
+        let first = reported.start.line.saturating_sub(1).max(1);
+        let last = (reported.end.line + 1).min(file.line_count());
+        let line_bytes = |line: usize| {
+            let end = if line < file.line_count() {
+                file.line_start(line + 1)
+            } else {
+                file.text.len()
+            };
+            end - file.line_start(line)
+        };
+        if !(first..=last).any(|line| line_bytes(line) > LONG_LINE_BYTES) {
+            return None;
+        }
+        let line = reported.start.line;
+        let text = file.text.as_str();
+        let line_start = file.line_start(line);
+        let line_end = line_start + file.line_text(line).len();
+        let start = span.start.clamp(line_start, line_end);
+        let token_end = advance_chars(text, start, EXCERPT_TOKEN_CHARS)
+            .min(span.end.max(start))
+            .min(line_end);
+        let window_start = retreat_chars(text, start, EXCERPT_CONTEXT_CHARS).max(line_start);
+        let window_end = advance_chars(text, token_end, EXCERPT_CONTEXT_CHARS).min(line_end);
+        let mut excerpt = String::new();
+        if window_start > line_start {
+            excerpt.push('…');
+        }
+        let shift = excerpt.len();
+        excerpt.push_str(&text[window_start..window_end]);
+        if window_end < line_end {
+            excerpt.push('…');
+        }
+        Some(LineExcerpt {
+            text: excerpt,
+            token: start - window_start + shift..token_end - window_start + shift,
+            window: window_start..window_end,
+            shift,
+        })
+    }
+
+    fn into_report(self, reported: &ReportedDiagnostic) -> Report {
+        let diagnostic = &reported.diagnostic;
+        let primary = LabeledSpan::new_primary_with_span(
+            None,
+            SourceSpan::new(self.token.start.into(), self.token.len()),
+        );
+        // Secondary labels inside the window keep their place; others cannot be shown.
+        let secondary = diagnostic
+            .labels
+            .iter()
+            .filter(|label| {
+                self.window.start <= label.span.start && label.span.end <= self.window.end
+            })
+            .map(|label| {
+                let start = label.span.start - self.window.start + self.shift;
+                LabeledSpan::new_with_span(
+                    Some(label.message.clone()),
+                    SourceSpan::new(start.into(), label.span.len()),
+                )
+            });
+        let mut miette = to_miette(reported);
+        miette.labels = Some(std::iter::once(primary).chain(secondary).collect());
+        let source = ExcerptSource {
+            name: reported.path().to_string(),
+            text: self.text,
+            line: reported.start.line - 1,
+            column: reported.start.column - 1,
+        };
+        Report::new(miette).with_source_code(source)
+    }
+}
+
+fn advance_chars(text: &str, from: usize, chars: usize) -> usize {
+    text[from..]
+        .char_indices()
+        .nth(chars)
+        .map(|(i, _)| from + i)
+        .unwrap_or(text.len())
+}
+
+fn retreat_chars(text: &str, from: usize, chars: usize) -> usize {
+    text[..from]
+        .char_indices()
+        .rev()
+        .take(chars)
+        .last()
+        .map(|(i, _)| i)
+        .unwrap_or(from)
+}
+
+/// The excerpt as miette's source: one line, numbered and positioned as in the file.
+struct ExcerptSource {
+    name: String,
+    text: String,
+    /// 0-based line and character column of the token in the file.
+    line: usize,
+    column: usize,
+}
+
+impl miette::SourceCode for ExcerptSource {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        _context_lines_before: usize,
+        _context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        if span.offset() + span.len() > self.text.len() {
+            return Err(miette::MietteError::OutOfBounds);
+        }
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            self.text.as_bytes(),
+            SourceSpan::new(0.into(), self.text.len()),
+            self.line,
+            self.column,
+            0,
+        )))
+    }
+}
+
 fn to_miette(reported: &ReportedDiagnostic) -> MietteDiagnostic {
     let diagnostic = &reported.diagnostic;
     let severity = match diagnostic.severity {
@@ -117,7 +274,7 @@ fn to_miette(reported: &ReportedDiagnostic) -> MietteDiagnostic {
         LabeledSpan::new_with_span(Some(label.message.clone()), source_span(&label.span))
     });
     let mut out = MietteDiagnostic::new(diagnostic.message.clone())
-        .with_code(diagnostic.code)
+        .with_code(header(diagnostic))
         .with_severity(severity)
         .with_labels(std::iter::once(primary).chain(secondary));
     if let Some(help) = &diagnostic.help {
@@ -126,47 +283,13 @@ fn to_miette(reported: &ReportedDiagnostic) -> MietteDiagnostic {
     out
 }
 
+/// `error[catalog/histogram]`: the severity in words, then the check's code.
+fn header(diagnostic: &crate::diagnostic::Diagnostic) -> String {
+    format!("{}[{}]", diagnostic.severity, diagnostic.code)
+}
+
 fn source_span(span: &std::ops::Range<usize>) -> SourceSpan {
     SourceSpan::new(span.start.into(), span.end.saturating_sub(span.start))
-}
-
-fn one_line(reported: &ReportedDiagnostic) -> String {
-    format!(
-        "{}:{}:{}: {}[{}] {}\n",
-        reported.path(),
-        reported.start.line,
-        reported.start.column,
-        reported.diagnostic.severity,
-        reported.diagnostic.code,
-        reported.diagnostic.message
-    )
-}
-
-/// "2 errors, 1 warning in 3 files", or "no problems in 3 files".
-pub fn summary_line(summary: &Summary) -> String {
-    let files = plural(summary.files, "file");
-    let counts: Vec<String> = [
-        (summary.errors, "error"),
-        (summary.warnings, "warning"),
-        (summary.infos, "info"),
-    ]
-    .iter()
-    .filter(|(count, _)| *count > 0)
-    .map(|(count, word)| plural(*count, word))
-    .collect();
-    if counts.is_empty() {
-        format!("promgate: no problems in {files}")
-    } else {
-        format!("promgate: {} in {files}", counts.join(", "))
-    }
-}
-
-fn plural(count: usize, word: &str) -> String {
-    if count == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{count} {word}s")
-    }
 }
 
 #[cfg(test)]
@@ -177,18 +300,57 @@ mod tests {
 
     #[test]
     fn renders_snippets_with_carets_and_no_colour() {
-        let out = render(&sample_report(), false);
+        let out = render(&sample_report(), &DisplayOptions::default());
         assert!(!out.contains('\u{1b}'), "no ANSI escapes without colour");
-        assert!(out.contains("catalog/unknown-metric"));
+        assert!(out.contains("error[catalog/unknown-metric]"));
+        assert!(out.contains("warning[alerts/required-labels]"));
         assert!(out.contains("http_requests_totl"));
         assert!(out.contains("rules/alerts.yml:6:20"));
         assert!(out.contains("help: did you mean `http_requests_total`?"));
-        assert!(out.trim_end().ends_with("files"));
+        assert!(out.contains("in 2 files\n"));
+    }
+
+    #[test]
+    fn infos_are_hidden_unless_asked_for() {
+        let report = sample_report();
+        let hidden = render(&report, &DisplayOptions::default());
+        assert!(!hidden.contains("promql/style"), "{hidden}");
+        assert!(hidden.contains("1 info (hidden; --show-info shows them)"));
+        let shown = render(
+            &report,
+            &DisplayOptions {
+                show_info: true,
+                ..DisplayOptions::default()
+            },
+        );
+        assert!(shown.contains("info[promql/style]"), "{shown}");
+    }
+
+    #[test]
+    fn quiet_leaves_out_the_summary() {
+        let display = DisplayOptions {
+            summary: false,
+            ..DisplayOptions::default()
+        };
+        assert!(!render(&sample_report(), &display).contains("promgate:"));
     }
 
     #[test]
     fn colour_adds_ansi_escapes() {
-        assert!(render(&sample_report(), true).contains('\u{1b}'));
+        let display = DisplayOptions {
+            color: true,
+            ..DisplayOptions::default()
+        };
+        assert!(render(&sample_report(), &display).contains('\u{1b}'));
+    }
+
+    #[test]
+    fn snapshot() {
+        let display = DisplayOptions {
+            show_info: true,
+            ..DisplayOptions::default()
+        };
+        insta::assert_snapshot!(render(&sample_report(), &display));
     }
 
     /// The windowed `read_span` must answer exactly what miette's whole-text one does,
@@ -251,24 +413,49 @@ mod tests {
         }
     }
 
+    /// Regression (issue 16): a finding past column 65,535 panicked in miette (exit 101),
+    /// which was every finding deep in a minified dashboard.
     #[test]
-    fn summary_lines_count_each_severity() {
-        let summary = Summary {
-            files: 3,
-            errors: 2,
-            warnings: 1,
-            infos: 0,
-        };
-        assert_eq!(
-            summary_line(&summary),
-            "promgate: 2 errors, 1 warning in 3 files"
+    fn findings_on_very_long_lines_show_a_window_with_exact_positions() {
+        let padding = "x".repeat(70_000);
+        let text = format!("{{\"a\":\"{padding}é\",\"type\":\"graph\",\"b\":\"{padding}\"}}\n");
+        let file = std::sync::Arc::new(crate::source::SourceFile::new("min.json", text.as_str()));
+        let start = text.find("graph").unwrap();
+        let diagnostic = crate::diagnostic::Diagnostic::new(
+            "dashboard/deprecated-panel",
+            Severity::Warning,
+            start..start + 5,
+            "panel type `graph` is an Angular panel",
+        )
+        .with_label(start - 8..start - 2, "this field")
+        .with_help("change it");
+        let reported = ReportedDiagnostic::new(file, diagnostic);
+        let column = reported.start.column;
+        assert_eq!(column, 70_000 + 18, "columns count characters");
+        let out = render(
+            &RunReport::new(1, vec![reported]),
+            &DisplayOptions::default(),
         );
+        assert!(out.contains(&format!("[min.json:1:{column}]")), "{out}");
+        assert!(out.lines().all(|line| line.chars().count() < 200), "{out}");
+        let snippet = out.lines().find(|l| l.contains("\"graph\"")).unwrap();
+        let caret = out
+            .lines()
+            .find(|l| l.contains('─') && l.contains('·'))
+            .unwrap();
+        let at = |line: &str, pattern: &str| line.find(pattern).map(|b| line[..b].chars().count());
         assert_eq!(
-            summary_line(&Summary {
-                files: 1,
-                ..Summary::default()
-            }),
-            "promgate: no problems in 1 file"
+            at(snippet, "graph\""),
+            at(caret, "─────"),
+            "caret under the token:\n{out}"
+        );
+        assert!(
+            snippet.contains('…') && snippet.contains("\"type\""),
+            "{snippet}"
+        );
+        assert!(
+            out.contains("this field"),
+            "a label inside the window stays: {out}"
         );
     }
 }

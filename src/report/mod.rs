@@ -3,6 +3,7 @@
 
 pub mod checkstyle;
 pub mod color;
+pub mod concise;
 pub mod github;
 pub mod gitlab;
 pub mod human;
@@ -11,11 +12,12 @@ pub mod json;
 pub mod junit;
 pub mod sarif;
 pub mod statistics;
+pub mod summary;
 #[cfg(test)]
 mod test_support;
-mod xml;
+pub(crate) mod xml;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::{LineCol, SourceFile};
 use std::sync::Arc;
 
@@ -42,6 +44,48 @@ impl ReportedDiagnostic {
 
     pub fn path(&self) -> &str {
         &self.file.path
+    }
+}
+
+/// How the formats meant for people (`human`, `concise`) show a report. The machine
+/// formats always carry every finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DisplayOptions {
+    /// ANSI colours (decided by the caller from the terminal, `--color` and `NO_COLOR`).
+    pub color: bool,
+    /// Show info-level findings. Hidden by default: on a real repository they outnumber
+    /// the errors and bury them; the summary still counts them and says how to see them.
+    pub show_info: bool,
+    /// End with the summary lines (`--quiet` leaves them out).
+    pub summary: bool,
+}
+
+impl Default for DisplayOptions {
+    fn default() -> Self {
+        DisplayOptions {
+            color: false,
+            show_info: false,
+            summary: true,
+        }
+    }
+}
+
+impl DisplayOptions {
+    /// Whether a finding is shown.
+    pub fn shows(&self, reported: &ReportedDiagnostic) -> bool {
+        self.show_info || reported.diagnostic.severity > Severity::Info
+    }
+
+    /// The findings shown, in report order.
+    pub fn shown<'r>(
+        &self,
+        report: &'r RunReport,
+    ) -> impl Iterator<Item = &'r ReportedDiagnostic> + 'r {
+        let options = *self;
+        report
+            .diagnostics
+            .iter()
+            .filter(move |reported| options.shows(reported))
     }
 }
 
@@ -92,9 +136,9 @@ impl RunReport {
         };
         for reported in &diagnostics {
             match reported.diagnostic.severity {
-                crate::diagnostic::Severity::Error => summary.errors += 1,
-                crate::diagnostic::Severity::Warning => summary.warnings += 1,
-                crate::diagnostic::Severity::Info => summary.infos += 1,
+                Severity::Error => summary.errors += 1,
+                Severity::Warning => summary.warnings += 1,
+                Severity::Info => summary.infos += 1,
             }
         }
         RunReport {

@@ -258,7 +258,7 @@ mod tests {
     #[test]
     fn valid_against_the_sarif_2_1_0_schema() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/schemas/sarif-schema-2.1.0.json");
+            .join("tests/data/sarif/sarif-schema-2.1.0.json");
         let schema_text = std::fs::read_to_string(&path)
             .unwrap_or_else(|e| panic!("the SARIF schema must exist at {}: {e}", path.display()));
         let schema: Value = serde_json::from_str(&schema_text).unwrap();

@@ -28,6 +28,29 @@ pub struct SourceFile {
     pub path: String,
     pub text: String,
     line_starts: Vec<usize>,
+    /// `chars_before[k]`: characters that start before byte `k * CHECKPOINT_BYTES`, so a
+    /// column is a lookup plus a count over at most one checkpoint's bytes, however long
+    /// the line (a minified dashboard is one line of megabytes).
+    chars_before: Vec<u32>,
+}
+
+/// Bytes between character-count checkpoints: 8 bytes of index per 256 of text at most.
+const CHECKPOINT_BYTES: usize = 256;
+
+/// UTF-8 continuation bytes (`10xxxxxx`) never start a character.
+fn is_char_start(byte: u8) -> bool {
+    (byte as i8) >= -0x40
+}
+
+fn character_checkpoints(bytes: &[u8]) -> Vec<u32> {
+    let mut checkpoints = Vec::with_capacity(bytes.len() / CHECKPOINT_BYTES + 1);
+    let mut count = 0u32;
+    checkpoints.push(0);
+    for chunk in bytes.chunks(CHECKPOINT_BYTES) {
+        count += chunk.iter().filter(|&&b| is_char_start(b)).count() as u32;
+        checkpoints.push(count);
+    }
+    checkpoints
 }
 
 impl SourceFile {
@@ -42,11 +65,25 @@ impl SourceFile {
                 _ => None,
             }))
             .collect();
+        let chars_before = character_checkpoints(bytes);
         SourceFile {
             path: path.into(),
             text,
             line_starts,
+            chars_before,
         }
+    }
+
+    /// Characters that start before byte `offset` (a character boundary): O(1) from the
+    /// nearest checkpoint, then at most `CHECKPOINT_BYTES` bytes counted.
+    fn chars_before(&self, offset: usize) -> usize {
+        let checkpoint = offset / CHECKPOINT_BYTES;
+        let from = checkpoint * CHECKPOINT_BYTES;
+        let counted = self.text.as_bytes()[from..offset]
+            .iter()
+            .filter(|&&b| is_char_start(b))
+            .count();
+        self.chars_before[checkpoint] as usize + counted
     }
 
     /// Line and character column of a byte offset (clamped to the text, snapped back to
@@ -58,7 +95,7 @@ impl SourceFile {
             Err(i) => i - 1,
         };
         let line_start = self.line_starts[line_index];
-        let column = self.text[line_start..offset].chars().count() + 1;
+        let column = self.chars_before(offset) - self.chars_before(line_start) + 1;
         LineCol {
             line: line_index + 1,
             column,
@@ -165,6 +202,28 @@ mod tests {
         assert_eq!(lines, [1, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4]);
         for offset in 0..=file.text.len() {
             assert_eq!(file.line_of(offset), file.line_col(offset).line);
+        }
+    }
+
+    /// Regression (issue 16): columns on a megabyte line were counted from the line's
+    /// start on every call. The index must give what counting gives, at every offset.
+    #[test]
+    fn checkpointed_columns_equal_counted_columns() {
+        let line: String = (0..3_000)
+            .map(|i| ["a", "é", "✓", "😀", "\t"][i % 5])
+            .collect();
+        let text = format!("x\n{line}\r\n{line}");
+        let file = SourceFile::new("a.json", text.as_str());
+        for offset in 0..=text.len() {
+            let expected = file.floor_char_boundary(offset);
+            let line_start = file.line_start(file.line_of(expected).max(1));
+            let line_start = if expected < line_start {
+                file.line_start(file.line_of(expected) - 1)
+            } else {
+                line_start
+            };
+            let counted = text[line_start.min(expected)..expected].chars().count() + 1;
+            assert_eq!(file.line_col(offset).column, counted, "offset {offset}");
         }
     }
 

@@ -120,11 +120,9 @@ impl Run {
     }
 }
 
-/// The repository root, and the shared folder beside it (fails loudly if missing).
-pub fn shared(relative: &str) -> PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared")
-        .join(relative);
+/// A file of the repository (test data lives in it: a fresh clone runs every test).
+pub fn repo_file(relative: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
     assert!(path.exists(), "{} is missing", path.display());
     path
 }

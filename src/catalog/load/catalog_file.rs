@@ -4,14 +4,17 @@
 
 use super::tree::{Node, Value};
 use super::LoadError;
-use crate::catalog::{Catalog, MetricFamily, MetricType};
-use std::collections::BTreeSet;
+use crate::catalog::{Catalog, JobFacts, MetricFamily, MetricType};
+use std::collections::{BTreeMap, BTreeSet};
 
-const TOP_KEYS: [&str; 5] = [
+const TOP_KEYS: [&str; 8] = [
     "version",
     "complete",
     "target_labels",
     "exclude_namespaces",
+    "scrape_interval",
+    "evaluation_interval",
+    "jobs",
     "metrics",
 ];
 const METRIC_KEYS: [&str; 8] = [
@@ -79,6 +82,14 @@ impl Ctx<'_> {
         }
     }
 
+    /// A Prometheus duration (`15s`, `1m30s`), kept as written.
+    fn duration(&self, node: &Node, what: &str) -> Result<String, LoadError> {
+        let text = self.string(node, what)?;
+        crate::rules::duration::parse_duration(&text)
+            .map_err(|e| self.error(node, format!("{what}: {e}")))?;
+        Ok(text)
+    }
+
     fn strings(&self, node: &Node, what: &str) -> Result<BTreeSet<String>, LoadError> {
         let Value::Sequence(items) = &node.value else {
             return Err(self.error(node, format!("expected {what} to be a list of strings")));
@@ -122,6 +133,14 @@ pub fn load(path: &str, text: &str) -> Result<Catalog, LoadError> {
             "exclude_namespaces" => {
                 catalog.exclude_namespaces = ctx.strings(value, "`exclude_namespaces`")?
             }
+            "scrape_interval" => {
+                catalog.scrape.scrape_interval = Some(ctx.duration(value, "`scrape_interval`")?)
+            }
+            "evaluation_interval" => {
+                catalog.scrape.evaluation_interval =
+                    Some(ctx.duration(value, "`evaluation_interval`")?)
+            }
+            "jobs" => catalog.scrape.jobs = Some(jobs(&ctx, value)?),
             // Its entries were read while parsing; what is left must be the mapping.
             _ => {
                 ctx.mapping(value, "`metrics`", &[])?;
@@ -132,6 +151,23 @@ pub fn load(path: &str, text: &str) -> Result<Catalog, LoadError> {
         catalog.insert(family);
     }
     Ok(catalog)
+}
+
+/// `jobs: {name: {scrape_interval: 15s}, other: {}}`.
+fn jobs(ctx: &Ctx, node: &Node) -> Result<BTreeMap<String, JobFacts>, LoadError> {
+    let mut jobs = BTreeMap::new();
+    for (name, spec) in ctx.mapping(node, "`jobs`", &[])? {
+        let name = ctx.string(name, "a job name")?;
+        let mut job = JobFacts::default();
+        if !spec.is_null() {
+            ctx.mapping(spec, &format!("job `{name}`"), &["scrape_interval"])?;
+            if let Some(interval) = spec.get("scrape_interval") {
+                job.scrape_interval = Some(ctx.duration(interval, "`scrape_interval`")?);
+            }
+        }
+        jobs.insert(name, job);
+    }
+    Ok(jobs)
 }
 
 fn family(ctx: &Ctx, name: String, spec: &Node) -> Result<MetricFamily, LoadError> {
@@ -248,6 +284,34 @@ metrics:
         assert_eq!(catalog.family("up2").unwrap().kind, MetricType::Gauge);
     }
 
+    pub(super) const SCRAPE: &str = "scrape_interval: 15s\nevaluation_interval: 1m\njobs:\n  api: {scrape_interval: 5s}\n  node: {}\n  web:\nmetrics: {}\n";
+
+    #[test]
+    fn scrape_facts_round_trip() {
+        let catalog = load_str("c.yml", SCRAPE).unwrap();
+        assert_eq!(catalog.scrape.interval_of("api"), Some("5s"));
+        assert_eq!(catalog.scrape.interval_of("node"), Some("15s"));
+        assert_eq!(catalog.scrape.jobs.as_ref().unwrap().len(), 3);
+        let written = write::to_yaml(&catalog);
+        assert!(
+            written.contains("scrape_interval: \"15s\"\nevaluation_interval: \"1m\"\njobs:\n  api: {scrape_interval: \"5s\"}\n  node: {}\n  web: {}\n"),
+            "{written}"
+        );
+        assert_eq!(
+            load_str("again.yml", &written).unwrap().scrape,
+            catalog.scrape
+        );
+        let err = load_str(
+            "c.yml",
+            "jobs: {api: {scrape_interval: soon}}\nmetrics: {}\n",
+        )
+        .unwrap_err();
+        assert_eq!((err.line, err.column), (1, 31));
+        assert!(err.message.contains("not a valid duration"), "{err}");
+        let err = load_str("c.yml", "jobs: {api: {interval: 5s}}\nmetrics: {}\n").unwrap_err();
+        assert!(err.message.contains("unknown key `interval`"), "{err}");
+    }
+
     #[test]
     fn unknown_keys_and_types_are_errors_with_positions() {
         let err = load_str(
@@ -320,6 +384,11 @@ mod schema_tests {
         ));
         assert_valid("pumpflix", pumpflix);
         assert_valid("docs example", super::tests::YAML);
+        assert_valid("scrape facts", super::tests::SCRAPE);
+        assert_valid(
+            "scrape facts written",
+            &write::to_yaml(&load_str("s.yml", super::tests::SCRAPE).unwrap()),
+        );
         let written = write::to_yaml(&load_str("p.yml", pumpflix).unwrap());
         assert_valid("written", &written);
         let api = load_str(

@@ -81,10 +81,13 @@ impl Format {
     }
 }
 
-/// Reads a catalog source from disk.
+/// Reads a catalog source from disk, or a bundled catalog named `builtin:NAME`.
 pub fn load_file(path: &str) -> Result<Catalog, LoadError> {
-    let bytes =
-        std::fs::read(path).map_err(|e| LoadError::whole(path, format!("cannot read: {e}")))?;
+    if super::bundled::is_name(path) {
+        return super::bundled::load(path);
+    }
+    let bytes = crate::discover::read_regular_file(std::path::Path::new(path))
+        .map_err(|e| LoadError::whole(path, format!("cannot read: {e}")))?;
     let text = String::from_utf8(bytes)
         .map_err(|e| LoadError::whole(path, format!("not UTF-8 text: {e}")))?;
     load_str(path, &text)
@@ -198,15 +201,20 @@ pub fn load_all<P: AsRef<str> + Sync>(paths: &[P]) -> Result<Catalog, LoadError>
     Ok(merged)
 }
 
+/// Reads every source in parallel; one result per source, in the order given.
+pub fn load_each<P: AsRef<str> + Sync>(paths: &[P]) -> Vec<Result<Catalog, LoadError>> {
+    use rayon::prelude::*;
+    paths
+        .par_iter()
+        .map(|path| load_file(path.as_ref()))
+        .collect()
+}
+
 /// Reads every source (in parallel) and merges them in the order given, without the
 /// lookup index: the caller adds more (built-ins) and calls [`Catalog::finish`] once.
 /// The first source that cannot be read is the error.
 pub fn load_sources<P: AsRef<str> + Sync>(paths: &[P]) -> Result<Catalog, LoadError> {
-    use rayon::prelude::*;
-    let loaded: Vec<Result<Catalog, LoadError>> = paths
-        .par_iter()
-        .map(|path| load_file(path.as_ref()))
-        .collect();
+    let loaded = load_each(paths);
     let mut merged = Catalog::new();
     for catalog in loaded {
         merged.merge(catalog?);

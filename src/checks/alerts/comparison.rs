@@ -79,6 +79,10 @@ fn combine_any(a: Filtering, b: Filtering) -> Filtering {
 }
 
 fn filtering(expr: &Expr) -> Filtering {
+    crate::promql::grow_stack(|| filtering_inner(expr))
+}
+
+fn filtering_inner(expr: &Expr) -> Filtering {
     match expr {
         Expr::Number(_) | Expr::String(_) => Filtering::PassesAll,
         Expr::Selector(s) => selector_filtering(s.metric_name().map(|n| n.0)),

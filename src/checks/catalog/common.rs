@@ -68,7 +68,7 @@ pub fn walk_with_parents<'e>(expr: &'e Expr, visit: &mut dyn FnMut(&'e Expr, &[&
         visit(expr, parents);
         parents.push(expr);
         for child in expr.children() {
-            go(child, parents, visit);
+            crate::promql::grow_stack(|| go(child, parents, visit));
         }
         parents.pop();
     }

@@ -26,6 +26,10 @@ Reported: a `quantile` matcher on a histogram; the bare name of a classic histog
 `histogram_quantile` over a series without `le` (a `_sum`/`_count`, a summary, a gauge) or \
 over an aggregation that drops `le`; `le` on a non-bucket series; `sum`/`avg` of a summary's \
 quantiles, which is statistically meaningless.\n\n\
+An aggregation that drops `le` from `_bucket` series is `promql/histogram-le`'s finding, \
+which needs no catalog: this check leaves it alone, so one bug gives one finding. It reports a \
+dropped `le` only where the catalog alone can tell the input carried `le` (a recording rule's \
+output, a series not named `_bucket`).\n\n\
 Fix: the help writes the corrected query.",
     bad: fixture!("catalog/histogram/fail.yml"),
     good: fixture!("catalog/histogram/pass.yml"),
@@ -55,7 +59,7 @@ pub fn find(expr: &Expr, source: &str, catalog: &Catalog) -> Vec<Finding> {
             ));
         }
         Expr::Call(call) if call.name == "histogram_quantile" => {
-            findings.extend(check_histogram_quantile(call, catalog));
+            findings.extend(check_histogram_quantile(call, source, catalog));
         }
         Expr::Aggregate(aggregate)
             if matches!(aggregate.op, AggregateOp::Sum | AggregateOp::Avg) =>
@@ -203,7 +207,7 @@ fn check_selector(
     out
 }
 
-fn check_histogram_quantile(call: &Call, catalog: &Catalog) -> Vec<Finding> {
+fn check_histogram_quantile(call: &Call, source: &str, catalog: &Catalog) -> Vec<Finding> {
     let Some(input) = call.args.get(1) else {
         return Vec::new();
     };
@@ -238,7 +242,10 @@ fn check_histogram_quantile(call: &Call, catalog: &Catalog) -> Vec<Finding> {
             }
         }
     });
-    if out.is_empty() && !maybe_native {
+    // `promql/histogram-le` reports the `le` dropped from `_bucket` series on its own.
+    let reported_by_histogram_le =
+        || crate::checks::promql::histogram_le::check_call(call, source).is_some();
+    if out.is_empty() && !maybe_native && !reported_by_histogram_le() {
         if let Some(finding) = dropped_le(input, catalog) {
             out.push(finding);
         }

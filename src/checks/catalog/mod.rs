@@ -7,6 +7,7 @@ pub mod counter;
 pub mod gauge;
 pub mod histogram;
 pub mod unknown_label;
+pub mod unknown_label_value;
 pub mod unknown_metric;
 
 use super::context::{ExprContext, ExprRun};
@@ -17,6 +18,7 @@ use common::Finding;
 pub const CHECKS: &[&CheckMeta] = &[
     &unknown_metric::META,
     &unknown_label::META,
+    &unknown_label_value::META,
     &histogram::META,
     &counter::META,
     &gauge::META,
@@ -26,6 +28,7 @@ pub const CHECKS: &[&CheckMeta] = &[
 pub const RUNNERS: &[(&CheckMeta, ExprRun)] = &[
     (&unknown_metric::META, unknown_metric::run),
     (&unknown_label::META, unknown_label::run),
+    (&unknown_label_value::META, unknown_label_value::run),
     (&histogram::META, histogram::run),
     (&counter::META, counter::run),
     (&gauge::META, gauge::run),

@@ -17,7 +17,8 @@ as a fixed uid only works on the Grafana instance where that datasource exists u
 name or uid; elsewhere the panel shows \"datasource not found\". Add a datasource variable \
 (`type: datasource`, `query: prometheus`) and reference it as \
 `{\"type\": \"prometheus\", \"uid\": \"${datasource}\"}`. An exported dashboard's `${DS_NAME}` \
-placeholder must have a matching `__inputs` entry, or the import cannot bind it.",
+placeholder must have a matching `__inputs` entry, or the import cannot bind it. Row panels are \
+skipped: a row never runs a query, and the dummy target Grafana leaves on it is inert.",
     bad: fixture!("dashboard/datasource/fail.json"),
     good: fixture!("dashboard/datasource/pass.json"),
     enabled_by_default: true,
@@ -35,7 +36,9 @@ const BUILT_IN: &[&str] = &[
 
 pub fn check(input: &DashboardInput<'_>, emit: &mut Emitter<'_>) {
     let dashboard = input.dashboard;
-    for panel in &dashboard.panels {
+    // A row never runs a query: the datasource and the dummy target Grafana leaves
+    // on it are inert.
+    for panel in dashboard.panels.iter().filter(|panel| !panel.is_row) {
         let context = context_of(dashboard, Some(panel), None);
         check_ref(dashboard, panel.datasource.as_ref(), &context, emit);
         for target in &panel.targets {

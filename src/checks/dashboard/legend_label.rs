@@ -23,7 +23,9 @@ the label in the aggregation's `by (...)` or change the legend. promgate reports
 the query limits its labels for sure (an aggregation, `histogram_quantile` over one, arithmetic \
 with a number...); queries whose labels it cannot know are left alone. Queries with \
 `\"format\": \"table\"` are skipped: Grafana returns them as a table with a column per \
-label and never applies the legend.",
+label and never applies the legend. Nor are panels that never show the legend text: a \
+`singlestat`, and a `stat` or `gauge` panel whose one query yields a single series (it shows \
+the number alone).",
     bad: fixture!("dashboard/legend-label/fail.json"),
     good: fixture!("dashboard/legend-label/pass.json"),
     enabled_by_default: true,
@@ -53,6 +55,10 @@ pub fn check(input: &DashboardInput<'_>, emit: &mut Emitter<'_>) {
         let Some(labels) = result_labels(expr) else {
             continue;
         };
+        let panel = &input.dashboard.panels[panel];
+        if !legend_shown(panel, labels.is_empty()) {
+            continue;
+        }
         for captures in LEGEND_LABEL.captures_iter(&legend.value) {
             let name = captures.get(1).expect("group 1");
             if name.as_str() == "__name__" || labels.contains(name.as_str()) {
@@ -86,6 +92,17 @@ pub fn check(input: &DashboardInput<'_>, emit: &mut Emitter<'_>) {
     }
 }
 
+/// Whether the panel shows its series' legend text at all. A `singlestat` never does;
+/// a `stat` or `gauge` panel names its values only when it shows several, so a panel
+/// whose one query yields one series (no labels left) shows just the number.
+fn legend_shown(panel: &crate::dashboards::Panel, one_series: bool) -> bool {
+    match panel.kind.as_ref().map(|kind| kind.value.as_str()) {
+        Some("singlestat") => false,
+        Some("stat" | "gauge") => !(one_series && panel.targets.len() == 1),
+        _ => true,
+    }
+}
+
 /// A `format: table` query comes back as one table (a column per label, one `Value`
 /// column) with no series names, so Grafana never applies its legend, whatever the panel.
 fn is_table_format(target: &Target) -> bool {
@@ -98,6 +115,10 @@ fn is_table_format(target: &Target) -> bool {
 /// The labels an expression's result can carry, when the expression limits them to a
 /// known set; `None` when any label may be there.
 pub fn result_labels(expr: &Expr) -> Option<BTreeSet<String>> {
+    crate::promql::grow_stack(|| result_labels_inner(expr))
+}
+
+fn result_labels_inner(expr: &Expr) -> Option<BTreeSet<String>> {
     match expr.unparen() {
         Expr::Number(_) => Some(BTreeSet::new()),
         Expr::String(_) | Expr::Selector(_) | Expr::Matrix(_) => None,

@@ -213,6 +213,10 @@ fn selector_name(expr: &Expr) -> Option<&str> {
 }
 
 pub fn quantity_of(expr: &Expr) -> Option<Quantity> {
+    crate::promql::grow_stack(|| quantity_of_inner(expr))
+}
+
+fn quantity_of_inner(expr: &Expr) -> Option<Quantity> {
     match expr.unparen() {
         Expr::Selector(_) => match name_quantity(selector_name(expr)?)? {
             (quantity, "") => Some(quantity),
@@ -256,7 +260,9 @@ pub fn quantity_of(expr: &Expr) -> Option<Quantity> {
 /// The quantity of `_bucket` series under sums and rates.
 fn bucket_quantity(expr: &Expr) -> Option<Quantity> {
     match expr.unparen() {
-        Expr::Aggregate(a) if matches!(a.op, AggregateOp::Sum) => bucket_quantity(&a.expr),
+        Expr::Aggregate(a) if matches!(a.op, AggregateOp::Sum) => {
+            crate::promql::grow_stack(|| bucket_quantity(&a.expr))
+        }
         Expr::Call(call) if matches!(call.name.as_str(), "rate" | "irate" | "increase") => {
             match name_quantity(selector_name(call.args.first()?)?)? {
                 (quantity, "_bucket") => Some(quantity),
@@ -274,7 +280,9 @@ fn bucket_quantity(expr: &Expr) -> Option<Quantity> {
 /// `rate(x_<unit>_sum[..])` (possibly summed): its quantity and family name.
 fn counter_part<'e>(expr: &'e Expr, suffix: &str) -> Option<(Quantity, &'e str)> {
     match expr.unparen() {
-        Expr::Aggregate(a) if matches!(a.op, AggregateOp::Sum) => counter_part(&a.expr, suffix),
+        Expr::Aggregate(a) if matches!(a.op, AggregateOp::Sum) => {
+            crate::promql::grow_stack(|| counter_part(&a.expr, suffix))
+        }
         Expr::Call(call) if matches!(call.name.as_str(), "rate" | "irate" | "increase") => {
             let name = selector_name(call.args.first()?)?;
             let family = name.strip_suffix(suffix)?;

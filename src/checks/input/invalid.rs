@@ -43,6 +43,21 @@ pub fn not_utf8(offset: usize, byte: u8) -> Diagnostic {
     .with_help("re-save the file as UTF-8 (it was probably written as Latin-1 or Windows-1252)")
 }
 
+/// A Markdown file whose fenced blocks after `at` were not linted: reading each block
+/// in place costs the file's size up to the block, and the file has too many blocks.
+pub fn too_many_blocks(at: usize, linted: usize) -> Diagnostic {
+    Diagnostic::new(
+        META.code,
+        META.severity,
+        at..at,
+        format!(
+            "too many fenced blocks to lint in one Markdown file: the first {linted} were linted, \
+             this one and the rest were not"
+        ),
+    )
+    .with_help("split the file, or keep generated documents out of the linted folders")
+}
+
 /// A file of `size` bytes over the `limit`.
 pub fn too_large(size: u64, limit: u64) -> Diagnostic {
     Diagnostic::new(
@@ -56,7 +71,8 @@ pub fn too_large(size: u64, limit: u64) -> Diagnostic {
         ),
     )
     .with_help(
-        "rule files and dashboards are far smaller; keep generated data out of the linted folders",
+        "rule files and dashboards are far smaller; keep generated data out of the linted folders, \
+         or raise the limit (`--max-file-size`, `max_file_size` in .promgate.yml)",
     )
 }
 

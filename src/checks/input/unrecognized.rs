@@ -32,6 +32,17 @@ pub fn not_a_rule_file(span: Span) -> Diagnostic {
     .with_help("rule files start with `groups:`; Kubernetes manifests need `kind: PrometheusRule` with `spec.groups`")
 }
 
+/// A Markdown file with no fenced block promgate can lint.
+pub fn no_lintable_block() -> Diagnostic {
+    Diagnostic::new(
+        META.code,
+        META.severity,
+        0..0,
+        "no fenced code block holding a rule file, a dashboard or a PromQL expression; nothing was checked",
+    )
+    .with_help("fence rules and PrometheusRule objects as ```yaml, dashboards as ```json and queries as ```promql")
+}
+
 /// A file with no content.
 pub fn empty() -> Diagnostic {
     Diagnostic::new(

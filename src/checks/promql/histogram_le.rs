@@ -8,7 +8,7 @@ use crate::checks::Emitter;
 use crate::diagnostic::Severity;
 use crate::fixture;
 use crate::promql::analysis::{analyze, metric_names, Presence};
-use crate::promql::ast::{Expr, Grouping};
+use crate::promql::ast::{Call, Expr, Grouping};
 
 pub static META: CheckMeta = CheckMeta {
     code: "promql/histogram-le",
@@ -20,7 +20,11 @@ series, one per upper bound in the `le` label. An aggregation that does not keep
 `histogram_quantile` then returns nothing: the alert never fires, the panel stays empty.\n\n\
 Keep `le` in the grouping: `histogram_quantile(0.99, sum by (job, le) (rate(x_bucket[5m])))`.\n\n\
 The check only speaks when the query reads `_bucket` series: native histograms have no `le` \
-label and are aggregated without it.",
+label and are aggregated without it.\n\n\
+It needs no metric catalog, so it is the check that reports a dropped `le` over `_bucket` \
+series, with or without one; `catalog/histogram` stays silent there and reports a dropped `le` \
+only where the catalog alone knows the input carried it (a recording rule's output, a series \
+not named `_bucket`).",
     bad: fixture!("promql/histogram-le/fail.yml"),
     good: fixture!("promql/histogram-le/pass.yml"),
     enabled_by_default: true,
@@ -32,42 +36,46 @@ const BUCKET_FUNCTIONS: &[(&str, usize)] = &[("histogram_quantile", 1), ("histog
 pub fn find(expr: &Expr, source: &str) -> Vec<Finding> {
     let mut findings = Vec::new();
     expr.walk(&mut |node| {
-        let Expr::Call(call) = node else { return };
-        let Some(&(name, index)) = BUCKET_FUNCTIONS.iter().find(|(n, _)| *n == call.name) else {
-            return;
-        };
-        let Some(arg) = call.args.get(index) else { return };
-        if source.get(arg.span()).is_some_and(|text| text.contains("vmrange")) {
-            // VictoriaMetrics histograms: MetricsQL reads `vmrange` buckets.
-            return;
+        if let Expr::Call(call) = node {
+            findings.extend(check_call(call, source));
         }
-        let info = analyze(arg);
-        if info.labels.presence("le") != Presence::Never {
-            return;
-        }
-        let Some(bucket) = metric_names(arg)
-            .into_iter()
-            .find(|(metric, _)| metric.ends_with("_bucket"))
-        else {
-            return;
-        };
-        let removed_at = info.labels.reason("le").unwrap_or_else(|| arg.span());
-        let by = source.get(removed_at.clone()).unwrap_or("the aggregation");
-        let mut finding = Finding::new(
-            removed_at.clone(),
-            format!(
-                "`{name}` reads the buckets of `{}` but `{by}` removes their `le` label: the result is always empty",
-                bucket.0
-            ),
-        );
-        if let Some(fixed) = grouping_with_le(arg, &removed_at, source) {
-            finding = finding.help(format!("keep `le` in the grouping: `{fixed}`"));
-        } else {
-            finding = finding.help("keep the `le` label until `histogram_quantile` reads the buckets");
-        }
-        findings.push(finding);
     });
     findings
+}
+
+/// The finding for one call, when it is `histogram_quantile`/`histogram_fraction` over
+/// `_bucket` series whose `le` an aggregation or function removed. `catalog/histogram`
+/// asks this too: what this check reports, it leaves alone (one bug, one finding).
+pub fn check_call(call: &Call, source: &str) -> Option<Finding> {
+    let &(name, index) = BUCKET_FUNCTIONS.iter().find(|(n, _)| *n == call.name)?;
+    let arg = call.args.get(index)?;
+    if source
+        .get(arg.span())
+        .is_some_and(|text| text.contains("vmrange"))
+    {
+        // VictoriaMetrics histograms: MetricsQL reads `vmrange` buckets.
+        return None;
+    }
+    let info = analyze(arg);
+    if info.labels.presence("le") != Presence::Never {
+        return None;
+    }
+    let bucket = metric_names(arg)
+        .into_iter()
+        .find(|(metric, _)| metric.ends_with("_bucket"))?;
+    let removed_at = info.labels.reason("le").unwrap_or_else(|| arg.span());
+    let by = source.get(removed_at.clone()).unwrap_or("the aggregation");
+    let finding = Finding::new(
+        removed_at.clone(),
+        format!(
+            "`{name}` reads the buckets of `{}` but `{by}` removes their `le` label: the result is always empty",
+            bucket.0
+        ),
+    );
+    Some(match grouping_with_le(arg, &removed_at, source) {
+        Some(fixed) => finding.help(format!("keep `le` in the grouping: `{fixed}`")),
+        None => finding.help("keep the `le` label until `histogram_quantile` reads the buckets"),
+    })
 }
 
 /// The `by (...)`/`without (...)` clause at `span`, rewritten to keep `le`.

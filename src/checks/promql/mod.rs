@@ -3,6 +3,7 @@
 pub mod feature;
 pub mod histogram_le;
 pub mod regexp;
+pub mod regexp_equality;
 pub mod syntax;
 
 use super::context::{ExprContext, ExprRun};
@@ -14,6 +15,7 @@ pub const CHECKS: &[&CheckMeta] = &[
     &feature::META,
     &histogram_le::META,
     &regexp::META,
+    &regexp_equality::META,
 ];
 
 /// The checks that run on every parsed expression (`promql/syntax` reports parse results
@@ -21,6 +23,7 @@ pub const CHECKS: &[&CheckMeta] = &[
 pub const EXPR_RUNNERS: &[(&CheckMeta, ExprRun)] = &[
     (&feature::META, feature::run),
     (&regexp::META, regexp::run),
+    (&regexp_equality::META, regexp_equality::run),
     (&histogram_le::META, histogram_le::run),
 ];
 

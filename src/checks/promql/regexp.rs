@@ -147,7 +147,10 @@ fn ends_escaped(value: &str) -> bool {
 /// Rule expressions only: in dashboards `=~"$var"` is the idiom for multi-value
 /// variables, and after expansion it reads as a literal or `.*`.
 pub fn run(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>) {
-    if ctx.origin.is_rule() {
+    if !matches!(
+        ctx.origin,
+        crate::checks::context::ExprOrigin::DashboardQuery { .. }
+    ) {
         super::emit(ctx, emitter, find(ctx.expr, ctx.source));
     }
 }

@@ -62,6 +62,10 @@ pub enum When {
     NotInDialects(&'static [Dialect]),
     /// A name valid under UTF-8 only: a warning by default, an error under `legacy`.
     Utf8OnlyName,
+    /// Invalid only under `legacy` name validation: an annotation name outside the
+    /// legacy set. Prometheus 3 accepts any non-empty UTF-8 annotation name, and
+    /// annotations are never matched in a query, so there is nothing to quote.
+    LegacyOnly,
 }
 
 /// A structure finding and when it applies.
@@ -87,15 +91,15 @@ impl Finding {
                 let mut diagnostic = self.diagnostic.clone();
                 if options.name_validation == NameValidation::Utf8 {
                     diagnostic.severity = Severity::Warning;
-                    let why = if diagnostic.message.starts_with("invalid annotation name") {
-                        " (valid only in Prometheus 3, which accepts any UTF-8 name)"
-                    } else {
+                    diagnostic.message.push_str(
                         " (valid only in Prometheus 3: outside the legacy character set, it \
-                         must be quoted in every query)"
-                    };
-                    diagnostic.message.push_str(why);
+                         must be quoted in every query)",
+                    );
                 }
                 Some(diagnostic)
+            }
+            When::LegacyOnly => {
+                (options.name_validation == NameValidation::Legacy).then(|| self.diagnostic.clone())
             }
         }
     }
@@ -453,10 +457,11 @@ impl<'a> Checker<'a> {
         verdict: NameVerdict,
         message: String,
     ) -> &mut Diagnostic {
-        let when = if verdict == NameVerdict::Utf8Only {
-            When::Utf8OnlyName
-        } else {
-            When::Always
+        let annotation = message.starts_with("invalid annotation name");
+        let when = match verdict {
+            NameVerdict::Utf8Only if annotation => When::LegacyOnly,
+            NameVerdict::Utf8Only => When::Utf8OnlyName,
+            _ => When::Always,
         };
         self.whens.push(when);
         self.emitter.report(span, message)

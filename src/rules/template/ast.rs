@@ -115,3 +115,43 @@ impl Operand {
         }
     }
 }
+
+// Dropping a tree nested thousands of levels deep would recurse once per level and
+// overflow a worker's stack. `Control` and `Pipeline` (the two ways a template nests)
+// take their subtrees apart with an explicit work list instead: each node dropped inside
+// the loop has already been emptied, so the recursion is one level deep.
+
+impl Drop for Control {
+    fn drop(&mut self) {
+        let mut nodes = std::mem::take(&mut self.list);
+        nodes.append(&mut self.else_list);
+        while let Some(mut node) = nodes.pop() {
+            if let Node::If(control) | Node::Range(control) | Node::With(control) = &mut node {
+                nodes.append(&mut control.list);
+                nodes.append(&mut control.else_list);
+            }
+        }
+    }
+}
+
+impl Drop for Pipeline {
+    fn drop(&mut self) {
+        let mut operands: Vec<Operand> = Vec::new();
+        for command in &mut self.commands {
+            operands.append(&mut command.args);
+        }
+        while let Some(mut operand) = operands.pop() {
+            match &mut operand {
+                Operand::Pipeline(pipe) => {
+                    for command in &mut pipe.commands {
+                        operands.append(&mut command.args);
+                    }
+                }
+                Operand::Chain { node, .. } => {
+                    operands.push(std::mem::replace(node.as_mut(), Operand::Dot(0..0)))
+                }
+                _ => {}
+            }
+        }
+    }
+}

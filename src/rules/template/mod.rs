@@ -10,6 +10,7 @@ mod lexer;
 mod parser;
 
 pub use ast::{Command, Control, Definition, Node, Operand, Pipeline, Segment, Template};
+pub use parser::{MAX_CONTROL_DEPTH, MAX_PAREN_DEPTH};
 
 use std::ops::Range;
 
@@ -154,6 +155,11 @@ fn walk_operands(nodes: &[Node], visit: &mut dyn FnMut(&Operand, bool)) {
 }
 
 fn walk_nodes(nodes: &[Node], dot_is_alert: bool, visit: &mut dyn FnMut(&Operand, bool)) {
+    // Controls nest up to `MAX_CONTROL_DEPTH`: walk them on a growing stack.
+    parser::grow_stack(|| walk_nodes_inner(nodes, dot_is_alert, visit))
+}
+
+fn walk_nodes_inner(nodes: &[Node], dot_is_alert: bool, visit: &mut dyn FnMut(&Operand, bool)) {
     for node in nodes {
         match node {
             Node::Action(pipe) => walk_pipeline(pipe, dot_is_alert, visit),
@@ -210,8 +216,10 @@ fn walk_command(command: &Command, dot_is_alert: bool, visit: &mut dyn FnMut(&Op
 fn walk_operand(operand: &Operand, dot_is_alert: bool, visit: &mut dyn FnMut(&Operand, bool)) {
     visit(operand, dot_is_alert);
     match operand {
-        Operand::Pipeline(pipe) => walk_pipeline(pipe, dot_is_alert, visit),
-        Operand::Chain { node, .. } => walk_operand(node, dot_is_alert, visit),
+        Operand::Pipeline(pipe) => parser::grow_stack(|| walk_pipeline(pipe, dot_is_alert, visit)),
+        Operand::Chain { node, .. } => {
+            parser::grow_stack(|| walk_operand(node, dot_is_alert, visit))
+        }
         _ => {}
     }
 }
@@ -364,5 +372,65 @@ mod tests {
             .unwrap()
             .uses_value());
         assert!(!parse_prometheus("{{ $labels.x }}").unwrap().uses_value());
+    }
+
+    /// Runs `f` on a thread with a rayon worker's 2 MiB stack, where the overflow was.
+    fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(f)
+            .unwrap()
+            .join()
+            .expect("parsing on a 2 MiB stack must not overflow")
+    }
+
+    /// Regression (issue 16): 1,200 nested `{{if .}}` aborted a folder run.
+    #[test]
+    fn deep_controls_parse_on_a_small_stack() {
+        on_small_stack(|| {
+            let depth = 5_000;
+            let text = format!(
+                "{}x $labels.job{}",
+                "{{if .}}".repeat(depth),
+                "{{end}}".repeat(depth)
+            )
+            .replace("$labels.job", "{{ $labels.job }}");
+            let template = parse_prometheus(&text).expect("Go accepts this");
+            assert_eq!(template.label_references().len(), 1);
+            let chain = format!("{{{{if .}}}}a{}{{{{end}}}}", "{{else if .}}b".repeat(depth));
+            parse_prometheus(&chain).expect("Go accepts long else-if chains");
+        });
+    }
+
+    #[test]
+    fn controls_deeper_than_the_limit_are_a_finding() {
+        on_small_stack(|| {
+            let depth = MAX_CONTROL_DEPTH + 1;
+            let text = format!("{}x{}", "{{with .}}".repeat(depth), "{{end}}".repeat(depth));
+            let e = parse_prometheus(&text).unwrap_err();
+            assert!(e.message.contains("nest deeper than 10000"), "{e:?}");
+            assert_eq!(&text[e.span.clone()], "with");
+        });
+    }
+
+    /// Go's `maxStackDepth`: 10,000 nested parentheses parse, the 10,001st is refused.
+    #[test]
+    fn parentheses_nest_to_gos_limit() {
+        on_small_stack(|| {
+            let ok = format!(
+                "{{{{{}.{}}}}}",
+                "(".repeat(MAX_PAREN_DEPTH),
+                ")".repeat(MAX_PAREN_DEPTH)
+            );
+            parse_prometheus(&ok).expect("Go accepts 10,000 levels");
+            let deep = MAX_PAREN_DEPTH + 1;
+            let too_deep = format!("{{{{{}.{}}}}}", "(".repeat(deep), ")".repeat(deep));
+            let e = parse_prometheus(&too_deep).unwrap_err();
+            assert_eq!(e.message, "max expression depth exceeded");
+            assert_eq!(e.span.start, 2 + MAX_PAREN_DEPTH);
+            // 7,000 levels aborted a run before the fix.
+            let text = format!("{{{{{}.{}}}}}", "(".repeat(7_000), ")".repeat(7_000));
+            assert!(parse_prometheus(&text).is_ok());
+        });
     }
 }

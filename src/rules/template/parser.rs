@@ -26,6 +26,7 @@ pub fn parse_with<'a>(
         definitions: Vec::new(),
         open_controls: Vec::new(),
         text_len: text.len(),
+        paren_depth: 0,
     };
     let root = parser.parse_top()?;
     Ok(Template {
@@ -35,6 +36,21 @@ pub fn parse_with<'a>(
 }
 
 type Result<T, E = TemplateError> = std::result::Result<T, E>;
+
+/// Go's `maxStackDepth` (text/template/parse): parenthesized pipelines nest at most
+/// this deep, and the 10,001st `(` is refused with Go's own message.
+pub const MAX_PAREN_DEPTH: usize = 10_000;
+
+/// Nested `if`/`range`/`with`/`block`/`define` bodies. Go has no limit (its stacks grow
+/// to 1 GB); ours is far above anything written by hand, and what stays below it is
+/// parsed on a growing stack, so a deep template is a finding, never a stack overflow.
+pub const MAX_CONTROL_DEPTH: usize = 10_000;
+
+/// Runs `f` with at least 64 KiB of stack left, growing onto the heap when needed:
+/// rayon workers have 2 MiB stacks and templates nest as deep as their text allows.
+pub(super) fn grow_stack<R>(f: impl FnOnce() -> R) -> R {
+    stacker::maybe_grow(64 * 1024, 1024 * 1024, f)
+}
 
 struct Parser<'f, 'a> {
     tokens: Vec<Token<'a>>,
@@ -48,6 +64,8 @@ struct Parser<'f, 'a> {
     /// `if` that was never closed.
     open_controls: Vec<Span>,
     text_len: usize,
+    /// Parenthesized pipelines being parsed (Go's `stackDepth`).
+    paren_depth: usize,
 }
 
 /// What `itemList` stopped at.
@@ -194,6 +212,21 @@ impl<'f, 'a> Parser<'f, 'a> {
 
     /// Nodes up to `{{end}}` or `{{else}}`.
     fn item_list(&mut self) -> Result<(Vec<Node>, (ListEnd, Span))> {
+        // Every open control (and `define`/`block`) pushed its keyword before its body.
+        if self.open_controls.len() > MAX_CONTROL_DEPTH {
+            let keyword = self.open_controls.last().cloned().unwrap_or(0..0);
+            return Err(self.error(
+                keyword,
+                format!(
+                    "control structures nest deeper than {MAX_CONTROL_DEPTH} levels \
+                     (promgate's limit; Go has none)"
+                ),
+            ));
+        }
+        grow_stack(|| self.item_list_inner())
+    }
+
+    fn item_list_inner(&mut self) -> Result<(Vec<Node>, (ListEnd, Span))> {
         let mut list = Vec::new();
         while self.peek_non_space().kind != TokenKind::Eof {
             match self.text_or_action()? {
@@ -277,7 +310,8 @@ impl<'f, 'a> Parser<'f, 'a> {
 
     fn control(&mut self, keyword: Span, context: &str) -> Result<Control> {
         let vars_before = self.vars.len();
-        let result = self.control_body(keyword, context);
+        // `else if` chains recurse here without passing through `item_list`.
+        let result = grow_stack(|| self.control_body(keyword, context));
         self.vars.truncate(vars_before);
         result
     }
@@ -593,7 +627,14 @@ impl<'f, 'a> Parser<'f, 'a> {
                 Operand::Number(token.text.into_owned(), span)
             }
             TokenKind::LeftParen => {
-                let mut pipe = self.pipeline("parenthesized pipeline", TokenKind::RightParen)?;
+                if self.paren_depth >= MAX_PAREN_DEPTH {
+                    return Err(self.error(span, "max expression depth exceeded"));
+                }
+                self.paren_depth += 1;
+                let piped =
+                    grow_stack(|| self.pipeline("parenthesized pipeline", TokenKind::RightParen));
+                self.paren_depth -= 1;
+                let mut pipe = piped?;
                 pipe.span = span.start..self.tokens[self.index - 1].span.end;
                 Operand::Pipeline(pipe)
             }

@@ -1,0 +1,278 @@
+//! The input-series notation shared by Prometheus' engine tests (`load`) and promtool's
+//! unit tests (`input_series`): `metric{a="b"}` and values such as `1+2x10`, `5x3`,
+//! `_`, `_x4`, `stale`, `Inf`, `NaN`.
+
+use super::value::{stale_nan, Labels};
+use crate::promql::ast::{Expr, MatchOp};
+use crate::promql::text::{parse_duration, parse_number};
+
+/// The most values one series line may expand to: `0+1x100000000` is refused instead
+/// of exhausting memory.
+pub const MAX_VALUES_PER_SERIES: u64 = 5_000_000;
+
+/// One value of a sequence: `None` is a gap (`_`); a stale marker is the staleness NaN.
+pub type SeqValue = Option<f64>;
+
+/// Parses a series description `metric{label="value", ...}` into a label set.
+pub fn parse_series_desc(text: &str) -> Result<Labels, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("empty series description".into());
+    }
+    if text.replace(' ', "") == "{}" {
+        return Ok(Labels::new());
+    }
+    let parsed = crate::promql::parse(text);
+    let Some(Expr::Selector(sel)) = parsed.expr else {
+        let why = parsed
+            .errors
+            .first()
+            .map(|e| e.message.clone())
+            .unwrap_or_else(|| "not a series selector".into());
+        return Err(format!("invalid series description {text:?}: {why}"));
+    };
+    if !sel.modifiers.is_empty() {
+        return Err(format!(
+            "invalid series description {text:?}: modifiers are not allowed"
+        ));
+    }
+    let mut labels = Labels::new();
+    if let Some(name) = &sel.name {
+        labels.set("__name__", &name.name);
+    }
+    for m in &sel.matchers {
+        if m.op != MatchOp::Equal {
+            return Err(format!(
+                "invalid series description {text:?}: label matchers must use \"=\", found {:?}",
+                m.op.as_str()
+            ));
+        }
+        labels.set(&m.name, &m.value);
+    }
+    Ok(labels)
+}
+
+/// Splits `metric{a="b c"} 1 2 3` into the description and the values text.
+pub fn split_series_line(line: &str) -> Result<(&str, &str), String> {
+    let line = line.trim();
+    let bytes = line.as_bytes();
+    let mut i = 0;
+    let mut in_braces = false;
+    let mut quote: Option<u8> = None;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if let Some(q) = quote {
+            if c == b'\\' && q != b'`' {
+                i += 2;
+                continue;
+            }
+            if c == q {
+                quote = None;
+            }
+        } else if c == b'"' || c == b'\'' || c == b'`' {
+            quote = Some(c);
+        } else if c == b'{' {
+            in_braces = true;
+        } else if c == b'}' {
+            in_braces = false;
+        } else if !in_braces && (c == b' ' || c == b'\t') {
+            return Ok((&line[..i], line[i..].trim()));
+        }
+        i += 1;
+    }
+    if quote.is_some() || in_braces {
+        return Err(format!("unterminated series description in {line:?}"));
+    }
+    Ok((line, ""))
+}
+
+/// Parses a whole values text (`0+10x5 _ stale 3`).
+pub fn parse_values(text: &str) -> Result<Vec<SeqValue>, String> {
+    let mut out = Vec::new();
+    for item in items(text) {
+        parse_item(item, &mut out)?;
+    }
+    Ok(out)
+}
+
+/// Whitespace-separated items; a native histogram `{{...}}` (with spaces inside) and
+/// its repetition suffix stay one item.
+fn items(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = text.trim_start();
+    while !rest.is_empty() {
+        let end = if rest.starts_with("{{") {
+            match rest.find("}}") {
+                Some(close) => {
+                    let after = &rest[close + 2..];
+                    close + 2 + after.find(char::is_whitespace).unwrap_or(after.len())
+                }
+                None => rest.len(),
+            }
+        } else {
+            rest.find(char::is_whitespace).unwrap_or(rest.len())
+        };
+        out.push(&rest[..end]);
+        rest = rest[end..].trim_start();
+    }
+    out
+}
+
+fn parse_count(text: &str, item: &str) -> Result<u64, String> {
+    let n: u64 = text.parse().map_err(|_| {
+        format!(
+            "invalid repetition in series values: {item:?} (expected a whole number after \"x\")"
+        )
+    })?;
+    if n >= MAX_VALUES_PER_SERIES {
+        return Err(format!(
+            "series value {item:?} expands to {n} samples; at most {MAX_VALUES_PER_SERIES} are allowed per series"
+        ));
+    }
+    Ok(n)
+}
+
+fn parse_item(item: &str, out: &mut Vec<SeqValue>) -> Result<(), String> {
+    if item.starts_with("{{") {
+        return Err(format!(
+            "native histogram values are not supported yet: {item:?}"
+        ));
+    }
+    if let Some(rest) = item.strip_prefix('_') {
+        if rest.is_empty() {
+            out.push(None);
+            return Ok(());
+        }
+        let Some(count) = rest.strip_prefix('x') else {
+            return Err(format!("invalid series value {item:?}"));
+        };
+        let n = parse_count(count, item)?;
+        check_total(out.len() as u64 + n, item)?;
+        out.extend(std::iter::repeat_n(None, n as usize));
+        return Ok(());
+    }
+    if item == "stale" {
+        out.push(Some(stale_nan()));
+        return Ok(());
+    }
+    // `a`, `axn`, `a+bxn`, `a-bxn`.
+    let (body, count) = match item.rfind('x') {
+        Some(i)
+            if i + 1 < item.len()
+                && item[i + 1..].bytes().all(|b| b.is_ascii_digit())
+                && !item[..i].is_empty() =>
+        {
+            (&item[..i], Some(parse_count(&item[i + 1..], item)?))
+        }
+        _ => (item, None),
+    };
+    let (start, step) = split_start_step(body).ok_or_else(|| {
+        format!("invalid series value {item:?}: expected a number, \"_\" or \"stale\"")
+    })?;
+    let start = parse_value(start).map_err(|e| format!("invalid series value {item:?}: {e}"))?;
+    let step = match step {
+        Some(s) => Some(parse_value(s).map_err(|e| format!("invalid series value {item:?}: {e}"))?),
+        None => None,
+    };
+    match (count, step) {
+        (None, None) => out.push(Some(start)),
+        (None, Some(_)) => {
+            return Err(format!(
+                "invalid series value {item:?}: a step needs a repetition (\"x<n>\")"
+            ))
+        }
+        (Some(n), step) => {
+            check_total(out.len() as u64 + n + 1, item)?;
+            let step = step.unwrap_or(0.0);
+            let mut v = start;
+            for _ in 0..=n {
+                out.push(Some(v));
+                v += step;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_total(total: u64, item: &str) -> Result<(), String> {
+    if total > MAX_VALUES_PER_SERIES {
+        return Err(format!(
+            "series value {item:?} expands the series to {total} samples; at most {MAX_VALUES_PER_SERIES} are allowed per series"
+        ));
+    }
+    Ok(())
+}
+
+/// Splits `a+b` / `a-b` at the sign that starts the step (not an exponent's sign).
+fn split_start_step(body: &str) -> Option<(&str, Option<&str>)> {
+    let bytes = body.as_bytes();
+    for i in 1..bytes.len() {
+        if (bytes[i] == b'+' || bytes[i] == b'-') && !matches!(bytes[i - 1], b'e' | b'E') {
+            let (a, b) = (&body[..i], &body[i..]);
+            if a.is_empty() || b.len() < 2 {
+                return None;
+            }
+            return Some((a, Some(b)));
+        }
+    }
+    if body.is_empty() {
+        None
+    } else {
+        Some((body, None))
+    }
+}
+
+fn parse_value(text: &str) -> Result<f64, String> {
+    let (sign, unsigned) = match text.as_bytes().first() {
+        Some(b'+') => (1.0, &text[1..]),
+        Some(b'-') => (-1.0, &text[1..]),
+        _ => (1.0, text),
+    };
+    if unsigned.is_empty() {
+        return Err("empty number".into());
+    }
+    match parse_number(unsigned) {
+        Ok(v) => Ok(sign * v),
+        Err(e) => match parse_duration(unsigned) {
+            Ok(v) => Ok(sign * v),
+            Err(_) => Err(e),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::value::is_stale;
+
+    #[test]
+    fn expands_like_prometheus() {
+        let v = parse_values("1+2x3 _ 5x2 _x2 stale -1-1x1 Inf").unwrap();
+        assert_eq!(&v[..4], &[Some(1.0), Some(3.0), Some(5.0), Some(7.0)]);
+        assert_eq!(v[4], None);
+        assert_eq!(&v[5..8], &[Some(5.0), Some(5.0), Some(5.0)]);
+        assert_eq!(&v[8..10], &[None, None]);
+        assert!(is_stale(v[10].unwrap()));
+        assert_eq!(&v[11..13], &[Some(-1.0), Some(-2.0)]);
+        assert_eq!(v[13], Some(f64::INFINITY));
+    }
+
+    #[test]
+    fn refuses_huge_expansions_and_garbage() {
+        assert!(parse_values("0+1x100000000")
+            .unwrap_err()
+            .contains("at most"));
+        assert!(parse_values("abc").is_err());
+        assert!(parse_values("1+x3").is_err());
+    }
+
+    #[test]
+    fn series_lines_split_and_parse() {
+        let (desc, values) = split_series_line(r#"up{job="a b", x="}"}  1 2"#).unwrap();
+        assert_eq!(values, "1 2");
+        let labels = parse_series_desc(desc).unwrap();
+        assert_eq!(labels.value("job"), "a b");
+        assert_eq!(labels.value("__name__"), "up");
+        assert!(parse_series_desc(r#"up{job=~"a"}"#).is_err());
+    }
+}

@@ -1,0 +1,171 @@
+//! What each fuzz target does with its input, and the invariants it asserts: a panic
+//! anywhere (ours or an assertion here) is what the fuzzer reports.
+
+use super::generate::{self, Choices};
+use crate::catalog::Catalog;
+use crate::config::baseline::Baseline;
+use crate::pipeline::{self, Options};
+use crate::report::{self, RunReport};
+use std::sync::OnceLock;
+
+/// A small catalog, so the catalog checks and the recording-rule pass run too.
+fn catalog() -> Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG
+        .get_or_init(|| {
+            let text = "complete: true\nmetrics:\n  http_requests_total:\n    type: counter\n    labels: [route, code, job]\n  http_request_duration_seconds:\n    type: histogram\n    labels: [route]\n  node_cpu_seconds_total:\n    type: counter\n    labels: [cpu, mode]\n  process_resident_memory_bytes:\n    type: gauge\n";
+            crate::catalog::load_str("fuzz-catalog.yml", text)
+                .expect("the fuzz catalog loads")
+                .with_builtins()
+        })
+        .clone()
+}
+
+/// Lints `bytes` as the file `display` through the whole pipeline and every renderer.
+pub fn lint(display: &str, bytes: Vec<u8>, with_catalog: bool) {
+    let outcome = pipeline::run_bytes(
+        display,
+        bytes,
+        &Options::default(),
+        with_catalog.then(catalog),
+    );
+    assert!(outcome.io_errors.is_empty(), "{:?}", outcome.io_errors);
+    render_everything(&outcome.report);
+}
+
+/// Every renderer on `report`; the machine-readable ones must read back.
+pub fn render_everything(report: &RunReport) {
+    for reported in &report.diagnostics {
+        let span = &reported.diagnostic.span;
+        let text = &reported.file.text;
+        assert!(
+            span.start <= span.end && span.end <= text.len(),
+            "{}: span {span:?} outside a {}-byte file",
+            reported.diagnostic.code,
+            text.len()
+        );
+        for label in &reported.diagnostic.labels {
+            assert!(label.span.start <= label.span.end && label.span.end <= text.len());
+        }
+        assert!(reported.start.line >= 1 && reported.start.column >= 1);
+        assert!(reported.start <= reported.end, "{reported:?}");
+    }
+    let parses = |format: &str, out: String| {
+        serde_json::from_str::<serde_json::Value>(&out)
+            .unwrap_or_else(|e| panic!("{format} output is not JSON: {e}"));
+    };
+    let plain = report::DisplayOptions::default();
+    let everything = report::DisplayOptions {
+        color: true,
+        show_info: true,
+        summary: true,
+    };
+    report::human::render(report, &plain);
+    report::human::render(report, &everything);
+    report::concise::render(report, &everything);
+    parses("json", report::json::render(report));
+    parses("sarif", report::sarif::render(report));
+    parses("gitlab", report::gitlab::render(report));
+    report::github::render(report);
+    report::checkstyle::render(report);
+    report::junit::render(report);
+    report::statistics::render(report);
+    let baseline = crate::config::baseline::render(report);
+    let read = Baseline::parse(&baseline).expect("a written baseline reads back");
+    let (kept, hidden) = read.filter(report.clone());
+    assert!(
+        kept.diagnostics.is_empty(),
+        "the baseline hides every finding it lists"
+    );
+    assert_eq!(hidden, report.diagnostics.len());
+}
+
+/// Parses, type-checks and analyses one expression, then lints it as a rule's `expr`.
+pub fn promql(text: &str) {
+    let result = crate::promql::parse(text);
+    for error in &result.errors {
+        assert!(error.span.start <= error.span.end && error.span.end <= text.len());
+        assert!(!error.message.is_empty());
+    }
+    assert_eq!(result.expr.is_some(), result.errors.is_empty());
+    if let Some(expr) = &result.expr {
+        crate::promql::analysis::analyze(expr);
+        let mut nodes = 0usize;
+        expr.walk(&mut |_| nodes += 1);
+        assert!(nodes >= 1);
+    }
+    let indented: String = text.lines().map(|l| format!("          {l}\n")).collect();
+    let rule = format!(
+        "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: |-\n{indented}        annotations:\n          summary: x\n"
+    );
+    lint("fuzz.yml", rule.into_bytes(), true);
+}
+
+pub fn template(text: &str) {
+    match crate::rules::template::parse_prometheus(text) {
+        Ok(template) => {
+            for reference in template.label_references() {
+                assert!(reference.span.end <= text.len());
+            }
+            template.uses_value();
+        }
+        Err(error) => {
+            assert!(error.span.start <= error.span.end && error.span.end <= text.len());
+            assert!(!error.message.is_empty());
+        }
+    }
+}
+
+/// Loads a catalog; one that loads must survive being written and read again.
+pub fn catalog_text(text: &str) {
+    let Ok(loaded) = crate::catalog::load_str("fuzz-catalog", text) else {
+        return;
+    };
+    let written = crate::catalog::write::to_yaml(&loaded);
+    let again = crate::catalog::load_str("written.yml", &written)
+        .unwrap_or_else(|e| panic!("a written catalog reads back: {e:?}\n{written}"));
+    assert_eq!(again.len(), loaded.len(), "{written}");
+}
+
+pub fn config(text: &str) {
+    let file = crate::source::SourceFile::new(".promgate.yml", text);
+    if let Err(diagnostics) = crate::config::parse_config(&file, "/".into()) {
+        assert!(!diagnostics.is_empty());
+        for diagnostic in diagnostics {
+            assert!(diagnostic.span.end <= text.len());
+        }
+    }
+}
+
+pub fn baseline(text: &str) {
+    let _ = Baseline::parse(text);
+}
+
+pub fn lossy(data: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(data)
+}
+
+pub fn promql_structured(data: &[u8]) {
+    let text = generate::promql(&mut Choices::new(data), 0);
+    promql(&text);
+}
+
+pub fn rules_structured(data: &[u8]) {
+    let mut choices = Choices::new(data);
+    let with_catalog = choices.flip();
+    let text = generate::rule_file(&mut choices);
+    lint("fuzz.yml", text.into_bytes(), with_catalog);
+}
+
+pub fn dashboard_structured(data: &[u8]) {
+    let text = generate::dashboard(&mut Choices::new(data));
+    lint("fuzz.json", text.into_bytes(), false);
+}
+
+pub fn template_structured(data: &[u8]) {
+    template(&generate::template(&mut Choices::new(data), 0));
+}
+
+pub fn catalog_structured(data: &[u8]) {
+    catalog_text(&generate::catalog(&mut Choices::new(data)));
+}
