@@ -124,7 +124,7 @@ pub fn references(
         }
     }
     for state in workspace.files.values() {
-        for view in state.units.iter().flat_map(|unit| cursor::exprs(unit)) {
+        for view in state.units.iter().flat_map(cursor::exprs) {
             let Some(expr) = view.expr else {
                 continue;
             };
