@@ -59,7 +59,7 @@ fn pumpflix_alerts_are_tested_and_covered() {
 #[test]
 fn bad_input_gives_a_located_error_and_exit_one() {
     for (file, needle) in [
-        ("bad-series.test.yml", "bad-series.test.yml:5: input series"),
+        ("bad-series.test.yml", "bad-series.test.yml:6: input series"),
         (
             "unknown-alert.test.yml",
             "unknown-alert.test.yml:9: alertname \"InstanceDwn\"",
@@ -79,6 +79,18 @@ fn bad_input_gives_a_located_error_and_exit_one() {
         assert!(stdout(&o).contains(needle), "{file}: {}", stdout(&o));
         assert!(o.stderr.is_empty() || !String::from_utf8_lossy(&o.stderr).contains("panicked"));
     }
+}
+
+#[test]
+fn hostile_sizes_are_refused_not_run() {
+    let o = test_in_fixtures(&["bad-series.test.yml"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains("at most 5000000 are allowed per series"),
+        "{out}"
+    );
+    assert!(out.contains("bad-series.test.yml:12: evaluating the rules every 1ms up to 416d16h takes more than 5000000 steps"), "{out}");
 }
 
 #[test]

@@ -523,76 +523,202 @@ fn label_join(ev: &mut Evaluator, args: &[Expr], ts: i64) -> EvalResult<Vec<Samp
     Ok(out)
 }
 
-/// `info(v, {selector})`: adds the data labels of matching info series (default
-/// `target_info`), joined on `instance` and `job`.
+/// `info(v, {selector})` (experimental): adds the data labels of info series (default
+/// `target_info`) that share the sample's `instance` and `job`, as Prometheus' `info.go`.
 fn info(ev: &mut Evaluator, args: &[Expr], ts: i64) -> EvalResult<Vec<Sample>> {
-    let v = ev.eval_vector(&args[0], ts)?;
-    let (infos, data_matchers): (Vec<Sample>, Vec<(String, MatchOp, String)>) = match args.get(1) {
-        Some(Expr::Selector(sel)) => {
-            let has_name =
-                sel.metric_name().is_some() || sel.matchers.iter().any(|m| m.name == METRIC_NAME);
-            let mut probe = (**sel).clone();
-            let data: Vec<(String, MatchOp, String)> = sel
-                .matchers
-                .iter()
-                .filter(|m| m.name != METRIC_NAME)
-                .map(|m| (m.name.clone(), m.op, m.value.clone()))
-                .collect();
-            probe.matchers.retain(|m| m.name == METRIC_NAME);
-            if !has_name {
-                probe.name = Some(crate::promql::ast::Ident {
-                    name: "target_info".into(),
-                    span: 0..0,
-                });
-            }
-            (ev.select_instant(&probe, ts)?, data)
+    use super::storage::LabelMatcher;
+    let base = ev.eval_vector(&args[0], ts)?;
+    // Data-label matchers by label name (the __name__ ones pick the info metrics).
+    let mut data: Vec<LabelMatcher> = Vec::new();
+    if let Some(Expr::Selector(sel)) = args.get(1) {
+        if let Some(n) = &sel.name {
+            data.push(
+                LabelMatcher::new("__name__", MatchOp::Equal, &n.name).map_err(EvalError::new)?,
+            );
         }
-        _ => {
-            let probe = crate::promql::parse("target_info")
-                .expr
-                .and_then(|e| match e {
-                    Expr::Selector(s) => Some(*s),
-                    _ => None,
-                })
-                .ok_or_else(|| EvalError::new("internal: target_info selector"))?;
-            (ev.select_instant(&probe, ts)?, Vec::new())
+        for m in &sel.matchers {
+            data.push(LabelMatcher::from_ast(m).map_err(EvalError::new)?);
         }
+    }
+    let name_matchers: Vec<&LabelMatcher> = if args.len() > 1 {
+        data.iter().filter(|m| m.name == METRIC_NAME).collect()
+    } else {
+        Vec::new()
     };
-    let id_labels = ["instance".to_string(), "job".to_string()];
-    let matchers: Vec<super::storage::LabelMatcher> = data_matchers
+    let default_name =
+        LabelMatcher::new("__name__", MatchOp::Equal, "target_info").map_err(EvalError::new)?;
+    let info_suffix =
+        LabelMatcher::new("__name__", MatchOp::Regex, ".+_info").map_err(EvalError::new)?;
+    let effective: Vec<&LabelMatcher> = if name_matchers
         .iter()
-        .map(|(n, op, v)| super::storage::LabelMatcher::new(n, *op, v))
-        .collect::<Result<_, _>>()
-        .map_err(EvalError::new)?;
-    let mut out = Vec::with_capacity(v.len());
-    for mut s in v {
-        let key = s.labels.keep(&id_labels);
-        let mut added = false;
-        for info in &infos {
-            if info.labels.keep(&id_labels) != key {
+        .any(|m| matches!(m.op, MatchOp::Equal | MatchOp::Regex))
+    {
+        name_matchers.clone()
+    } else if !name_matchers.is_empty() {
+        std::iter::once(&info_suffix)
+            .chain(name_matchers.iter().copied())
+            .collect()
+    } else {
+        vec![&default_name]
+    };
+    let ignored = |l: &Labels| effective.iter().all(|m| m.matches(l.value(METRIC_NAME)));
+    let data_labels: Vec<&LabelMatcher> = data.iter().filter(|m| m.name != METRIC_NAME).collect();
+    let id_labels = ["instance", "job"];
+    let mut id_values: Vec<(&str, std::collections::BTreeSet<String>)> = Vec::new();
+    for s in base.iter().filter(|s| !ignored(&s.labels)) {
+        for l in id_labels {
+            let v = s.labels.value(l);
+            if v.is_empty() {
                 continue;
             }
-            for (n, val) in info.labels.iter() {
-                if n == METRIC_NAME || id_labels.iter().any(|i| i == n) || s.labels.has(n) {
-                    continue;
+            match id_values.iter_mut().find(|(n, _)| *n == l) {
+                Some((_, set)) => {
+                    set.insert(v.to_string());
                 }
-                if let Some(m) = matchers.iter().find(|m| m.name == n) {
-                    if !m.matches(val) {
-                        continue;
-                    }
-                }
-                s.labels.set(n, val);
-                added = true;
-            }
-        }
-        let satisfied = matchers.iter().all(|m| m.matches(s.labels.value(&m.name)));
-        if added || matchers.is_empty() || satisfied {
-            if satisfied {
-                out.push(s);
+                None => id_values.push((l, [v.to_string()].into())),
             }
         }
     }
+    // The time the info series are read at: the first selector's `@` and offset.
+    let (at, offset) = info_time(ev, &args[0])?;
+    let lookup = at.unwrap_or(ts) - offset;
+    // sig (info name, instance, job) -> (labels, sample time)
+    let mut infos: Vec<((String, String, String), Labels, i64)> = Vec::new();
+    if !id_values.is_empty() {
+        let mut matchers: Vec<LabelMatcher> = Vec::new();
+        for (name, values) in &id_values {
+            let re = values
+                .iter()
+                .map(|v| regex::escape(v))
+                .collect::<Vec<_>>()
+                .join("|");
+            matchers.push(LabelMatcher::new(name, MatchOp::Regex, &re).map_err(EvalError::new)?);
+        }
+        for m in &data_labels {
+            matchers.push(LabelMatcher::new(&m.name, m.op, &m.value).map_err(EvalError::new)?);
+        }
+        for m in &effective {
+            matchers.push(LabelMatcher::new(&m.name, m.op, &m.value).map_err(EvalError::new)?);
+        }
+        let lookback = ev.engine.lookback_ms;
+        for (labels, points) in ev.storage.select(&matchers) {
+            let Some((t, _)) = super::storage::instant_sample(points, lookup, lookback) else {
+                continue;
+            };
+            let sig = (
+                labels.value(METRIC_NAME).to_string(),
+                labels.value("instance").to_string(),
+                labels.value("job").to_string(),
+            );
+            match infos.iter_mut().find(|(s, _, _)| *s == sig) {
+                Some(existing) if existing.2 < t => *existing = (sig, labels.clone(), t),
+                Some(existing) if existing.2 == t => {
+                    return Err(EvalError::new(format!(
+                        "found duplicate series for info metric: existing {} @ {}, new {} @ {t}",
+                        existing.1, existing.2, labels
+                    )))
+                }
+                Some(_) => {}
+                None => infos.push((sig, labels.clone(), t)),
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(base.len());
+    for s in base {
+        if ignored(&s.labels) {
+            out.push(s);
+            continue;
+        }
+        let mut added = Labels::new();
+        let mut seen = false;
+        for (sig, info_labels, _) in &infos {
+            if sig.1 != s.labels.value("instance") || sig.2 != s.labels.value("job") {
+                continue;
+            }
+            seen = true;
+            for (n, v) in info_labels.iter() {
+                if n == METRIC_NAME {
+                    continue;
+                }
+                if !data_labels.is_empty() && !data_labels.iter().any(|m| m.name == n) {
+                    continue;
+                }
+                if let Some(prev) = added.get(n) {
+                    if prev != v {
+                        return Err(EvalError::new(format!("conflicting label: {n}")));
+                    }
+                }
+                if s.labels.has(n) {
+                    continue;
+                }
+                added.set(n, v);
+            }
+        }
+        if !seen && !data_labels.iter().all(|m| m.matches("")) {
+            continue;
+        }
+        let mut s = s;
+        for (n, v) in added.iter() {
+            s.labels.set(n, v);
+        }
+        out.push(s);
+    }
     Ok(out)
+}
+
+/// The `@` time and offset of the first selector in `expr` (or, without its own `@`,
+/// of the subqueries around it), which pin the time info series are read at.
+fn info_time(ev: &Evaluator, expr: &Expr) -> EvalResult<(Option<i64>, i64)> {
+    fn find<'e>(
+        e: &'e Expr,
+        path: &mut Vec<&'e Expr>,
+    ) -> Option<(&'e crate::promql::ast::Modifiers, Vec<&'e Expr>)> {
+        let mods = match e {
+            Expr::Selector(s) => Some(&s.modifiers),
+            Expr::Matrix(m) => Some(&m.modifiers),
+            _ => None,
+        };
+        if let Some(m) = mods {
+            return Some((m, path.clone()));
+        }
+        path.push(e);
+        for c in e.children() {
+            if let Some(found) = find(c, path) {
+                return Some(found);
+            }
+        }
+        path.pop();
+        None
+    }
+    let mut path = Vec::new();
+    let Some((mods, path)) = find(expr, &mut path) else {
+        return Ok((None, 0));
+    };
+    let at_of = |m: &crate::promql::ast::Modifiers| -> Option<i64> {
+        m.at.as_ref().map(|a| match a.value {
+            crate::promql::ast::AtValue::Timestamp(s) => super::engine::ms(s),
+            crate::promql::ast::AtValue::Start => ev.start,
+            crate::promql::ast::AtValue::End => ev.end,
+        })
+    };
+    let offset_of = |m: &crate::promql::ast::Modifiers| -> f64 {
+        m.offset
+            .as_ref()
+            .and_then(|o| ev.duration(&o.duration).ok())
+            .unwrap_or(0.0)
+    };
+    let mut at = at_of(mods);
+    let mut offset = offset_of(mods);
+    for e in path.iter().rev() {
+        if at.is_some() {
+            break;
+        }
+        if let Expr::Subquery(sq) = e {
+            offset += offset_of(&sq.modifiers);
+            at = at_of(&sq.modifiers);
+        }
+    }
+    Ok((at, (offset * 1000.0).round() as i64))
 }
 
 struct Bucket {

@@ -235,12 +235,18 @@ fn glob(base: &Path, pattern: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
+/// Most samples one test group may load, and most rule evaluation steps it may take:
+/// hostile input gets an error instead of exhausting memory or time.
+const MAX_SAMPLES_PER_GROUP: usize = 20_000_000;
+const MAX_EVAL_STEPS: i64 = 5_000_000;
+
 fn load_series(
     storage: &mut Storage,
     source: &SourceFile,
     tg: &file::TestGroup,
     interval: i64,
 ) -> Result<(), Failure> {
+    let mut total = 0usize;
     for s in &tg.input_series {
         let line = line_of(source, &s.span);
         let bad = |message: String| Failure {
@@ -250,7 +256,7 @@ fn load_series(
             actual: Vec::new(),
             rules: Vec::new(),
         };
-        let desc = split_series_line(&s.series).map_err(|e| bad(e))?.0;
+        let desc = split_series_line(&s.series).map_err(&bad)?.0;
         let labels = parse_series_desc(desc)
             .map_err(|e| bad(format!("input series {:?}: {e}", s.series)))?;
         let values = parse_values(&s.values).map_err(|e| {
@@ -259,6 +265,12 @@ fn load_series(
                 s.series, s.values
             ))
         })?;
+        total += values.len();
+        if total > MAX_SAMPLES_PER_GROUP {
+            return Err(bad(format!(
+                "the input series of this test group hold more than {MAX_SAMPLES_PER_GROUP} samples"
+            )));
+        }
         storage.append(
             labels,
             values
@@ -346,6 +358,19 @@ fn run_group(
         .max()
         .unwrap_or(0);
     let maxt = mint + max_eval;
+    if max_eval / eval_interval > MAX_EVAL_STEPS {
+        return vec![Failure {
+            line: line_of(source, &tg.span),
+            message: format!(
+                "evaluating the rules every {} up to {} takes more than {MAX_EVAL_STEPS} steps",
+                fmt_duration(eval_interval),
+                fmt_duration(max_eval)
+            ),
+            expected: Vec::new(),
+            actual: Vec::new(),
+            rules: Vec::new(),
+        }];
+    }
     let mut alert_times: Vec<i64> = tg.alert_tests.iter().map(|a| a.eval_time_ms).collect();
     alert_times.sort_unstable();
     alert_times.dedup();

@@ -16,19 +16,21 @@ pub fn short_duration(ms: i64) -> String {
         out.push('-');
         rest = -rest;
     }
-    for (unit, size) in [
-        ("y", 31_536_000_000),
-        ("w", 604_800_000),
-        ("d", 86_400_000),
-        ("h", 3_600_000),
-        ("m", 60_000),
-        ("s", 1000),
-        ("ms", 1),
+    // Years and weeks only when exact, as Prometheus prints 90d rather than 12w6d.
+    for (unit, size, exact) in [
+        ("y", 31_536_000_000, true),
+        ("w", 604_800_000, true),
+        ("d", 86_400_000, false),
+        ("h", 3_600_000, false),
+        ("m", 60_000, false),
+        ("s", 1000, false),
+        ("ms", 1, false),
     ] {
-        if rest >= size {
-            out.push_str(&format!("{}{unit}", rest / size));
-            rest %= size;
+        if (exact && rest % size != 0) || rest < size {
+            continue;
         }
+        out.push_str(&format!("{}{unit}", rest / size));
+        rest %= size;
     }
     out
 }
@@ -280,6 +282,8 @@ mod tests {
     fn durations_and_diffs() {
         assert_eq!(short_duration(90_000), "1m30s");
         assert_eq!(short_duration(3_600_000), "1h");
+        assert_eq!(short_duration(36_000_000_000), "416d16h");
+        assert_eq!(short_duration(1_209_600_000), "2w");
         let d = diff(&["a".into(), "b".into()], &["b".into(), "c".into()]);
         assert_eq!(d, vec!["- a", "  b", "+ c"]);
     }

@@ -75,7 +75,7 @@ impl<'a> Expander<'a> {
         if !text.contains("{{") {
             return Ok(text.to_string());
         }
-        let tmpl: Template = template::parse_prometheus(text).map_err(|e| e.message)?;
+        let tmpl = parsed(text)?;
         let data = TValue::Data(Box::new(self.data.clone()));
         let mut exec = Exec {
             ex: self,
@@ -99,6 +99,28 @@ impl<'a> Expander<'a> {
         exec.list(&tmpl.root, &data, text)?;
         Ok(exec.out)
     }
+}
+
+thread_local! {
+    /// Parsed templates by text: a rule expands the same templates at every evaluation.
+    static PARSED: std::cell::RefCell<std::collections::HashMap<String, std::rc::Rc<Template>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+fn parsed(text: &str) -> R<std::rc::Rc<Template>> {
+    if let Some(t) = PARSED.with(|c| c.borrow().get(text).cloned()) {
+        return Ok(t);
+    }
+    let t = std::rc::Rc::new(template::parse_prometheus(text).map_err(|e| e.message)?);
+    PARSED.with(|c| {
+        let mut c = c.borrow_mut();
+        // Bounded: a huge suite of distinct templates does not grow memory without end.
+        if c.len() > 10_000 {
+            c.clear();
+        }
+        c.insert(text.to_string(), t.clone());
+    });
+    Ok(t)
 }
 
 enum Flow {
@@ -362,7 +384,7 @@ impl Exec<'_, '_> {
             }
             "eq" | "ne" | "lt" | "le" | "gt" | "ge" => {
                 if args.len() < 2 {
-                    return Err(format!("missing argument for comparison"));
+                    return Err("missing argument for comparison".to_string());
                 }
                 let ord = compare(&args[0], &args[1])?;
                 use std::cmp::Ordering::*;
@@ -1064,11 +1086,8 @@ fn format_verb(verb: char, arg: &TValue, precision: Option<usize>, plus: bool) -
             Ok(f) => sign(
                 match precision {
                     Some(p) => go_g(f, p),
-                    None => {
-                        // Shortest representation, exponent from 1e21 like %v.
-                        let s = format_value(f);
-                        s
-                    }
+                    // Shortest representation, exponent from 1e21 like %v.
+                    None => format_value(f),
                 },
                 f,
             ),
@@ -1161,13 +1180,9 @@ mod tests {
         assert_eq!(
             sprintf(
                 "%5.1f|%-4s|%d",
-                &[
-                    TValue::Float(3.14159),
-                    TValue::Str("a".into()),
-                    TValue::Int(7)
-                ]
+                &[TValue::Float(2.65), TValue::Str("a".into()), TValue::Int(7)]
             ),
-            "  3.1|a   |7"
+            "  2.6|a   |7"
         );
     }
 }
