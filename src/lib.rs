@@ -16,6 +16,7 @@ pub mod discover;
 pub mod eval;
 pub mod fix;
 pub mod fuzzing;
+pub mod lsp;
 pub mod markdown;
 pub mod pipeline;
 pub mod promconfig;

@@ -179,33 +179,7 @@ pub fn load_catalogs(
     config: &Config,
     prometheus: Option<&Facts>,
 ) -> Result<Option<Catalog>, catalog::LoadError> {
-    let closed_target_labels = prometheus.and_then(Facts::closed_target_labels);
-    if paths.is_empty() && closed_target_labels.is_none() {
-        return Ok(None);
-    }
-    let paths: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    // Without catalog files, the configuration still knows the series every scrape
-    // makes (`up`, `scrape_*`) and the labels they carry.
-    let mut catalog = if paths.is_empty() {
-        Catalog::new()
-    } else {
-        catalog::load::load_sources(&paths)?
-    };
-    if let Some(labels) = closed_target_labels {
-        // The configuration says exactly which labels the scrape adds: with an exposition
-        // catalog (every label a series has before the scrape), the sets are complete.
-        catalog.target_labels.extend(labels);
-        catalog.target_labels_declared = true;
-    }
-    let coverage = &config.catalog_coverage;
-    catalog.complete |= coverage.complete;
-    catalog
-        .exclude_namespaces
-        .extend(coverage.exclude_namespaces.iter().cloned());
-    catalog
-        .target_labels
-        .extend(config.prometheus.extra_target_labels.iter().cloned());
-    Ok(Some(catalog.with_builtins()))
+    crate::pipeline::load_catalogs(paths, config, prometheus)
 }
 
 pub fn run(args: &CatalogArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {

@@ -82,6 +82,24 @@ pub enum Command {
     Completions(workflow::CompletionsArgs),
     /// Print the man page (roff).
     Man,
+    /// Serve the Language Server Protocol on stdin/stdout, for editors (see
+    /// docs/editors.md).
+    Lsp(LspArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LspArgs {
+    /// A metric catalog (repeatable), added to the config's `catalogs:` and the
+    /// client's `initializationOptions.catalogs`.
+    #[arg(long = "catalog", value_name = "PATH")]
+    pub catalogs: Vec<PathBuf>,
+    /// Use this config file instead of the nearest `.promgate.yml` above the
+    /// workspace root.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Milliseconds to wait after a change before linting.
+    #[arg(long, value_name = "MS", default_value_t = crate::lsp::DEFAULT_DEBOUNCE.as_millis() as u64)]
+    pub debounce_ms: u64,
 }
 
 #[derive(Debug, Args)]
@@ -250,9 +268,29 @@ pub fn run(
         Command::Man => workflow::man(stdout),
         Command::Catalog(args) => catalog::run(args, stdout, stderr),
         Command::Test(args) => test::run(args, &cli.global.enable_feature, stdout, stderr),
+        Command::Lsp(args) => return lsp(&cli.global, args),
     };
     let _ = stdout.flush();
     status
+}
+
+/// `promgate lsp`: the config is read at the workspace root the editor names.
+fn lsp(global: &GlobalArgs, args: &LspArgs) -> i32 {
+    let explicit = args.config.clone();
+    let flags = GlobalArgs {
+        dialect: global.dialect,
+        name_validation: global.name_validation,
+        enable_feature: global.enable_feature.clone(),
+    };
+    let options_for = move |root: &std::path::Path| -> Result<Options, String> {
+        let config = crate::config::load(explicit.as_deref(), root).map_err(|e| e.to_string())?;
+        workflow::options_from(&flags, false, None, config)
+    };
+    crate::lsp::run(crate::lsp::Settings {
+        options_for: Box::new(options_for),
+        catalogs: args.catalogs.clone(),
+        debounce: std::time::Duration::from_millis(args.debounce_ms),
+    })
 }
 
 fn check(

@@ -139,6 +139,16 @@ pub fn options(
     max_file_bytes: Option<u64>,
     config: Config,
 ) -> Result<Options, String> {
+    options_from(global, args.skip_unrecognized, max_file_bytes, config)
+}
+
+/// [`options`] for commands without the workflow flags (`promgate lsp`).
+pub fn options_from(
+    global: &GlobalArgs,
+    skip_unrecognized: bool,
+    max_file_bytes: Option<u64>,
+    config: Config,
+) -> Result<Options, String> {
     let settings = &config.prometheus;
     let dialect = match (global.dialect, &settings.dialect) {
         (Some(dialect), _) => dialect,
@@ -170,7 +180,7 @@ pub fn options(
         prometheus: crate::promconfig::Facts::from_settings(&config.prometheus).map(Arc::new),
         max_file_bytes,
         config: Arc::new(config),
-        skip_unrecognized: args.skip_unrecognized,
+        skip_unrecognized,
         overlay: None,
     })
 }

@@ -212,6 +212,36 @@ pub fn load_bytes(display: &str, bytes: Vec<u8>, kind: FileKind, options: &Optio
     load_file(SourceFile::new(display, text), kind, true)
 }
 
+/// Loads a text that is not on disk. `explicit: false` treats it like a file met while
+/// walking a folder (an editor's open buffer): YAML or JSON that is neither a rule
+/// file nor a dashboard gives no unit, not a diagnostic.
+pub fn load_text_as(
+    display: &str,
+    text: String,
+    kind: FileKind,
+    options: &Options,
+    explicit: bool,
+) -> Vec<Loaded> {
+    if text.len() as u64 > options.max_file_bytes {
+        let diagnostic = invalid::too_large(text.len() as u64, options.max_file_bytes);
+        return vec![Loaded::problem(
+            SourceFile::new(display, String::new()),
+            diagnostic,
+        )];
+    }
+    let text = match decode_text(text.into_bytes()) {
+        Ok(text) => text,
+        Err(problem) => {
+            let (prefix, diagnostic) = *problem;
+            return vec![Loaded::problem(
+                SourceFile::new(display, prefix),
+                diagnostic,
+            )];
+        }
+    };
+    load_file(SourceFile::new(display, text), kind, explicit)
+}
+
 /// The file's text, or the valid text before the first NUL or non-UTF-8 byte with the
 /// diagnostic pointing there.
 fn decode_text(bytes: Vec<u8>) -> Result<String, Box<(String, Diagnostic)>> {

@@ -10,7 +10,7 @@ mod options;
 pub mod prometheus_scan;
 
 pub use catalog_run::run_loading_catalog;
-pub use load::{load, load_bytes, load_text, Loaded, Model};
+pub use load::{load, load_bytes, load_text, load_text_as, Loaded, Model};
 pub use options::{parse_file_size, Feature, Options, DEFAULT_MAX_FILE_BYTES};
 
 use crate::catalog::Catalog;
@@ -99,7 +99,7 @@ pub fn run(paths: &[PathBuf], options: &Options) -> Outcome {
 
 /// The files a run lints: discovered, minus those the config excludes (unless named
 /// explicitly), with the errors of paths that could not be walked.
-fn candidates(paths: &[PathBuf], options: &Options) -> (Vec<Candidate>, Vec<DiscoverError>) {
+pub fn candidates(paths: &[PathBuf], options: &Options) -> (Vec<Candidate>, Vec<DiscoverError>) {
     let (mut candidates, io_errors) = discover(paths);
     let config = &options.config;
     if options.skip_unrecognized {
@@ -159,6 +159,85 @@ pub fn run_bytes(
 
 /// A linted file's diagnostics, resolved to lines and columns.
 type Checked = Vec<ReportedDiagnostic>;
+
+/// Lints one loaded file against a catalog that already holds the recording rules of
+/// the whole set (the language server's entry point: it keeps files in memory and
+/// re-lints one at a time).
+pub fn check_file(loaded: &Loaded, catalog: Option<&Catalog>, options: &Options) -> Checked {
+    check_loaded(loaded, &SetContext { catalog }, options)
+}
+
+/// The recording rules of a loaded rule file whose expression parsed, with their
+/// static labels, for [`crate::catalog::recorded::add_recording_rules`].
+pub fn recording_rules_of(loaded: &Loaded) -> Vec<crate::catalog::recorded::RecordingRule<'_>> {
+    let Some(Model::Rules(rule_file)) = &loaded.model else {
+        return Vec::new();
+    };
+    // One pass over the model: the static labels of each (group, record) pair.
+    let mut labels: std::collections::HashMap<(&str, &str), Vec<&str>> = Default::default();
+    for (group, rule) in rule_file.rules() {
+        if let (Some(name), Some(_)) = (rule.name(), &rule.record) {
+            labels
+                .entry((group.name(), name))
+                .or_insert_with(|| rule.labels.iter().map(|pair| pair.key.as_str()).collect());
+        }
+    }
+    loaded
+        .exprs
+        .iter()
+        .filter_map(|parsed| {
+            let (crate::checks::context::ExprOrigin::RecordingRule { group, name }, Some(expr)) =
+                (&parsed.origin, &parsed.result.expr)
+            else {
+                return None;
+            };
+            Some(crate::catalog::recorded::RecordingRule {
+                record: name,
+                expr,
+                labels: labels
+                    .get(&(group.as_str(), name.as_str()))
+                    .cloned()
+                    .unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+/// Reads and merges a run's catalog files, with the built-in series and the config's
+/// coverage settings and target labels. `None` when no catalog was given.
+pub fn load_catalogs(
+    paths: &[PathBuf],
+    config: &crate::config::Config,
+    prometheus: Option<&crate::promconfig::Facts>,
+) -> Result<Option<Catalog>, crate::catalog::LoadError> {
+    let closed_target_labels = prometheus.and_then(crate::promconfig::Facts::closed_target_labels);
+    if paths.is_empty() && closed_target_labels.is_none() {
+        return Ok(None);
+    }
+    let paths: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    // Without catalog files, the configuration still knows the series every scrape
+    // makes (`up`, `scrape_*`) and the labels they carry.
+    let mut catalog = if paths.is_empty() {
+        Catalog::new()
+    } else {
+        crate::catalog::load::load_sources(&paths)?
+    };
+    if let Some(labels) = closed_target_labels {
+        // The configuration says exactly which labels the scrape adds: with an exposition
+        // catalog (every label a series has before the scrape), the sets are complete.
+        catalog.target_labels.extend(labels);
+        catalog.target_labels_declared = true;
+    }
+    let coverage = &config.catalog_coverage;
+    catalog.complete |= coverage.complete;
+    catalog
+        .exclude_namespaces
+        .extend(coverage.exclude_namespaces.iter().cloned());
+    catalog
+        .target_labels
+        .extend(config.prometheus.extra_target_labels.iter().cloned());
+    Ok(Some(catalog.with_builtins()))
+}
 
 /// Runs all of a file's checks, then applies the config.
 fn check_loaded(loaded: &Loaded, set: &SetContext, options: &Options) -> Checked {

@@ -15,6 +15,7 @@
 pub mod analysis;
 pub mod ast;
 mod check;
+pub mod function_docs;
 pub mod functions;
 mod lexer;
 mod parser;

@@ -132,6 +132,39 @@ impl SourceFile {
         self.line_starts[line - 1]
     }
 
+    /// A byte offset as an editor counts it (the Language Server Protocol): 0-based
+    /// line and 0-based column in UTF-16 code units.
+    pub fn utf16_position(&self, offset: usize) -> (usize, usize) {
+        let offset = self.floor_char_boundary(offset.min(self.text.len()));
+        let line = self.line_of(offset);
+        let start = self.line_start(line).min(offset);
+        let column = self.text[start..offset].encode_utf16().count();
+        (line - 1, column)
+    }
+
+    /// The byte offset of an editor position (0-based line, UTF-16 column), clamped:
+    /// a line past the end gives the end of the text, a column past the line's end
+    /// gives the line's end, a column inside a surrogate pair the character's start.
+    /// The second value says whether clamping was needed.
+    pub fn offset_of_utf16(&self, line: usize, column: usize) -> (usize, bool) {
+        if line >= self.line_count() {
+            return (self.text.len(), true);
+        }
+        let start = self.line_starts[line];
+        let end = start + self.line_text(line + 1).len();
+        let mut units = 0;
+        for (index, c) in self.text[start..end].char_indices() {
+            if units >= column {
+                return (start + index, false);
+            }
+            if units + c.len_utf16() > column {
+                return (start + index, true);
+            }
+            units += c.len_utf16();
+        }
+        (end, units < column)
+    }
+
     fn floor_char_boundary(&self, mut offset: usize) -> usize {
         while !self.text.is_char_boundary(offset) {
             offset -= 1;
@@ -192,6 +225,21 @@ mod tests {
             let counted = text[line_start.min(expected)..expected].chars().count() + 1;
             assert_eq!(file.line_col(offset).column, counted, "offset {offset}");
         }
+    }
+
+    #[test]
+    fn editor_positions_count_utf16_code_units() {
+        // `é` is one UTF-16 unit, `𝄞` two; the token after them starts at unit 9.
+        let file = SourceFile::new("a.yml", "a: 1\nb: é𝄞 foo\n");
+        let foo = file.text.find("foo").unwrap();
+        assert_eq!(file.utf16_position(foo), (1, 7));
+        assert_eq!(file.offset_of_utf16(1, 7), (foo, false));
+        assert_eq!(file.offset_of_utf16(1, 99), (foo + 3, true));
+        assert_eq!(file.offset_of_utf16(9, 0), (file.text.len(), true));
+        // Inside the surrogate pair: snapped back to the character's start.
+        let clef = file.text.find('𝄞').unwrap();
+        assert_eq!(file.offset_of_utf16(1, 5), (clef, true));
+        assert_eq!(file.offset_of_utf16(1, 4), (clef, false));
     }
 
     #[test]

@@ -173,6 +173,25 @@ impl OffsetMap {
         }
     }
 
+    /// The decoded offset whose text holds the file offset `file` (the inverse of
+    /// [`Self::to_file`], for an editor's cursor); `None` outside the value.
+    pub fn to_decoded(&self, file: usize) -> Option<usize> {
+        if file < self.to_file(0) || file > self.file_end {
+            return None;
+        }
+        // `to_file` never decreases: find the last decoded offset at or before `file`.
+        let (mut low, mut high) = (0, self.decoded_len);
+        while low < high {
+            let middle = (low + high).div_ceil(2);
+            if self.to_file(middle) <= file {
+                low = middle;
+            } else {
+                high = middle - 1;
+            }
+        }
+        Some(low)
+    }
+
     /// File offset just past the encoded value.
     pub fn file_end(&self) -> usize {
         self.file_end
@@ -251,6 +270,24 @@ mod tests {
         assert_eq!(map.to_file(4), 14);
         assert_eq!(map.to_file(5), 15);
         assert_eq!(map.span_to_file(1..3), 11..13);
+    }
+
+    #[test]
+    fn to_decoded_inverts_to_file() {
+        // File text: "a\"b" at offset 0 (with quotes); decoded: a"b
+        let mut builder = OffsetMapBuilder::new();
+        builder.mark(0, 1);
+        builder.mark_replaced(1, 2, 2);
+        builder.mark(2, 4);
+        let map = builder.finish(3, 5);
+        assert_eq!(map.to_decoded(0), None);
+        assert_eq!(map.to_decoded(1), Some(0));
+        assert_eq!(map.to_decoded(2), Some(1));
+        assert_eq!(map.to_decoded(3), Some(1));
+        assert_eq!(map.to_decoded(4), Some(2));
+        assert_eq!(map.to_decoded(5), Some(3));
+        assert_eq!(map.to_decoded(6), None);
+        assert_eq!(OffsetMap::identity(10, 5).to_decoded(12), Some(2));
     }
 
     #[test]
