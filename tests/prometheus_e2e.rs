@@ -165,6 +165,14 @@ fn secrets_never_reach_any_output_format() {
         format!("scrape_configs:\n  - job_name: a\n    bearer_token: {secret}\n  ] oops\n"),
     )
     .unwrap();
+    // The same configuration quoted in a runbook: the guide's snippets must not show it.
+    let guide = dir.path().join("runbook.md");
+    let config_text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &guide,
+        format!("# Runbook\n\nOur prometheus.yml:\n\n```yaml\n{config_text}```\n"),
+    )
+    .unwrap();
     let path = config.to_str().unwrap();
     for format in [
         "human",
@@ -182,6 +190,7 @@ fn secrets_never_reach_any_output_format() {
             format,
             path,
             broken.to_str().unwrap(),
+            guide.to_str().unwrap(),
         ]);
         let all = format!(
             "{}{}",
@@ -189,6 +198,10 @@ fn secrets_never_reach_any_output_format() {
             String::from_utf8_lossy(&output.stderr)
         );
         assert!(all.contains("prometheus/config"), "{format}: {all}");
+        assert!(
+            all.contains("runbook.md"),
+            "{format}: the guide's config is checked: {all}"
+        );
         assert!(!all.contains("hunter2"), "{format} shows a secret:\n{all}");
         assert_eq!(output.status.code(), Some(1), "{format}");
     }

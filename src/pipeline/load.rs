@@ -354,6 +354,7 @@ fn load_markdown_within(file: SourceFile, explicit: bool, budget: usize) -> Vec<
     // Reading a block in place costs the file's length up to the block: a budget keeps
     // a file of thousands of blocks from taking quadratic time.
     let mut budget = budget;
+    let mut shown: Option<String> = None;
     let lintable = crate::markdown::fenced_blocks(&file.text)
         .into_iter()
         .filter(|fence| fence.language != BlockLanguage::Other);
@@ -378,16 +379,55 @@ fn load_markdown_within(file: SourceFile, explicit: bool, budget: usize) -> Vec<
             BlockLanguage::Promql => promql_block(&fence, &file.text),
             BlockLanguage::Other => None,
         };
-        if let Some(mut unit) = unit {
-            // Same offsets, the real text: snippets show the guide around the block.
-            unit.file = Arc::clone(&file);
+        if let Some(unit) = unit {
+            if fence.language == BlockLanguage::Yaml {
+                keep_redactions(&mut shown, &file.text, &unit.file.text, &fence.content);
+            }
             units.push(unit);
         }
+    }
+    // Same offsets, the real text: snippets show the guide around the block, with any
+    // configuration's secrets blanked as in a prometheus.yml on its own.
+    let file = match shown {
+        Some(text) => Arc::new(SourceFile::new(file.path.clone(), text)),
+        None => file,
+    };
+    for unit in &mut units {
+        unit.file = Arc::clone(&file);
     }
     if units.is_empty() && explicit {
         units.push(Loaded::problem_in(file, unrecognized::no_lintable_block()));
     }
     units
+}
+
+/// A YAML block's loader blanks a Prometheus configuration's secrets in its copy of the
+/// guide (same byte length): carry those blanks into the text reports show. A copy that
+/// does not line up is not trusted: the whole block is blanked instead.
+fn keep_redactions(
+    shown: &mut Option<String>,
+    original: &str,
+    loaded: &str,
+    block: &std::ops::Range<usize>,
+) {
+    let Some(loaded_block) = loaded.get(block.clone()) else {
+        let blank: String = original[block.clone()]
+            .chars()
+            .map(|c| match c {
+                '\n' => "\n".to_string(),
+                other => " ".repeat(other.len_utf8()),
+            })
+            .collect();
+        shown
+            .get_or_insert_with(|| original.to_string())
+            .replace_range(block.clone(), &blank);
+        return;
+    };
+    if loaded_block != &original[block.clone()] {
+        shown
+            .get_or_insert_with(|| original.to_string())
+            .replace_range(block.clone(), loaded_block);
+    }
 }
 
 /// How many bytes of isolated block text one Markdown file may cost (the sum, over its
