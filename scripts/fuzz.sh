@@ -37,6 +37,7 @@ seed() {
     rules) find ../rules-fixtures -name '*.yml' -size -64k -exec cp -t "$dir" {} + ;;
     dashboard) find ../rules-fixtures -name '*.json' -size -64k -exec cp -t "$dir" {} + ;;
     catalog) find ../rules-fixtures -name 'catalog*' -size -64k -exec cp -t "$dir" {} + ;;
+    promqltest) find ../src/eval -name "*.test" -size -64k -exec cp -t "$dir" {} + 2>/dev/null || printf "load 1m\n  up 1 2 3\neval instant at 2m up\n  up 3\n" >"$dir/seed" ;;
     promql) printf 'sum by (job) (rate(http_requests_total{code=~"5.."}[5m])) > 1' >"$dir/seed" ;;
     template) printf '{{ if gt $value 1.0 }}{{ $labels.job }} is {{ $value | humanize }}{{ end }}' >"$dir/seed" ;;
     config) printf 'checks:\n  "dashboard/*": warning\nexclude: ["vendor/**"]\n' >"$dir/seed" ;;

@@ -5,6 +5,7 @@
 //! (parse into models with positions; `promql` parses every expression) -> `checks`
 //! (pure functions over the models) -> `report` (render diagnostics).
 
+pub mod autofix;
 pub mod catalog;
 pub mod checks;
 pub mod cli;
@@ -17,6 +18,7 @@ pub mod fix;
 pub mod fuzzing;
 pub mod markdown;
 pub mod pipeline;
+pub mod promconfig;
 pub mod promql;
 pub mod report;
 pub mod rules;

@@ -101,7 +101,12 @@ fn pumpflix_high_latency_is_a_histogram_misuse_and_nothing_else() {
         "rules-fixtures/pumpflix/catalog.yml",
     ]);
     let report = json(&output);
-    let found = catalog_diagnostics(&report);
+    // rules/label-typos.yml holds deliberate label typos (tests/prometheus_e2e.rs).
+    let typos = "rules-fixtures/pumpflix/rules/label-typos.yml";
+    let (typo_findings, found): (Vec<_>, Vec<_>) = catalog_diagnostics(&report)
+        .into_iter()
+        .partition(|d| d["path"] == typos);
+    assert_eq!(typo_findings.len(), 3, "{report:#}");
     assert_eq!(found.len(), 1, "{report:#}");
     let high_latency = &found[0];
     assert_eq!(high_latency["code"], "catalog/histogram");

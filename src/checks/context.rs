@@ -160,6 +160,7 @@ pub fn expr_runners() -> &'static [(&'static CheckMeta, ExprRun)] {
                 super::promql::EXPR_RUNNERS,
                 super::alerts::EXPR_RUNNERS,
                 super::catalog::RUNNERS,
+                super::prometheus::EXPR_RUNNERS,
             ];
             categories.iter().flat_map(|c| c.iter().copied()).collect()
         });

@@ -42,6 +42,14 @@ pub fn markdown(meta: &CheckMeta) -> String {
             example.text.trim_end()
         ));
     }
+    if let Some(fix) = super::fix_docs::fix_doc(meta.code) {
+        page.push_str("## Fix\n\n");
+        page.push_str(fix);
+        page.push_str(
+            "\n\n`promgate check --fix` applies safe fixes; add `--unsafe-fixes` for unsafe \
+ones, or `--diff` to see the changes first.\n\n",
+        );
+    }
     page.push_str("## Configuring and suppressing\n\n");
     page.push_str(&format!(
         "In `.promgate.yml`:\n\n```yaml\nchecks:\n  {}: {}   # off, on, info, warning or error\n```\n\n",

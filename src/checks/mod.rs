@@ -11,7 +11,9 @@ pub mod catalog;
 pub mod context;
 pub mod dashboard;
 pub mod docs;
+pub mod fix_docs;
 pub mod input;
+pub mod prometheus;
 pub mod promgate;
 pub mod promql;
 pub mod rules;
@@ -100,6 +102,7 @@ pub fn all() -> Vec<&'static CheckMeta> {
         alerts::CHECKS,
         template::CHECKS,
         catalog::CHECKS,
+        prometheus::CHECKS,
         dashboard::CHECKS,
         promgate::CHECKS,
     ];

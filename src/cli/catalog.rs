@@ -4,6 +4,7 @@ use super::{EXIT_CLEAN, EXIT_ERROR};
 use crate::catalog::remote::{self, ImportOptions};
 use crate::catalog::{self, Catalog};
 use crate::config::Config;
+use crate::promconfig::Facts;
 use clap::{Args, Subcommand};
 use std::io::Write;
 use std::path::PathBuf;
@@ -171,16 +172,31 @@ pub struct ShowArgs {
 }
 
 /// Reads and merges the `--catalog` files of a run, with the built-in series and the
-/// config's coverage settings and target labels. `None` when no catalog was given.
+/// config's coverage settings and target labels. `None` when no catalog was given and
+/// no Prometheus configuration says which labels the scrape adds.
 pub fn load_catalogs(
     paths: &[PathBuf],
     config: &Config,
+    prometheus: Option<&Facts>,
 ) -> Result<Option<Catalog>, catalog::LoadError> {
-    if paths.is_empty() {
+    let closed_target_labels = prometheus.and_then(Facts::closed_target_labels);
+    if paths.is_empty() && closed_target_labels.is_none() {
         return Ok(None);
     }
     let paths: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    let mut catalog = catalog::load::load_sources(&paths)?;
+    // Without catalog files, the configuration still knows the series every scrape
+    // makes (`up`, `scrape_*`) and the labels they carry.
+    let mut catalog = if paths.is_empty() {
+        Catalog::new()
+    } else {
+        catalog::load::load_sources(&paths)?
+    };
+    if let Some(labels) = closed_target_labels {
+        // The configuration says exactly which labels the scrape adds: with an exposition
+        // catalog (every label a series has before the scrape), the sets are complete.
+        catalog.target_labels.extend(labels);
+        catalog.target_labels_declared = true;
+    }
     let coverage = &config.catalog_coverage;
     catalog.complete |= coverage.complete;
     catalog
@@ -208,7 +224,8 @@ pub fn run(args: &CatalogArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -
             }
             EXIT_CLEAN
         }
-        CatalogCommand::Show(show) => match load_catalogs(&show.catalogs, &Config::default()) {
+        CatalogCommand::Show(show) => match load_catalogs(&show.catalogs, &Config::default(), None)
+        {
             Ok(Some(catalog)) => {
                 let _ = stdout.write_all(catalog::show::render(&catalog).as_bytes());
                 EXIT_CLEAN

@@ -6,6 +6,7 @@
 mod catalog;
 mod test;
 
+use crate::autofix;
 use crate::checks::{self, CheckMeta};
 use crate::diagnostic::Severity;
 use crate::pipeline::{self, Feature, Options};
@@ -13,6 +14,7 @@ use crate::report::{self, color::ColorChoice, DisplayOptions, RunReport};
 use crate::rules::{Dialect, NameValidation};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod fixing;
 mod workflow;
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
@@ -112,6 +114,22 @@ pub struct CheckArgs {
     /// Without one the catalog checks are skipped.
     #[arg(long = "catalog", value_name = "PATH")]
     pub catalogs: Vec<PathBuf>,
+    /// Apply the safe fixes of the findings, then report what remains.
+    #[arg(long, conflicts_with_all = ["write_baseline"])]
+    pub fix: bool,
+    /// With `--fix` or `--diff`, apply the unsafe fixes too (they may change what a
+    /// query returns: review them).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print what `--fix` would change as a unified diff, and write nothing. Exits 1 when
+    /// there is something to change.
+    #[arg(long, conflicts_with_all = ["write_baseline"])]
+    pub diff: bool,
+    /// The Prometheus configuration (prometheus.yml) that loads these rules: it is
+    /// checked, the rule files it names are linted, and its jobs, scrape intervals and
+    /// target labels reach the checks (adds to `prometheus.config` of `.promgate.yml`).
+    #[arg(long = "prometheus-config", value_name = "FILE")]
+    pub prometheus_config: Vec<PathBuf>,
     #[command(flatten)]
     pub workflow: workflow::WorkflowArgs,
 }
@@ -244,11 +262,47 @@ fn check(
     stderr: &mut dyn Write,
     stdout_is_terminal: bool,
 ) -> i32 {
-    let paths = if args.paths.is_empty() {
+    // `--prometheus-config FILE` alone checks that configuration and its rule files.
+    let mut paths = if args.paths.is_empty() && args.prometheus_config.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         args.paths.clone()
     };
+    let mut named_configs: Vec<PathBuf> = options
+        .config
+        .prometheus
+        .config
+        .iter()
+        .map(|path| {
+            // Shown relative to where promgate runs, like the files it finds.
+            let full = options.config.root.join(path);
+            match full.strip_prefix(&options.config.cwd) {
+                Ok(relative) => relative.to_path_buf(),
+                Err(_) => full,
+            }
+        })
+        .collect();
+    named_configs.extend(args.prometheus_config.iter().cloned());
+    let mut options = options.clone();
+    if !args.workflow.stdin || !named_configs.is_empty() {
+        let scan_paths: &[PathBuf] = if args.workflow.stdin { &[] } else { &paths };
+        match pipeline::prometheus_scan::scan(scan_paths, &named_configs, &options) {
+            Ok(scan) => {
+                if let Some(facts) = scan.facts {
+                    options.prometheus = Some(std::sync::Arc::new(facts));
+                }
+                if !args.workflow.stdin {
+                    paths.extend(named_configs.iter().cloned());
+                    paths.extend(scan.rule_files);
+                }
+            }
+            Err(error) => {
+                let _ = writeln!(stderr, "promgate: error: {error}");
+                return EXIT_ERROR;
+            }
+        }
+    }
+    let options = &options;
     let mut catalog_paths: Vec<PathBuf> = options
         .config
         .catalogs
@@ -263,74 +317,109 @@ fn check(
         })
         .collect();
     catalog_paths.extend(args.catalogs.iter().cloned());
-    if catalog_paths.is_empty() && !args.workflow.quiet {
+    let facts = options.prometheus.as_deref();
+    let with_catalog =
+        !catalog_paths.is_empty() || facts.and_then(|f| f.closed_target_labels()).is_some();
+    if !with_catalog && !args.workflow.quiet {
         let _ = writeln!(
             stderr,
             "promgate: info: no metric catalog given (--catalog): the catalog/* checks were skipped"
         );
     }
-    let load_catalog = || catalog::load_catalogs(&catalog_paths, &options.config);
-    let outcome = if args.workflow.stdin {
-        let catalog = match load_catalog() {
-            Ok(catalog) => catalog,
-            Err(error) => {
-                let _ = writeln!(stderr, "promgate: error: {error}");
-                return EXIT_ERROR;
-            }
-        };
+    let stdin_input = if args.workflow.stdin {
         match workflow::read_stdin(&args.workflow, options.max_file_bytes) {
-            Ok((display, bytes)) => pipeline::run_bytes(&display, bytes, options, catalog),
+            Ok(read) => Some(read),
             Err(message) => {
                 let _ = writeln!(stderr, "promgate: error: {message}");
                 return EXIT_ERROR;
             }
         }
-    } else if catalog_paths.is_empty() {
-        pipeline::run(&paths, options)
     } else {
-        // The catalog is read while the files load (see `run_loading_catalog`).
-        let loaded = pipeline::run_loading_catalog(&paths, options, || {
-            load_catalog().map(|catalog| catalog.expect("catalog paths were given"))
-        });
-        match loaded {
-            Ok(outcome) => outcome,
-            Err(error) => {
-                let _ = writeln!(stderr, "promgate: error: {error}");
-                return EXIT_ERROR;
-            }
-        }
+        None
     };
-    let (report, hidden) = match workflow::finish(outcome.report, &args.workflow, &options.config) {
-        Ok(finished) => finished,
+    let mut lint =
+        |options: &Options| lint(args, &paths, &catalog_paths, stdin_input.as_ref(), options);
+    if args.fix || args.diff {
+        let stdin_bytes = stdin_input.as_ref().map(|(_, bytes)| bytes.as_slice());
+        return fixing::run(
+            args,
+            options,
+            stdin_bytes,
+            &mut lint,
+            stdout,
+            stderr,
+            stdout_is_terminal,
+        );
+    }
+    let linted = match lint(options) {
+        Ok(linted) => linted,
         Err(message) => {
             let _ = writeln!(stderr, "promgate: error: {message}");
             return EXIT_ERROR;
         }
     };
-    for error in &outcome.io_errors {
+    for error in &linted.io_errors {
         let _ = writeln!(stderr, "promgate: error: {error}");
     }
     if let Some(path) = &args.workflow.write_baseline {
-        return workflow::write_baseline(path, &report, &outcome.io_errors, stderr);
+        return workflow::write_baseline(path, &linted.report, &linted.io_errors, stderr);
     }
+    let extra = fixable_line(&linted.report);
+    print_findings(args, &linted, &extra, stdout, stderr, stdout_is_terminal)
+}
+
+/// "promgate: 3 fixable with --fix (1 more with --unsafe-fixes)", when any is.
+fn fixable_line(report: &RunReport) -> String {
+    match autofix::fixable_counts(report) {
+        (0, 0) => String::new(),
+        (0, unsafe_fixes) => {
+            format!("promgate: {unsafe_fixes} fixable with --fix --unsafe-fixes\n")
+        }
+        (safe, 0) => format!("promgate: {safe} fixable with --fix\n"),
+        (safe, unsafe_fixes) => format!(
+            "promgate: {safe} fixable with --fix ({unsafe_fixes} more with --unsafe-fixes)\n"
+        ),
+    }
+}
+
+/// Writes the findings in the chosen format (with `extra`, a line about fixes, after the
+/// summary of a format for people, or on stderr for machine formats) and returns the exit
+/// status.
+fn print_findings(
+    args: &CheckArgs,
+    linted: &autofix::Linted,
+    extra: &str,
+    out: &mut dyn Write,
+    stderr: &mut dyn Write,
+    out_is_terminal: bool,
+) -> i32 {
+    let report = &linted.report;
     let display = DisplayOptions {
-        color: report::color::use_color_from_env(args.color, stdout_is_terminal),
+        color: report::color::use_color_from_env(args.color, out_is_terminal),
         // What fails the run is never hidden.
         show_info: args.show_info || args.fail_on == FailOn::Info,
         summary: !args.workflow.quiet,
     };
-    let mut rendered = render(&report, args.format, &display);
-    if args.workflow.statistics && args.format.is_for_people() {
-        rendered.push_str(&report::statistics::render(&report));
+    let mut rendered = render(report, args.format, &display);
+    let for_people = args.format.is_for_people();
+    if for_people && !args.workflow.quiet {
+        rendered.push_str(extra);
     }
-    if stdout.write_all(rendered.as_bytes()).is_err() {
+    if args.workflow.statistics && for_people {
+        rendered.push_str(&report::statistics::render(report));
+    }
+    if out.write_all(rendered.as_bytes()).is_err() {
         // A closed pipe (`promgate check | head`) is not worth a panic.
         return EXIT_ERROR;
     }
-    if args.workflow.statistics && !args.format.is_for_people() {
-        // Machine formats stay parseable: the table goes to stderr.
-        let _ = stderr.write_all(report::statistics::render(&report).as_bytes());
+    if !for_people && !args.workflow.quiet {
+        let _ = stderr.write_all(extra.as_bytes());
     }
+    if args.workflow.statistics && !for_people {
+        // Machine formats stay parseable: the table goes to stderr.
+        let _ = stderr.write_all(report::statistics::render(report).as_bytes());
+    }
+    let hidden = linted.hidden;
     if hidden > 0 && !args.workflow.quiet {
         let _ = writeln!(
             stderr,
@@ -338,13 +427,52 @@ fn check(
             if hidden == 1 { "" } else { "s" }
         );
     }
-    if !outcome.io_errors.is_empty() {
+    if !linted.io_errors.is_empty() {
         return EXIT_ERROR;
     }
     if args.workflow.exit_zero {
         return EXIT_CLEAN;
     }
-    exit_status(&report, args.fail_on.severity())
+    exit_status(report, args.fail_on.severity())
+}
+
+/// One lint of the whole set: the files (or the `--stdin` bytes, or their fixed text held
+/// in the options' overlay), then the changed-files and baseline filters.
+fn lint(
+    args: &CheckArgs,
+    paths: &[PathBuf],
+    catalog_paths: &[PathBuf],
+    stdin_input: Option<&(String, Vec<u8>)>,
+    options: &Options,
+) -> Result<autofix::Linted, String> {
+    let facts = options.prometheus.as_deref();
+    // A closed set of target labels from prometheus.yml is itself catalog knowledge.
+    let with_catalog =
+        !catalog_paths.is_empty() || facts.and_then(|f| f.closed_target_labels()).is_some();
+    let load_catalog = || catalog::load_catalogs(catalog_paths, &options.config, facts);
+    let outcome = if let Some((display, bytes)) = stdin_input {
+        let catalog = load_catalog().map_err(|error| error.to_string())?;
+        let bytes = match options.overlay.as_ref().and_then(|o| o.get(display)) {
+            Some(fixed) => fixed.clone().into_bytes(),
+            None => bytes.clone(),
+        };
+        pipeline::run_bytes(display, bytes, options, catalog)
+    } else if !with_catalog {
+        pipeline::run(paths, options)
+    } else {
+        // The catalog is read while the files load (see `run_loading_catalog`).
+        pipeline::run_loading_catalog(paths, options, || {
+            load_catalog()
+                .map(|catalog| catalog.expect("catalog paths or target labels were given"))
+        })
+        .map_err(|error| error.to_string())?
+    };
+    let (report, hidden) = workflow::finish(outcome.report, &args.workflow, &options.config)?;
+    Ok(autofix::Linted {
+        report,
+        io_errors: outcome.io_errors,
+        hidden,
+    })
 }
 
 /// Writes clap's message for a parse error, `--help` or `--version`: coloured only

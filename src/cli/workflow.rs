@@ -167,9 +167,11 @@ pub fn options(
         dialect_from_flag: global.dialect.is_some(),
         name_validation,
         features,
+        prometheus: crate::promconfig::Facts::from_settings(&config.prometheus).map(Arc::new),
         max_file_bytes,
         config: Arc::new(config),
         skip_unrecognized: args.skip_unrecognized,
+        overlay: None,
     })
 }
 
@@ -296,7 +298,20 @@ pub fn init(args: &InitArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
         );
         return EXIT_ERROR;
     }
-    match std::fs::write(&args.path, config::STARTER_CONFIG) {
+    // A Prometheus configuration beside the new file is named in it.
+    let folder = args
+        .path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let found = config::PROMETHEUS_CONFIG_CANDIDATES
+        .iter()
+        .find(|candidate| folder.join(candidate).is_file())
+        .copied();
+    if let Some(found) = found {
+        let _ = writeln!(stdout, "found the Prometheus configuration {found}");
+    }
+    match std::fs::write(&args.path, config::starter_config(found)) {
         Ok(()) => {
             let _ = writeln!(stdout, "wrote {}", args.path.display());
             EXIT_CLEAN

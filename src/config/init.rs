@@ -59,7 +59,11 @@ alerts:
 
 # How the Prometheus server that loads these rules is set up.
 prometheus:
-  scrape_interval: 1m
+  # Its configuration file: jobs, scrape intervals and the labels the scrape adds reach
+  # the checks, and the rule files it names are linted. Without one, the two settings
+  # below stand in for it.
+  # config: prometheus.yml
+  # scrape_interval: 1m
   extra_target_labels: []
 #    - cluster
   features: []
@@ -67,3 +71,37 @@ prometheus:
   dialect: prometheus      # prometheus, thanos, vmalert or mimir
   name_validation: utf8    # utf8 (Prometheus 3) or legacy
 "#;
+
+/// Where `promgate init` looks for the Prometheus configuration, from the folder the
+/// new `.promgate.yml` goes to.
+pub const PROMETHEUS_CONFIG_CANDIDATES: &[&str] = &[
+    "prometheus.yml",
+    "prometheus.yaml",
+    "prometheus/prometheus.yml",
+    "prometheus/prometheus.yaml",
+    "config/prometheus.yml",
+];
+
+/// The starter config, with `prometheus.config` set when a configuration was found.
+pub fn starter_config(prometheus_config: Option<&str>) -> String {
+    match prometheus_config {
+        Some(path) => STARTER_CONFIG.replacen(
+            "  # config: prometheus.yml\n",
+            &format!("  config: {}\n", yaml_string(path)),
+            1,
+        ),
+        None => STARTER_CONFIG.to_string(),
+    }
+}
+
+/// A path as a YAML scalar: plain when that reads back the same, else double-quoted.
+fn yaml_string(path: &str) -> String {
+    if path
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '-'))
+    {
+        path.to_string()
+    } else {
+        serde_json::to_string(path).unwrap_or_default()
+    }
+}

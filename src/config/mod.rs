@@ -19,7 +19,7 @@ pub mod suppress;
 
 pub use apply::DashboardSite;
 pub use codes::{closest_code, CodePattern};
-pub use init::STARTER_CONFIG;
+pub use init::{starter_config, PROMETHEUS_CONFIG_CANDIDATES, STARTER_CONFIG};
 pub use model::*;
 pub use parse::{parse_config, SCHEMA_CODE};
 

@@ -115,6 +115,9 @@ pub struct AlertPolicy {
 /// How the Prometheus server that will load the rules is set up.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PrometheusSettings {
+    /// The Prometheus configuration file (prometheus.yml), relative to the config's
+    /// folder: its jobs, intervals and target labels reach the checks.
+    pub config: Option<String>,
     /// Scrape interval in seconds, for range-vs-interval checks.
     pub scrape_interval_seconds: Option<u64>,
     /// Labels the scrape adds to every series (e.g. `cluster`), treated as present.

@@ -30,6 +30,7 @@ const EXCLUSION_KEYS: &[&str] = &["uid", "paths", "panel", "checks"];
 const COVERAGE_KEYS: &[&str] = &["complete", "exclude_namespaces"];
 const ALERT_KEYS: &[&str] = &["required_labels", "required_annotations"];
 const PROMETHEUS_KEYS: &[&str] = &[
+    "config",
     "scrape_interval",
     "extra_target_labels",
     "features",
@@ -459,6 +460,7 @@ impl Reader {
                 "extra_target_labels" => {
                     settings.extra_target_labels = self.strings(value, "a label name")
                 }
+                "config" => settings.config = self.string(value, "`config`"),
                 "features" => settings.features = self.features(value),
                 "dialect" => settings.dialect = self.one_of(value, "dialect", DIALECTS),
                 _ => {

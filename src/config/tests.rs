@@ -18,7 +18,8 @@ fn parse(text: &str) -> Result<Config, Vec<(usize, usize, String)>> {
 #[test]
 fn the_starter_config_parses() {
     let config = parse(STARTER_CONFIG).expect("starter config is valid");
-    assert_eq!(config.prometheus.scrape_interval_seconds, Some(60));
+    assert_eq!(config.prometheus.scrape_interval_seconds, None);
+    assert_eq!(config.prometheus.config, None);
     assert_eq!(config.prometheus.dialect.as_deref(), Some("prometheus"));
     assert!(config.checks.is_empty());
 }

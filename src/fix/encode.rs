@@ -159,11 +159,28 @@ pub fn decoded_edit(
         return None;
     }
     let fits = match encoding {
-        Encoding::Plain { flow } => plain_value_is_safe(&new_value, flow),
+        // Inside `[...]` or `{...}` a plain scalar ends at so many characters (`,`, ` -`
+        // before one...) that no edit is worth the risk.
+        Encoding::Plain { flow: true } => false,
+        Encoding::Plain { flow: false } => {
+            plain_value_is_safe(&new_value, false) && flow_edges_are_safe(file, &span, replacement)
+        }
         Encoding::SingleQuoted | Encoding::DoubleQuoted => {
             flow_edges_are_safe(file, &span, replacement)
         }
-        Encoding::Literal { .. } => literal_edit_is_safe(decoded, &range, replacement),
+        Encoding::Literal { indent } => {
+            literal_edit_is_safe(decoded, &range, replacement)
+                && !(replacement.contains('\n') && crlf_line(file, span.start))
+                && literal_lines_decode_exactly(
+                    file,
+                    &span,
+                    &encoded,
+                    indent,
+                    &new_value,
+                    &range,
+                    replacement,
+                )
+        }
         Encoding::Folded { .. } => true,
     } && block_lines_are_safe(file, &span, &encoded, encoding);
     fits.then(|| Edit::new(span, encoded))
@@ -401,14 +418,56 @@ fn flow_edges_are_safe(file: &str, span: &Range<usize>, replacement: &str) -> bo
     !((at_line_start && starts_blank) || (at_line_end && ends_blank) || exposes_blank)
 }
 
+/// Reads the edited lines of a `|` block back as YAML would (each line without the
+/// block's indentation) and compares them with the same lines of the expected value, so
+/// an edit that takes a line break or indentation with it cannot shift a line.
+fn literal_lines_decode_exactly(
+    file: &str,
+    span: &Range<usize>,
+    encoded: &str,
+    indent: usize,
+    new_value: &str,
+    range: &Range<usize>,
+    replacement: &str,
+) -> bool {
+    let region_start = line_start(file, span.start);
+    let region_end = line_end(file, span.end);
+    let new_region = format!(
+        "{}{}{}",
+        &file[region_start..span.start],
+        encoded,
+        &file[span.end..region_end]
+    );
+    let mut decoded_lines = Vec::new();
+    for line in new_region.split('\n') {
+        match strip_indent(line.trim_end_matches('\r'), indent) {
+            Some(line) => decoded_lines.push(line),
+            None => return false,
+        }
+    }
+    let value_start = new_value[..range.start].rfind('\n').map_or(0, |i| i + 1);
+    let edited_end = range.start + replacement.len();
+    let value_end = new_value[edited_end..]
+        .find('\n')
+        .map_or(new_value.len(), |i| edited_end + i);
+    decoded_lines.join("\n") == new_value[value_start..value_end]
+}
+
+/// Whether the line holding `at` ends with CRLF: a new line break written as `\n` there
+/// would mix line endings, so none is written.
+fn crlf_line(file: &str, at: usize) -> bool {
+    file[line_end(file, at)..].starts_with("\r\n")
+}
+
 /// A `|` block keeps its chomping only while the line breaks at its end stay as they
 /// are, and its detected indentation only while its first line starts with content.
 fn literal_edit_is_safe(decoded: &str, range: &Range<usize>, replacement: &str) -> bool {
     let content_end = decoded.trim_end_matches('\n').len();
-    let touches_end = range.end >= content_end;
-    let breaks_at_end = replacement.ends_with('\n') || replacement.is_empty();
-    !(touches_end && (replacement.contains('\n') || breaks_at_end && range.end > content_end))
-        && !(range.start == 0 && replacement.starts_with([' ', '\t', '\n']))
+    let keeps_trailing_breaks = range.end <= content_end;
+    let at_end_adds_break = range.end == content_end && replacement.ends_with('\n');
+    let starts_blank = range.start == 0 && replacement.starts_with([' ', '\t', '\n']);
+    let empties = range.start == 0 && range.end == content_end && replacement.trim().is_empty();
+    keeps_trailing_breaks && !at_end_adds_break && !starts_blank && !empties
 }
 
 /// In a block scalar, the edited line must keep its indentation and some content: a

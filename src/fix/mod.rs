@@ -101,6 +101,48 @@ impl Fix {
     }
 }
 
+/// A fix on decoded text (an expression's source, a JSON string's value): edits as byte
+/// ranges of that text. [`DecodedFix::to_file`] writes it into the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodedFix {
+    pub title: String,
+    pub applicability: Applicability,
+    pub edits: Vec<(Span, String)>,
+}
+
+impl DecodedFix {
+    pub fn new(title: impl Into<String>, applicability: Applicability) -> DecodedFix {
+        DecodedFix {
+            title: title.into(),
+            applicability,
+            edits: Vec::new(),
+        }
+    }
+
+    pub fn edit(mut self, range: Span, replacement: impl Into<String>) -> DecodedFix {
+        self.edits.push((range, replacement.into()));
+        self
+    }
+
+    /// The file fix, or `None` when one of the edits cannot be written in the text's
+    /// style (then the diagnostic has no fix rather than a partial one).
+    pub fn to_file(
+        &self,
+        file: &str,
+        map: &crate::source::OffsetMap,
+        decoded: &str,
+    ) -> Option<Fix> {
+        let edits = self
+            .edits
+            .iter()
+            .map(|(range, replacement)| {
+                encode::decoded_edit(file, map, decoded, range.clone(), replacement)
+            })
+            .collect::<Option<Vec<Edit>>>()?;
+        Fix::new(self.title.clone(), self.applicability, edits)
+    }
+}
+
 /// Two edits overlap when they share a byte, or when both insert at the same place
 /// (their order would be arbitrary), or one inserts strictly inside the other.
 pub(crate) fn overlaps(a: &Edit, b: &Edit) -> bool {

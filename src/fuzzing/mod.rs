@@ -77,6 +77,21 @@ pub const TARGETS: &[Target] = &[
         what: "bytes as .promgate.yml",
     },
     Target {
+        name: "promqltest",
+        run: |data| promqltest(&lossy(data)),
+        what: "bytes as a promqltest script (load/eval), run against the PromQL engine",
+    },
+    Target {
+        name: "ruletest_file",
+        run: |data| ruletest_file(&lossy(data)),
+        what: "bytes as a `promgate test` unit-test file",
+    },
+    Target {
+        name: "eval_structured",
+        run: eval_structured,
+        what: "generated PromQL evaluated by the engine, instant and range",
+    },
+    Target {
         name: "baseline",
         run: |data| baseline(&lossy(data)),
         what: "bytes as a baseline file",

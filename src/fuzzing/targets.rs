@@ -31,6 +31,43 @@ pub fn lint(display: &str, bytes: Vec<u8>, with_catalog: bool) {
     );
     assert!(outcome.io_errors.is_empty(), "{:?}", outcome.io_errors);
     render_everything(&outcome.report);
+    fixes_keep_the_file_parsing(display, &outcome.report);
+}
+
+/// Applying every fix the findings propose must leave a file that still parses (as
+/// YAML, or as JSON), when it parsed before; no fix may point outside the text.
+fn fixes_keep_the_file_parsing(display: &str, report: &RunReport) {
+    let fixes: Vec<&crate::fix::Fix> = report
+        .diagnostics
+        .iter()
+        .filter_map(|reported| reported.diagnostic.fix.as_ref())
+        .collect();
+    let Some(first) = report.diagnostics.first() else {
+        return;
+    };
+    if fixes.is_empty() {
+        return;
+    }
+    let text = &first.file.text;
+    let applied = crate::fix::apply_fixes(text, &fixes);
+    assert!(
+        applied.invalid.is_empty(),
+        "fixes outside the text: {fixes:?}"
+    );
+    let parses = |text: &str| {
+        if display.ends_with(".json") {
+            serde_json::from_str::<serde_json::Value>(text).is_ok()
+        } else {
+            crate::yaml::parse_documents(&crate::source::SourceFile::new(display, text)).is_ok()
+        }
+    };
+    if parses(text) {
+        assert!(
+            parses(&applied.text),
+            "the fixed file no longer parses:\n{}",
+            applied.text
+        );
+    }
 }
 
 /// Every renderer on `report`; the machine-readable ones must read back.
@@ -54,15 +91,15 @@ pub fn render_everything(report: &RunReport) {
         serde_json::from_str::<serde_json::Value>(&out)
             .unwrap_or_else(|e| panic!("{format} output is not JSON: {e}"));
     };
-    let plain = report::DisplayOptions::default();
-    let everything = report::DisplayOptions {
-        color: true,
-        show_info: true,
-        summary: true,
-    };
-    report::human::render(report, &plain);
-    report::human::render(report, &everything);
-    report::concise::render(report, &everything);
+    for (color, show_info) in [(false, false), (true, true)] {
+        let display = report::DisplayOptions {
+            color,
+            show_info,
+            summary: true,
+        };
+        report::human::render(report, &display);
+        report::concise::render(report, &display);
+    }
     parses("json", report::json::render(report));
     parses("sarif", report::sarif::render(report));
     parses("gitlab", report::gitlab::render(report));
@@ -168,4 +205,38 @@ pub fn template_structured(data: &[u8]) {
 
 pub fn catalog_structured(data: &[u8]) {
     catalog_text(&generate::catalog(&mut Choices::new(data)));
+}
+
+/// A Prometheus engine-test script (`promqltest`, also `promgate test`'s series
+/// notation), parsed and run against the engine.
+pub fn promqltest(text: &str) {
+    if let Ok(commands) = crate::eval::promqltest::parse(text) {
+        crate::eval::promqltest::run(&commands, &crate::eval::engine::Engine::default());
+    }
+}
+
+/// A `promgate test` unit-test file, parsed.
+pub fn ruletest_file(text: &str) {
+    let file = crate::source::SourceFile::new("fuzz_test.yml", text);
+    let _ = crate::eval::ruletest::file::parse(&file);
+}
+
+/// Generated PromQL evaluated by the engine, instant and range, over a few series.
+pub fn eval_structured(data: &[u8]) {
+    use crate::eval::{engine::Engine, storage::Storage, value::Labels};
+    let text = generate::promql(&mut Choices::new(data), 0);
+    let Some(expr) = crate::promql::parse(&text).expr else {
+        return;
+    };
+    let mut store = Storage::new();
+    for (name, job) in [("up", "a"), ("http_requests_total", "b"), ("a", "c")] {
+        let points: Vec<(i64, f64)> = (0..20).map(|i| (i * 15_000, i as f64)).collect();
+        store.append(
+            Labels::from_pairs([("__name__", name), ("job", job)]),
+            points,
+        );
+    }
+    let engine = Engine::default();
+    let _ = engine.instant(&store, &expr, 300_000);
+    let _ = engine.range(&store, &expr, 0, 300_000, 60_000);
 }

@@ -24,6 +24,8 @@ pub enum Model {
     /// Grafana dashboards (a `.json` file, or the JSON values of a ConfigMap), each with
     /// its PromQL queries found, expanded and parsed once.
     Dashboards(DashboardFile),
+    /// A Prometheus configuration file (prometheus.yml).
+    PromConfig(crate::promconfig::PromConfig),
 }
 
 /// A file that will be reported on: its text, its model (when it could be built), and
@@ -60,7 +62,7 @@ impl Loaded {
             // A dashboard query's text depends on variables: the dashboard checks run the
             // expression checks on it themselves, dropping findings about text a
             // variable decides (`checks::dashboard::expr`).
-            Model::Dashboards(_) => Vec::new(),
+            Model::Dashboards(_) | Model::PromConfig(_) => Vec::new(),
         };
         Loaded {
             file: Arc::new(file),
@@ -123,6 +125,15 @@ fn rule_exprs(rule_file: &RuleFile) -> Vec<ParsedExpr> {
 /// while walking that is not ours (skipped quietly). `Err`: the file could not be read
 /// at all (exit status 2).
 pub fn load(candidate: &Candidate, options: &Options) -> Result<Vec<Loaded>, DiscoverError> {
+    // `--fix` lints its fixed texts again before writing them.
+    if let Some(text) = options
+        .overlay
+        .as_ref()
+        .and_then(|overlay| overlay.get(&candidate.display))
+    {
+        let file = SourceFile::new(candidate.display.clone(), text.clone());
+        return Ok(load_file(file, candidate.kind, candidate.explicit));
+    }
     let io_error = |error: std::io::Error| DiscoverError {
         path: candidate.display.clone(),
         message: describe_io_error(&error),
@@ -167,7 +178,7 @@ pub fn load(candidate: &Candidate, options: &Options) -> Result<Vec<Loaded>, Dis
 /// The units of a decoded file.
 fn load_file(file: SourceFile, kind: FileKind, explicit: bool) -> Vec<Loaded> {
     match kind {
-        FileKind::Yaml => load_yaml(file, explicit).into_iter().collect(),
+        FileKind::Yaml => load_yaml(file, explicit, true).into_iter().collect(),
         FileKind::Json => load_json(file, explicit).into_iter().collect(),
         FileKind::Markdown => load_markdown(file, explicit),
     }
@@ -219,7 +230,8 @@ fn decode_text(bytes: Vec<u8>) -> Result<String, Box<(String, Diagnostic)>> {
     })
 }
 
-fn load_yaml(file: SourceFile, explicit: bool) -> Option<Loaded> {
+/// `on_disk`: the file is where its relative paths start (not a block of a guide).
+fn load_yaml(file: SourceFile, explicit: bool, on_disk: bool) -> Option<Loaded> {
     let documents = match parse_documents(&file) {
         Ok(documents) => documents,
         Err(error) => {
@@ -228,11 +240,30 @@ fn load_yaml(file: SourceFile, explicit: bool) -> Option<Loaded> {
             if !explicit && !looks_like_rule_file(&file.text) {
                 return None;
             }
+            // It may be a Prometheus configuration: keep its secrets out of the report.
+            let file = SourceFile::new(
+                file.path.clone(),
+                crate::promconfig::redact_lines(&file.text),
+            );
             let diagnostic = syntax::diagnose(&file, &error);
             return Some(Loaded::problem(file, diagnostic));
         }
     };
     let found = suppressions(&file, &documents);
+    if documents
+        .first()
+        .is_some_and(crate::promconfig::is_config_document)
+    {
+        // Reports quote the file: they get it with its secrets overwritten.
+        let redacted = crate::promconfig::redact(&file.text, &documents);
+        let file = SourceFile::new(file.path.clone(), redacted);
+        let mut config = crate::promconfig::read(&documents);
+        if on_disk {
+            crate::promconfig::resolve_rule_files(&mut config, &config_folder(&file));
+        }
+        let model = Model::PromConfig(config);
+        return Some(Loaded::with_model(file, model, Vec::new()).with_suppressions(found));
+    }
     if documents.iter().any(is_rule_document) {
         let model = Model::Rules(RuleFile::from_documents(documents));
         return Some(Loaded::with_model(file, model, Vec::new()).with_suppressions(found));
@@ -253,6 +284,14 @@ fn load_yaml(file: SourceFile, explicit: bool) -> Option<Loaded> {
         _ => unrecognized::empty(),
     };
     Some(Loaded::problem(file, diagnostic))
+}
+
+/// The folder a config file's relative `rule_files` are resolved against.
+fn config_folder(file: &SourceFile) -> std::path::PathBuf {
+    std::path::Path::new(&file.path)
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 /// JSON files are Grafana dashboards. JSON met while walking that does not look like a
@@ -303,7 +342,8 @@ fn load_markdown_within(file: SourceFile, explicit: bool, budget: usize) -> Vec<
         budget = left;
         let isolated = || SourceFile::new(file.path.clone(), fence.isolate(&file.text));
         let unit = match fence.language {
-            BlockLanguage::Yaml => load_yaml(isolated(), false),
+            // A configuration in a guide names paths of another machine.
+            BlockLanguage::Yaml => load_yaml(isolated(), false, false),
             BlockLanguage::Json => load_json(isolated(), false),
             BlockLanguage::Promql => promql_block(&fence, &file.text),
             BlockLanguage::Other => None,
@@ -354,6 +394,8 @@ fn looks_like_rule_file(text: &str) -> bool {
             || line.trim_start().starts_with("kind: PrometheusRule")
             || line.trim_start().starts_with("- alert:")
             || line.trim_start().starts_with("- record:")
+            || line.starts_with("scrape_configs:")
+            || line.starts_with("rule_files:")
     })
 }
 

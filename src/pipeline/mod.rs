@@ -7,6 +7,7 @@
 mod catalog_run;
 mod load;
 mod options;
+pub mod prometheus_scan;
 
 pub use catalog_run::run_loading_catalog;
 pub use load::{load, load_bytes, load_text, Loaded, Model};
@@ -241,6 +242,11 @@ pub fn run_checks(
             if enabled(&crate::checks::template::label::META) {
                 crate::checks::template::label::run(rule_file, out);
             }
+            if let Some(facts) = options.prometheus.as_deref() {
+                if enabled(&crate::checks::prometheus::external_labels::META) {
+                    crate::checks::prometheus::external_labels::run(rule_file, facts, out);
+                }
+            }
             // Policy checks, when the config turns them on for this file.
             let policy = &options.config.alerts;
             if enabled(&crate::checks::alerts::required_labels::META) {
@@ -249,6 +255,9 @@ pub fn run_checks(
             if enabled(&crate::checks::alerts::required_annotations::META) {
                 crate::checks::alerts::required_annotations::run(rule_file, policy, out);
             }
+        }
+        Some(Model::PromConfig(config)) if scope != CheckScope::CatalogOnly => {
+            crate::checks::prometheus::check_config_file(config, &enabled, out);
         }
         Some(Model::Dashboards(dashboards)) => {
             crate::checks::dashboard::check_file(

@@ -83,6 +83,12 @@ pub struct Options {
     pub skip_unrecognized: bool,
     /// `.promgate.yml` (or the defaults): check levels, paths, suppressions, policy.
     pub config: Arc<Config>,
+    /// Texts to lint instead of what is on disk, by the path shown in output (`--fix`
+    /// lints its fixed texts again before writing any of them).
+    pub overlay: Option<Arc<std::collections::BTreeMap<String, String>>>,
+    /// What the Prometheus configuration says (jobs, scrape intervals, target labels,
+    /// external labels), or `.promgate.yml`'s `prometheus:` fallback.
+    pub prometheus: Option<Arc<crate::promconfig::Facts>>,
 }
 
 impl Default for Options {
@@ -95,6 +101,8 @@ impl Default for Options {
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             skip_unrecognized: false,
             config: Arc::new(Config::default()),
+            overlay: None,
+            prometheus: None,
         }
     }
 }

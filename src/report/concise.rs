@@ -36,11 +36,12 @@ pub fn line(reported: &ReportedDiagnostic, color: bool) -> String {
         severity.to_string()
     };
     format!(
-        "{}:{}:{}: {severity} {} {message}",
+        "{}:{}:{}: {severity} {}{} {message}",
         reported.path(),
         reported.start.line,
         reported.start.column,
         diagnostic.code,
+        super::human::fix_marker(diagnostic),
     )
 }
 

@@ -6,6 +6,7 @@
 
 use super::{summary, DisplayOptions, ReportedDiagnostic, RunReport};
 use crate::diagnostic::Severity;
+use crate::fix::Applicability;
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, MietteSpanContents,
     NamedSource, Report, SourceSpan,
@@ -277,15 +278,37 @@ fn to_miette(reported: &ReportedDiagnostic) -> MietteDiagnostic {
         .with_code(header(diagnostic))
         .with_severity(severity)
         .with_labels(std::iter::once(primary).chain(secondary));
-    if let Some(help) = &diagnostic.help {
-        out = out.with_help(help.clone());
+    // The fix's title ends the help; unsafe ones say how to apply them.
+    let fix_line = diagnostic.fix.as_ref().map(|fix| match fix.applicability {
+        Applicability::Safe => format!("fix: {}", fix.title),
+        Applicability::Unsafe => format!("unsafe fix (--fix --unsafe-fixes): {}", fix.title),
+    });
+    let help = match (&diagnostic.help, fix_line) {
+        (Some(help), Some(fix)) => Some(format!("{help}\n{fix}")),
+        (help, fix) => help.clone().or(fix),
+    };
+    if let Some(help) = help {
+        out = out.with_help(help);
     }
     out
 }
 
 /// `error[catalog/histogram]`: the severity in words, then the check's code.
 fn header(diagnostic: &crate::diagnostic::Diagnostic) -> String {
-    format!("{}[{}]", diagnostic.severity, diagnostic.code)
+    format!(
+        "{}[{}]{}",
+        diagnostic.severity,
+        diagnostic.code,
+        fix_marker(diagnostic)
+    )
+}
+
+/// ` [*]` after a finding `--fix` resolves (a safe fix), as ruff marks them.
+pub fn fix_marker(diagnostic: &crate::diagnostic::Diagnostic) -> &'static str {
+    match diagnostic.fix.as_ref().map(|fix| fix.applicability) {
+        Some(Applicability::Safe) => " [*]",
+        _ => "",
+    }
 }
 
 fn source_span(span: &std::ops::Range<usize>) -> SourceSpan {

@@ -3,6 +3,8 @@
 //! `{"version":1,"diagnostics":[{"code","severity","message","help","path","line",
 //! "column","end_line","end_column"}],"summary":{"files","errors","warnings","infos"}}`,
 //! lines and columns 1-based (columns count characters), sorted by path, line, column.
+//! A finding with a fix also has `"fix": {"title","applicability","edits":[{"line",
+//! "column","end_line","end_column","start_offset","end_offset","replacement"}]}`.
 //! Fields are only ever added, never renamed or removed, within a version.
 
 use super::{ReportedDiagnostic, RunReport};
@@ -26,6 +28,29 @@ struct JsonDiagnostic<'a> {
     column: usize,
     end_line: usize,
     end_column: usize,
+    /// Only when the finding has a fix.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<JsonFix<'a>>,
+}
+
+/// A fix for tools: each edit's file range as lines and columns (1-based, columns in
+/// characters, the end exclusive) and as byte offsets, and its replacement text.
+#[derive(Serialize)]
+struct JsonFix<'a> {
+    title: &'a str,
+    applicability: &'a str,
+    edits: Vec<JsonEdit<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonEdit<'a> {
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    start_offset: usize,
+    end_offset: usize,
+    replacement: &'a str,
 }
 
 #[derive(Serialize)]
@@ -64,6 +89,27 @@ fn diagnostic(reported: &ReportedDiagnostic) -> JsonDiagnostic<'_> {
         column: reported.start.column,
         end_line: reported.end.line,
         end_column: reported.end.column,
+        fix: reported.diagnostic.fix.as_ref().map(|fix| JsonFix {
+            title: &fix.title,
+            applicability: fix.applicability.as_str(),
+            edits: fix
+                .edits
+                .iter()
+                .map(|edit| {
+                    let start = reported.file.line_col(edit.span.start);
+                    let end = reported.file.line_col(edit.span.end);
+                    JsonEdit {
+                        line: start.line,
+                        column: start.column,
+                        end_line: end.line,
+                        end_column: end.column,
+                        start_offset: edit.span.start,
+                        end_offset: edit.span.end,
+                        replacement: &edit.replacement,
+                    }
+                })
+                .collect(),
+        }),
     }
 }
 

@@ -158,7 +158,38 @@ fn result(reported: &ReportedDiagnostic, rules: &RuleIndex, print: &str) -> Valu
     if !related.is_empty() {
         value["relatedLocations"] = Value::Array(related);
     }
+    if let Some(fix) = &diagnostic.fix {
+        value["fixes"] = json!([sarif_fix(reported, fix)]);
+    }
     value
+}
+
+/// A SARIF `fix`: the edits as replacements of regions of the result's file. Whether it
+/// is safe goes in the description, which SARIF has no field for.
+fn sarif_fix(reported: &ReportedDiagnostic, fix: &crate::fix::Fix) -> Value {
+    let location = location(reported, reported.start, reported.end, None);
+    let artifact = location["physicalLocation"]["artifactLocation"].clone();
+    let replacements: Vec<Value> = fix
+        .edits
+        .iter()
+        .map(|edit| {
+            let start = reported.file.line_col(edit.span.start);
+            let end = reported.file.line_col(edit.span.end);
+            json!({
+                "deletedRegion": {
+                    "startLine": start.line,
+                    "startColumn": start.column,
+                    "endLine": end.line,
+                    "endColumn": end.column,
+                },
+                "insertedContent": { "text": edit.replacement },
+            })
+        })
+        .collect();
+    json!({
+        "description": { "text": format!("{} ({})", fix.title, fix.applicability.as_str()) },
+        "artifactChanges": [{ "artifactLocation": artifact, "replacements": replacements }],
+    })
 }
 
 fn location(

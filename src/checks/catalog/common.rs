@@ -10,6 +10,8 @@ pub struct Finding {
     pub span: Span,
     pub message: String,
     pub help: Option<String>,
+    /// The edits of the expression's text that resolve it, when mechanical.
+    pub fix: Option<crate::fix::DecodedFix>,
 }
 
 impl Finding {
@@ -18,7 +20,13 @@ impl Finding {
             span,
             message: message.into(),
             help: None,
+            fix: None,
         }
+    }
+
+    pub fn fix(mut self, fix: crate::fix::DecodedFix) -> Self {
+        self.fix = Some(fix);
+        self
     }
 
     pub fn help(mut self, help: impl Into<String>) -> Self {

@@ -9,6 +9,7 @@ use crate::catalog::{Catalog, MetricFamily, MetricType, SeriesKind};
 use crate::checks::context::ExprContext;
 use crate::checks::{CheckMeta, Emitter};
 use crate::diagnostic::Severity;
+use crate::fix::{Applicability, DecodedFix};
 use crate::fixture;
 use crate::promql::ast::{AggregateOp, Call, Expr, Matcher, VectorSelector};
 use crate::promql::matcher_matches_empty;
@@ -135,7 +136,21 @@ fn check_selector(
             let in_quantile = parents
                 .iter()
                 .any(|p| matches!(p, Expr::Call(c) if c.name == "histogram_quantile"));
+            let mut fix = None;
             let (message, help) = if let Some(quantile) = requiring(selector, "quantile") {
+                let corrected =
+                    corrected_quantile(selector, source, family, &quantile.value, range);
+                let in_range = matches!(parents.last(), Some(Expr::Matrix(_)));
+                if !in_range && quantile.op == crate::promql::ast::MatchOp::Equal {
+                    // Unsafe: `sum by (le)` merges the series the selector kept apart.
+                    fix = Some(
+                        DecodedFix::new(
+                            "Compute the quantile with `histogram_quantile` over `_bucket`",
+                            Applicability::Unsafe,
+                        )
+                        .edit(span.clone(), corrected.clone()),
+                    );
+                }
                 (
                     format!(
                         "`{name}` is a histogram, not a summary: it has no `quantile` label and no series named `{name}`, so this selector matches nothing"
@@ -159,7 +174,11 @@ fn check_selector(
                     ),
                 )
             };
-            out.push(Finding::new(span, message).help(help));
+            let finding = Finding::new(span, message).help(help);
+            out.push(match fix {
+                Some(fix) => finding.fix(fix),
+                None => finding,
+            });
         }
         Some(series) => {
             let family = series.family;

@@ -46,10 +46,7 @@ fn catalog_for<'a>(ctx: &ExprContext<'a>) -> Option<&'a Catalog> {
 
 /// Turns findings (spans in the expression's text) into diagnostics in the file.
 fn emit(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>, findings: Vec<Finding>) {
-    for finding in findings {
-        let diagnostic = emitter.report(ctx.file_span(finding.span), finding.message);
-        diagnostic.help = finding.help;
-    }
+    crate::checks::promql::emit(ctx, emitter, findings);
 }
 
 #[cfg(test)]

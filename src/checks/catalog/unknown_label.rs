@@ -8,6 +8,7 @@ use crate::catalog::{closest, Catalog, MetricType};
 use crate::checks::context::ExprContext;
 use crate::checks::{CheckMeta, Emitter};
 use crate::diagnostic::Severity;
+use crate::fix::{Applicability, DecodedFix};
 use crate::fixture;
 use crate::promql::ast::{AggregateExpr, BinaryExpr, Call, Expr, GroupSide, VectorSelector};
 use crate::promql::{matcher_matches_empty, regex};
@@ -140,9 +141,36 @@ fn matchers(selector: &VectorSelector, catalog: &Catalog, out: &mut Vec<Finding>
                     matcher.name
                 ),
             )
-            .help(suggestion(&matcher.name, &set)),
+            .help(suggestion(&matcher.name, &set))
+            .with_rename(&matcher.name_span, &matcher.name, &set),
         );
     }
+}
+
+impl Finding {
+    /// The rename to the one close label name, when there is exactly one (unsafe: the
+    /// catalog's guess, not the author's word).
+    fn with_rename(self, span: &crate::source::Span, name: &str, set: &LabelSet) -> Finding {
+        let close = closest(name, set.names.iter().map(String::as_str), 2);
+        match close.as_slice() {
+            [one] if span.len() == name.len() && is_plain_name(one) => {
+                let fix =
+                    DecodedFix::new(format!("Rename `{name}` to `{one}`"), Applicability::Unsafe)
+                        .edit(span.clone(), *one);
+                self.fix(fix)
+            }
+            _ => self,
+        }
+    }
+}
+
+/// A name that can be written without quotes in PromQL.
+pub(super) fn is_plain_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == ':')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
 }
 
 fn grouping(aggregate: &AggregateExpr, catalog: &Catalog, out: &mut Vec<Finding>) {

@@ -6,6 +6,7 @@ use crate::catalog::{Catalog, MetricType};
 use crate::checks::context::ExprContext;
 use crate::checks::{CheckMeta, Emitter};
 use crate::diagnostic::Severity;
+use crate::fix::{Applicability, DecodedFix};
 use crate::fixture;
 use crate::promql::ast::{Expr, MatchOp, VectorSelector};
 
@@ -76,14 +77,25 @@ fn check_selector(selector: &VectorSelector, catalog: &Catalog) -> Option<Findin
                 )),
             );
         }
-        let finding = Finding::new(span, format!("`{name}` is not in the metric catalog"));
+        let finding = Finding::new(
+            span.clone(),
+            format!("`{name}` is not in the metric catalog"),
+        );
         let suggestions = catalog.closest_series(name, 3);
-        return Some(if suggestions.is_empty() {
-            finding.help(
+        return Some(match suggestions.as_slice() {
+            [] => finding.help(
                 "check the name, or add the metric to the catalog (`promgate catalog import`)",
-            )
-        } else {
-            finding.help(format!("did you mean {}?", quoted_list(&suggestions)))
+            ),
+            [one] if span.len() == name.len() && super::unknown_label::is_plain_name(one) => {
+                // Unsafe: the closest catalog name is a guess at what was meant.
+                let fix =
+                    DecodedFix::new(format!("Rename `{name}` to `{one}`"), Applicability::Unsafe)
+                        .edit(span.clone(), one.to_string());
+                finding
+                    .help(format!("did you mean {}?", quoted_list(&suggestions)))
+                    .fix(fix)
+            }
+            _ => finding.help(format!("did you mean {}?", quoted_list(&suggestions))),
         });
     }
     let matcher = selector

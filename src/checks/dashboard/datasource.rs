@@ -6,6 +6,7 @@ use super::DashboardInput;
 use crate::checks::{CheckMeta, Emitter};
 use crate::dashboards::{context_of, refs, Dashboard, DatasourceRef};
 use crate::diagnostic::Severity;
+use crate::fix::{Applicability, Fix};
 use crate::fixture;
 
 pub static META: CheckMeta = CheckMeta {
@@ -40,7 +41,7 @@ pub fn check(input: &DashboardInput<'_>, emit: &mut Emitter<'_>) {
     // on it are inert.
     for panel in dashboard.panels.iter().filter(|panel| !panel.is_row) {
         let context = context_of(dashboard, Some(panel), None);
-        check_ref(dashboard, panel.datasource.as_ref(), &context, emit);
+        check_ref(input, panel.datasource.as_ref(), &context, emit);
         for target in &panel.targets {
             // Grafana copies the panel's datasource into each target: report it once.
             let same = match (&target.datasource, &panel.datasource) {
@@ -49,7 +50,7 @@ pub fn check(input: &DashboardInput<'_>, emit: &mut Emitter<'_>) {
             };
             if !same {
                 check_ref(
-                    dashboard,
+                    input,
                     target.datasource.as_ref(),
                     &context_of(dashboard, Some(panel), Some(target)),
                     emit,
@@ -62,11 +63,11 @@ pub fn check(input: &DashboardInput<'_>, emit: &mut Emitter<'_>) {
         if let Some(name) = variable.name() {
             context.push(("variable", name.to_string()));
         }
-        check_ref(dashboard, variable.datasource.as_ref(), &context, emit);
+        check_ref(input, variable.datasource.as_ref(), &context, emit);
     }
     for annotation in dashboard.annotations.iter().filter(|a| !a.builtin) {
         check_ref(
-            dashboard,
+            input,
             annotation.datasource.as_ref(),
             &context_of(dashboard, None, None),
             emit,
@@ -75,11 +76,12 @@ pub fn check(input: &DashboardInput<'_>, emit: &mut Emitter<'_>) {
 }
 
 fn check_ref(
-    dashboard: &Dashboard,
+    input: &DashboardInput<'_>,
     reference: Option<&DatasourceRef>,
     context: &[(&'static str, String)],
     emit: &mut Emitter<'_>,
 ) {
+    let dashboard = input.dashboard;
     let Some(reference) = reference else { return };
     let Some(key) = reference.key() else { return };
     if BUILT_IN.contains(&key.value.as_str()) {
@@ -120,7 +122,34 @@ fn check_ref(
             "add a datasource variable and use `\"uid\": \"${datasource}\"`",
         ),
     };
+    let fix = datasource_variable(dashboard).and_then(|variable| {
+        let reference_text = format!("${{{variable}}}");
+        let edit = input.text_edit(key, 0..key.value.len(), &reference_text)?;
+        // Unsafe: the variable's current value may name another datasource.
+        Fix::new(
+            format!("Use the datasource variable `${{{variable}}}`"),
+            Applicability::Unsafe,
+            vec![edit],
+        )
+    });
     let diagnostic = emit.report(key.value_span(), message);
     diagnostic.help = Some(help.into());
     diagnostic.context = context.to_vec();
+    diagnostic.fix = fix;
+}
+
+/// The name of the dashboard's one Prometheus datasource variable, if it has exactly one.
+fn datasource_variable(dashboard: &Dashboard) -> Option<&str> {
+    let mut found = dashboard.variables.iter().filter(|variable| {
+        variable.kind == "datasource"
+            && variable
+                .query
+                .as_ref()
+                .is_some_and(|query| query.value == "prometheus")
+    });
+    let only = found.next()?;
+    if found.next().is_some() {
+        return None;
+    }
+    only.name()
 }

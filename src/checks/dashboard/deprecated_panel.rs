@@ -5,6 +5,7 @@ use super::DashboardInput;
 use crate::checks::{CheckMeta, Emitter};
 use crate::dashboards::{context_of, refs};
 use crate::diagnostic::Severity;
+use crate::fix::{Applicability, Fix};
 use crate::fixture;
 
 pub static META: CheckMeta = CheckMeta {
@@ -94,6 +95,21 @@ pub fn check(input: &DashboardInput<'_>, emit: &mut Emitter<'_>) {
                 ),
             });
             diagnostic.context = context_of(dashboard, None, None);
+            // `${name}` (with its format) is what Grafana reads `[[name]]` as, and the
+            // braces keep it apart from any text glued to it.
+            let replacement = match &reference.format {
+                Some(format) => format!("${{{}:{format}}}", reference.name),
+                None => format!("${{{}}}", reference.name),
+            };
+            diagnostic.fix = input
+                .text_edit(text, reference.range.clone(), &replacement)
+                .and_then(|edit| {
+                    Fix::new(
+                        format!("Replace `[[{}]]` with `{replacement}`", reference.name),
+                        Applicability::Safe,
+                        vec![edit],
+                    )
+                });
         }
     }
 }

@@ -27,9 +27,41 @@ pub mod variable_matcher;
 pub struct DashboardInput<'a> {
     pub dashboard: &'a Dashboard,
     pub queries: &'a [Query],
+    /// The whole file's text, for fixes.
+    pub text: &'a str,
 }
 
 impl DashboardInput<'_> {
+    /// The file edit replacing `range` of a query's expanded text (bytes that came
+    /// verbatim from the file, not from a variable), in the JSON string's escaping.
+    pub fn query_edit(
+        &self,
+        query: &Query,
+        range: std::ops::Range<usize>,
+        replacement: &str,
+    ) -> Option<crate::fix::Edit> {
+        if query.expanded.substitution_in(&range).is_some() {
+            return None;
+        }
+        crate::fix::decoded_edit(
+            self.text,
+            &query.expanded.map,
+            &query.expanded.source,
+            range,
+            replacement,
+        )
+    }
+
+    /// The file edit replacing `range` of a decoded JSON string.
+    pub fn text_edit(
+        &self,
+        text: &crate::dashboards::json::Text,
+        range: std::ops::Range<usize>,
+        replacement: &str,
+    ) -> Option<crate::fix::Edit> {
+        crate::fix::decoded_edit(self.text, &text.map, &text.value, range, replacement)
+    }
+
     /// Where a query comes from, for the expression checks shared with rule files.
     pub fn origin(&self, query: &Query) -> crate::checks::context::ExprOrigin {
         let (panel, ref_id) = match query.site {
@@ -140,7 +172,11 @@ pub fn check_file(
         report_load_problems(&file.problems, out);
     }
     for (dashboard, queries) in &file.dashboards {
-        let input = DashboardInput { dashboard, queries };
+        let input = DashboardInput {
+            dashboard,
+            queries,
+            text: &source.text,
+        };
         if enabled(&crate::checks::promql::syntax::META) {
             report_syntax(&input, out);
         }

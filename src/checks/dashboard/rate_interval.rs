@@ -5,6 +5,7 @@ use super::DashboardInput;
 use crate::checks::{CheckMeta, Emitter};
 use crate::dashboards::scan;
 use crate::diagnostic::Severity;
+use crate::fix::{Applicability, Fix};
 use crate::fixture;
 
 pub static META: CheckMeta = CheckMeta {
@@ -54,6 +55,18 @@ pub fn check(input: &DashboardInput<'_>, emit: &mut Emitter<'_>) {
                         "use `$__rate_interval`, which is never shorter than four scrape intervals"
                             .into(),
                     );
+                    // Grafana's own replacement for this use: same intent, a window that
+                    // never drops below four scrapes.
+                    let text = query.text(input.dashboard);
+                    diagnostic.fix = input
+                        .text_edit(text, s.original.clone(), "$__rate_interval")
+                        .and_then(|edit| {
+                            Fix::new(
+                                "Replace `$__interval` with `$__rate_interval`",
+                                Applicability::Safe,
+                                vec![edit],
+                            )
+                        });
                     diagnostic.context = input.query_context(query);
                 }
                 None if crate::dashboards::expand::is_duration(inside.trim()) => {
@@ -67,6 +80,17 @@ pub fn check(input: &DashboardInput<'_>, emit: &mut Emitter<'_>) {
                     diagnostic.severity = Severity::Info;
                     diagnostic.help =
                         Some("use `[$__rate_interval]` so the window follows the step".into());
+                    // Unsafe: a fixed window may have been chosen on purpose, and the
+                    // values change at every zoom level.
+                    diagnostic.fix = input
+                        .query_edit(query, bracket.inside.clone(), "$__rate_interval")
+                        .and_then(|edit| {
+                            Fix::new(
+                                format!("Replace `[{}]` with `[$__rate_interval]`", inside.trim()),
+                                Applicability::Unsafe,
+                                vec![edit],
+                            )
+                        });
                     diagnostic.context = input.query_context(query);
                 }
                 _ => {}

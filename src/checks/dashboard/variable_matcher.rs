@@ -5,6 +5,7 @@ use super::DashboardInput;
 use crate::checks::{CheckMeta, Emitter};
 use crate::dashboards::{refs, scan};
 use crate::diagnostic::Severity;
+use crate::fix::{Applicability, Fix};
 use crate::fixture;
 
 pub static META: CheckMeta = CheckMeta {
@@ -56,6 +57,7 @@ pub fn check(input: &DashboardInput<'_>, emit: &mut Emitter<'_>) {
                     ),
                 );
                 diagnostic.help = Some(format!("use `{label}{regex_op}\"{value}\"`"));
+                diagnostic.fix = operator_fix(input, query, &matcher, regex_op, value);
                 if let Some(flag) = &variable.multi_span {
                     diagnostic.labels.push(crate::diagnostic::Label {
                         span: flag.clone(),
@@ -70,6 +72,35 @@ pub fn check(input: &DashboardInput<'_>, emit: &mut Emitter<'_>) {
 
 /// A repeated panel (or a panel in a repeated row) gets one value of the variable per
 /// copy, so `=` is right there.
+/// `=` -> `=~`, `!=` -> `!~`. Safe when the value's own text (around the variable) has
+/// no regex metacharacter, so that it still matches exactly itself.
+fn operator_fix(
+    input: &DashboardInput<'_>,
+    query: &crate::dashboards::queries::Query,
+    matcher: &scan::MatcherString,
+    regex_op: &str,
+    value: &str,
+) -> Option<Fix> {
+    let source = &query.expanded.source;
+    let between = source.get(matcher.label.end..matcher.value.start)?;
+    let op_start = matcher.label.end + between.find(matcher.op.as_str())?;
+    let edit = input.query_edit(query, op_start..op_start + matcher.op.len(), regex_op)?;
+    let mut literal = value.to_string();
+    for reference in refs::find(value).iter().rev() {
+        literal.replace_range(reference.range.clone(), "");
+    }
+    let applicability = if literal.contains(|c: char| ".+*?()[]{}|^$\\".contains(c)) {
+        Applicability::Unsafe
+    } else {
+        Applicability::Safe
+    };
+    Fix::new(
+        format!("Replace `{}` with `{regex_op}`", matcher.op),
+        applicability,
+        vec![edit],
+    )
+}
+
 fn repeated_over(
     input: &DashboardInput<'_>,
     query: &crate::dashboards::queries::Query,

@@ -6,6 +6,7 @@ use crate::checks::context::ExprContext;
 use crate::checks::CheckMeta;
 use crate::checks::Emitter;
 use crate::diagnostic::Severity;
+use crate::fix::{Applicability, DecodedFix};
 use crate::fixture;
 use crate::promql::analysis::{analyze, metric_names, Presence};
 use crate::promql::ast::{Call, Expr, Grouping};
@@ -73,18 +74,41 @@ pub fn check_call(call: &Call, source: &str) -> Option<Finding> {
         ),
     );
     Some(match grouping_with_le(arg, &removed_at, source) {
-        Some(fixed) => finding.help(format!("keep `le` in the grouping: `{fixed}`")),
+        Some((range, fixed)) => {
+            // The query returned nothing at all: keeping `le` cannot lose a working answer.
+            let title = if fixed.starts_with("without") {
+                "Remove `le` from `without`"
+            } else {
+                "Add `le` to `by`"
+            };
+            let edit = if range.is_empty() {
+                format!(" {fixed}")
+            } else {
+                fixed.clone()
+            };
+            finding
+                .help(format!("keep `le` in the grouping: `{fixed}`"))
+                .fix(DecodedFix::new(title, Applicability::Safe).edit(range, edit))
+        }
         None => finding.help("keep the `le` label until `histogram_quantile` reads the buckets"),
     })
 }
 
-/// The `by (...)`/`without (...)` clause at `span`, rewritten to keep `le`.
-fn grouping_with_le(arg: &Expr, span: &std::ops::Range<usize>, source: &str) -> Option<String> {
+/// The `by (...)`/`without (...)` clause at `span`, rewritten to keep `le`, with the
+/// source range it replaces; for an aggregation without a clause (`sum(...)` at
+/// `span`), `by (le)` inserted after the operator.
+fn grouping_with_le(
+    arg: &Expr,
+    span: &std::ops::Range<usize>,
+    source: &str,
+) -> Option<(std::ops::Range<usize>, String)> {
     let mut fixed = None;
     arg.walk(&mut |node| {
         if let Expr::Aggregate(a) = node {
             if let Some(g) = a.grouping.as_ref().filter(|g| &g.span == span) {
-                fixed = Some(rewrite(g, source));
+                fixed = Some((g.span.clone(), rewrite(g, source)));
+            } else if a.grouping.is_none() && a.param.is_none() && &a.span == span {
+                fixed = Some((a.op_span.end..a.op_span.end, "by (le)".to_string()));
             }
         }
     });

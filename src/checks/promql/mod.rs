@@ -34,7 +34,11 @@ pub(crate) fn emit(
     findings: Vec<super::catalog::common::Finding>,
 ) {
     for finding in findings {
+        let fix = finding
+            .fix
+            .and_then(|fix| fix.to_file(&ctx.file.text, ctx.map, ctx.source));
         let diagnostic = emitter.report(ctx.file_span(finding.span), finding.message);
         diagnostic.help = finding.help;
+        diagnostic.fix = fix;
     }
 }

@@ -6,10 +6,12 @@ use crate::checks::context::ExprContext;
 use crate::checks::CheckMeta;
 use crate::checks::Emitter;
 use crate::diagnostic::Severity;
+use crate::fix::{Applicability, DecodedFix};
 use crate::fixture;
 use crate::promql::ast::{Expr, MatchOp, Matcher, VectorSelector};
 use crate::promql::regex::literal_value;
 use crate::promql::{matcher_matches_empty, text::go_quote};
+use crate::source::Span;
 
 pub static META: CheckMeta = CheckMeta {
     code: "promql/regexp",
@@ -71,24 +73,38 @@ fn check_matcher(selector: &VectorSelector, m: &Matcher, source: &str, out: &mut
                 .help("remove the selector or fix the matcher"),
             );
         } else if selector_has_other_filter(selector, m) {
-            out.push(
-                Finding::new(
-                    m.span.clone(),
-                    format!("`{written}` matches every series, with or without the label: it filters nothing"),
-                )
-                .help("remove the matcher"),
-            );
+            let mut finding = Finding::new(
+                m.span.clone(),
+                format!("`{written}` matches every series, with or without the label: it filters nothing"),
+            )
+            .help("remove the matcher");
+            if let Some(range) = removal_range(selector, m, source) {
+                // Matching every value, a missing label included, it selects nothing away.
+                finding = finding.fix(
+                    DecodedFix::new(format!("Remove `{written}`"), Applicability::Safe)
+                        .edit(range, ""),
+                );
+            }
+            out.push(finding);
         }
         return;
     }
     if let Some(literal) = literal_value(&m.value) {
         let op = if m.op == MatchOp::Regex { "=" } else { "!=" };
+        let fixed = format!("{name}{op}{}", go_quote(&literal));
+        // A fully anchored regex without special characters matches exactly its text.
+        let fix = DecodedFix::new(
+            format!("Replace `{}` with `{op}`", m.op.as_str()),
+            Applicability::Safe,
+        )
+        .edit(m.span.clone(), fixed.clone());
         out.push(
             Finding::new(
                 m.span.clone(),
                 format!("`{written}` is a regex matcher on a literal value"),
             )
-            .help(format!("use `{op}`: `{name}{op}{}`", go_quote(&literal))),
+            .help(format!("use `{op}`: `{fixed}`"))
+            .fix(fix),
         );
         return;
     }
@@ -110,18 +126,48 @@ fn check_matcher(selector: &VectorSelector, m: &Matcher, source: &str, out: &mut
             (true, false) => "`^` anchor is",
             _ => "`$` anchor is",
         };
+        let value = go_quote(stripped);
+        // Inside the implicit `^(?:...)$`, a leading `^` and a trailing `$` (without
+        // flags that change their meaning) match nothing more or less.
+        let fix = DecodedFix::new("Remove the redundant anchors", Applicability::Safe)
+            .edit(m.value_span.clone(), value.clone());
         out.push(
             Finding::new(
                 m.value_span.clone(),
                 format!("the {anchors} redundant: PromQL regexes are always fully anchored"),
             )
-            .help(format!(
-                "write `{name}{}{}`",
-                m.op.as_str(),
-                go_quote(stripped)
-            )),
+            .help(format!("write `{name}{}{value}`", m.op.as_str()))
+            .fix(fix),
         );
     }
+}
+
+/// The source range that removes matcher `m` and one comma beside it, or the whole
+/// `{...}` when it is the only matcher after a metric name.
+fn removal_range(selector: &VectorSelector, m: &Matcher, source: &str) -> Option<Span> {
+    let index = selector
+        .matchers
+        .iter()
+        .position(|other| std::ptr::eq(other, m))?;
+    if let Some(previous) = index.checked_sub(1).map(|i| &selector.matchers[i]) {
+        return Some(previous.span.end..m.span.end);
+    }
+    if let Some(next) = selector.matchers.get(1) {
+        return Some(m.span.start..next.span.start);
+    }
+    // The only matcher: drop the braces too (`up{job=~".*"}` -> `up`).
+    let open = source[..m.span.start].trim_end();
+    let close_from =
+        m.span.end + (source[m.span.end..].len() - source[m.span.end..].trim_start().len());
+    let after = source[close_from..]
+        .strip_prefix(',')
+        .unwrap_or(&source[close_from..]);
+    let after = after.trim_start();
+    if !open.ends_with('{') || !after.starts_with('}') || selector.name.is_none() {
+        return None;
+    }
+    let end = source.len() - after.len() + 1;
+    Some(open.len() - 1..end)
 }
 
 /// Does the selector select something without `m` (a name or a non-empty matcher)?

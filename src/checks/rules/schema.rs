@@ -538,10 +538,10 @@ impl<'a> Checker<'a> {
                         c.field_type(entry, spec, place)
                     });
                     self.under(When::NotInDialects(spec.dialects), |c| {
-                        c.unknown_field(entry, key, place)
+                        c.unknown_field(mapping, entry, key, place)
                     });
                 }
-                None => self.unknown_field(entry, key, place),
+                None => self.unknown_field(mapping, entry, key, place),
             }
         }
     }
@@ -563,8 +563,9 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn unknown_field(&mut self, entry: &Entry, key: &str, place: Place) {
+    fn unknown_field(&mut self, mapping: &Node, entry: &Entry, key: &str, place: Place) {
         let owners = dialects_with(place.fields, key);
+        let mut fix = None;
         let help = if let Some(owner) = owners.first() {
             format!(
                 "`{key}` is a {} field: run with `--dialect {}` to accept it, or remove it",
@@ -572,6 +573,7 @@ impl<'a> Checker<'a> {
                 owner.as_str()
             )
         } else if let Some(suggestion) = closest_field(key, place.fields) {
+            fix = rename_key(mapping, entry, suggestion);
             format!("did you mean `{suggestion}`?")
         } else if place.what == "rule" {
             "rules have `alert` or `record`, `expr`, `for`, `keep_firing_for`, `labels` and `annotations`; put custom keys under `labels` or `annotations`".to_string()
@@ -584,11 +586,12 @@ impl<'a> Checker<'a> {
                 .collect();
             format!("a {} has these fields: {}", place.what, known.join(", "))
         };
-        self.report(
+        let diagnostic = self.report(
             entry.key.span.clone(),
             format!("unknown field `{key}` in {}", place.what),
-        )
-        .help = Some(help);
+        );
+        diagnostic.help = Some(help);
+        diagnostic.fix = fix;
     }
 
     fn field_type(&mut self, entry: &Entry, spec: &FieldSpec, place: Place) {
@@ -796,6 +799,25 @@ fn duration_help(text: &str) -> String {
         }
     }
     "durations are integers with units, biggest unit first: `30s`, `5m`, `1h30m` (units: ms, s, m, h, d, w, y)".into()
+}
+
+/// Renames a misspelt key to the field it is closest to (unsafe: a guess), when the
+/// mapping does not have that field already and the key is written without escapes (its
+/// text in the file is its value, in any quoting style; a field name needs no quoting).
+fn rename_key(mapping: &Node, entry: &Entry, field: &'static str) -> Option<crate::fix::Fix> {
+    if mapping.get(field).is_some() {
+        return None;
+    }
+    let scalar = entry.key.as_scalar()?;
+    let span = scalar.span_of(0..scalar.value.len());
+    if span.len() != scalar.value.len() || entry.key.is_alias() {
+        return None;
+    }
+    crate::fix::Fix::new(
+        format!("Rename `{}` to `{field}`", scalar.value),
+        crate::fix::Applicability::Unsafe,
+        vec![crate::fix::Edit::new(span, field)],
+    )
 }
 
 /// The Prometheus field closest to a misspelt one, if close enough to be a typo.

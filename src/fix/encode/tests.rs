@@ -69,6 +69,8 @@ fn multi_line_plain_scalars_edit_within_a_line() {
     assert_eq!(patched, "expr: sum by (route)\n  (rate(x[10m]))\nfor: 5m\n");
     // The folded space between the lines cannot be edited in place.
     assert!(edit_yaml(text, ") (", ")(").is_none());
+    // A blank at the start of a continuation line would be folded away.
+    assert!(edit_yaml(text, "(rate", " (rate").is_none());
 }
 
 #[test]
@@ -144,8 +146,9 @@ fn literal_blocks_with_crlf_line_endings() {
         patched,
         "expr: |\r\n  sum(rate(x[1m]))\r\n  > 0\r\nfor: 1m\r\n"
     );
-    // A new line break could not be written with the file's CRLF endings by `\n`.
+    // A new line break written as `\n` would mix line endings: refused.
     assert!(edit_yaml(text, "> 0", "\n> 0").is_none());
+    assert!(edit_yaml(text, "rate(", "rate(\n").is_none());
 }
 
 #[test]
@@ -270,4 +273,145 @@ fn fragment_decoding_round_trips_every_style() {
             }
         }
     }
+}
+
+/// Every edit, in every style: either refused, or the patched file parses back to exactly
+/// the edited value in the same style. A small deterministic generator walks many ranges
+/// and awkward replacements (quotes, backslashes, line breaks, blanks, `#`, `: `).
+#[test]
+fn every_edit_is_exact_or_refused() {
+    let files = [
+        "expr: up{job=~\"api\"} > 0 # c\n",
+        "expr: sum by (a)\n  (rate(x[5m]))\nfor: 1m\n",
+        "expr: 'a{x=''y''} or b'\n",
+        "expr: \"a{b=\\\"\\u00e9\\\"}\\tc\"\n",
+        "expr: \"sum(x)\n  > 0\"\n",
+        "expr: |\n  sum by (a) (\n    rate(x[5m])\n  )\nfor: 1m\n",
+        "expr: |-\n  a\n\n  b\n",
+        "expr: |+\n  a\n  b\n\nfor: 1m\n",
+        "expr: >\n  sum(x)\n  > 0\n\n  or y\n",
+        "expr: >-\n  a b\n    c\n  d\n",
+        "- x: [a]\n  expr: up\n",
+        "expr: |\r\n  a\r\n  b\r\n",
+        "expr: &anchor !!str \"x\\ny z\"\n",
+        "expr: # comment\n  plain continued\n  here\n",
+        "expr: |2 # header comment\n    more indented\n  base\n",
+        "{expr: sum by (a) (x), for: 1m}\n",
+        "expr: 'multi\n  line ''q''\n\n  para'\n",
+    ];
+    let replacements = [
+        "", "x", "=", " ", "a b", "'", "\"", "\\", "\n", "a\nb", "#", " #x", ": ", "-", "é", "\t",
+        "x ", " x", "{a, b}",
+    ];
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move |bound: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % bound.max(1) as u64) as usize
+    };
+    let mut accepted = 0;
+    for text in files {
+        let file = SourceFile::new("t.yml", text);
+        let documents = parse_documents(&file).expect("valid YAML");
+        let root = documents[0].root.as_ref().unwrap();
+        let node = root
+            .get("expr")
+            .or_else(|| root.items().next().and_then(|item| item.get("expr")))
+            .unwrap();
+        let scalar = node.as_scalar().unwrap().clone();
+        let len = scalar.value.len();
+        for _ in 0..400 {
+            let mut start = next(len + 1);
+            let mut end = start + next(len + 1 - start);
+            while !scalar.value.is_char_boundary(start) {
+                start -= 1;
+            }
+            while !scalar.value.is_char_boundary(end) {
+                end -= 1;
+            }
+            let end = end.max(start);
+            let replacement = replacements[next(replacements.len())];
+            let Some(edit) =
+                decoded_edit(text, &scalar.map, &scalar.value, start..end, replacement)
+            else {
+                continue;
+            };
+            let mut patched = text.to_string();
+            patched.replace_range(edit.span.clone(), &edit.replacement);
+            let reparsed_file = SourceFile::new("t.yml", patched.clone());
+            let reparsed = parse_documents(&reparsed_file).unwrap_or_else(|e| {
+                panic!("{text:?} {start}..{end} {replacement:?}: {e}\n{patched}")
+            });
+            let root = reparsed[0].root.as_ref().unwrap();
+            let node = root
+                .get("expr")
+                .or_else(|| root.items().next().and_then(|item| item.get("expr")))
+                .unwrap_or_else(|| panic!("no expr after edit:\n{patched}"));
+            let new = node.as_scalar().unwrap();
+            let mut expected = scalar.value.clone();
+            expected.replace_range(start..end, replacement);
+            assert_eq!(
+                new.value, expected,
+                "{text:?} {start}..{end} -> {replacement:?}\npatched: {patched:?}"
+            );
+            assert_eq!(new.style, scalar.style, "{patched:?}");
+            accepted += 1;
+        }
+    }
+    assert!(
+        accepted > 300,
+        "the generator exercised too few edits: {accepted}"
+    );
+}
+
+/// The same for JSON strings: every accepted edit parses back to exactly the edited value.
+#[test]
+fn every_json_edit_is_exact_or_refused() {
+    let texts = [
+        r#"{"expr": "rate(x{a=\"$v\", b=\"\u00e9\"}[5m])\n"}"#,
+        r#"{"expr": "x\ud83d\ude00y\\z\/w\t"}"#,
+        "\u{feff}{\"expr\": \"plain text\"}",
+    ];
+    let replacements = ["", "x", "\"", "\\", "\n", "\u{1}", "😀", "a\"b\\c", "/"];
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move |bound: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % bound.max(1) as u64) as usize
+    };
+    let mut accepted = 0;
+    for text in texts {
+        let string = json_string(text);
+        let len = string.value.len();
+        for _ in 0..400 {
+            let mut start = next(len + 1);
+            let mut end = start + next(len + 1 - start);
+            while !string.value.is_char_boundary(start) {
+                start -= 1;
+            }
+            while !string.value.is_char_boundary(end) {
+                end -= 1;
+            }
+            let end = end.max(start);
+            let replacement = replacements[next(replacements.len())];
+            let Some(edit) =
+                decoded_edit(text, &string.map, &string.value, start..end, replacement)
+            else {
+                continue;
+            };
+            let mut patched = text.to_string();
+            patched.replace_range(edit.span, &edit.replacement);
+            let mut expected = string.value.clone();
+            expected.replace_range(start..end, replacement);
+            assert_eq!(
+                json_string(&patched).value,
+                expected,
+                "{text} {start}..{end}: {patched}"
+            );
+            accepted += 1;
+        }
+    }
+    assert!(accepted > 300, "too few edits exercised: {accepted}");
 }

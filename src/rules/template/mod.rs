@@ -101,6 +101,33 @@ impl Template {
         refs
     }
 
+    /// Every external label the template reads: `$externalLabels.X` or
+    /// `.ExternalLabels.X` (where the dot is still the alert), in source order.
+    pub fn external_label_references(&self) -> Vec<LabelReference> {
+        let mut refs = Vec::new();
+        walk_operands(&self.root, &mut |operand, dot_is_alert| match operand {
+            Operand::Variable(segments)
+                if segments.len() >= 2 && segments[0].name == "$externalLabels" =>
+            {
+                refs.push(LabelReference {
+                    name: segments[1].name.clone(),
+                    span: segments[1].span.clone(),
+                });
+            }
+            Operand::Field(segments)
+                if dot_is_alert && segments.len() >= 2 && segments[0].name == "ExternalLabels" =>
+            {
+                refs.push(LabelReference {
+                    name: segments[1].name.clone(),
+                    span: segments[1].span.clone(),
+                });
+            }
+            _ => {}
+        });
+        refs.sort_by_key(|r| r.span.start);
+        refs
+    }
+
     /// Whether the template reads `$value` or `.Value`.
     pub fn uses_value(&self) -> bool {
         let mut found = false;
