@@ -21,6 +21,7 @@ mod aggregate;
 mod binary;
 pub mod engine;
 mod functions;
+pub mod histogram;
 pub mod promqltest;
 pub mod ruletest;
 pub mod series;

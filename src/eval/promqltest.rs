@@ -5,7 +5,9 @@
 
 use super::engine::{Engine, EvalError, QueryResult};
 use super::functions::almost_equal;
-use super::series::{parse_series_desc, parse_values, split_series_line, SeqValue};
+use super::series::{
+    parse_points, parse_series_desc, parse_values, split_series_line, SeqPoint, SeqValue,
+};
 use super::storage::Storage;
 use super::value::{format_value, Labels, Value};
 use crate::promql::text::parse_duration;
@@ -26,8 +28,8 @@ pub enum Command {
 pub struct Load {
     pub line: usize,
     pub step_ms: i64,
-    pub series: Vec<(Labels, Vec<SeqValue>)>,
-    /// Series lines this engine cannot load (native histograms), with the reason.
+    pub series: Vec<(Labels, Vec<Option<SeqPoint>>)>,
+    /// Series lines this engine cannot load, with the reason.
     pub unsupported: Vec<(usize, String)>,
 }
 
@@ -186,11 +188,18 @@ fn parse_load(lines: &[&str], i: usize) -> Result<(usize, Command), String> {
             continue;
         }
         let labels = parse_series_desc(desc).map_err(|e| format!("line {}: {e}", j + 1))?;
-        match parse_values(values) {
-            Ok(v) => load.series.push((labels, v)),
-            Err(e) if values.contains("{{") => load.unsupported.push((j + 1, e)),
-            Err(e) => return Err(format!("line {}: {e}", j + 1)),
+        let points = parse_points(values).map_err(|e| format!("line {}: {e}", j + 1))?;
+        if points
+            .iter()
+            .any(|p| matches!(p, Some(SeqPoint::Histogram(_))))
+        {
+            load.unsupported.push((
+                j + 1,
+                "native histogram samples are loaded but the evaluator does not read them yet"
+                    .into(),
+            ));
         }
+        load.series.push((labels, points));
     }
     Ok((end, Command::Load(load)))
 }
@@ -367,11 +376,21 @@ pub fn run(commands: &[Command], engine: &Engine) -> Vec<EvalOutcome> {
             }
             Command::Load(load) => {
                 for (labels, values) in &load.series {
-                    let samples = values
-                        .iter()
-                        .enumerate()
-                        .filter_map(|(i, v)| v.map(|v| (i as i64 * load.step_ms, v)));
-                    storage.append(labels.clone(), samples);
+                    let (mut floats, mut histograms) = (Vec::new(), Vec::new());
+                    for (i, v) in values.iter().enumerate() {
+                        let t = i as i64 * load.step_ms;
+                        match v {
+                            Some(SeqPoint::Float(f)) => floats.push((t, *f)),
+                            Some(SeqPoint::Histogram(h)) => histograms.push((t, (**h).clone())),
+                            None => {}
+                        }
+                    }
+                    if !histograms.is_empty() {
+                        storage.append_histograms(labels.clone(), histograms);
+                    }
+                    if !floats.is_empty() || values.is_empty() {
+                        storage.append(labels.clone(), floats);
+                    }
                 }
                 for (line, why) in &load.unsupported {
                     unsupported.push(format!("line {line}: {why}"));

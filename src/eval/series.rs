@@ -2,6 +2,7 @@
 //! unit tests (`input_series`): `metric{a="b"}` and values such as `1+2x10`, `5x3`,
 //! `_`, `_x4`, `stale`, `Inf`, `NaN`.
 
+use super::histogram::FloatHistogram;
 use super::value::{stale_nan, Labels};
 use crate::promql::ast::{Expr, MatchOp};
 use crate::promql::text::{parse_duration, parse_number};
@@ -95,6 +96,71 @@ pub fn parse_values(text: &str) -> Result<Vec<SeqValue>, String> {
     Ok(out)
 }
 
+/// One value of a sequence that may hold native histograms.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SeqPoint {
+    Float(f64),
+    Histogram(Box<FloatHistogram>),
+}
+
+/// Parses a values text that may hold native histograms: `{{...}}`, `{{...}}x3`,
+/// `{{a}}+{{b}}x3`, `{{a}}-{{b}}x3`, beside the float forms. `None` is a gap.
+pub fn parse_points(text: &str) -> Result<Vec<Option<SeqPoint>>, String> {
+    let mut out: Vec<Option<SeqPoint>> = Vec::new();
+    for item in items(text) {
+        if item.starts_with("{{") {
+            parse_histogram_item(item, &mut out)?;
+            continue;
+        }
+        let mut floats = Vec::new();
+        parse_item(item, &mut floats)?;
+        check_total(out.len() as u64 + floats.len() as u64, item)?;
+        out.extend(floats.into_iter().map(|v| v.map(SeqPoint::Float)));
+    }
+    Ok(out)
+}
+
+fn parse_histogram_item(item: &str, out: &mut Vec<Option<SeqPoint>>) -> Result<(), String> {
+    let close = item
+        .find("}}")
+        .ok_or_else(|| format!("unterminated native histogram {item:?}"))?;
+    let start = FloatHistogram::parse(&item[..close + 2])?;
+    let rest = &item[close + 2..];
+    if rest.is_empty() {
+        out.push(Some(SeqPoint::Histogram(Box::new(start))));
+        return Ok(());
+    }
+    let (step, count) = if let Some(n) = rest.strip_prefix('x') {
+        (None, n)
+    } else {
+        let sign = rest.as_bytes()[0];
+        let body = rest[1..]
+            .strip_prefix("{{")
+            .filter(|_| sign == b'+' || sign == b'-')
+            .ok_or_else(|| format!("invalid series value {item:?}"))?;
+        let end = body
+            .find("}}")
+            .ok_or_else(|| format!("unterminated native histogram {item:?}"))?;
+        let step = FloatHistogram::parse(&format!("{{{{{}}}}}", &body[..end]))?;
+        let n = body[end + 2..]
+            .strip_prefix('x')
+            .ok_or_else(|| format!("invalid series value {item:?}: a step needs a repetition"))?;
+        (Some((sign == b'+', step)), n)
+    };
+    let n = parse_count(count, item)?;
+    check_total(out.len() as u64 + n + 1, item)?;
+    let mut h = start;
+    for _ in 0..=n {
+        out.push(Some(SeqPoint::Histogram(Box::new(h.clone()))));
+        h = match &step {
+            None => h,
+            Some((true, s)) => h.add(s)?,
+            Some((false, s)) => h.sub(s)?,
+        };
+    }
+    Ok(())
+}
+
 /// Whitespace-separated items; a native histogram `{{...}}` (with spaces inside) and
 /// its repetition suffix stay one item.
 fn items(text: &str) -> Vec<&str> {
@@ -102,7 +168,9 @@ fn items(text: &str) -> Vec<&str> {
     let mut rest = text.trim_start();
     while !rest.is_empty() {
         let end = if rest.starts_with("{{") {
-            match rest.find("}}") {
+            // `{{a}}+{{b}}x3` is one item too: end at the first whitespace after the
+            // last `}}` of the run.
+            match histogram_item_end(rest) {
                 Some(close) => {
                     let after = &rest[close + 2..];
                     close + 2 + after.find(char::is_whitespace).unwrap_or(after.len())
@@ -116,6 +184,21 @@ fn items(text: &str) -> Vec<&str> {
         rest = rest[end..].trim_start();
     }
     out
+}
+
+/// Where the `}}` that closes a histogram item's last literal is (`{{a}}+{{b}}x3`).
+fn histogram_item_end(text: &str) -> Option<usize> {
+    let first = text.find("}}")?;
+    let after = &text[first + 2..];
+    if let Some(step) = after
+        .strip_prefix('+')
+        .or_else(|| after.strip_prefix('-'))
+        .filter(|s| s.starts_with("{{"))
+    {
+        let offset = text.len() - step.len();
+        return step.find("}}").map(|c| offset + c);
+    }
+    Some(first)
 }
 
 fn parse_count(text: &str, item: &str) -> Result<u64, String> {
@@ -264,6 +347,24 @@ mod tests {
             .contains("at most"));
         assert!(parse_values("abc").is_err());
         assert!(parse_values("1+x3").is_err());
+    }
+
+    #[test]
+    fn histogram_items_expand() {
+        let v = parse_points(
+            "1 {{schema:0 sum:1 count:1 buckets:[1]}}+{{schema:0 sum:2 count:2 buckets:[2]}}x2 _ {{count:3 sum:3}}x1",
+        )
+        .unwrap();
+        assert_eq!(v.len(), 7);
+        assert_eq!(v[0], Some(SeqPoint::Float(1.0)));
+        let Some(SeqPoint::Histogram(h)) = &v[3] else {
+            panic!("expected a histogram, got {:?}", v[3]);
+        };
+        assert_eq!((h.count, h.sum), (5.0, 5.0));
+        assert_eq!(h.positive, vec![(0, 5.0)]);
+        assert_eq!(v[4], None);
+        assert!(matches!(&v[6], Some(SeqPoint::Histogram(h)) if h.count == 3.0));
+        assert!(parse_points("{{schema:0}}*{{schema:0}}x2").is_err());
     }
 
     #[test]

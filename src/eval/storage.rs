@@ -1,6 +1,7 @@
 //! The in-memory sample store the engine reads: series by label set, samples sorted by
 //! time, staleness markers kept as Prometheus keeps them (a special NaN).
 
+use super::histogram::FloatHistogram;
 use super::value::{is_stale, Labels};
 use crate::promql::ast::{MatchOp, Matcher};
 use regex::Regex;
@@ -9,6 +10,10 @@ use std::collections::BTreeMap;
 #[derive(Debug, Default, Clone)]
 pub struct Storage {
     series: BTreeMap<Labels, Vec<(i64, f64)>>,
+    /// Native histogram samples, by series. Selectors do not read them yet: the
+    /// evaluator computes with floats only, so callers that load histograms must say
+    /// that results leave them out (the promqltest runner does).
+    histograms: BTreeMap<Labels, Vec<(i64, FloatHistogram)>>,
 }
 
 /// A compiled label matcher (regexes fully anchored, `.` matching newlines, as Prometheus).
@@ -82,8 +87,32 @@ impl Storage {
         }
     }
 
+    /// Adds native histogram samples to a series; a later sample at the same time wins.
+    pub fn append_histograms(
+        &mut self,
+        labels: Labels,
+        samples: impl IntoIterator<Item = (i64, FloatHistogram)>,
+    ) {
+        let points = self.histograms.entry(labels).or_default();
+        points.extend(samples);
+        points.sort_by_key(|p| p.0);
+        let mut dedup: Vec<(i64, FloatHistogram)> = Vec::with_capacity(points.len());
+        for p in points.drain(..) {
+            match dedup.last_mut() {
+                Some(last) if last.0 == p.0 => *last = p,
+                _ => dedup.push(p),
+            }
+        }
+        *points = dedup;
+    }
+
+    pub fn has_histograms(&self) -> bool {
+        !self.histograms.is_empty()
+    }
+
     pub fn clear(&mut self) {
         self.series.clear();
+        self.histograms.clear();
     }
 
     pub fn len(&self) -> usize {

@@ -140,3 +140,30 @@ eval instant at 10m count_over_time(x[5m])
 "#,
     );
 }
+
+#[test]
+fn native_histogram_notation_loads_beside_floats() {
+    // The histogram samples are stored (not yet read by selectors); the float samples
+    // of the same lines and of a mixed series are evaluated as usual.
+    let script = r#"
+load 1m
+  mixed 1 2 {{schema:0 sum:5 count:4 buckets:[1 2 1]}}
+  hist {{schema:1 sum:1 count:1 buckets:[1]}}+{{schema:0 sum:1 count:1 buckets:[1]}}x3
+  plain 0+1x4
+
+eval instant at 1m mixed + plain
+  {} 3
+"#;
+    let commands = parse(script).expect("histogram notation parses");
+    let super::promqltest::Command::Load(load) = &commands[0] else {
+        panic!("first command is the load");
+    };
+    assert_eq!(load.series.len(), 3);
+    assert_eq!(
+        load.series[1].1.len(),
+        4,
+        "{{a}}+{{b}}x3 expands to 4 samples"
+    );
+    assert_script_passes(script);
+    assert!(parse("load 1m\n  h {{schema:0 bogus:1}}\n").is_err());
+}
