@@ -191,26 +191,26 @@ impl Value {
     }
 }
 
+/// How Go prints the floats whose text no precision changes: NaN, the infinities and
+/// the signed zeros.
+pub fn special_float_text(v: f64) -> Option<&'static str> {
+    if v.is_nan() {
+        Some("NaN")
+    } else if v.is_infinite() {
+        Some(if v > 0.0 { "+Inf" } else { "-Inf" })
+    } else if v == 0.0 {
+        Some(if v.is_sign_negative() { "-0" } else { "0" })
+    } else {
+        None
+    }
+}
+
 /// Go's `strconv.FormatFloat(v, 'f', -1, 64)`... as Prometheus prints sample values in
 /// its text output (`%v`/`'g'`-shortest with an exponent from 1e21): `1`, `0.25`,
 /// `1e+21`, `1e-05`, `+Inf`, `NaN`.
 pub fn format_value(v: f64) -> String {
-    if v.is_nan() {
-        return "NaN".into();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 {
-            "+Inf".into()
-        } else {
-            "-Inf".into()
-        };
-    }
-    if v == 0.0 {
-        return if v.is_sign_negative() {
-            "-0".into()
-        } else {
-            "0".into()
-        };
+    if let Some(text) = special_float_text(v) {
+        return text.into();
     }
     let exp = v.abs().log10().floor() as i32;
     if !(-4..21).contains(&exp) {

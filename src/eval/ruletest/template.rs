@@ -735,22 +735,8 @@ fn go_sprint(args: &[TValue]) -> String {
 /// Go's `%.4g` (and `%.Ng` generally): `precision` significant digits, exponent form
 /// when the exponent is < -4 or >= precision, trailing zeros removed.
 pub fn go_g(v: f64, precision: usize) -> String {
-    if v.is_nan() {
-        return "NaN".into();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 {
-            "+Inf".into()
-        } else {
-            "-Inf".into()
-        };
-    }
-    if v == 0.0 {
-        return if v.is_sign_negative() {
-            "-0".into()
-        } else {
-            "0".into()
-        };
+    if let Some(text) = crate::eval::value::special_float_text(v) {
+        return text.into();
     }
     let p = precision.max(1);
     let e = format!("{:.*e}", p - 1, v);
