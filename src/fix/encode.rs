@@ -274,68 +274,36 @@ fn strip_indent(line: &str, indent: usize) -> Option<&str> {
     }
 }
 
-/// Decodes backslash escapes (YAML double-quoted, which includes JSON's).
+/// Decodes backslash escapes (YAML double-quoted, which includes JSON's), with the YAML
+/// reader's own escape table.
 fn unescape(text: &str) -> Option<String> {
     let mut out = String::with_capacity(text.len());
-    let mut chars = text.char_indices();
-    while let Some((index, c)) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        let (_, kind) = chars.next()?;
-        let simple = match kind {
-            '0' => Some('\0'),
-            'a' => Some('\x07'),
-            'b' => Some('\x08'),
-            't' | '\t' => Some('\t'),
-            'n' => Some('\n'),
-            'v' => Some('\x0b'),
-            'f' => Some('\x0c'),
-            'r' => Some('\r'),
-            'e' => Some('\x1b'),
-            ' ' => Some(' '),
-            '"' => Some('"'),
-            '/' => Some('/'),
-            '\\' => Some('\\'),
-            'N' => Some('\u{85}'),
-            '_' => Some('\u{a0}'),
-            'L' => Some('\u{2028}'),
-            'P' => Some('\u{2029}'),
-            _ => None,
-        };
-        if let Some(decoded) = simple {
-            out.push(decoded);
-            continue;
-        }
-        let digits = match kind {
-            'x' => 2,
-            'u' => 4,
-            'U' => 8,
-            _ => return None,
-        };
-        let hex_start = index + 2;
-        let mut code = u32::from_str_radix(text.get(hex_start..hex_start + digits)?, 16).ok()?;
-        let mut consumed = digits;
-        if (0xd800..0xdc00).contains(&code) {
-            // A JSON surrogate pair: `\ud83d\ude00`.
-            let low_at = hex_start + digits;
-            if text.get(low_at..low_at + 2) != Some("\\u") {
-                return None;
-            }
-            let low = u32::from_str_radix(text.get(low_at + 2..low_at + 6)?, 16).ok()?;
-            if !(0xdc00..0xe000).contains(&low) {
-                return None;
-            }
-            code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
-            consumed += 6;
-        }
-        out.push(char::from_u32(code)?);
-        for _ in 0..consumed {
-            chars.next();
-        }
+    let mut rest = text;
+    while let Some(at) = rest.find('\\') {
+        out.push_str(&rest[..at]);
+        let escape = &rest[at..];
+        let (decoded, len) =
+            crate::yaml::decode_escape(escape).or_else(|| json_surrogate_pair(escape))?;
+        out.push(decoded);
+        rest = &escape[len..];
     }
+    out.push_str(rest);
     Some(out)
+}
+
+/// JSON writes a character outside the Basic Multilingual Plane as two `\u` escapes
+/// (`\ud83d\ude00`), which YAML's escapes do not know.
+fn json_surrogate_pair(escape: &str) -> Option<(char, usize)> {
+    let hex = |range: std::ops::Range<usize>| u32::from_str_radix(escape.get(range)?, 16).ok();
+    if !escape.starts_with("\\u") || escape.get(6..8) != Some("\\u") {
+        return None;
+    }
+    let (high, low) = (hex(2..6)?, hex(8..12)?);
+    if !(0xd800..0xdc00).contains(&high) || !(0xdc00..0xe000).contains(&low) {
+        return None;
+    }
+    let code = 0x10000 + ((high - 0xd800) << 10) + (low - 0xdc00);
+    Some((char::from_u32(code)?, 12))
 }
 
 /// The replacement written in the style; `None` when the style cannot hold it.

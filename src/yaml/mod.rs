@@ -15,6 +15,7 @@ mod build;
 mod chars;
 mod repair;
 mod scalar;
+pub use scalar::decode_escape;
 mod templated;
 
 pub use templated::find_template_marker;

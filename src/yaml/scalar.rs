@@ -277,7 +277,7 @@ impl Folding {
 
 /// Decodes the backslash escape at the start of `s`: the character and the escape's
 /// length in bytes.
-fn decode_escape(s: &str) -> Option<(char, usize)> {
+pub fn decode_escape(s: &str) -> Option<(char, usize)> {
     let mut chars = s.chars();
     chars.next()?; // the backslash
     let kind = chars.next()?;
