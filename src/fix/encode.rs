@@ -370,12 +370,20 @@ fn plain_value_is_safe(value: &str, flow: bool) -> bool {
 /// In a quoted scalar that spans lines, blanks at the start or end of a line are
 /// folding, not content: a replacement must not put a blank there.
 fn flow_edges_are_safe(file: &str, span: &Range<usize>, replacement: &str) -> bool {
-    let at_line_start = file[line_start(file, span.start)..span.start]
-        .bytes()
-        .all(|b| matches!(b, b' ' | b'\t'));
-    let at_line_end = file[span.end..line_end(file, span.end)]
-        .bytes()
-        .all(|b| matches!(b, b' ' | b'\t'));
+    // Only the blanks next to the span are read, never the whole line: a minified
+    // dashboard is one line, and this runs once per fix.
+    let bytes = file.as_bytes();
+    let blank = |b: &&u8| matches!(b, b' ' | b'\t');
+    let is_break = |b: &u8| matches!(b, b'\n' | b'\r');
+    let at_line_start = bytes[..span.start]
+        .iter()
+        .rev()
+        .find(|b| !blank(b))
+        .is_none_or(is_break);
+    let at_line_end = bytes[span.end..]
+        .iter()
+        .find(|b| !blank(b))
+        .is_none_or(is_break);
     let starts_blank = replacement.starts_with([' ', '\t']);
     let ends_blank = replacement.ends_with([' ', '\t']);
     // An empty replacement may leave blanks at a line's edge.
