@@ -563,11 +563,18 @@ fn suppress_actions_insert_a_comment_that_silences_the_finding() {
     assert_eq!(
         titles,
         [
+            "Rename `cdoe` to `code` (may change what the rule does)",
             "Suppress catalog/unknown-label for this rule",
             "Suppress catalog/unknown-label in this file"
         ]
     );
-    let edit = &actions[0]["edit"]["changes"][&alerts][0];
+    // The check's own fix (from the fix model) comes first, as a quick fix that
+    // replaces exactly the misspelt label.
+    assert_eq!(actions[0]["kind"], "quickfix");
+    let fix = &actions[0]["edit"]["changes"][&alerts][0];
+    assert_eq!(fix["newText"], "code");
+    assert_eq!(fix["range"], misspelt["range"]);
+    let edit = &actions[1]["edit"]["changes"][&alerts][0];
     assert_eq!(edit["range"]["start"], json!({"line": 3, "character": 0}));
     assert_eq!(
         edit["newText"],
