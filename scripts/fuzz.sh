@@ -28,15 +28,25 @@ bin_dir="${CARGO_TARGET_DIR:-$PWD/target}/$(rustc -vV | sed -n 's/^host: //p')/r
 
 if [ "$#" -gt 0 ]; then targets=("$@"); else mapfile -t targets < <(cargo fuzz list); fi
 
+# Copies the fixtures whose name matches $2 into $1, numbered: many share a name
+# (every check has a fail.yml), and only files, never the folders of that name.
+copy_seeds() {
+  local dir="$1" pattern="$2" n=0 file
+  while IFS= read -r file; do
+    n=$((n + 1))
+    cp "$file" "$dir/$n-$(basename "$file")"
+  done < <(find ../rules-fixtures -type f -name "$pattern" -size -64k | sort)
+}
+
 # Seeds: the repository's own fixtures for the byte-level targets.
 seed() {
   local target="$1" dir="corpus/$1"
   mkdir -p "$dir"
   [ -n "$(ls -A "$dir" 2>/dev/null)" ] && return 0
   case "$target" in
-    rules) find ../rules-fixtures -name '*.yml' -size -64k -exec cp -t "$dir" {} + ;;
-    dashboard) find ../rules-fixtures -name '*.json' -size -64k -exec cp -t "$dir" {} + ;;
-    catalog) find ../rules-fixtures -name 'catalog*' -size -64k -exec cp -t "$dir" {} + ;;
+    rules) copy_seeds "$dir" '*.yml' ;;
+    dashboard) copy_seeds "$dir" '*.json' ;;
+    catalog) copy_seeds "$dir" 'catalog*' ;;
     promqltest) find ../src/eval -name "*.test" -size -64k -exec cp -t "$dir" {} + 2>/dev/null || printf "load 1m\n  up 1 2 3\neval instant at 2m up\n  up 3\n" >"$dir/seed" ;;
     promql) printf 'sum by (job) (rate(http_requests_total{code=~"5.."}[5m])) > 1' >"$dir/seed" ;;
     template) printf '{{ if gt $value 1.0 }}{{ $labels.job }} is {{ $value | humanize }}{{ end }}' >"$dir/seed" ;;
