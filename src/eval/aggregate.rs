@@ -3,6 +3,7 @@
 
 use super::engine::{EvalError, EvalResult, Evaluator};
 use super::functions::{kahan_inc, quantile};
+use super::histogram::FloatHistogram;
 use super::value::{format_value, Labels, Sample, Value, METRIC_NAME};
 use crate::promql::ast::{AggregateExpr, AggregateOp, Expr};
 use rustc_hash::FxHashMap;
@@ -51,6 +52,11 @@ pub(super) fn aggregate(ev: &mut Evaluator, agg: &AggregateExpr, ts: i64) -> Eva
             let Param::Number(k, _) = param else {
                 return Err(EvalError::new("missing parameter"));
             };
+            let groups = if agg.op == AggregateOp::Limitk {
+                groups
+            } else {
+                drop_histograms(ev, agg, agg.op, agg.span.clone(), groups)
+            };
             select_k(agg.op, k, groups)?
         }
         AggregateOp::LimitRatio => {
@@ -81,18 +87,17 @@ pub(super) fn aggregate(ev: &mut Evaluator, agg: &AggregateExpr, ts: i64) -> Eva
                 }
                 _ => 0.0,
             };
-            groups
-                .into_iter()
-                .map(|(labels, samples)| {
-                    let drop_name = samples.iter().any(|s| s.drop_name);
-                    Sample {
-                        labels,
-                        value: reduce(op, q, &samples),
-                        t: ts,
-                        drop_name,
-                    }
-                })
-                .collect()
+            let mut out = Vec::with_capacity(groups.len());
+            for (labels, samples) in groups {
+                let drop_name = samples.iter().any(|s| s.drop_name);
+                if let Some(result) = reduce_group(ev, agg, op, q, samples) {
+                    out.push(match result {
+                        Reduced::Float(v) => Sample::float(labels, v, ts, drop_name),
+                        Reduced::Histogram(h) => Sample::histogram(labels, h, ts, drop_name),
+                    });
+                }
+            }
+            out
         }
     };
     Ok(Value::Vector(out))
@@ -102,6 +107,144 @@ enum Param<'e> {
     None,
     Number(f64, &'e Expr),
     Label(String),
+}
+
+enum Reduced {
+    Float(f64),
+    Histogram(FloatHistogram),
+}
+
+fn op_name(op: AggregateOp) -> &'static str {
+    match op {
+        AggregateOp::Min => "min",
+        AggregateOp::Max => "max",
+        AggregateOp::Stddev => "stddev",
+        AggregateOp::Stdvar => "stdvar",
+        AggregateOp::Quantile => "quantile",
+        AggregateOp::Topk => "topk",
+        AggregateOp::Bottomk => "bottomk",
+        _ => "an",
+    }
+}
+
+/// Leaves the histogram samples out of aggregations that only read floats, with an
+/// info annotation for each, as Prometheus does.
+fn drop_histograms(
+    ev: &mut Evaluator,
+    _agg: &AggregateExpr,
+    op: AggregateOp,
+    span: crate::promql::ast::Span,
+    groups: Vec<(Labels, Vec<Sample>)>,
+) -> Vec<(Labels, Vec<Sample>)> {
+    groups
+        .into_iter()
+        .filter_map(|(labels, samples)| {
+            let (floats, hists): (Vec<Sample>, Vec<Sample>) =
+                samples.into_iter().partition(|s| s.h.is_none());
+            if !hists.is_empty() {
+                ev.info(
+                    format!("ignored histogram in {} aggregation", op_name(op)),
+                    span.clone(),
+                );
+            }
+            (!floats.is_empty()).then_some((labels, floats))
+        })
+        .collect()
+}
+
+/// One group's result; none when Prometheus drops the group (mixed floats and
+/// histograms, incompatible histograms, only histograms where floats are needed).
+fn reduce_group(
+    ev: &mut Evaluator,
+    agg: &AggregateExpr,
+    op: AggregateOp,
+    q: f64,
+    samples: Vec<Sample>,
+) -> Option<Reduced> {
+    match op {
+        AggregateOp::Count => return Some(Reduced::Float(samples.len() as f64)),
+        AggregateOp::Group => return Some(Reduced::Float(1.0)),
+        AggregateOp::Sum | AggregateOp::Avg => {}
+        _ => {
+            let span = agg.expr.span();
+            let mut groups = drop_histograms(ev, agg, op, span, vec![(Labels::new(), samples)]);
+            let (_, floats) = groups.pop()?;
+            return Some(Reduced::Float(reduce(op, q, &floats)));
+        }
+    }
+    let has_float = samples.iter().any(|s| s.h.is_none());
+    let has_hist = samples.iter().any(|s| s.h.is_some());
+    if has_float && has_hist {
+        ev.warn(
+            "encountered a mix of histograms and floats for aggregation",
+            agg.expr.span(),
+        );
+        return None;
+    }
+    if !has_hist {
+        return Some(Reduced::Float(reduce(op, q, &samples)));
+    }
+    use super::histogram::CounterResetHint;
+    let mut sum: Option<(FloatHistogram, FloatHistogram)> = None;
+    let (mut reset_seen, mut not_reset_seen) = (false, false);
+    for s in &samples {
+        let h = s.h.as_deref().expect("histogram samples");
+        match h.counter_reset_hint {
+            CounterResetHint::CounterReset => reset_seen = true,
+            CounterResetHint::NotCounterReset => not_reset_seen = true,
+            _ => {}
+        }
+        sum = Some(match sum {
+            None => (h.clone(), FloatHistogram::default().reduced_to(h.schema)),
+            Some((acc, comp)) => match acc.kahan_add(&comp, h) {
+                Ok((acc, comp, c)) => {
+                    if c.custom_bounds_reconciled {
+                        ev.info(
+                            "mismatched custom buckets were reconciled during aggregation",
+                            agg.expr.span(),
+                        );
+                    }
+                    (acc, comp)
+                }
+                Err(_) => {
+                    ev.warn(
+                        format!(
+                            "vector contains a mix of histograms with exponential and custom buckets schemas for metric name {}",
+                            crate::promql::text::go_quote(s.labels.value(METRIC_NAME))
+                        ),
+                        agg.expr.span(),
+                    );
+                    return None;
+                }
+            },
+        });
+    }
+    let (acc, comp) = sum?;
+    let mut result = acc.kahan_finish(&comp);
+    if op == AggregateOp::Avg {
+        let n = samples.len() as f64;
+        result = if result.has_overflow() {
+            // The sum overflowed: average term by term instead.
+            let mut mean: Option<FloatHistogram> = None;
+            for s in &samples {
+                let part = s.h.as_deref().expect("histogram samples").div(n);
+                mean = Some(match mean {
+                    None => part,
+                    Some(m) => m.combine(&part, 1.0).ok()?.histogram,
+                });
+            }
+            mean?
+        } else {
+            result.div(n)
+        };
+    }
+    if reset_seen && not_reset_seen {
+        ev.warn(
+            "conflicting counter resets during histogram aggregation",
+            agg.expr.span(),
+        );
+    }
+    Some(Reduced::Histogram(result.compact()))
 }
 
 fn reduce(op: AggregateOp, q: f64, samples: &[Sample]) -> f64 {
@@ -302,7 +445,11 @@ fn count_values(label: &str, groups: Vec<(Labels, Vec<Sample>)>) -> EvalResult<V
     for (key, samples) in groups {
         for s in samples {
             let mut labels = key.clone();
-            labels.set(label, &go_format_f(s.value));
+            let text = match &s.h {
+                Some(h) => h.to_string(),
+                None => go_format_f(s.value),
+            };
+            labels.set(label, &text);
             match index.get(&labels) {
                 Some(&i) => out[i].value += 1.0,
                 None => {
@@ -310,6 +457,7 @@ fn count_values(label: &str, groups: Vec<(Labels, Vec<Sample>)>) -> EvalResult<V
                     out.push(Sample {
                         labels,
                         value: 1.0,
+                        h: None,
                         t: s.t,
                         drop_name: false,
                     });

@@ -3,6 +3,7 @@
 //! modifiers) and the set operators.
 
 use super::engine::{EvalError, EvalResult, Evaluator};
+use super::histogram::FloatHistogram;
 use super::value::{is_metadata_label, Labels, Sample, Value, METRIC_NAME};
 use crate::promql::ast::{BinaryExpr, BinaryOp, FillSide, GroupSide};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -14,12 +15,12 @@ pub(super) fn binary(ev: &mut Evaluator, b: &BinaryExpr, ts: i64) -> EvalResult<
     Ok(match (lhs, rhs) {
         (Value::Scalar(l), Value::Scalar(r)) => Value::Scalar(scalar_op(b.op, l, r)),
         (Value::Vector(v), Value::Scalar(s)) => {
-            Value::Vector(vector_scalar(b.op, v, s, false, return_bool))
+            Value::Vector(vector_scalar(ev, b, v, s, false, return_bool))
         }
         (Value::Scalar(s), Value::Vector(v)) => {
-            Value::Vector(vector_scalar(b.op, v, s, true, return_bool))
+            Value::Vector(vector_scalar(ev, b, v, s, true, return_bool))
         }
-        (Value::Vector(l), Value::Vector(r)) => Value::Vector(vector_vector(b, l, r)?),
+        (Value::Vector(l), Value::Vector(r)) => Value::Vector(vector_vector(ev, b, l, r)?),
         (l, r) => {
             return Err(EvalError::new(format!(
             "binary expression must contain only scalar and instant vector types, got {} and {}",
@@ -87,15 +88,155 @@ fn changes_metric_schema(op: BinaryOp) -> bool {
     arith(op, 0.0, 0.0).is_some()
 }
 
-fn vector_scalar(
+/// An element-wise result that involves native histograms.
+struct Elem {
+    value: f64,
+    h: Option<FloatHistogram>,
+    keep: bool,
+}
+
+/// What an element-wise operation reports beside its result.
+enum ElemNote {
+    /// The operation does not apply to these sample types: the element goes.
+    Incompatible(String),
+    /// A warning; the element goes (Prometheus returns it as the error).
+    Warning(String),
+}
+
+fn type_name(h: Option<&FloatHistogram>) -> &'static str {
+    if h.is_some() {
+        "histogram"
+    } else {
+        "float"
+    }
+}
+
+/// Prometheus' `vectorElemBinop` for an element with at least one histogram side.
+/// Ok carries the result and maybe an info (mismatched custom buckets reconciled).
+fn histogram_element(
     op: BinaryOp,
+    l: f64,
+    r: f64,
+    hl: Option<&FloatHistogram>,
+    hr: Option<&FloatHistogram>,
+) -> Result<(Elem, Option<String>), ElemNote> {
+    let incompatible = || {
+        ElemNote::Incompatible(format!(
+            "incompatible sample types encountered for binary operator {}: {} {} {}",
+            crate::promql::text::go_quote(op.as_str()),
+            type_name(hl),
+            op.as_str(),
+            type_name(hr)
+        ))
+    };
+    let hist = |h: FloatHistogram| Elem {
+        value: 0.0,
+        h: Some(h),
+        keep: true,
+    };
+    match (hl, hr) {
+        (None, Some(h)) if op == BinaryOp::Mul => Ok((hist(h.mul(l).compact()), None)),
+        (Some(h), None) if op == BinaryOp::Mul => Ok((hist(h.mul(r).compact()), None)),
+        (Some(h), None) if op == BinaryOp::Div => Ok((hist(h.div(r).compact()), None)),
+        (Some(h), None) if op == BinaryOp::TrimUpper => Ok((hist(h.trim_buckets(r, true)), None)),
+        (Some(h), None) if op == BinaryOp::TrimLower => Ok((hist(h.trim_buckets(r, false)), None)),
+        (Some(a), Some(b)) if matches!(op, BinaryOp::Add | BinaryOp::Sub) => {
+            let sign = if op == BinaryOp::Add { 1.0 } else { -1.0 };
+            let what = if op == BinaryOp::Add {
+                "addition"
+            } else {
+                "subtraction"
+            };
+            let c = a.combine(b, sign).map_err(|_| {
+                ElemNote::Warning(format!(
+                    "incompatible bucket layout encountered for binary operator {}",
+                    op.as_str()
+                ))
+            })?;
+            if c.counter_reset_collision {
+                return Err(ElemNote::Warning(format!(
+                    "conflicting counter resets during histogram {what}"
+                )));
+            }
+            let mut h = c.histogram;
+            if op == BinaryOp::Sub {
+                h.counter_reset_hint = super::histogram::CounterResetHint::Gauge;
+            }
+            let info = c
+                .custom_bounds_reconciled
+                .then(|| format!("mismatched custom buckets were reconciled during {what}"));
+            Ok((hist(h.compact()), info))
+        }
+        (Some(a), Some(b)) if matches!(op, BinaryOp::Eql | BinaryOp::Neq) => {
+            let equal = a.clone().compact().equals(&b.clone().compact());
+            Ok((
+                Elem {
+                    value: 0.0,
+                    h: Some(a.clone()),
+                    keep: equal == (op == BinaryOp::Eql),
+                },
+                None,
+            ))
+        }
+        _ => Err(incompatible()),
+    }
+}
+
+/// Reports an element's note as Prometheus does (infos and warnings alike).
+fn report(ev: &mut Evaluator, b: &BinaryExpr, note: ElemNote) {
+    match note {
+        ElemNote::Incompatible(m) => ev.info(m, b.span.clone()),
+        ElemNote::Warning(m) => ev.warn(m, b.span.clone()),
+    }
+}
+
+fn vector_scalar(
+    ev: &mut Evaluator,
+    b: &BinaryExpr,
     v: Vec<Sample>,
     s: f64,
     scalar_on_left: bool,
     return_bool: bool,
 ) -> Vec<Sample> {
+    let op = b.op;
     let mut out = Vec::with_capacity(v.len());
     for mut sample in v {
+        if let Some(h) = sample.h.take() {
+            let (hl, hr) = if scalar_on_left {
+                (None, Some(&*h))
+            } else {
+                (Some(&*h), None)
+            };
+            match histogram_element(op, s, s, hl, hr) {
+                Ok((e, _)) => {
+                    if return_bool {
+                        sample.value = bool_f(e.keep);
+                    } else if e.keep {
+                        sample.h = e.h.map(Box::new);
+                    } else {
+                        continue;
+                    }
+                    if changes_metric_schema(op) || return_bool {
+                        sample.drop_name = true;
+                    }
+                    out.push(sample);
+                }
+                Err(note) => report(ev, b, note),
+            }
+            continue;
+        }
+        if matches!(op, BinaryOp::TrimUpper | BinaryOp::TrimLower) {
+            report(
+                ev,
+                b,
+                ElemNote::Incompatible(format!(
+                    "incompatible sample types encountered for binary operator {}: float {} float",
+                    crate::promql::text::go_quote(op.as_str()),
+                    op.as_str()
+                )),
+            );
+            continue;
+        }
         let (l, r) = if scalar_on_left {
             (s, sample.value)
         } else {
@@ -148,7 +289,12 @@ impl Matching<'_> {
     }
 }
 
-fn vector_vector(b: &BinaryExpr, lhs: Vec<Sample>, rhs: Vec<Sample>) -> EvalResult<Vec<Sample>> {
+fn vector_vector(
+    ev: &mut Evaluator,
+    b: &BinaryExpr,
+    lhs: Vec<Sample>,
+    rhs: Vec<Sample>,
+) -> EvalResult<Vec<Sample>> {
     let (on, labels) = match &b.matching {
         Some(m) => (m.on, m.labels.iter().map(|i| i.name.clone()).collect()),
         None => (false, Vec::new()),
@@ -191,7 +337,7 @@ fn vector_vector(b: &BinaryExpr, lhs: Vec<Sample>, rhs: Vec<Sample>) -> EvalResu
             );
             Ok(out)
         }
-        _ => vector_binop(b, &matching, lhs, rhs),
+        _ => vector_binop(ev, b, &matching, lhs, rhs),
     }
 }
 
@@ -203,6 +349,7 @@ fn fill_value(b: &BinaryExpr, right: bool) -> Option<f64> {
 }
 
 fn vector_binop(
+    ev: &mut Evaluator,
     b: &BinaryExpr,
     matching: &Matching,
     lhs: Vec<Sample>,
@@ -244,16 +391,11 @@ fn vector_binop(
     for ls in &lhs {
         let sig = matching.signature(&ls.labels);
         match right.get(&sig) {
-            Some(&i) => state.apply(b, matching, ls, &rhs[i], sig)?,
+            Some(&i) => state.apply(ev, b, matching, ls, &rhs[i], sig)?,
             None => {
                 let Some(fill) = fill_rhs else { continue };
-                let rs = Sample {
-                    labels: sig.clone(),
-                    value: fill,
-                    t: ls.t,
-                    drop_name: false,
-                };
-                state.apply(b, matching, ls, &rs, sig)?;
+                let rs = Sample::float(sig.clone(), fill, ls.t, false);
+                state.apply(ev, b, matching, ls, &rs, sig)?;
             }
         }
     }
@@ -268,13 +410,8 @@ fn vector_binop(
             if done {
                 continue;
             }
-            let ls = Sample {
-                labels: sig.clone(),
-                value: fill,
-                t: rs.t,
-                drop_name: false,
-            };
-            state.apply(b, matching, &ls, rs, sig)?;
+            let ls = Sample::float(sig.clone(), fill, rs.t, false);
+            state.apply(ev, b, matching, &ls, rs, sig)?;
         }
     }
     Ok(state.out)
@@ -291,6 +428,7 @@ struct JoinState {
 impl JoinState {
     fn apply(
         &mut self,
+        ev: &mut Evaluator,
         b: &BinaryExpr,
         matching: &Matching,
         ls: &Sample,
@@ -304,9 +442,43 @@ impl JoinState {
         } else {
             (ls.value, rs.value)
         };
-        let (mut value, keep) = element(b.op, fl, fr);
+        let (hl, hr) = if swapped {
+            (rs.h.as_deref(), ls.h.as_deref())
+        } else {
+            (ls.h.as_deref(), rs.h.as_deref())
+        };
+        let mut result_h = None;
+        let (mut value, keep) = if hl.is_some() || hr.is_some() {
+            match histogram_element(b.op, fl, fr, hl, hr) {
+                Ok((e, info)) => {
+                    if let Some(m) = info {
+                        ev.info(m, b.span.clone());
+                    }
+                    result_h = e.h;
+                    (e.value, e.keep)
+                }
+                Err(note) => {
+                    report(ev, b, note);
+                    return Ok(());
+                }
+            }
+        } else if matches!(b.op, BinaryOp::TrimUpper | BinaryOp::TrimLower) {
+            report(
+                ev,
+                b,
+                ElemNote::Incompatible(format!(
+                    "incompatible sample types encountered for binary operator {}: float {} float",
+                    crate::promql::text::go_quote(b.op.as_str()),
+                    b.op.as_str()
+                )),
+            );
+            return Ok(());
+        } else {
+            element(b.op, fl, fr)
+        };
         if return_bool {
             value = bool_f(keep);
+            result_h = None;
         }
         let metric = result_metric(&ls.labels, &rs.labels, b.op, matching);
         if matching.card == Card::OneToOne {
@@ -329,6 +501,7 @@ impl JoinState {
             self.out.push(Sample {
                 labels: metric,
                 value,
+                h: result_h.map(Box::new),
                 t: ls.t,
                 drop_name: return_bool,
             });

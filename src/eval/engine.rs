@@ -2,7 +2,7 @@
 //! one timestamp. A range query is its instant evaluation at every step, merged into
 //! series (Prometheus' step grid and results, without its batching).
 
-use super::storage::{instant_sample, range_samples, LabelMatcher, Storage};
+use super::storage::{instant_point, range_histograms, range_samples, LabelMatcher, Storage};
 use super::value::{Labels, Sample, Series, Value};
 use crate::promql::ast::*;
 use rustc_hash::FxHashMap;
@@ -123,12 +123,7 @@ impl Engine {
         while t <= end {
             let value = ev.eval(expr, t)?;
             let samples = match value {
-                Value::Scalar(v) => vec![Sample {
-                    labels: Labels::new(),
-                    value: v,
-                    t,
-                    drop_name: false,
-                }],
+                Value::Scalar(v) => vec![Sample::float(Labels::new(), v, t, false)],
                 Value::Vector(v) => v,
                 _ => unreachable!("checked above"),
             };
@@ -140,20 +135,18 @@ impl Engine {
                 };
                 match index.get(&labels) {
                     Some(&i) => {
-                        if out[i].points.last().is_some_and(|p| p.0 == t) {
+                        if out[i].has_point_at(t) {
                             return Err(EvalError::new(
                                 "vector cannot contain metrics with the same labelset",
                             ));
                         }
-                        out[i].points.push((t, s.value));
+                        out[i].push(t, s.value, s.h);
                     }
                     None => {
                         index.insert(labels.clone(), out.len());
-                        out.push(Series {
-                            labels,
-                            points: vec![(t, s.value)],
-                            drop_name: false,
-                        });
+                        let mut series = Series::new(labels, false);
+                        series.push(t, s.value, s.h);
+                        out.push(series);
                     }
                 }
             }
@@ -304,7 +297,10 @@ impl<'a> Evaluator<'a> {
                     Value::Scalar(x) => Value::Scalar(-x),
                     Value::Vector(mut samples) => {
                         for s in &mut samples {
-                            s.value = -s.value;
+                            match &mut s.h {
+                                Some(h) => **h = h.mul(-1.0),
+                                None => s.value = -s.value,
+                            }
                             s.drop_name = true;
                         }
                         Value::Vector(samples)
@@ -328,7 +324,7 @@ impl<'a> Evaluator<'a> {
                         .into_iter()
                         .filter_map(|mut s| {
                             s.points = extend_points(&s.points, start, end, input.smoothed);
-                            (!s.points.is_empty()).then_some(s)
+                            (!s.is_empty()).then_some(s)
                         })
                         .collect(),
                 ))
@@ -354,12 +350,7 @@ impl<'a> Evaluator<'a> {
     pub fn eval_vector(&mut self, expr: &Expr, ts: i64) -> EvalResult<Vec<Sample>> {
         match self.eval(expr, ts)? {
             Value::Vector(v) => Ok(v),
-            Value::Scalar(v) => Ok(vec![Sample {
-                labels: Labels::new(),
-                value: v,
-                t: ts,
-                drop_name: false,
-            }]),
+            Value::Scalar(v) => Ok(vec![Sample::float(Labels::new(), v, ts, false)]),
             other => Err(EvalError::new(format!(
                 "expected instant vector, got {}",
                 other.type_name()
@@ -464,10 +455,11 @@ impl<'a> Evaluator<'a> {
         let out: Vec<Sample> = self
             .storage
             .select(&matchers)
-            .filter_map(|(labels, points)| {
-                instant_sample(points, t, lookback).map(|(st, v)| Sample {
+            .filter_map(|(labels, data)| {
+                instant_point(data, t, lookback).map(|(st, v, h)| Sample {
                     labels: labels.clone(),
                     value: v,
+                    h: h.map(|h| Box::new(h.clone())),
                     t: st,
                     drop_name: false,
                 })
@@ -493,8 +485,8 @@ impl<'a> Evaluator<'a> {
         let matchers = self.matchers(sel)?;
         let lb = self.engine.lookback_ms;
         let mut out = Vec::new();
-        for (labels, points) in self.storage.select(&matchers) {
-            let p = range_samples(points, t - lb, t + lb);
+        for (labels, data) in self.storage.select(&matchers) {
+            let p = range_samples(&data.floats, t - lb, t + lb);
             let i = p.partition_point(|x| x.0 < t);
             let value = if i < p.len() && p[i].0 == t {
                 p[i].1
@@ -505,12 +497,7 @@ impl<'a> Evaluator<'a> {
             } else {
                 continue;
             };
-            out.push(Sample {
-                labels: labels.clone(),
-                value,
-                t,
-                drop_name: false,
-            });
+            out.push(Sample::float(labels.clone(), value, t, false));
         }
         Ok(out)
     }
@@ -529,15 +516,17 @@ impl<'a> Evaluator<'a> {
         };
         let mut total = 0usize;
         let mut series = Vec::new();
-        for (labels, points) in self.storage.select(&matchers) {
-            let points = range_samples(points, mint, maxt);
-            if points.is_empty() {
+        for (labels, data) in self.storage.select(&matchers) {
+            let points = range_samples(&data.floats, mint, maxt);
+            let hpoints = range_histograms(&data.histograms, mint, maxt);
+            if points.is_empty() && hpoints.is_empty() {
                 continue;
             }
-            total += points.len();
+            total += points.len() + hpoints.len();
             series.push(Series {
                 labels: labels.clone(),
                 points,
+                hpoints,
                 drop_name: false,
             });
         }
@@ -571,26 +560,38 @@ impl<'a> Evaluator<'a> {
                 total += 1;
                 match index.get(&s.labels) {
                     Some(&i) => {
-                        if series[i].points.last().is_some_and(|p| p.0 == t) {
+                        if series[i].has_point_at(t) {
                             return Err(EvalError::new(
                                 "vector cannot contain metrics with the same labelset",
                             ));
                         }
-                        series[i].points.push((t, s.value));
+                        series[i].push(t, s.value, s.h);
                         series[i].drop_name |= s.drop_name;
                     }
                     None => {
                         index.insert(s.labels.clone(), series.len());
-                        series.push(Series {
-                            labels: s.labels,
-                            points: vec![(t, s.value)],
-                            drop_name: s.drop_name,
-                        });
+                        let mut one = Series::new(s.labels, s.drop_name);
+                        one.push(t, s.value, s.h);
+                        series.push(one);
                     }
                 }
             }
             self.check_size(total)?;
             t += step;
+        }
+        // Reset hints say how a sample follows the one before it in storage; a subquery
+        // may skip or repeat samples, so its histograms go back to "unknown" (as in
+        // Prometheus' subquery evaluation).
+        use super::histogram::CounterResetHint;
+        for s in &mut series {
+            for (_, h) in &mut s.hpoints {
+                if matches!(
+                    h.counter_reset_hint,
+                    CounterResetHint::CounterReset | CounterResetHint::NotCounterReset
+                ) {
+                    h.counter_reset_hint = CounterResetHint::Unknown;
+                }
+            }
         }
         Ok(RangeInput {
             series,

@@ -3,6 +3,7 @@
 
 use super::aggregate::avg;
 use super::engine::{EvalError, EvalResult, Evaluator, RangeInput};
+use super::histogram::FloatHistogram;
 use super::value::{format_value, Labels, Sample, Series, Value, METRIC_NAME};
 use crate::promql::ast::{Call, Expr, MatchOp};
 use regex::Regex;
@@ -50,6 +51,7 @@ fn sample(labels: Labels, value: f64, ts: i64, drop_name: bool) -> Sample {
     Sample {
         labels,
         value,
+        h: None,
         t: ts,
         drop_name,
     }
@@ -76,10 +78,10 @@ pub(super) fn call(ev: &mut Evaluator, call: &Call, ts: i64) -> EvalResult<Value
         }
         "scalar" => {
             let v = ev.eval_vector(&args[0], ts)?;
-            return Ok(Value::Scalar(if v.len() == 1 {
-                v[0].value
-            } else {
-                f64::NAN
+            let mut floats = v.iter().filter(|s| s.h.is_none());
+            return Ok(Value::Scalar(match (floats.next(), floats.next()) {
+                (Some(s), None) => s.value,
+                _ => f64::NAN,
             }));
         }
         "vector" => vec![sample(
@@ -135,12 +137,14 @@ pub(super) fn call(ev: &mut Evaluator, call: &Call, ts: i64) -> EvalResult<Value
                 Some(a) => ev
                     .eval_vector(a, ts)?
                     .into_iter()
+                    .filter(|s| s.h.is_none())
                     .map(|s| sample(s.labels, f(s.value as i64), ts, true))
                     .collect(),
             }
         }
         "sort" | "sort_desc" => {
             let mut v = ev.eval_vector(&args[0], ts)?;
+            v.retain(|s| s.h.is_none());
             let desc = name == "sort_desc";
             v.sort_by(|a, b| match (a.value.is_nan(), b.value.is_nan()) {
                 (true, true) => std::cmp::Ordering::Equal,
@@ -203,12 +207,17 @@ pub(super) fn call(ev: &mut Evaluator, call: &Call, ts: i64) -> EvalResult<Value
                     args[0].span(),
                 );
             }
-            classic_histogram_quantile(ev, q, v, &args[1], ts, None)
+            let (native, classic) = split_native(ev, v, &args[1]);
+            let mut out = native_quantiles(ev, q, &native, &args[1], ts, None);
+            out.extend(classic_histogram_quantile(
+                ev, q, classic, &args[1], ts, None,
+            ));
+            out
         }
         "histogram_quantiles" => {
             let v = ev.eval_vector(&args[0], ts)?;
             let label = eval_string(ev, &args[1], ts)?;
-            let mut out = Vec::new();
+            let mut qs = Vec::new();
             for a in &args[2..] {
                 let q = ev.eval_scalar(a, ts)?;
                 if q.is_nan() || !(0.0..=1.0).contains(&q) {
@@ -220,10 +229,23 @@ pub(super) fn call(ev: &mut Evaluator, call: &Call, ts: i64) -> EvalResult<Value
                         a.span(),
                     );
                 }
+                qs.push(q);
+            }
+            let (native, classic) = split_native(ev, v, &args[0]);
+            let mut out = Vec::new();
+            for q in qs {
+                out.extend(native_quantiles(
+                    ev,
+                    q,
+                    &native,
+                    &args[0],
+                    ts,
+                    Some((&label, q)),
+                ));
                 out.extend(classic_histogram_quantile(
                     ev,
                     q,
-                    v.clone(),
+                    classic.clone(),
                     &args[0],
                     ts,
                     Some((&label, q)),
@@ -231,22 +253,43 @@ pub(super) fn call(ev: &mut Evaluator, call: &Call, ts: i64) -> EvalResult<Value
             }
             out
         }
-        // Native-histogram functions: float samples give no result.
         "histogram_count" | "histogram_sum" | "histogram_avg" | "histogram_stddev"
         | "histogram_stdvar" => {
-            ev.eval_vector(&args[0], ts)?;
-            Vec::new()
+            let f: fn(&FloatHistogram) -> f64 = match name {
+                "histogram_count" => |h| h.count,
+                "histogram_sum" => |h| h.sum,
+                "histogram_avg" => |h| h.sum / h.count,
+                "histogram_stddev" => |h| super::native::variance(h).sqrt(),
+                _ => super::native::variance,
+            };
+            ev.eval_vector(&args[0], ts)?
+                .into_iter()
+                .filter_map(|s| {
+                    let v = f(s.h.as_deref()?);
+                    Some(sample(s.labels, v, ts, true))
+                })
+                .collect()
         }
         "histogram_fraction" => {
             let lower = ev.eval_scalar(&args[0], ts)?;
             let upper = ev.eval_scalar(&args[1], ts)?;
             let v = ev.eval_vector(&args[2], ts)?;
-            classic_buckets(ev, v, &args[2])
-                .into_iter()
-                .map(|(labels, buckets)| {
+            let (native, classic) = split_native(ev, v, &args[2]);
+            let mut out = Vec::new();
+            for s in native {
+                let h = s.h.as_deref().expect("native samples hold histograms");
+                let (f, note) = super::native::fraction(lower, upper, h);
+                if let Some(note) = note {
+                    ev.info(note.message(s.labels.value(METRIC_NAME)), args[2].span());
+                }
+                out.push(sample(s.labels, f, ts, true));
+            }
+            out.extend(classic_buckets(ev, classic, &args[2]).into_iter().map(
+                |(labels, buckets)| {
                     sample(labels, bucket_fraction(lower, upper, buckets), ts, true)
-                })
-                .collect()
+                },
+            ));
+            out
         }
         "info" => info(ev, args, ts)?,
         "start_timestamp" => {
@@ -285,8 +328,11 @@ fn eval_string(ev: &mut Evaluator, e: &Expr, ts: i64) -> EvalResult<String> {
     }
 }
 
+/// Applies `f` to the float samples; histogram samples are left out, as Prometheus'
+/// `simpleFloatFunc` does.
 fn map_values(v: Vec<Sample>, f: impl Fn(f64) -> f64) -> Vec<Sample> {
     v.into_iter()
+        .filter(|s| s.h.is_none())
         .map(|mut s| {
             s.value = f(s.value);
             s.drop_name = true;
@@ -601,8 +647,8 @@ fn info(ev: &mut Evaluator, args: &[Expr], ts: i64) -> EvalResult<Vec<Sample>> {
             matchers.push(LabelMatcher::new(&m.name, m.op, &m.value).map_err(EvalError::new)?);
         }
         let lookback = ev.engine.lookback_ms;
-        for (labels, points) in ev.storage.select(&matchers) {
-            let Some((t, _)) = super::storage::instant_sample(points, lookup, lookback) else {
+        for (labels, data) in ev.storage.select(&matchers) {
+            let Some((t, _, _)) = super::storage::instant_point(data, lookup, lookback) else {
                 continue;
             };
             let sig = (
@@ -721,9 +767,80 @@ fn info_time(ev: &Evaluator, expr: &Expr) -> EvalResult<(Option<i64>, i64)> {
     Ok((at, (offset * 1000.0).round() as i64))
 }
 
+#[derive(Clone)]
 struct Bucket {
     upper: f64,
     count: f64,
+}
+
+/// Splits a `histogram_quantile`/`histogram_fraction` input into native histogram
+/// samples and classic bucket samples. A native histogram with the labels of a classic
+/// histogram (its buckets without `le`) conflicts with it: both are left out, with a
+/// warning, as Prometheus does.
+fn split_native(ev: &mut Evaluator, v: Vec<Sample>, arg: &Expr) -> (Vec<Sample>, Vec<Sample>) {
+    let (native, classic): (Vec<Sample>, Vec<Sample>) = v.into_iter().partition(|s| s.h.is_some());
+    if native.is_empty() || classic.is_empty() {
+        return (native, classic);
+    }
+    let classic_keys: std::collections::HashSet<Labels> = classic
+        .iter()
+        .filter(|s| parse_go_float(s.labels.value("le")).is_ok())
+        .map(|s| {
+            let mut l = s.labels.clone();
+            l.remove("le");
+            l
+        })
+        .collect();
+    let mut conflicts = std::collections::HashSet::new();
+    let mut kept = Vec::with_capacity(native.len());
+    for s in native {
+        if classic_keys.contains(&s.labels) {
+            ev.warn(
+                super::native::with_metric_name(
+                    "vector contains a mix of classic and native histograms",
+                    s.labels.value(METRIC_NAME),
+                ),
+                arg.span(),
+            );
+            conflicts.insert(s.labels.clone());
+        } else {
+            kept.push(s);
+        }
+    }
+    let classic = classic
+        .into_iter()
+        .filter(|s| {
+            let mut l = s.labels.clone();
+            l.remove("le");
+            !conflicts.contains(&l)
+        })
+        .collect();
+    (kept, classic)
+}
+
+/// `histogram_quantile` of each native histogram sample.
+fn native_quantiles(
+    ev: &mut Evaluator,
+    q: f64,
+    native: &[Sample],
+    arg: &Expr,
+    ts: i64,
+    quantile_label: Option<(&str, f64)>,
+) -> Vec<Sample> {
+    let mut out = Vec::with_capacity(native.len());
+    for s in native {
+        let h = s.h.as_deref().expect("native samples hold histograms");
+        let (value, note) = super::native::quantile(q, h);
+        if let Some(note) = note {
+            ev.info(note.message(s.labels.value(METRIC_NAME)), arg.span());
+        }
+        let mut labels = s.labels.clone();
+        if let Some((label, q)) = quantile_label {
+            labels.set(label, &super::aggregate::go_format_f(q));
+        }
+        out.push(sample(labels, value, ts, true));
+    }
+    out
 }
 
 /// Classic histogram buckets grouped by series (labels without `le` and the name).
@@ -1018,6 +1135,7 @@ fn range_function(ev: &mut Evaluator, call: &Call, ts: i64) -> EvalResult<Value>
             for s in &input.series {
                 let n = s.labels.value(METRIC_NAME);
                 if !n.is_empty()
+                    && !s.points.is_empty()
                     && !["_total", "_sum", "_count", "_bucket"]
                         .iter()
                         .any(|suffix| n.ends_with(suffix))
@@ -1051,8 +1169,29 @@ fn range_function(ev: &mut Evaluator, call: &Call, ts: i64) -> EvalResult<Value>
     let keep_name = matches!(name, "last_over_time" | "first_over_time");
     let mut out = Vec::with_capacity(input.series.len());
     for s in &input.series {
+        let drop_name = if keep_name { s.drop_name } else { true };
+        if !s.hpoints.is_empty() {
+            let site = super::native_range::Site {
+                span: args[matrix_index].span(),
+                first_arg: args[0].span(),
+                series: s,
+            };
+            use super::native_range::Outcome;
+            match super::native_range::evaluate(ev, name, &site, &input) {
+                Outcome::Float(v) => out.push(sample(s.labels.clone(), v, ts, drop_name)),
+                Outcome::Histogram(h) => {
+                    out.push(Sample::histogram(s.labels.clone(), h, ts, drop_name))
+                }
+                Outcome::Nothing => {}
+                Outcome::FloatsOnly => {
+                    if let Some(v) = over_time(name, s, &input, &scalars, ts) {
+                        out.push(sample(s.labels.clone(), v, ts, drop_name));
+                    }
+                }
+            }
+            continue;
+        }
         if let Some(v) = over_time(name, s, &input, &scalars, ts) {
-            let drop_name = if keep_name { s.drop_name } else { true };
             out.push(sample(s.labels.clone(), v, ts, drop_name));
         }
     }

@@ -22,6 +22,8 @@ mod binary;
 pub mod engine;
 mod functions;
 pub mod histogram;
+mod native;
+mod native_range;
 pub mod promqltest;
 pub mod ruletest;
 pub mod series;

@@ -5,9 +5,8 @@
 
 use super::engine::{Engine, EvalError, QueryResult};
 use super::functions::almost_equal;
-use super::series::{
-    parse_points, parse_series_desc, parse_values, split_series_line, SeqPoint, SeqValue,
-};
+use super::histogram::FloatHistogram;
+use super::series::{parse_points, parse_series_desc, parse_values, split_series_line, SeqPoint};
 use super::storage::Storage;
 use super::value::{format_value, Labels, Value};
 use crate::promql::text::parse_duration;
@@ -29,6 +28,8 @@ pub struct Load {
     pub line: usize,
     pub step_ms: i64,
     pub series: Vec<(Labels, Vec<Option<SeqPoint>>)>,
+    /// Whether native histogram samples are among them.
+    pub has_histograms: bool,
     /// Series lines this engine cannot load, with the reason.
     pub unsupported: Vec<(usize, String)>,
 }
@@ -80,7 +81,9 @@ pub struct EvalCommand {
     /// `eval_warn` / `eval_info`: at least one such annotation.
     pub any_warn: bool,
     pub any_info: bool,
-    pub expected: Vec<(Labels, Vec<SeqValue>)>,
+    /// Expected series: labels, values, and whether a histogram's counter reset hint
+    /// was written (only then is it compared).
+    pub expected: Vec<(Labels, Vec<Option<SeqPoint>>, bool)>,
     pub expected_scalar: Option<f64>,
     pub expected_string: Option<String>,
     /// `expect range vector from .. to .. step ..` (start, end, step in ms).
@@ -170,6 +173,7 @@ fn parse_load(lines: &[&str], i: usize) -> Result<(usize, Command), String> {
         line: i + 1,
         step_ms,
         series: Vec::new(),
+        has_histograms: false,
         unsupported: Vec::new(),
     };
     if with_nhcb {
@@ -193,11 +197,7 @@ fn parse_load(lines: &[&str], i: usize) -> Result<(usize, Command), String> {
             .iter()
             .any(|p| matches!(p, Some(SeqPoint::Histogram(_))))
         {
-            load.unsupported.push((
-                j + 1,
-                "native histogram samples are loaded but the evaluator does not read them yet"
-                    .into(),
-            ));
+            load.has_histograms = true;
         }
         load.series.push((labels, points));
     }
@@ -331,13 +331,9 @@ fn parse_eval(lines: &[&str], i: usize) -> Result<(usize, Command), String> {
         }
         let (desc, values) = split_series_line(l).map_err(lerr)?;
         let labels = parse_series_desc(desc).map_err(lerr)?;
-        match parse_values(values) {
-            Ok(values) => cmd.expected.push((labels, values)),
-            Err(e) if values.contains("{{") => {
-                cmd.unsupported.get_or_insert(e);
-            }
-            Err(e) => return Err(lerr(e)),
-        }
+        let points = parse_points(values).map_err(lerr)?;
+        cmd.expected
+            .push((labels, points, values.contains("counter_reset_hint")));
         j += 1;
     }
     Ok((end.max(j), Command::Eval(Box::new(cmd))))
@@ -367,12 +363,14 @@ fn go_unquote(s: &str) -> Option<String> {
 pub fn run(commands: &[Command], engine: &Engine) -> Vec<EvalOutcome> {
     let mut storage = Storage::new();
     let mut unsupported: Vec<String> = Vec::new();
+    let mut histograms_loaded = false;
     let mut out = Vec::new();
     for cmd in commands {
         match cmd {
             Command::Clear => {
                 storage.clear();
                 unsupported.clear();
+                histograms_loaded = false;
             }
             Command::Load(load) => {
                 for (labels, values) in &load.series {
@@ -392,6 +390,7 @@ pub fn run(commands: &[Command], engine: &Engine) -> Vec<EvalOutcome> {
                         storage.append(labels.clone(), floats);
                     }
                 }
+                histograms_loaded |= load.has_histograms;
                 for (line, why) in &load.unsupported {
                     unsupported.push(format!("line {line}: {why}"));
                 }
@@ -408,7 +407,12 @@ pub fn run(commands: &[Command], engine: &Engine) -> Vec<EvalOutcome> {
                     line: ev.line,
                     expr: ev.expr.clone(),
                     error,
-                    uses_histograms: !unsupported.is_empty() || ev.unsupported.is_some(),
+                    uses_histograms: histograms_loaded
+                        || !unsupported.is_empty()
+                        || ev.unsupported.is_some()
+                        || ev.expected.iter().any(|(_, v, _)| {
+                            v.iter().any(|p| matches!(p, Some(SeqPoint::Histogram(_))))
+                        }),
                 });
             }
         }
@@ -461,20 +465,24 @@ fn run_eval(cmd: &EvalCommand, storage: &Storage, engine: &Engine) -> Result<(),
             let Value::Matrix(m) = range.value else {
                 return Err("range query did not return a matrix".into());
             };
-            let vector: Vec<super::value::Sample> = m
-                .iter()
-                .filter_map(|s| {
-                    s.points
-                        .iter()
-                        .find(|p| p.0 == eval_at)
-                        .map(|p| super::value::Sample {
-                            labels: s.labels.clone(),
-                            value: p.1,
-                            t: p.0,
-                            drop_name: false,
+            let vector: Vec<super::value::Sample> =
+                m.iter()
+                    .filter_map(|s| {
+                        let float = s.points.iter().find(|p| p.0 == eval_at).map(|p| {
+                            super::value::Sample::float(s.labels.clone(), p.1, p.0, false)
+                        });
+                        float.or_else(|| {
+                            s.hpoints.iter().find(|p| p.0 == eval_at).map(|p| {
+                                super::value::Sample::histogram(
+                                    s.labels.clone(),
+                                    p.1.clone(),
+                                    p.0,
+                                    false,
+                                )
+                            })
                         })
-                })
-                .collect();
+                    })
+                    .collect();
             let value = if matches!(res.value, Value::Scalar(_)) {
                 Value::Scalar(vector.first().map(|s| s.value).unwrap_or(f64::NAN))
             } else {
@@ -587,11 +595,11 @@ fn compare(
             }
             let mut seen = vec![false; cmd.expected.len()];
             for (pos, s) in samples.iter().enumerate() {
-                let Some(i) = cmd.expected.iter().position(|(l, _)| *l == s.labels) else {
+                let Some(i) = cmd.expected.iter().position(|(l, _, _)| *l == s.labels) else {
                     return Err(format!(
                         "unexpected metric {} in result, has value {}",
                         s.labels,
-                        format_value(s.value)
+                        render_sample(s.value, s.h.as_deref())
                     ));
                 };
                 if cmd.ordered && i != pos {
@@ -602,17 +610,15 @@ fn compare(
                         pos + 1
                     ));
                 }
-                let expected = cmd.expected[i].1.first().copied().flatten();
-                match expected {
-                    Some(e) if almost_equal(e, s.value, EPSILON) => {}
-                    _ => {
-                        return Err(format!(
-                            "expected {} for {} but got {}",
-                            expected.map(format_value).unwrap_or_else(|| "_".into()),
-                            s.labels,
-                            format_value(s.value)
-                        ))
-                    }
+                let (_, values, hint_set) = &cmd.expected[i];
+                let expected = values.first().cloned().flatten();
+                if !point_matches(expected.as_ref(), s.value, s.h.as_deref(), *hint_set) {
+                    return Err(format!(
+                        "expected {} for {} but got {}",
+                        render_expected(expected.as_ref()),
+                        s.labels,
+                        render_sample(s.value, s.h.as_deref())
+                    ));
                 }
                 seen[i] = true;
             }
@@ -633,47 +639,49 @@ fn compare(
             }
             let mut seen = vec![false; cmd.expected.len()];
             for s in series {
-                let Some(i) = cmd.expected.iter().position(|(l, _)| *l == s.labels) else {
+                let Some(i) = cmd.expected.iter().position(|(l, _, _)| *l == s.labels) else {
                     return Err(format!("unexpected metric {} in result", s.labels));
                 };
                 seen[i] = true;
+                let (_, values, hint_set) = &cmd.expected[i];
                 let mut expected = Vec::new();
-                for (k, v) in cmd.expected[i].1.iter().enumerate() {
+                for (k, v) in values.iter().enumerate() {
                     let t = start + k as i64 * step;
                     if t > end || (step == 0 && k > 0) {
                         return Err(format!(
                             "expected {} points for {}, but query time range cannot return this many points",
-                            cmd.expected[i].1.len(),
+                            values.len(),
                             s.labels
                         ));
                     }
                     if let Some(v) = v {
-                        expected.push((t, *v));
+                        expected.push((t, v));
                     }
                 }
-                if expected.len() != s.points.len() {
+                let actual = merged_points(s);
+                if expected.len() != actual.len() {
                     return Err(format!(
                         "expected {} points for {}, but got {}: {}",
                         expected.len(),
                         s.labels,
-                        s.points.len(),
-                        render_points(&s.points)
+                        actual.len(),
+                        render_points(&actual)
                     ));
                 }
-                for (e, a) in expected.iter().zip(&s.points) {
+                for (e, a) in expected.iter().zip(&actual) {
                     if e.0 != a.0 {
                         return Err(format!(
                             "expected a point at t={} for {}, got t={}",
                             e.0, s.labels, a.0
                         ));
                     }
-                    if !almost_equal(e.1, a.1, EPSILON) {
+                    if !point_matches(Some(e.1), a.1, a.2, *hint_set) {
                         return Err(format!(
                             "expected {} at t={} for {}, got {}",
-                            format_value(e.1),
+                            render_expected(Some(e.1)),
                             e.0,
                             s.labels,
-                            format_value(a.1)
+                            render_sample(a.1, a.2)
                         ));
                     }
                 }
@@ -686,10 +694,70 @@ fn compare(
     }
 }
 
-fn render_points(points: &[(i64, f64)]) -> String {
+/// A series' float and histogram points in time order.
+fn merged_points(s: &super::value::Series) -> Vec<(i64, f64, Option<&FloatHistogram>)> {
+    let mut out: Vec<(i64, f64, Option<&FloatHistogram>)> = s
+        .points
+        .iter()
+        .map(|p| (p.0, p.1, None))
+        .chain(s.hpoints.iter().map(|p| (p.0, 0.0, Some(&p.1))))
+        .collect();
+    out.sort_by_key(|p| p.0);
+    out
+}
+
+fn point_matches(
+    expected: Option<&SeqPoint>,
+    value: f64,
+    h: Option<&FloatHistogram>,
+    hint_set: bool,
+) -> bool {
+    match (expected, h) {
+        (Some(SeqPoint::Float(e)), None) => almost_equal(*e, value, EPSILON),
+        (Some(SeqPoint::Histogram(e)), Some(h)) => histograms_match(e, h, hint_set),
+        _ => false,
+    }
+}
+
+/// promqltest's comparison: both compacted, counts within the tolerance, the same
+/// layout; the counter reset hint only when the expectation names one.
+fn histograms_match(e: &FloatHistogram, a: &FloatHistogram, hint_set: bool) -> bool {
+    let close = |x: f64, y: f64| almost_equal(x, y, EPSILON);
+    let buckets = |x: &[(i32, f64)], y: &[(i32, f64)]| {
+        let x: Vec<_> = x.iter().filter(|b| b.1 != 0.0).collect();
+        let y: Vec<_> = y.iter().filter(|b| b.1 != 0.0).collect();
+        x.len() == y.len() && x.iter().zip(&y).all(|(p, q)| p.0 == q.0 && close(p.1, q.1))
+    };
+    e.schema == a.schema
+        && close(e.count, a.count)
+        && close(e.sum, a.sum)
+        && (!e.uses_custom_buckets() || e.custom_values == a.custom_values)
+        && e.zero_threshold == a.zero_threshold
+        && close(e.zero_count, a.zero_count)
+        && buckets(&e.negative, &a.negative)
+        && buckets(&e.positive, &a.positive)
+        && (!hint_set || e.counter_reset_hint == a.counter_reset_hint)
+}
+
+fn render_sample(value: f64, h: Option<&FloatHistogram>) -> String {
+    match h {
+        Some(h) => h.to_string(),
+        None => format_value(value),
+    }
+}
+
+fn render_expected(e: Option<&SeqPoint>) -> String {
+    match e {
+        Some(SeqPoint::Float(v)) => format_value(*v),
+        Some(SeqPoint::Histogram(h)) => h.to_string(),
+        None => "_".into(),
+    }
+}
+
+fn render_points(points: &[(i64, f64, Option<&FloatHistogram>)]) -> String {
     points
         .iter()
-        .map(|(t, v)| format!("{} @[{t}]", format_value(*v)))
+        .map(|(t, v, h)| format!("{} @[{t}]", render_sample(*v, *h)))
         .collect::<Vec<_>>()
         .join(", ")
 }

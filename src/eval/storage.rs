@@ -1,7 +1,7 @@
 //! The in-memory sample store the engine reads: series by label set, samples sorted by
 //! time, staleness markers kept as Prometheus keeps them (a special NaN).
 
-use super::histogram::FloatHistogram;
+use super::histogram::{CounterResetHint, FloatHistogram};
 use super::value::{is_stale, Labels};
 use crate::promql::ast::{MatchOp, Matcher};
 use regex::Regex;
@@ -9,11 +9,70 @@ use std::collections::BTreeMap;
 
 #[derive(Debug, Default, Clone)]
 pub struct Storage {
-    series: BTreeMap<Labels, Vec<(i64, f64)>>,
-    /// Native histogram samples, by series. Selectors do not read them yet: the
-    /// evaluator computes with floats only, so callers that load histograms must say
-    /// that results leave them out (the promqltest runner does).
-    histograms: BTreeMap<Labels, Vec<(i64, FloatHistogram)>>,
+    series: BTreeMap<Labels, SeriesData>,
+}
+
+/// One series' samples: floats (with staleness markers) and native histograms, each
+/// sorted by time. A series may hold both kinds, at different times.
+#[derive(Debug, Default, Clone)]
+pub struct SeriesData {
+    pub floats: Vec<(i64, f64)>,
+    /// Histograms with the counter reset hints they are read back with (see
+    /// [`SeriesData::store_hints`]).
+    pub histograms: Vec<(i64, FloatHistogram)>,
+    /// The hints the histograms were written with.
+    written_hints: Vec<CounterResetHint>,
+}
+
+impl SeriesData {
+    /// The counter reset hints a histogram is read back with from Prometheus' TSDB: a
+    /// chunk's first sample reads "unknown" (Prometheus cannot trust the chunk before
+    /// it), later samples of a counter chunk read "not reset", gauge histograms stay
+    /// gauges. A reset, a layout change or a float sample in between cuts a chunk.
+    fn store_hints(&mut self) {
+        let mut prev: Option<(i64, usize)> = None;
+        for i in 0..self.histograms.len() {
+            let t = self.histograms[i].0;
+            let written = self.written_hints[i];
+            let hint = if written == CounterResetHint::Gauge {
+                CounterResetHint::Gauge
+            } else {
+                let continues = prev.filter(|&(pt, _)| {
+                    // A float sample between the two cuts the chunk.
+                    let from = self.floats.partition_point(|f| f.0 <= pt);
+                    let to = self.floats.partition_point(|f| f.0 < t);
+                    from >= to
+                });
+                match continues {
+                    _ if written == CounterResetHint::CounterReset => CounterResetHint::Unknown,
+                    None => CounterResetHint::Unknown,
+                    Some((_, p)) => {
+                        let (before, cur) = (&self.histograms[p].1, &self.histograms[i].1);
+                        if self.written_hints[p] == CounterResetHint::Gauge
+                            || reset_between(before, cur)
+                            || cur.schema != before.schema
+                            || cur.zero_threshold != before.zero_threshold
+                            || cur.custom_values != before.custom_values
+                        {
+                            CounterResetHint::Unknown
+                        } else {
+                            CounterResetHint::NotCounterReset
+                        }
+                    }
+                }
+            };
+            self.histograms[i].1.counter_reset_hint = hint;
+            prev = Some((t, i));
+        }
+    }
+}
+
+/// Whether `cur` cannot continue the counter `before` (Prometheus' chunk appendable
+/// check), whatever hints they carry.
+fn reset_between(before: &FloatHistogram, cur: &FloatHistogram) -> bool {
+    let mut cur = cur.clone();
+    cur.counter_reset_hint = CounterResetHint::Unknown;
+    cur.detect_reset(before)
 }
 
 /// A compiled label matcher (regexes fully anchored, `.` matching newlines, as Prometheus).
@@ -63,27 +122,11 @@ impl Storage {
 
     /// Adds samples to a series; samples already present at the same time are replaced.
     pub fn append(&mut self, labels: Labels, samples: impl IntoIterator<Item = (i64, f64)>) {
-        let points = self.series.entry(labels).or_default();
-        let mut sorted = true;
-        for (t, v) in samples {
-            if let Some(last) = points.last() {
-                if last.0 >= t {
-                    sorted = false;
-                }
-            }
-            points.push((t, v));
-        }
-        if !sorted {
-            points.sort_by_key(|p| p.0);
-            // Keep the last value written at a timestamp.
-            let mut dedup: Vec<(i64, f64)> = Vec::with_capacity(points.len());
-            for p in points.drain(..) {
-                match dedup.last_mut() {
-                    Some(last) if last.0 == p.0 => *last = p,
-                    _ => dedup.push(p),
-                }
-            }
-            *points = dedup;
+        let data = self.series.entry(labels).or_default();
+        data.floats.extend(samples);
+        sort_dedup(&mut data.floats);
+        if !data.histograms.is_empty() {
+            data.store_hints();
         }
     }
 
@@ -93,26 +136,27 @@ impl Storage {
         labels: Labels,
         samples: impl IntoIterator<Item = (i64, FloatHistogram)>,
     ) {
-        let points = self.histograms.entry(labels).or_default();
-        points.extend(samples);
-        points.sort_by_key(|p| p.0);
-        let mut dedup: Vec<(i64, FloatHistogram)> = Vec::with_capacity(points.len());
-        for p in points.drain(..) {
-            match dedup.last_mut() {
-                Some(last) if last.0 == p.0 => *last = p,
-                _ => dedup.push(p),
-            }
+        let data = self.series.entry(labels).or_default();
+        // Restore the written hints before merging, then derive the stored ones.
+        for (h, hint) in data.histograms.iter_mut().zip(&data.written_hints) {
+            h.1.counter_reset_hint = *hint;
         }
-        *points = dedup;
+        data.histograms.extend(samples);
+        sort_dedup(&mut data.histograms);
+        data.written_hints = data
+            .histograms
+            .iter()
+            .map(|h| h.1.counter_reset_hint)
+            .collect();
+        data.store_hints();
     }
 
     pub fn has_histograms(&self) -> bool {
-        !self.histograms.is_empty()
+        self.series.values().any(|d| !d.histograms.is_empty())
     }
 
     pub fn clear(&mut self) {
         self.series.clear();
-        self.histograms.clear();
     }
 
     pub fn len(&self) -> usize {
@@ -127,21 +171,36 @@ impl Storage {
     pub fn select<'a>(
         &'a self,
         matchers: &'a [LabelMatcher],
-    ) -> impl Iterator<Item = (&'a Labels, &'a [(i64, f64)])> + 'a {
-        // A series named by an equality matcher on __name__ is found by range scan.
+    ) -> impl Iterator<Item = (&'a Labels, &'a SeriesData)> + 'a {
         self.series
             .iter()
             .filter(move |(labels, _)| matchers.iter().all(|m| m.matches(labels.value(&m.name))))
-            .map(|(l, p)| (l, p.as_slice()))
     }
 
+    /// Every series with its float samples.
     pub fn series(&self) -> impl Iterator<Item = (&Labels, &[(i64, f64)])> {
-        self.series.iter().map(|(l, p)| (l, p.as_slice()))
+        self.series.iter().map(|(l, d)| (l, d.floats.as_slice()))
     }
 }
 
-/// The latest sample at or before `t` and after `t - lookback`, unless it is a staleness
-/// marker.
+/// Sorts samples by time; of samples at the same time the one appended last stays.
+fn sort_dedup<T>(points: &mut Vec<(i64, T)>) {
+    if points.windows(2).all(|w| w[0].0 < w[1].0) {
+        return;
+    }
+    points.sort_by_key(|p| p.0);
+    let mut dedup: Vec<(i64, T)> = Vec::with_capacity(points.len());
+    for p in points.drain(..) {
+        match dedup.last_mut() {
+            Some(last) if last.0 == p.0 => *last = p,
+            _ => dedup.push(p),
+        }
+    }
+    *points = dedup;
+}
+
+/// The latest float sample at or before `t` and after `t - lookback`, unless it is a
+/// staleness marker.
 pub fn instant_sample(points: &[(i64, f64)], t: i64, lookback: i64) -> Option<(i64, f64)> {
     let idx = points.partition_point(|p| p.0 <= t);
     if idx == 0 {
@@ -154,6 +213,29 @@ pub fn instant_sample(points: &[(i64, f64)], t: i64, lookback: i64) -> Option<(i
     Some((st, v))
 }
 
+/// The latest sample of either kind at or before `t` and after `t - lookback`; none
+/// when it is a staleness marker.
+pub fn instant_point(
+    data: &SeriesData,
+    t: i64,
+    lookback: i64,
+) -> Option<(i64, f64, Option<&FloatHistogram>)> {
+    let fi = data.floats.partition_point(|p| p.0 <= t);
+    let hi = data.histograms.partition_point(|p| p.0 <= t);
+    let float = fi.checked_sub(1).map(|i| data.floats[i]);
+    let hist = hi.checked_sub(1).map(|i| &data.histograms[i]);
+    let (st, v, h) = match (float, hist) {
+        (Some(f), Some(h)) if h.0 > f.0 => (h.0, 0.0, Some(&h.1)),
+        (Some(f), _) => (f.0, f.1, None),
+        (None, Some(h)) => (h.0, 0.0, Some(&h.1)),
+        (None, None) => return None,
+    };
+    if st <= t - lookback || (h.is_none() && is_stale(v)) {
+        return None;
+    }
+    Some((st, v, h))
+}
+
 /// The samples in `(start, end]`, staleness markers left out.
 pub fn range_samples(points: &[(i64, f64)], start: i64, end: i64) -> Vec<(i64, f64)> {
     let from = points.partition_point(|p| p.0 <= start);
@@ -163,4 +245,15 @@ pub fn range_samples(points: &[(i64, f64)], start: i64, end: i64) -> Vec<(i64, f
         .copied()
         .filter(|p| !is_stale(p.1))
         .collect()
+}
+
+/// The histogram samples in `(start, end]`.
+pub fn range_histograms(
+    points: &[(i64, FloatHistogram)],
+    start: i64,
+    end: i64,
+) -> Vec<(i64, FloatHistogram)> {
+    let from = points.partition_point(|p| p.0 <= start);
+    let to = points.partition_point(|p| p.0 <= end);
+    points[from..to].to_vec()
 }

@@ -1,6 +1,7 @@
 //! The values an evaluation produces: label sets, samples, series, and the four PromQL
 //! result types.
 
+use super::histogram::FloatHistogram;
 use std::fmt;
 
 /// The bit pattern Prometheus writes as a staleness marker (a NaN no arithmetic produces).
@@ -155,7 +156,10 @@ fn is_legacy_name(n: &str) -> bool {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
     pub labels: Labels,
+    /// The float value; 0 (unused) when `h` holds a native histogram.
     pub value: f64,
+    /// A native histogram sample instead of a float one.
+    pub h: Option<Box<FloatHistogram>>,
     /// The sample's own timestamp (ms); only `timestamp()` reads it.
     pub t: i64,
     /// Delayed name removal: the metric name goes at the end of the query.
@@ -166,9 +170,66 @@ pub struct Sample {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
     pub labels: Labels,
-    /// (timestamp ms, value), ascending.
+    /// (timestamp ms, value), ascending: the float samples.
     pub points: Vec<(i64, f64)>,
+    /// The native histogram samples, ascending (a series may mix both kinds).
+    pub hpoints: Vec<(i64, FloatHistogram)>,
     pub drop_name: bool,
+}
+
+impl Sample {
+    pub fn float(labels: Labels, value: f64, t: i64, drop_name: bool) -> Sample {
+        Sample {
+            labels,
+            value,
+            h: None,
+            t,
+            drop_name,
+        }
+    }
+
+    pub fn histogram(labels: Labels, h: FloatHistogram, t: i64, drop_name: bool) -> Sample {
+        Sample {
+            labels,
+            value: 0.0,
+            h: Some(Box::new(h)),
+            t,
+            drop_name,
+        }
+    }
+
+    pub fn is_histogram(&self) -> bool {
+        self.h.is_some()
+    }
+}
+
+impl Series {
+    pub fn new(labels: Labels, drop_name: bool) -> Series {
+        Series {
+            labels,
+            points: Vec::new(),
+            hpoints: Vec::new(),
+            drop_name,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty() && self.hpoints.is_empty()
+    }
+
+    /// Appends a sample of either kind at `t`.
+    pub fn push(&mut self, t: i64, value: f64, h: Option<Box<FloatHistogram>>) {
+        match h {
+            Some(h) => self.hpoints.push((t, *h)),
+            None => self.points.push((t, value)),
+        }
+    }
+
+    /// Whether the series already has a sample at `t` (its latest one).
+    pub fn has_point_at(&self, t: i64) -> bool {
+        self.points.last().is_some_and(|p| p.0 == t)
+            || self.hpoints.last().is_some_and(|p| p.0 == t)
+    }
 }
 
 /// A query's result.

@@ -289,6 +289,7 @@ pub fn query(
         Value::Scalar(f) => Ok(vec![Sample {
             labels: Labels::new(),
             value: f,
+            h: None,
             t,
             drop_name: false,
         }]),
@@ -493,6 +494,7 @@ fn eval_alerting(
         out.push(Sample {
             labels: alerts,
             value: 1.0,
+            h: None,
             t,
             drop_name: false,
         });
@@ -501,6 +503,7 @@ fn eval_alerting(
         out.push(Sample {
             labels: for_state,
             value: (a.active_at / 1000) as f64,
+            h: None,
             t,
             drop_name: false,
         });
