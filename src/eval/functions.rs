@@ -836,7 +836,7 @@ fn native_quantiles(
         }
         let mut labels = s.labels.clone();
         if let Some((label, q)) = quantile_label {
-            labels.set(label, &super::aggregate::go_format_f(q));
+            labels.set(label, &open_metrics_float(q));
         }
         out.push(sample(labels, value, ts, true));
     }
@@ -900,7 +900,7 @@ fn classic_histogram_quantile(
             );
         }
         if let Some((label, q)) = quantile_label {
-            labels.set(label, &super::aggregate::go_format_f(q));
+            labels.set(label, &open_metrics_float(q));
         }
         out.push(sample(labels, value, ts, true));
     }
@@ -1491,4 +1491,15 @@ fn extrapolated_rate(
         factor /= input.range as f64 / 1000.0;
     }
     Some(result * factor)
+}
+
+/// Prometheus' `labels.FormatOpenMetricsFloat`: Go's shortest `%g`, with `.0` added
+/// to whole numbers (`0.0`, `1.0`, `0.25`, `1e+06`).
+fn open_metrics_float(f: f64) -> String {
+    let text = super::histogram::go_g(f);
+    if f.is_nan() || f.is_infinite() || text.contains(['e', '.']) {
+        text
+    } else {
+        format!("{text}.0")
+    }
 }

@@ -909,7 +909,7 @@ fn numbers(text: &str) -> Result<Vec<f64>, String> {
 }
 
 /// Go's `%g` with the shortest precision: exponent form below 1e-4 and from 1e6 on.
-fn go_g(v: f64) -> String {
+pub(super) fn go_g(v: f64) -> String {
     if v.is_finite() && v != 0.0 {
         let exp = v.abs().log10().floor() as i32;
         if (6..21).contains(&exp) {

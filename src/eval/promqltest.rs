@@ -30,6 +30,8 @@ pub struct Load {
     pub series: Vec<(Labels, Vec<Option<SeqPoint>>)>,
     /// Whether native histogram samples are among them.
     pub has_histograms: bool,
+    /// `load_with_nhcb`: classic histograms are also loaded as custom-bucket ones.
+    pub with_nhcb: bool,
     /// Series lines this engine cannot load, with the reason.
     pub unsupported: Vec<(usize, String)>,
 }
@@ -173,15 +175,10 @@ fn parse_load(lines: &[&str], i: usize) -> Result<(usize, Command), String> {
         line: i + 1,
         step_ms,
         series: Vec::new(),
-        has_histograms: false,
+        has_histograms: with_nhcb,
+        with_nhcb,
         unsupported: Vec::new(),
     };
-    if with_nhcb {
-        load.unsupported.push((
-            i + 1,
-            "load_with_nhcb: converting classic histograms to native ones is not supported".into(),
-        ));
-    }
     for (j, line) in lines.iter().enumerate().take(end).skip(i + 1) {
         let (desc, values) = split_series_line(line).map_err(|e| format!("line {}: {e}", j + 1))?;
         if desc.ends_with("@st") {
@@ -390,6 +387,11 @@ pub fn run(commands: &[Command], engine: &Engine) -> Vec<EvalOutcome> {
                         storage.append(labels.clone(), floats);
                     }
                 }
+                if load.with_nhcb {
+                    for (labels, samples) in classic_to_nhcb(load) {
+                        storage.append_histograms(labels, samples);
+                    }
+                }
                 histograms_loaded |= load.has_histograms;
                 for (line, why) in &load.unsupported {
                     unsupported.push(format!("line {line}: {why}"));
@@ -418,6 +420,109 @@ pub fn run(commands: &[Command], engine: &Engine) -> Vec<EvalOutcome> {
         }
     }
     out
+}
+
+/// One classic histogram at one time, being collected from its series.
+#[derive(Default)]
+struct ClassicParts {
+    /// (le, cumulative count) in the order first seen.
+    buckets: Vec<(f64, f64)>,
+    count: Option<f64>,
+    sum: f64,
+}
+
+/// `load_with_nhcb`: every classic histogram among the loaded series (`x_bucket` with
+/// `le`, `x_count`, `x_sum`) also becomes a native histogram with custom buckets named
+/// `x`, as Prometheus' test loader converts them.
+fn classic_to_nhcb(load: &Load) -> Vec<(Labels, Vec<(i64, FloatHistogram)>)> {
+    use std::collections::BTreeMap;
+    let mut by_series: BTreeMap<Labels, BTreeMap<i64, ClassicParts>> = BTreeMap::new();
+    for (labels, values) in &load.series {
+        let name = labels.value(super::value::METRIC_NAME);
+        let (kind, base) = if let Some(b) = name.strip_suffix("_bucket") {
+            (0, b)
+        } else if let Some(b) = name.strip_suffix("_count") {
+            (1, b)
+        } else if let Some(b) = name.strip_suffix("_sum") {
+            (2, b)
+        } else {
+            continue;
+        };
+        let le = if kind == 0 {
+            match labels
+                .value("le")
+                .parse::<f64>()
+                .ok()
+                .or_else(|| match labels.value("le") {
+                    "+Inf" | "Inf" | "inf" | "+inf" => Some(f64::INFINITY),
+                    _ => None,
+                }) {
+                Some(le) if !le.is_nan() => le,
+                _ => continue,
+            }
+        } else {
+            0.0
+        };
+        let mut key = labels.clone();
+        key.set(super::value::METRIC_NAME, base);
+        key.remove("le");
+        let series = by_series.entry(key).or_default();
+        for (i, v) in values.iter().enumerate() {
+            let Some(SeqPoint::Float(f)) = v else {
+                continue;
+            };
+            if super::value::is_stale(*f) {
+                continue;
+            }
+            let parts = series.entry(i as i64 * load.step_ms).or_default();
+            match kind {
+                0 => {
+                    if !parts.buckets.iter().any(|b| b.0 == le) {
+                        parts.buckets.push((le, *f));
+                    }
+                }
+                1 => parts.count = Some(*f),
+                _ => parts.sum = *f,
+            }
+        }
+    }
+    by_series
+        .into_iter()
+        .map(|(labels, times)| {
+            let samples = times
+                .into_iter()
+                .map(|(t, mut parts)| {
+                    parts.buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+                    let count = parts
+                        .count
+                        .or_else(|| parts.buckets.last().map(|b| b.1))
+                        .unwrap_or(0.0);
+                    if parts.buckets.last().map(|b| b.0) != Some(f64::INFINITY) {
+                        parts.buckets.push((f64::INFINITY, count));
+                    }
+                    let mut prev = 0.0;
+                    let mut positive = Vec::with_capacity(parts.buckets.len());
+                    for (i, (_, c)) in parts.buckets.iter().enumerate() {
+                        positive.push((i as i32, c - prev));
+                        prev = *c;
+                    }
+                    let h = FloatHistogram {
+                        schema: super::histogram::CUSTOM_BUCKETS_SCHEMA,
+                        count,
+                        sum: parts.sum,
+                        positive,
+                        custom_values: parts.buckets[..parts.buckets.len() - 1]
+                            .iter()
+                            .map(|b| b.0)
+                            .collect(),
+                        ..FloatHistogram::default()
+                    };
+                    (t, h.compact())
+                })
+                .collect();
+            (labels, samples)
+        })
+        .collect()
 }
 
 fn run_eval(cmd: &EvalCommand, storage: &Storage, engine: &Engine) -> Result<(), String> {
