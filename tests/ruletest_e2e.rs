@@ -216,18 +216,9 @@ fn agrees_with_promtool_exit_codes() {
     for d in &disagreements {
         println!("  {d}");
     }
-    // Known: unittest.yml uses native histograms, which the engine does not load yet.
-    let known = ["Passing Unit Tests (unittest.yml)"];
-    let unexpected: Vec<&String> = disagreements
-        .iter()
-        .filter(|d| !known.iter().any(|k| d.starts_with(k)))
-        .collect();
     assert!(
-        unexpected.is_empty(),
-        "new disagreements with promtool: {unexpected:#?}"
+        disagreements.is_empty(),
+        "disagreements with promtool: {disagreements:#?}"
     );
-    assert!(
-        agree >= total - known.len(),
-        "a known disagreement was fixed: remove it from the list"
-    );
+    assert_eq!(agree, 14, "expected.tsv has 14 cases");
 }

@@ -10,7 +10,8 @@ pub mod rules;
 pub mod template;
 
 use crate::eval::engine::Engine;
-use crate::eval::series::{parse_series_desc, parse_values, split_series_line};
+use crate::eval::histogram::FloatHistogram;
+use crate::eval::series::{parse_points, parse_series_desc, split_series_line, SeqPoint};
 use crate::eval::storage::Storage;
 use crate::eval::value::{format_value, Labels};
 use crate::source::SourceFile;
@@ -259,7 +260,7 @@ fn load_series(
         let desc = split_series_line(&s.series).map_err(&bad)?.0;
         let labels = parse_series_desc(desc)
             .map_err(|e| bad(format!("input series {:?}: {e}", s.series)))?;
-        let values = parse_values(&s.values).map_err(|e| {
+        let values = parse_points(&s.values).map_err(|e| {
             bad(format!(
                 "input series {:?}: values {:?}: {e}",
                 s.series, s.values
@@ -271,12 +272,24 @@ fn load_series(
                 "the input series of this test group hold more than {MAX_SAMPLES_PER_GROUP} samples"
             )));
         }
+        let at = |i: usize| tg.start_ms + i as i64 * interval;
+        let histograms: Vec<(i64, FloatHistogram)> = values
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| match v {
+                Some(SeqPoint::Histogram(h)) => Some((at(i), (**h).clone())),
+                _ => None,
+            })
+            .collect();
+        if !histograms.is_empty() {
+            storage.append_histograms(labels.clone(), histograms);
+        }
         storage.append(
             labels,
-            values
-                .iter()
-                .enumerate()
-                .filter_map(|(i, v)| v.map(|v| (tg.start_ms + i as i64 * interval, v))),
+            values.iter().enumerate().filter_map(|(i, v)| match v {
+                Some(SeqPoint::Float(f)) => Some((at(i), *f)),
+                _ => None,
+            }),
         );
     }
     Ok(())
@@ -475,8 +488,31 @@ fn compare_alerts(
     })
 }
 
-fn sample_line(labels: &Labels, value: f64) -> String {
-    format!("{labels} {}", format_value(value))
+fn sample_line(labels: &Labels, value: f64, h: Option<&FloatHistogram>) -> String {
+    match h {
+        Some(h) => format!("{labels} {h}"),
+        None => format!("{labels} {}", format_value(value)),
+    }
+}
+
+/// promtool compares histograms by their test notation: the same schema, counts,
+/// sum, zero bucket, custom bounds, counter reset hint and populated buckets.
+fn histograms_equal(a: &FloatHistogram, b: &FloatHistogram, fuzzy: bool) -> bool {
+    let eq = |x: f64, y: f64| floats_equal(x, y, fuzzy);
+    let buckets = |x: &[(i32, f64)], y: &[(i32, f64)]| {
+        let x: Vec<_> = x.iter().filter(|p| p.1 != 0.0).collect();
+        let y: Vec<_> = y.iter().filter(|p| p.1 != 0.0).collect();
+        x.len() == y.len() && x.iter().zip(&y).all(|(p, q)| p.0 == q.0 && eq(p.1, q.1))
+    };
+    a.schema == b.schema
+        && eq(a.count, b.count)
+        && eq(a.sum, b.sum)
+        && eq(a.zero_count, b.zero_count)
+        && a.zero_threshold == b.zero_threshold
+        && (!a.uses_custom_buckets() || a.custom_values == b.custom_values)
+        && a.counter_reset_hint == b.counter_reset_hint
+        && buckets(&a.positive, &b.positive)
+        && buckets(&a.negative, &b.negative)
 }
 
 fn check_promql(
@@ -517,15 +553,19 @@ fn check_promql(
     };
     let mut expected = Vec::new();
     for s in &p.exp_samples {
-        if s.histogram.is_some() {
-            return Some(Failure {
-                line: line_of(source, &s.span),
-                ..fail(format!(
-                    "expr: {:?}, time: {}: native histogram samples are not supported yet",
-                    p.expr, p.eval_time_text
-                ))
-            });
-        }
+        let histogram = match s.histogram.as_deref().map(FloatHistogram::parse) {
+            None => None,
+            Some(Ok(h)) => Some(h),
+            Some(Err(e)) => {
+                return Some(Failure {
+                    line: line_of(source, &s.span),
+                    ..fail(format!(
+                        "expr: {:?}, time: {}, err: labels {:?}: {e}",
+                        p.expr, p.eval_time_text, s.labels
+                    ))
+                })
+            }
+        };
         let labels = if s.labels.trim().is_empty() {
             Labels::new()
         } else {
@@ -542,22 +582,38 @@ fn check_promql(
                 }
             }
         };
-        expected.push((labels, s.value));
+        // A histogram sample's float value is 0, whatever `value` says.
+        let value = if histogram.is_some() { 0.0 } else { s.value };
+        expected.push((labels, value, histogram));
     }
-    let mut got: Vec<(Labels, f64)> = got.into_iter().map(|s| (s.labels, s.value)).collect();
+    let mut got: Vec<(Labels, f64, Option<FloatHistogram>)> = got
+        .into_iter()
+        .map(|s| (s.labels, s.value, s.h.map(|h| *h)))
+        .collect();
     expected.sort_by(|a, b| a.0.cmp(&b.0));
     got.sort_by(|a, b| a.0.cmp(&b.0));
     let same = expected.len() == got.len()
-        && expected
-            .iter()
-            .zip(&got)
-            .all(|(e, g)| e.0 == g.0 && floats_equal(e.1, g.1, tf.fuzzy_compare));
+        && expected.iter().zip(&got).all(|(e, g)| {
+            e.0 == g.0
+                && floats_equal(e.1, g.1, tf.fuzzy_compare)
+                && match (&e.2, &g.2) {
+                    (None, None) => true,
+                    (Some(a), Some(b)) => histograms_equal(a, b, tf.fuzzy_compare),
+                    _ => false,
+                }
+        });
     if same {
         return None;
     }
     Some(Failure {
-        expected: expected.iter().map(|(l, v)| sample_line(l, *v)).collect(),
-        actual: got.iter().map(|(l, v)| sample_line(l, *v)).collect(),
+        expected: expected
+            .iter()
+            .map(|(l, v, h)| sample_line(l, *v, h.as_ref()))
+            .collect(),
+        actual: got
+            .iter()
+            .map(|(l, v, h)| sample_line(l, *v, h.as_ref()))
+            .collect(),
         ..fail(format!(
             "expr: {:?}, time: {}: the samples differ",
             p.expr, p.eval_time_text

@@ -336,7 +336,10 @@ pub fn eval_group(
             storage.append(gone.clone(), [(t, stale_nan())]);
         }
         for s in output {
-            storage.append(s.labels, [(t, s.value)]);
+            match s.h {
+                Some(h) => storage.append_histograms(s.labels, [(t, *h)]),
+                None => storage.append(s.labels, [(t, s.value)]),
+            }
         }
         state.previous_series = now;
     }
