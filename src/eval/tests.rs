@@ -143,8 +143,8 @@ eval instant at 10m count_over_time(x[5m])
 
 #[test]
 fn native_histogram_notation_loads_beside_floats() {
-    // The histogram samples are stored (not yet read by selectors); the float samples
-    // of the same lines and of a mixed series are evaluated as usual.
+    // Float and histogram samples of the same lines load side by side; the float
+    // samples of a mixed series evaluate as usual.
     let script = r#"
 load 1m
   mixed 1 2 {{schema:0 sum:5 count:4 buckets:[1 2 1]}}
@@ -166,4 +166,103 @@ eval instant at 1m mixed + plain
     );
     assert_script_passes(script);
     assert!(parse("load 1m\n  h {{schema:0 bogus:1}}\n").is_err());
+}
+
+#[test]
+fn native_histograms_through_selectors_and_operators() {
+    assert_script_passes(
+        r#"
+load 1m
+  h{job="a"} {{schema:0 sum:4 count:4 buckets:[1 2 1]}}x5
+  h{job="b"} {{schema:0 sum:6 count:5 buckets:[2 2 1]}}x5
+  f{job="a"} 2
+
+eval instant at 2m h{job="a"}
+  h{job="a"} {{schema:0 sum:4 count:4 buckets:[1 2 1]}}
+
+eval instant at 2m h{job="a"} * 2
+  {job="a"} {{schema:0 sum:8 count:8 buckets:[2 4 2]}}
+
+eval instant at 2m h{job="a"} / 2
+  {job="a"} {{schema:0 sum:2 count:2 buckets:[0.5 1 0.5]}}
+
+eval instant at 2m h{job="a"} - on() h{job="b"}
+  {} {{schema:0 sum:-2 count:-1 counter_reset_hint:gauge buckets:[-1 0 0]}}
+
+eval instant at 2m sum(h)
+  {} {{schema:0 sum:10 count:9 buckets:[3 4 2]}}
+
+eval instant at 2m avg(h)
+  {} {{schema:0 sum:5 count:4.5 buckets:[1.5 2 1]}}
+
+eval instant at 2m count(h)
+  {} 2
+
+eval instant at 2m h > 1
+  expect info msg: PromQL info: incompatible sample types encountered for binary operator ">": histogram > float (1:1)
+
+eval instant at 2m max(h)
+  expect info msg: PromQL info: ignored histogram in max aggregation (1:5)
+
+eval instant at 2m sum(h) + on() group_left f
+  expect info
+
+eval instant at 2m histogram_count(h)
+  {job="a"} 4
+  {job="b"} 5
+
+eval instant at 2m histogram_sum(h{job="a"})
+  {job="a"} 4
+
+eval instant at 2m histogram_fraction(0, 1, h{job="a"})
+  {job="a"} 0.25
+"#,
+    );
+}
+
+#[test]
+fn native_histogram_rates_detect_counter_resets() {
+    assert_script_passes(
+        r#"
+load 5m
+  reset_in_bucket {{schema:0 count:4 sum:5 buckets:[1 2 1]}} {{schema:0 count:5 sum:6 buckets:[1 1 3]}} {{schema:0 count:6 sum:7 buckets:[1 2 3]}}
+  steady {{schema:0 count:0 sum:0 buckets:[0]}}+{{schema:0 count:6 sum:6 buckets:[6]}}x4
+
+eval instant at 10m increase(reset_in_bucket[15m])
+  expect no_warn
+  {} {{count:9 sum:10.5 buckets:[1.5 3 4.5]}}
+
+eval instant at 20m rate(steady[20m])
+  {} {{schema:0 count:0.02 sum:0.02 counter_reset_hint:gauge buckets:[0.02]}}
+
+eval instant at 10m resets(reset_in_bucket[15m])
+  {} 1
+
+eval instant at 20m count_over_time(steady[20m])
+  {} 4
+
+eval instant at 20m last_over_time(steady[20m])
+  steady {{schema:0 count:24 sum:24 buckets:[24]}}
+"#,
+    );
+}
+
+#[test]
+fn native_histogram_quantiles_and_trims() {
+    assert_script_passes(
+        r#"
+load 1m
+  nhcb {{schema:-53 sum:10 count:4 custom_values:[5 10] buckets:[2 2]}}
+  expo {{schema:0 sum:6 count:4 offset:1 buckets:[4]}}
+
+eval instant at 0m histogram_quantile(0.25, nhcb)
+  {} 2.5
+
+eval instant at 0m histogram_quantile(0.5, expo)
+  {} 1.4142135623730951
+
+eval instant at 0m histogram_count(nhcb </ 5)
+  {} 2
+"#,
+    );
 }
