@@ -59,19 +59,19 @@ fn write_scrape(out: &mut String, scrape: &ScrapeFacts) {
                 let _ = writeln!(
                     out,
                     "  {}: {{scrape_interval: {}}}",
-                    scalar(name),
+                    key(name, "  "),
                     scalar(interval)
                 );
             }
             None => {
-                let _ = writeln!(out, "  {}: {{}}", scalar(name));
+                let _ = writeln!(out, "  {}: {{}}", key(name, "  "));
             }
         }
     }
 }
 
 fn write_family(out: &mut String, family: &MetricFamily) {
-    let _ = writeln!(out, "  {}:", scalar(&family.name));
+    let _ = writeln!(out, "  {}:", key(&family.name, "  "));
     let _ = writeln!(out, "    type: {}", family.kind);
     if let Some(help) = &family.help {
         let _ = writeln!(out, "    help: {}", scalar(help));
@@ -100,7 +100,7 @@ fn write_family(out: &mut String, family: &MetricFamily) {
             let _ = writeln!(
                 out,
                 "      {}: {}",
-                scalar(label),
+                key(label, "      "),
                 flow_list(values.iter().map(String::as_str))
             );
         }
@@ -142,6 +142,19 @@ fn scalar(text: &str) -> String {
         text.to_string()
     } else {
         double_quoted(text)
+    }
+}
+
+/// A mapping key at `indent`, to be followed by `:`. YAML reads an implicit key of at
+/// most 1024 characters, so a longer one is written as an explicit `? key` entry, with
+/// its `:` on the next line.
+fn key(text: &str, indent: &str) -> String {
+    const IMPLICIT_KEY_LIMIT: usize = 1024;
+    let written = scalar(text);
+    if written.chars().count() <= IMPLICIT_KEY_LIMIT {
+        written
+    } else {
+        format!("? {written}\n{indent}")
     }
 }
 
@@ -192,6 +205,21 @@ mod tests {
         let catalog_text = format!("metrics:\n  {}:\n    type: gauge\n", scalar(name));
         let catalog = crate::catalog::load_str("c.yml", &catalog_text).expect("reads back");
         assert!(catalog.family(name).is_some(), "{catalog_text}");
+    }
+
+    #[test]
+    fn writes_keys_longer_than_yaml_reads_implicitly_as_explicit_keys() {
+        let name = format!("a\\{}", "b".repeat(1100));
+        let mut catalog = Catalog::new();
+        let mut family = MetricFamily::new(name.clone(), MetricType::Gauge);
+        family
+            .labels
+            .insert(name.clone(), Some(["v".to_string()].into_iter().collect()));
+        catalog.insert(family);
+        catalog.finish();
+        let written = to_yaml(&catalog);
+        let again = crate::catalog::load_str("c.yml", &written).expect("reads back");
+        assert!(again.family(&name).is_some(), "{written}");
     }
 
     #[test]
