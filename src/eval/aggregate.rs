@@ -222,21 +222,8 @@ fn reduce_group(
     let (acc, comp) = sum?;
     let mut result = acc.kahan_finish(&comp);
     if op == AggregateOp::Avg {
-        let n = samples.len() as f64;
-        result = if result.has_overflow() {
-            // The sum overflowed: average term by term instead.
-            let mut mean: Option<FloatHistogram> = None;
-            for s in &samples {
-                let part = s.h.as_deref().expect("histogram samples").div(n);
-                mean = Some(match mean {
-                    None => part,
-                    Some(m) => m.combine(&part, 1.0).ok()?.histogram,
-                });
-            }
-            mean?
-        } else {
-            result.div(n)
-        };
+        result =
+            super::histogram::kahan_mean(samples.iter().filter_map(|s| s.h.as_deref())).ok()??;
     }
     if reset_seen && not_reset_seen {
         ev.warn(

@@ -9,8 +9,17 @@ use crate::promql::ast::{BinaryExpr, BinaryOp, FillSide, GroupSide};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 pub(super) fn binary(ev: &mut Evaluator, b: &BinaryExpr, ts: i64) -> EvalResult<Value> {
-    let lhs = ev.eval(&b.lhs, ts)?;
-    let rhs = ev.eval(&b.rhs, ts)?;
+    // Trimming reads the buckets: no stats-only decoding below it.
+    let trim = matches!(b.op, BinaryOp::TrimUpper | BinaryOp::TrimLower);
+    let saved = ev.stats_decoding;
+    if trim {
+        ev.stats_decoding = false;
+    }
+    let sides = ev
+        .eval(&b.lhs, ts)
+        .and_then(|l| Ok((l, ev.eval(&b.rhs, ts)?)));
+    ev.stats_decoding = saved;
+    let (lhs, rhs) = sides?;
     let return_bool = b.return_bool.is_some();
     Ok(match (lhs, rhs) {
         (Value::Scalar(l), Value::Scalar(r)) => Value::Scalar(scalar_op(b.op, l, r)),

@@ -153,14 +153,6 @@ impl Engine {
             t += step;
         }
         out.sort_by(|a, b| a.labels.cmp(&b.labels));
-        if matches!(expr.unparen(), Expr::Call(c) if matches!(c.name.as_str(), "sort" | "sort_desc" | "sort_by_label" | "sort_by_label_desc"))
-        {
-            ev.annotations.push(Annotation {
-                warning: true,
-                message: "sort is ineffective for range queries since results are always ordered by labels".into(),
-                span: expr.span(),
-            });
-        }
         Ok(QueryResult {
             value: Value::Matrix(out),
             annotations: dedup_annotations(ev.annotations),
@@ -242,6 +234,11 @@ pub(super) struct Evaluator<'a> {
     pub step: i64,
     pub annotations: Vec<Annotation>,
     matchers: HashMap<usize, Rc<Vec<LabelMatcher>>>,
+    /// Inside `histogram_count`/`histogram_sum`/`histogram_avg` (and no subquery or
+    /// bucket-reading function in between): Prometheus reads histograms there through
+    /// its `HistogramStatsIterator`, which detects counter resets on the fly and gives
+    /// "unknown" hints a definite value.
+    pub stats_decoding: bool,
 }
 
 /// Milliseconds from seconds, as Prometheus converts durations and `@` timestamps.
@@ -259,6 +256,7 @@ impl<'a> Evaluator<'a> {
             step,
             annotations: Vec::new(),
             matchers: HashMap::new(),
+            stats_decoding: false,
         }
     }
 
@@ -459,7 +457,19 @@ impl<'a> Evaluator<'a> {
                 instant_point(data, t, lookback).map(|(st, v, h)| Sample {
                     labels: labels.clone(),
                     value: v,
-                    h: h.map(|h| Box::new(h.clone())),
+                    h: h.map(|h| {
+                        let mut h = Box::new(h.clone());
+                        if self.stats_decoding {
+                            let i = data.histograms.partition_point(|p| p.0 < st);
+                            let prev = i
+                                .checked_sub(1)
+                                .map(|j| &data.histograms[j])
+                                .filter(|p| p.0 > t - lookback)
+                                .map(|p| &p.1);
+                            on_the_fly_hint(&mut h, prev);
+                        }
+                        h
+                    }),
                     t: st,
                     drop_name: false,
                 })
@@ -518,7 +528,13 @@ impl<'a> Evaluator<'a> {
         let mut series = Vec::new();
         for (labels, data) in self.storage.select(&matchers) {
             let points = range_samples(&data.floats, mint, maxt);
-            let hpoints = range_histograms(&data.histograms, mint, maxt);
+            let mut hpoints = range_histograms(&data.histograms, mint, maxt);
+            if self.stats_decoding {
+                for i in (1..hpoints.len()).rev() {
+                    let (before, rest) = hpoints.split_at_mut(i);
+                    on_the_fly_hint(&mut rest[0].1, Some(&before[i - 1].1));
+                }
+            }
             if points.is_empty() && hpoints.is_empty() {
                 continue;
             }
@@ -556,7 +572,10 @@ impl<'a> Evaluator<'a> {
         let mut series: Vec<Series> = Vec::new();
         let mut total = 0usize;
         while t <= end {
-            for s in self.eval_vector(&sq.expr, t)? {
+            let stats = std::mem::replace(&mut self.stats_decoding, false);
+            let inner = self.eval_vector(&sq.expr, t);
+            self.stats_decoding = stats;
+            for s in inner? {
                 total += 1;
                 match index.get(&s.labels) {
                     Some(&i) => {
@@ -600,6 +619,25 @@ impl<'a> Evaluator<'a> {
             anchored: false,
             smoothed: false,
         })
+    }
+}
+
+/// Prometheus' `HistogramStatsIterator`: an "unknown" hint becomes "reset" or "not
+/// reset" by detection against the sample read before it (none: stays unknown).
+fn on_the_fly_hint(
+    h: &mut super::histogram::FloatHistogram,
+    prev: Option<&super::histogram::FloatHistogram>,
+) {
+    use super::histogram::CounterResetHint;
+    if h.counter_reset_hint != CounterResetHint::Unknown {
+        return;
+    }
+    if let Some(prev) = prev {
+        h.counter_reset_hint = if h.detect_reset(prev) {
+            CounterResetHint::CounterReset
+        } else {
+            CounterResetHint::NotCounterReset
+        };
     }
 }
 

@@ -58,8 +58,33 @@ fn sample(labels: Labels, value: f64, ts: i64, drop_name: bool) -> Sample {
 }
 
 pub(super) fn call(ev: &mut Evaluator, call: &Call, ts: i64) -> EvalResult<Value> {
+    if matches!(
+        call.name.as_str(),
+        "histogram_quantile" | "histogram_quantiles" | "histogram_fraction"
+    ) && ev.stats_decoding
+    {
+        // These read the buckets: no stats-only decoding below them.
+        ev.stats_decoding = false;
+        let out = call_inner(ev, call, ts);
+        ev.stats_decoding = true;
+        return out;
+    }
+    call_inner(ev, call, ts)
+}
+
+fn call_inner(ev: &mut Evaluator, call: &Call, ts: i64) -> EvalResult<Value> {
     let args = &call.args;
     let name = call.name.as_str();
+    if matches!(
+        name,
+        "sort" | "sort_desc" | "sort_by_label" | "sort_by_label_desc"
+    ) && ev.start != ev.end
+    {
+        ev.warn(
+            "sort is ineffective for range queries since results are always ordered by labels",
+            call.span.clone(),
+        );
+    }
     let out = match name {
         "time" => return Ok(Value::Scalar(ts as f64 / 1000.0)),
         "pi" => return Ok(Value::Scalar(std::f64::consts::PI)),
@@ -262,8 +287,12 @@ pub(super) fn call(ev: &mut Evaluator, call: &Call, ts: i64) -> EvalResult<Value
                 "histogram_stddev" => |h| super::native::variance(h).sqrt(),
                 _ => super::native::variance,
             };
-            ev.eval_vector(&args[0], ts)?
-                .into_iter()
+            let stats = matches!(name, "histogram_count" | "histogram_sum" | "histogram_avg");
+            let saved = ev.stats_decoding;
+            ev.stats_decoding = stats || saved;
+            let v = ev.eval_vector(&args[0], ts);
+            ev.stats_decoding = saved;
+            v?.into_iter()
                 .filter_map(|s| {
                     let v = f(s.h.as_deref()?);
                     Some(sample(s.labels, v, ts, true))
@@ -1151,6 +1180,20 @@ fn range_function(ev: &mut Evaluator, call: &Call, ts: i64) -> EvalResult<Value>
             }
         }
     }
+    if name == "quantile_over_time" {
+        let q = scalars[0];
+        if (q.is_nan() || !(0.0..=1.0).contains(&q))
+            && input.series.iter().any(|s| !s.points.is_empty())
+        {
+            ev.warn(
+                format!(
+                    "quantile value should be between 0 and 1, got {}",
+                    format_value(q)
+                ),
+                args[0].span(),
+            );
+        }
+    }
     if name == "double_exponential_smoothing" {
         let (sf, tf) = (scalars[0], scalars[1]);
         if sf <= 0.0 || sf >= 1.0 {
@@ -1298,6 +1341,9 @@ fn over_time(name: &str, s: &Series, input: &RangeInput, scalars: &[f64], ts: i6
         "stddev_over_time" => variance_over_time(values()).sqrt(),
         "stdvar_over_time" => variance_over_time(values()),
         "mad_over_time" => {
+            if values().any(f64::is_nan) {
+                return Some(f64::NAN);
+            }
             let median = quantile(0.5, values().collect());
             quantile(0.5, values().map(|v| (v - median).abs()).collect())
         }

@@ -823,6 +823,45 @@ fn zero_bucket_trim(
     (count * fraction, midpoint)
 }
 
+/// The mean of histograms as Prometheus' `avg` computes it: a Kahan sum while it
+/// stays finite, then an incremental mean (`mean·(n-1)/n + h/n`, compensated).
+pub fn kahan_mean<'a>(
+    hists: impl IntoIterator<Item = &'a FloatHistogram>,
+) -> Result<Option<FloatHistogram>, IncompatibleSchemas> {
+    let mut sum: Option<(FloatHistogram, FloatHistogram)> = None;
+    let mut mean: Option<(FloatHistogram, FloatHistogram)> = None;
+    let mut n = 0.0;
+    for h in hists {
+        n += 1.0;
+        if let Some((m, c)) = mean.take() {
+            let q = (n - 1.0) / n;
+            let (m, c, _) = m.mul(q).kahan_add(&c.mul(q), &h.div(n))?;
+            mean = Some((m, c));
+            continue;
+        }
+        match sum.take() {
+            None => sum = Some((h.clone(), FloatHistogram::default().reduced_to(h.schema))),
+            Some((s, c)) => {
+                let (next, next_c, _) = s.kahan_add(&c, h)?;
+                if next.has_overflow() {
+                    mean = Some((s.div(n - 1.0), c.div(n - 1.0)));
+                    let q = (n - 1.0) / n;
+                    let (m, c) = mean.take().expect("just set");
+                    let (m, c, _) = m.mul(q).kahan_add(&c.mul(q), &h.div(n))?;
+                    mean = Some((m, c));
+                } else {
+                    sum = Some((next, next_c));
+                }
+            }
+        }
+    }
+    Ok(match (mean, sum) {
+        (Some((m, c)), _) => Some(m.kahan_finish(&c)),
+        (None, Some((s, c))) => Some(s.div(n).kahan_finish(&c.div(n))),
+        (None, None) => None,
+    })
+}
+
 /// One bucket with its bounds, as the bucket iterators give it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Bucket {

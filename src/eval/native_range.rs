@@ -190,7 +190,10 @@ fn sum_over_time(
     };
     let mut sum = acc.kahan_finish(&comp);
     if average {
-        sum = sum.div(hists.len() as f64);
+        sum = match super::histogram::kahan_mean(hists.iter().map(|p| &p.1)) {
+            Ok(Some(mean)) => mean,
+            _ => return Outcome::Nothing,
+        };
     }
     Outcome::Histogram(sum.compact())
 }
