@@ -496,6 +496,23 @@ impl<'a> Evaluator<'a> {
         let lb = self.engine.lookback_ms;
         let mut out = Vec::new();
         for (labels, data) in self.storage.select(&matchers) {
+            let hists = range_histograms(&data.histograms, t - lb, t + lb);
+            if !hists.is_empty() {
+                if !range_samples(&data.floats, t - lb, t + lb).is_empty() {
+                    self.warn(
+                        format!(
+                            "encountered a mix of histograms and floats for metric name {}",
+                            crate::promql::text::go_quote(labels.value(super::value::METRIC_NAME))
+                        ),
+                        sel.span.clone(),
+                    );
+                    continue;
+                }
+                if let Some(h) = self.smoothed_histogram(&hists, t, labels, sel.span.clone()) {
+                    out.push(Sample::histogram(labels.clone(), h, t, false));
+                }
+                continue;
+            }
             let p = range_samples(&data.floats, t - lb, t + lb);
             let i = p.partition_point(|x| x.0 < t);
             let value = if i < p.len() && p[i].0 == t {
@@ -510,6 +527,61 @@ impl<'a> Evaluator<'a> {
             out.push(Sample::float(labels.clone(), value, t, false));
         }
         Ok(out)
+    }
+
+    /// A `smoothed` selector's histogram at `t`: the sample there, or interpolated
+    /// between the samples around it (a counter unless both are gauges), or the one
+    /// before it carried forward with an unknown reset hint.
+    fn smoothed_histogram(
+        &mut self,
+        hists: &[(i64, super::histogram::FloatHistogram)],
+        t: i64,
+        labels: &Labels,
+        span: Span,
+    ) -> Option<super::histogram::FloatHistogram> {
+        use super::histogram::CounterResetHint;
+        let i = hists.partition_point(|p| p.0 < t);
+        if i < hists.len() && hists[i].0 == t {
+            return Some(hists[i].1.clone());
+        }
+        if i == 0 {
+            return None;
+        }
+        let prev = &hists[i - 1];
+        if i < hists.len() {
+            let next = &hists[i];
+            let gauge = CounterResetHint::Gauge;
+            let is_counter =
+                prev.1.counter_reset_hint != gauge || next.1.counter_reset_hint != gauge;
+            let fraction = (t - prev.0) as f64 / (next.0 - prev.0) as f64;
+            let result = if prev.1.uses_custom_buckets() != next.1.uses_custom_buckets() {
+                Err(super::histogram::IncompatibleSchemas)
+            } else if is_counter && next.1.detect_reset(&prev.1) {
+                Ok(next.1.mul(fraction))
+            } else {
+                next.1.combine(&prev.1, -1.0).and_then(|d| {
+                    let mut d = d.histogram.mul(fraction);
+                    d.counter_reset_hint = next.1.counter_reset_hint;
+                    d.combine(&prev.1, 1.0).map(|c| c.histogram)
+                })
+            };
+            return match result {
+                Ok(h) => Some(h),
+                Err(_) => {
+                    self.warn(
+                        format!(
+                            "vector contains a mix of histograms with exponential and custom buckets schemas for metric name {}",
+                            crate::promql::text::go_quote(labels.value(super::value::METRIC_NAME))
+                        ),
+                        span,
+                    );
+                    None
+                }
+            };
+        }
+        let mut h = prev.1.clone();
+        h.counter_reset_hint = CounterResetHint::Unknown;
+        Some(h)
     }
 
     pub fn select_range(&mut self, m: &MatrixSelector, ts: i64) -> EvalResult<RangeInput> {

@@ -112,7 +112,11 @@ pub(super) fn evaluate(ev: &mut Evaluator, name: &str, site: &Site, input: &Rang
                 return Outcome::Nothing;
             }
             if input.anchored || input.smoothed {
-                return Outcome::Nothing;
+                return match extended_rate(ev, site, hists, input, name != "delta", name == "rate")
+                {
+                    Some(h) => Outcome::Histogram(h),
+                    None => Outcome::Nothing,
+                };
             }
             match extrapolated_rate(ev, site, hists, input, name != "delta", name == "rate") {
                 Some(h) => Outcome::Histogram(h),
@@ -120,7 +124,17 @@ pub(super) fn evaluate(ev: &mut Evaluator, name: &str, site: &Site, input: &Rang
             }
         }
         "irate" | "idelta" => instant_value(ev, site, name == "irate"),
-        "resets" | "changes" => Outcome::Float(count_changes(name == "resets", floats, hists)),
+        "resets" | "changes" => {
+            let (floats, hists) = if input.anchored {
+                match anchored_start(floats, hists, input.end - input.range) {
+                    Some((f, h)) => (&floats[f..], &hists[h..]),
+                    None => return Outcome::Nothing,
+                }
+            } else {
+                (&floats[..], &hists[..])
+            };
+            Outcome::Float(count_changes(name == "resets", floats, hists))
+        }
         "sum_over_time" | "avg_over_time" => {
             if !floats.is_empty() {
                 site.mixed_warning(ev);
@@ -430,4 +444,155 @@ fn count_changes(resets: bool, floats: &[(i64, f64)], hists: &[(i64, FloatHistog
         }
     }
     n
+}
+
+/// Prometheus' `pickFirstSampleIndices` for an anchored window: where the float and
+/// histogram samples start so that the last sample at or before the window's start
+/// (of either kind) anchors it; none without a sample inside the window.
+fn anchored_start(
+    floats: &[(i64, f64)],
+    hists: &[(i64, FloatHistogram)],
+    start: i64,
+) -> Option<(usize, usize)> {
+    let float_le = floats.partition_point(|p| p.0 <= start) as isize - 1;
+    let hist_le = hists.partition_point(|p| p.0 <= start) as isize - 1;
+    if float_le + 1 >= floats.len() as isize && hist_le + 1 >= hists.len() as isize {
+        return None;
+    }
+    Some(match (float_le, hist_le) {
+        (f, h) if f < 0 && h < 0 => (0, 0),
+        (f, h) if h < 0 || (f >= 0 && floats[f as usize].0 >= hists[h as usize].0) => {
+            (f as usize, (h + 1) as usize)
+        }
+        (f, h) => ((f + 1) as usize, h as usize),
+    })
+}
+
+/// The histogram at `t` between two samples: linear in every count; after a counter
+/// reset the later sample scaled down from zero.
+fn interpolate(
+    (t1, h1): (i64, &FloatHistogram),
+    (t2, h2): (i64, &FloatHistogram),
+    t: i64,
+    is_counter: bool,
+) -> Result<FloatHistogram, super::histogram::IncompatibleSchemas> {
+    if t == t1 {
+        return Ok(h1.clone());
+    }
+    if t == t2 {
+        return Ok(h2.clone());
+    }
+    let fraction = (t - t1) as f64 / (t2 - t1) as f64;
+    if is_counter && h2.detect_reset(h1) {
+        return Ok(h2.mul(fraction));
+    }
+    let diff = h2.combine(h1, -1.0)?.histogram;
+    let mut diff = diff.mul(fraction);
+    diff.counter_reset_hint = h2.counter_reset_hint;
+    Ok(diff.combine(h1, 1.0)?.histogram)
+}
+
+/// `rate`/`increase`/`delta` of histograms over an anchored or smoothed window: the
+/// difference of the values at the window's edges, corrected for counter resets.
+fn extended_rate(
+    ev: &mut Evaluator,
+    site: &Site,
+    h: &[(i64, FloatHistogram)],
+    input: &RangeInput,
+    is_counter: bool,
+    is_rate: bool,
+) -> Option<FloatHistogram> {
+    let (start, end) = (input.end - input.range, input.end);
+    let smoothed = input.smoothed;
+    let mut last = h.len() - 1;
+    let first = h[..last]
+        .partition_point(|p| p.0 <= start)
+        .saturating_sub(1);
+    if smoothed {
+        last = h[..last].partition_point(|p| p.0 < end);
+    }
+    if h[last].0 <= start || (smoothed && h[first].0 > end) {
+        return None;
+    }
+    let window = &h[first..=last];
+    let custom = window[0].1.uses_custom_buckets();
+    for (_, p) in window {
+        if p.uses_custom_buckets() != custom {
+            site.mixed_schemas_warning(ev);
+            return None;
+        }
+        if is_counter && p.counter_reset_hint == CounterResetHint::Gauge {
+            site.not_counter(ev);
+        }
+    }
+    let at = |i: usize| (h[i].0, &h[i].1);
+    let left = if smoothed && h[first].0 < start {
+        interpolate(at(first), at(first + 1), start, is_counter)
+    } else {
+        Ok(h[first].1.clone())
+    };
+    let right = if smoothed && last > 0 && h[last].0 > end {
+        interpolate(at(last - 1), at(last), end, is_counter)
+    } else {
+        Ok(h[last].1.clone())
+    };
+    let (Ok(left), Ok(right)) = (left, right) else {
+        site.mixed_schemas_warning(ev);
+        return None;
+    };
+    let gauge = CounterResetHint::Gauge;
+    if !is_counter && (left.counter_reset_hint != gauge || right.counter_reset_hint != gauge) {
+        site.not_gauge(ev);
+    }
+    let Ok(diff) = right.combine(&left, -1.0) else {
+        site.mixed_schemas_warning(ev);
+        return None;
+    };
+    let mut result = diff.histogram;
+    if is_counter {
+        let mut from = first + 1;
+        let mut prev = &left;
+        if smoothed && h[first].0 < start && h[first + 1].1.detect_reset(&h[first].1) {
+            prev = &h[first + 1].1;
+            from += 1;
+        }
+        if from <= last {
+            let mut correction: Option<FloatHistogram> = None;
+            let mut add = |c: &FloatHistogram| -> bool {
+                correction = Some(match correction.take() {
+                    None => c.clone(),
+                    Some(acc) => match acc.combine(c, 1.0) {
+                        Ok(x) => x.histogram,
+                        Err(_) => return false,
+                    },
+                });
+                true
+            };
+            for (_, p) in &h[from..last] {
+                if p.detect_reset(prev) && !add(prev) {
+                    site.mixed_schemas_warning(ev);
+                    return None;
+                }
+                prev = p;
+            }
+            if right.detect_reset(prev) && !add(prev) {
+                site.mixed_schemas_warning(ev);
+                return None;
+            }
+            if let Some(c) = correction {
+                match result.combine(&c, 1.0) {
+                    Ok(x) => result = x.histogram,
+                    Err(_) => {
+                        site.mixed_schemas_warning(ev);
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+    if is_rate {
+        result = result.div(input.range as f64 / 1000.0);
+    }
+    result.counter_reset_hint = gauge;
+    Some(result.compact())
 }
