@@ -91,6 +91,22 @@ impl FloatHistogram {
             }
             rest = next.trim_start();
         }
+        // Prometheus refuses other schemas on append; the bucket math relies on it.
+        if h.schema != CUSTOM_BUCKETS_SCHEMA && !(-4..=8).contains(&h.schema) {
+            return Err(format!(
+                "invalid native histogram {text:?}: schema {} must be between -4 and 8, or -53",
+                h.schema
+            ));
+        }
+        // Bucket indexes past ±1,000,000 lie beyond every float; refusing them keeps
+        // the index arithmetic from overflowing.
+        for (offset, counts) in [(p_offset, &p_counts), (n_offset, &n_counts)] {
+            if offset.unsigned_abs() as usize + counts.len() > 1_000_000 {
+                return Err(format!(
+                    "invalid native histogram {text:?}: bucket offset {offset} is out of range"
+                ));
+            }
+        }
         h.positive = indexed(p_offset, &p_counts);
         h.negative = indexed(n_offset, &n_counts);
         Ok(h)
@@ -1009,6 +1025,7 @@ mod tests {
         assert_eq!(h.counter_reset_hint, CounterResetHint::Gauge);
         assert!(FloatHistogram::parse("{{schema:x}}").is_err());
         assert!(FloatHistogram::parse("{{bogus:1}}").is_err());
+        assert!(FloatHistogram::parse("{{schema:100}}").is_err());
     }
 
     #[test]
