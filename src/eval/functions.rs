@@ -677,9 +677,12 @@ fn info(ev: &mut Evaluator, args: &[Expr], ts: i64) -> EvalResult<Vec<Sample>> {
         }
         let lookback = ev.engine.lookback_ms;
         for (labels, data) in ev.storage.select(&matchers) {
-            let Some((t, _, _)) = super::storage::instant_point(data, lookup, lookback) else {
+            let Some((t, _, h)) = super::storage::instant_point(data, lookup, lookback) else {
                 continue;
             };
+            if h.is_some() {
+                return Err(EvalError::new("info sample should be float"));
+            }
             let sig = (
                 labels.value(METRIC_NAME).to_string(),
                 labels.value("instance").to_string(),
