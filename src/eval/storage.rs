@@ -29,9 +29,12 @@ impl SeriesData {
     /// chunk's first sample reads "unknown" (Prometheus cannot trust the chunk before
     /// it), later samples of a counter chunk read "not reset", gauge histograms stay
     /// gauges. A reset, a layout change or a float sample in between cuts a chunk.
-    fn store_hints(&mut self) {
-        let mut prev: Option<(i64, usize)> = None;
-        for i in 0..self.histograms.len() {
+    ///
+    /// Hints before index `from` are kept (appending in time order touches only the
+    /// new samples, so a long rule test stays linear).
+    fn store_hints(&mut self, from: usize) {
+        let mut prev: Option<(i64, usize)> = from.checked_sub(1).map(|p| (self.histograms[p].0, p));
+        for i in from..self.histograms.len() {
             let t = self.histograms[i].0;
             let written = self.written_hints[i];
             let hint = if written == CounterResetHint::Gauge {
@@ -123,10 +126,26 @@ impl Storage {
     /// Adds samples to a series; samples already present at the same time are replaced.
     pub fn append(&mut self, labels: Labels, samples: impl IntoIterator<Item = (i64, f64)>) {
         let data = self.series.entry(labels).or_default();
+        let old_len = data.floats.len();
+        let old_last = data.floats.last().map(|f| f.0);
         data.floats.extend(samples);
+        let in_order = data.floats[old_len..]
+            .iter()
+            .zip(std::iter::once(old_last).chain(data.floats[old_len..].iter().map(|f| Some(f.0))))
+            .all(|(f, before)| before.is_none_or(|b| b < f.0));
+        // The first float that may cut a histogram chunk.
+        let first_new = if in_order {
+            data.floats.get(old_len).map(|f| f.0)
+        } else {
+            Some(i64::MIN)
+        };
         sort_dedup(&mut data.floats);
-        if !data.histograms.is_empty() {
-            data.store_hints();
+        if let Some(t) = first_new {
+            // Histograms after a new float may read different hints.
+            let from = data.histograms.partition_point(|h| h.0 < t);
+            if from < data.histograms.len() {
+                data.store_hints(from);
+            }
         }
     }
 
@@ -137,18 +156,33 @@ impl Storage {
         samples: impl IntoIterator<Item = (i64, FloatHistogram)>,
     ) {
         let data = self.series.entry(labels).or_default();
+        let old_len = data.histograms.len();
+        let old_last = data.histograms.last().map(|h| h.0);
+        data.histograms.extend(samples);
+        let new = &data.histograms[old_len..];
+        let in_order = new
+            .iter()
+            .zip(std::iter::once(old_last).chain(new.iter().map(|h| Some(h.0))))
+            .all(|(h, before)| before.is_none_or(|b| b < h.0));
+        if in_order {
+            // The common case (a recording rule writing step by step): only the new
+            // samples need hints.
+            data.written_hints
+                .extend(new.iter().map(|h| h.1.counter_reset_hint));
+            data.store_hints(old_len);
+            return;
+        }
         // Restore the written hints before merging, then derive the stored ones.
         for (h, hint) in data.histograms.iter_mut().zip(&data.written_hints) {
             h.1.counter_reset_hint = *hint;
         }
-        data.histograms.extend(samples);
         sort_dedup(&mut data.histograms);
         data.written_hints = data
             .histograms
             .iter()
             .map(|h| h.1.counter_reset_hint)
             .collect();
-        data.store_hints();
+        data.store_hints(0);
     }
 
     pub fn has_histograms(&self) -> bool {
@@ -256,4 +290,52 @@ pub fn range_histograms(
     let from = points.partition_point(|p| p.0 <= start);
     let to = points.partition_point(|p| p.0 <= end);
     points[from..to].to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(count: f64) -> FloatHistogram {
+        FloatHistogram::parse(&format!(
+            "{{{{schema:0 count:{count} sum:{count} buckets:[{count}]}}}}"
+        ))
+        .unwrap()
+    }
+
+    fn hints(store: &Storage) -> Vec<CounterResetHint> {
+        let (_, data) = store.series.iter().next().unwrap();
+        data.histograms
+            .iter()
+            .map(|p| p.1.counter_reset_hint)
+            .collect()
+    }
+
+    #[test]
+    fn histograms_read_back_with_tsdb_hints_however_appended() {
+        let labels = Labels::from_pairs([("__name__", "h")]);
+        let samples = [(0, h(1.0)), (60, h(2.0)), (120, h(1.0)), (180, h(3.0))];
+        let mut at_once = Storage::new();
+        at_once.append_histograms(labels.clone(), samples.clone());
+        let mut one_by_one = Storage::new();
+        for s in samples.iter().rev() {
+            one_by_one.append_histograms(labels.clone(), [s.clone()]);
+        }
+        let mut in_order = Storage::new();
+        for s in &samples {
+            in_order.append_histograms(labels.clone(), [s.clone()]);
+        }
+        use CounterResetHint::*;
+        // A chunk starts "unknown", the reset at 120 cuts a new one.
+        let want = vec![Unknown, NotCounterReset, Unknown, NotCounterReset];
+        assert_eq!(hints(&at_once), want);
+        assert_eq!(hints(&one_by_one), want);
+        assert_eq!(hints(&in_order), want);
+        // A float sample at 150 cuts the chunk before the histogram at 180.
+        in_order.append(labels, [(150, 1.0)]);
+        assert_eq!(
+            hints(&in_order),
+            vec![Unknown, NotCounterReset, Unknown, Unknown]
+        );
+    }
 }
