@@ -55,7 +55,7 @@ pub(super) fn aggregate(ev: &mut Evaluator, agg: &AggregateExpr, ts: i64) -> Eva
             let groups = if agg.op == AggregateOp::Limitk {
                 groups
             } else {
-                drop_histograms(ev, agg, agg.op, agg.span.clone(), groups)
+                drop_histograms(ev, agg.op, agg.span.clone(), groups)
             };
             select_k(agg.op, k, groups)?
         }
@@ -123,7 +123,8 @@ fn op_name(op: AggregateOp) -> &'static str {
         AggregateOp::Quantile => "quantile",
         AggregateOp::Topk => "topk",
         AggregateOp::Bottomk => "bottomk",
-        _ => "an",
+        // Only the float-only aggregations above drop histograms.
+        _ => "this",
     }
 }
 
@@ -131,7 +132,6 @@ fn op_name(op: AggregateOp) -> &'static str {
 /// info annotation for each, as Prometheus does.
 fn drop_histograms(
     ev: &mut Evaluator,
-    _agg: &AggregateExpr,
     op: AggregateOp,
     span: crate::promql::ast::Span,
     groups: Vec<(Labels, Vec<Sample>)>,
@@ -167,7 +167,7 @@ fn reduce_group(
         AggregateOp::Sum | AggregateOp::Avg => {}
         _ => {
             let span = agg.expr.span();
-            let mut groups = drop_histograms(ev, agg, op, span, vec![(Labels::new(), samples)]);
+            let mut groups = drop_histograms(ev, op, span, vec![(Labels::new(), samples)]);
             let (_, floats) = groups.pop()?;
             return Some(Reduced::Float(reduce(op, q, &floats)));
         }
