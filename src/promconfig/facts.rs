@@ -132,6 +132,16 @@ impl Facts {
         Some(union)
     }
 
+    /// The label names the scrape gives the series of job `name` (the first scrape
+    /// config of that name), when its set is closed.
+    pub fn target_labels_of(&self, name: &str) -> Option<&BTreeSet<String>> {
+        self.jobs
+            .iter()
+            .find(|job| job.name == name)
+            .filter(|job| job.open.is_none())
+            .map(|job| &job.target_labels)
+    }
+
     /// Every job name, when the config lists every job and no rule rewrites `job`.
     pub fn job_names(&self) -> Option<&[String]> {
         self.index.job_names.as_deref()
