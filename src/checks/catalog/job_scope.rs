@@ -47,7 +47,11 @@ fn selected_jobs<'f>(selector: &VectorSelector, facts: &'f Facts) -> Option<Vec<
 /// Findings for matchers on a label that only *other* jobs' scrapes add.
 pub fn findings(selector: &VectorSelector, catalog: &Catalog, facts: &Facts) -> Vec<Finding> {
     let mut out = Vec::new();
-    let Some(all_jobs) = facts.closed_target_labels() else {
+    // Most selectors name no job: nothing to scope.
+    if !selector.matchers.iter().any(|m| m.name == "job") {
+        return out;
+    }
+    let Some(all_jobs) = facts.closed_target_labels_ref() else {
         return out;
     };
     let Some(jobs) = selected_jobs(selector, facts) else {
