@@ -251,3 +251,72 @@ fn usage_errors_exit_2() {
     let output = promgate(&["check", "--enable-feature", "time-travel"], dir.path());
     assert_eq!(output.status.code(), Some(2));
 }
+
+/// A prometheus.yml with 10,000 jobs (one name repeated at the end): read whole, the
+/// duplicate reported at its line, in bounded time, exit 1.
+#[test]
+fn ten_thousand_jobs_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("scrape_configs:\n");
+    for i in 0..10_000 {
+        text.push_str(&format!(
+            "  - job_name: job{i}\n    static_configs: [{{targets: ['h{i}:9100'], labels: {{team: t{}}}}}]\n",
+            i % 7
+        ));
+    }
+    text.push_str("  - job_name: job42\n");
+    write(dir.path(), "prometheus.yml", text.as_bytes());
+    let started = std::time::Instant::now();
+    let output = promgate(
+        &[
+            "check",
+            "--no-config",
+            "--format",
+            "json",
+            "--prometheus-config",
+            "prometheus.yml",
+        ],
+        dir.path(),
+    );
+    no_panic(&output);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let diagnostic = single(&output);
+    assert_eq!(diagnostic["code"], "prometheus/config");
+    assert_eq!(diagnostic["line"], 20_002);
+    assert!(diagnostic["message"]
+        .as_str()
+        .unwrap()
+        .contains("found multiple scrape configs with job name \"job42\""));
+}
+
+/// Relabel regexes built to blow up a backtracking engine or a compiled program: an
+/// error at the regex (Prometheus' "error parsing regexp" wording) or a linear-time
+/// match, never a hang.
+#[test]
+fn relabel_regex_bombs() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "scrape_configs:\n  - job_name: a\n    static_configs: [{targets: ['a:1']}]\n    relabel_configs:\n      - source_labels: [__address__]\n        regex: '(a*)*(b+)+$'\n        target_label: x\n      - action: labelmap\n        regex: '((((a{1000}){1000}){1000}){1000})'\n";
+    write(dir.path(), "prometheus.yml", text.as_bytes());
+    let started = std::time::Instant::now();
+    let output = promgate(
+        &["check", "--no-config", "--format", "json", "prometheus.yml"],
+        dir.path(),
+    );
+    no_panic(&output);
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    assert_eq!(output.status.code(), Some(1));
+    let diagnostic = single(&output);
+    assert_eq!(diagnostic["line"], 9);
+    assert!(
+        diagnostic["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("error parsing regexp"),
+        "{diagnostic:#}"
+    );
+}

@@ -8,6 +8,20 @@ use promgate::promconfig;
 use promgate::source::SourceFile;
 use std::path::PathBuf;
 
+/// The line Prometheus names, for the bad files whose error carries one: Go's YAML
+/// decoder prefixes its unmarshal errors with `line N:` (the key it could not place,
+/// or the value it could not decode); the errors Prometheus raises after decoding
+/// (duplicate jobs, relabel rules, SD requirements...) name no line. Read from
+/// `promtool check config` output for the files whose message it shares (the same
+/// decoder), and from the decoder's rule for the others.
+const PROMETHEUS_LINES: &[(&str, usize)] = &[
+    ("unknown_attr.bad.yml", 19),
+    ("unknown_global_attr.bad.yml", 2),
+    ("section_key_dup.bad.yml", 4),
+    ("kubernetes_namespace_discovery.bad.yml", 6),
+    ("scrape_config_files_fallback_scrape_protocol2.bad.yml", 3),
+];
+
 /// Bad files promgate does not reject with Prometheus' message, and why.
 const KNOWN_MISSES: &[(&str, &str)] = &[];
 
@@ -61,6 +75,8 @@ fn prometheus_config_table() {
     let table = std::fs::read_to_string(dir.join("expected-errors.tsv")).unwrap();
     let mut total = 0;
     let mut misses = Vec::new();
+    let mut wrong_lines = Vec::new();
+    let mut lines_checked = 0;
     for line in table.lines().skip(1) {
         let (name, substring) = line.split_once('\t').expect("two columns");
         total += 1;
@@ -79,6 +95,15 @@ fn prometheus_config_table() {
                     "{name}: line {}",
                     at.line
                 );
+                if let Some((_, line)) = PROMETHEUS_LINES.iter().find(|(n, _)| *n == name) {
+                    lines_checked += 1;
+                    if at.line != *line {
+                        wrong_lines.push(format!(
+                            "{name}: Prometheus names line {line}, promgate line {}",
+                            at.line
+                        ));
+                    }
+                }
             }
             None => misses.push((name.to_string(), found.first().map(|p| p.message.clone()))),
         }
@@ -88,6 +113,20 @@ fn prometheus_config_table() {
         "prometheus-config conformance: {rejected}/{total} bad files rejected with Prometheus' message ({:.1}%), {} good files refused",
         100.0 * rejected as f64 / total as f64,
         good_failures.len()
+    );
+    println!(
+        "  on the line Prometheus names: {}/{lines_checked} (the other bad files' errors carry no line)",
+        lines_checked - wrong_lines.len()
+    );
+    assert_eq!(
+        lines_checked,
+        PROMETHEUS_LINES.len(),
+        "every file with a Prometheus line must be rejected"
+    );
+    assert!(
+        wrong_lines.is_empty(),
+        "wrong lines:\n{}",
+        wrong_lines.join("\n")
     );
     for (name, got) in &misses {
         println!("  miss: {name}: {got:?}");
@@ -112,4 +151,58 @@ fn prometheus_config_table() {
         fixed.is_empty(),
         "now passing, remove from KNOWN_MISSES: {fixed:?}"
     );
+}
+
+/// Every YAML file under `dir` (recursively), sorted.
+fn yaml_files(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
+    let Ok(listing) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in listing.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            yaml_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "yml" || e == "yaml") {
+            out.push(path);
+        }
+    }
+}
+
+/// Zero false alarms: every configuration in `../shared` that Prometheus accepts (all
+/// but the `*.bad.yml` files, which name what they break) is read without a problem.
+#[test]
+#[ignore = "ci: needs ../shared; run by .ci/run"]
+fn every_shared_configuration_is_clean() {
+    let shared = corpus().join("../..");
+    let mut files = Vec::new();
+    yaml_files(&shared, &mut files);
+    files.sort();
+    let mut configs = 0;
+    let mut refused = Vec::new();
+    for path in files {
+        if path.to_string_lossy().ends_with(".bad.yml") {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let file = SourceFile::new(path.display().to_string(), text);
+        let Ok(documents) = promgate::yaml::parse_documents(&file) else {
+            continue;
+        };
+        if !documents
+            .first()
+            .is_some_and(promconfig::is_config_document)
+        {
+            continue;
+        }
+        configs += 1;
+        for problem in promconfig::read(&documents).problems {
+            let at = file.line_col(problem.span.start);
+            refused.push(format!("{}:{}: {}", file.path, at.line, problem.message));
+        }
+    }
+    println!("configurations in ../shared read: {configs}");
+    assert!(configs >= 50, "only {configs} configurations found");
+    assert!(refused.is_empty(), "false alarms:\n{}", refused.join("\n"));
 }

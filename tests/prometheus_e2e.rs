@@ -269,3 +269,61 @@ fn init_names_the_configuration_it_finds_and_check_uses_it() {
         "{report:#}"
     );
 }
+
+/// A job typo is one finding (`prometheus/unknown-job` owns `job` matchers when the
+/// configuration lists every job, also with a server catalog that lists the jobs), and a
+/// selector that names its job is held to that job's target labels.
+#[test]
+fn job_typos_once_and_target_labels_per_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(
+        root.join("prometheus.yml"),
+        "scrape_configs:\n  - job_name: api\n    static_configs: [{targets: ['api:3000']}]\n  - job_name: node\n    static_configs: [{targets: ['node:9100'], labels: {team: infra}}]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("catalog.yml"),
+        "jobs: {api: {}, node: {}}\nmetrics:\n  http_requests_total:\n    type: counter\n    labels: [route]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("rules.yml"),
+        "groups:\n  - name: a\n    rules:\n      - alert: ApiDown\n        expr: up{job=\"apii\"} == 0\n      - alert: InfraErrors\n        expr: rate(http_requests_total{job=\"api\", team=\"infra\"}[5m]) > 1\n      - alert: NodeDown\n        expr: up{job=\"node\", team=\"infra\"} == 0\n",
+    )
+    .unwrap();
+    let path = |name: &str| root.join(name).display().to_string();
+    let output = promgate(&[
+        "check",
+        "--no-config",
+        "--format",
+        "json",
+        "--prometheus-config",
+        &path("prometheus.yml"),
+        "--catalog",
+        &path("catalog.yml"),
+        &path("rules.yml"),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let report = json(&output);
+    let rules = path("rules.yml");
+    let at = |code: &str| {
+        findings(&report, code)
+            .into_iter()
+            .filter(|(what, _, _)| what.starts_with(&rules))
+            .map(|(what, line, column)| {
+                format!("{} {line}:{column}", what.rsplit(' ').next().unwrap())
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        at("prometheus/unknown-job"),
+        ["prometheus/unknown-job 5:22"]
+    );
+    assert_eq!(at("catalog/unknown-label-value"), Vec::<String>::new());
+    assert_eq!(
+        at("catalog/unknown-label"),
+        ["catalog/unknown-label 7:51"],
+        "{report:#}"
+    );
+}

@@ -497,3 +497,138 @@ pub fn catalog(c: &mut Choices) -> String {
         }
     }
 }
+
+const RELABEL_ACTIONS: &[&str] = &[
+    "replace",
+    "keep",
+    "drop",
+    "keepequal",
+    "dropequal",
+    "hashmod",
+    "labelmap",
+    "labeldrop",
+    "labelkeep",
+    "lowercase",
+    "uppercase",
+    "bogus",
+];
+
+const REGEXES: &[&str] = &[
+    "(.*)",
+    "__meta_kubernetes_pod_label_(.+)",
+    "([^:]+):.*",
+    "(a*)*$",
+    "((a{100}){100}){100}",
+    "(",
+    "[[:alpha:]]+",
+    "\\\\d+",
+];
+
+const SD_BLOCKS: &[&str] = &[
+    "kubernetes_sd_configs: [{role: pod, namespaces: {names: [a]}}]",
+    "kubernetes_sd_configs: [{role: nope, selectors: [{role: pod, field: x}]}]",
+    "consul_sd_configs: [{server: 'c:8500', services: [api], servcies: [x]}]",
+    "file_sd_configs: [{files: ['targets/*.json']}]",
+    "ec2_sd_configs: [{region: eu-west-1, filters: [{name: a}]}]",
+    "dns_sd_configs: [{names: [a.example], type: SRV}]",
+    "http_sd_configs: [{url: 'http://sd/x'}]",
+    "aws_sd_configs: [{role: ec2, region: eu-west-1}]",
+    "azure_sd_configs: [{subscription_id: s, authentication_method: OAuth}]",
+];
+
+/// One relabel rule, sometimes broken (unknown action, bad regex, missing fields).
+fn relabel_rule(c: &mut Choices, out: &mut String, indent: &str) {
+    let action = c.pick(RELABEL_ACTIONS);
+    out.push_str(&format!("{indent}- action: {action}\n"));
+    if c.flip() {
+        let source = c.pick(&["__address__", "__meta_kubernetes_namespace", "job", "x"]);
+        out.push_str(&format!("{indent}  source_labels: [{source}]\n"));
+    }
+    if c.flip() {
+        let target = c.pick(&["instance", "job", "namespace", "${1}", "__tmp", "team"]);
+        out.push_str(&format!("{indent}  target_label: '{target}'\n"));
+    }
+    if c.flip() {
+        out.push_str(&format!("{indent}  regex: '{}'\n", c.pick(REGEXES)));
+    }
+    if c.below(4) == 0 {
+        out.push_str(&format!("{indent}  modulus: {}\n", c.below(8)));
+    }
+    if c.below(8) == 0 {
+        // Raw bytes keep byte-level mutation alive inside the structure.
+        let raw = c.text(16).replace(['\'', '\n', '\r'], " ");
+        out.push_str(&format!("{indent}  replacement: '{raw}'\n"));
+    }
+}
+
+/// A prometheus.yml: up to 10,000 jobs with static and service-discovery targets,
+/// relabel and metric relabel rules, auth blocks with secrets, and the sections
+/// around them (some invalid: unknown fields, timeouts above intervals, duplicates).
+pub fn prometheus_config(c: &mut Choices) -> String {
+    let mut out = String::from("global:\n");
+    out.push_str(&format!(
+        "  scrape_interval: {}\n",
+        c.pick(&["15s", "1m", "30s", "-1h", "1m30s", "0s"])
+    ));
+    if c.flip() {
+        out.push_str("  scrape_timeout: 20s\n");
+    }
+    if c.flip() {
+        out.push_str("  external_labels: {cluster: fuzz, region: eu}\n");
+    }
+    out.push_str("rule_files: ['rules/*.yml']\nscrape_configs:\n");
+    let wanted = c.count(10_000);
+    let jobs = c.afford(wanted, 400);
+    for job in 0..jobs {
+        let name = if c.below(32) == 0 {
+            "dup".to_string()
+        } else {
+            format!("job{job}")
+        };
+        out.push_str(&format!("  - job_name: {name}\n"));
+        if c.below(4) == 0 {
+            out.push_str(&format!(
+                "    scrape_interval: {}\n",
+                c.pick(&["5s", "15s", "2m"])
+            ));
+        }
+        if c.below(3) == 0 {
+            out.push_str(&format!("    {}\n", c.pick(SD_BLOCKS)));
+        } else {
+            out.push_str(&format!(
+                "    static_configs: [{{targets: ['h{job}:9100'], labels: {{team: t{}}}}}]\n",
+                c.below(5)
+            ));
+        }
+        if c.below(6) == 0 {
+            out.push_str("    honor_labels: true\n");
+        }
+        if c.below(8) == 0 {
+            out.push_str("    basic_auth: {username: u, password: fuzz-secret-pw}\n");
+            if c.flip() {
+                out.push_str("    bearer_token: fuzz-secret-token\n");
+            }
+        }
+        let rules = c.below(4);
+        if rules > 0 {
+            out.push_str("    relabel_configs:\n");
+            for _ in 0..rules {
+                relabel_rule(c, &mut out, "      ");
+            }
+        }
+        if c.below(4) == 0 {
+            out.push_str("    metric_relabel_configs:\n");
+            relabel_rule(c, &mut out, "      ");
+        }
+    }
+    if c.below(4) == 0 {
+        out.push_str("remote_write:\n  - url: http://w/write\n    queue_config: {max_shards: 0}\n");
+    }
+    if c.below(4) == 0 {
+        out.push_str("remote_read:\n  - url: http://r/read\n");
+    }
+    if c.below(4) == 0 {
+        out.push_str("storage:\n  tsdb:\n    retention: {time: 15d, size: 10GB}\n");
+    }
+    out
+}

@@ -92,6 +92,11 @@ pub const TARGETS: &[Target] = &[
         what: "generated PromQL evaluated by the engine, instant and range",
     },
     Target {
+        name: "promconfig_structured",
+        run: promconfig_structured,
+        what: "generated prometheus.yml (up to 10,000 jobs, relabel rules, SD blocks, secrets) validated, its facts derived, and rule files checked against them",
+    },
+    Target {
         name: "baseline",
         run: |data| baseline(&lossy(data)),
         what: "bytes as a baseline file",

@@ -240,3 +240,51 @@ pub fn eval_structured(data: &[u8]) {
     let _ = engine.instant(&store, &expr, 300_000);
     let _ = engine.range(&store, &expr, 0, 300_000, 60_000);
 }
+
+/// A generated prometheus.yml validated and its facts derived (every problem inside
+/// the text, no secret quoted, no `__` label left on a job), the file linted through
+/// the pipeline, then a generated rule file checked against those facts.
+pub fn promconfig_structured(data: &[u8]) {
+    let mut choices = Choices::new(data);
+    let text = generate::prometheus_config(&mut choices);
+    let file = crate::source::SourceFile::new("prometheus.yml", text.as_str());
+    let documents = crate::yaml::parse_documents(&file).expect("generated YAML parses");
+    let config = crate::promconfig::read(&documents);
+    for problem in &config.problems {
+        assert!(
+            problem.span.start <= problem.span.end && problem.span.end <= text.len(),
+            "{problem:?}"
+        );
+        assert!(
+            !problem.message.contains("fuzz-secret"),
+            "a secret quoted: {}",
+            problem.message
+        );
+    }
+    let facts = config.facts;
+    for job in &facts.jobs {
+        assert!(job.target_labels.contains("instance"), "{job:?}");
+        assert!(
+            !job.target_labels.iter().any(|l| l.starts_with("__")),
+            "{job:?}"
+        );
+    }
+    if let Some(names) = facts.job_names() {
+        assert!(names.windows(2).all(|w| w[0] < w[1]), "sorted, unique");
+    }
+    lint("prometheus.yml", text.clone().into_bytes(), false);
+    let rules = generate::rule_file(&mut choices);
+    let with_catalog = choices.flip();
+    let options = Options {
+        prometheus: Some(std::sync::Arc::new(facts)),
+        ..Options::default()
+    };
+    let outcome = pipeline::run_bytes(
+        "rules.yml",
+        rules.into_bytes(),
+        &options,
+        with_catalog.then(catalog),
+    );
+    assert!(outcome.io_errors.is_empty(), "{:?}", outcome.io_errors);
+    render_everything(&outcome.report);
+}

@@ -25,7 +25,8 @@ pub enum Model {
     /// its PromQL queries found, expanded and parsed once.
     Dashboards(DashboardFile),
     /// A Prometheus configuration file (prometheus.yml).
-    PromConfig(crate::promconfig::PromConfig),
+    /// Boxed: the facts and their lookups are large beside the other models.
+    PromConfig(Box<crate::promconfig::PromConfig>),
 }
 
 /// A file that will be reported on: its text, its model (when it could be built), and
@@ -291,7 +292,7 @@ fn load_yaml(file: SourceFile, explicit: bool, on_disk: bool) -> Option<Loaded> 
         if on_disk {
             crate::promconfig::resolve_rule_files(&mut config, &config_folder(&file));
         }
-        let model = Model::PromConfig(config);
+        let model = Model::PromConfig(Box::new(config));
         return Some(Loaded::with_model(file, model, Vec::new()).with_suppressions(found));
     }
     if documents.iter().any(is_rule_document) {

@@ -46,6 +46,10 @@ struct Index {
     job_names: Option<Vec<String>>,
     interval_by_job: std::collections::BTreeMap<String, u64>,
     shortest_interval_ms: Option<u64>,
+    /// The union of every job's target labels, when every set is closed.
+    closed_target_labels: Option<BTreeSet<String>>,
+    /// The first scrape config of each name, by position in `jobs`.
+    job_by_name: std::collections::BTreeMap<String, usize>,
 }
 
 impl Default for Facts {
@@ -98,6 +102,14 @@ impl Facts {
                 .or_insert(job.scrape_interval_ms);
         }
         self.index.shortest_interval_ms = self.jobs.iter().map(|j| j.scrape_interval_ms).min();
+        self.index.closed_target_labels = self.union_of_closed_sets();
+        self.index.job_by_name.clear();
+        for (position, job) in self.jobs.iter().enumerate() {
+            self.index
+                .job_by_name
+                .entry(job.name.clone())
+                .or_insert(position);
+        }
     }
 
     /// Merges another config's facts: the run knows every job of both.
@@ -119,6 +131,15 @@ impl Facts {
     /// The label names every scraped series can carry besides its own, when every job's
     /// set is closed: the union over jobs. `None` when any job's set is open.
     pub fn closed_target_labels(&self) -> Option<BTreeSet<String>> {
+        self.index.closed_target_labels.clone()
+    }
+
+    /// [`Facts::closed_target_labels`] without a copy: asked for every selector.
+    pub fn closed_target_labels_ref(&self) -> Option<&BTreeSet<String>> {
+        self.index.closed_target_labels.as_ref()
+    }
+
+    fn union_of_closed_sets(&self) -> Option<BTreeSet<String>> {
         if !self.from_config || !self.jobs_complete || self.jobs.is_empty() {
             return None;
         }
@@ -130,6 +151,17 @@ impl Facts {
             union.extend(job.target_labels.iter().cloned());
         }
         Some(union)
+    }
+
+    /// The label names the scrape gives the series of job `name` (the first scrape
+    /// config of that name), when its set is closed.
+    pub fn target_labels_of(&self, name: &str) -> Option<&BTreeSet<String>> {
+        self.index
+            .job_by_name
+            .get(name)
+            .map(|&position| &self.jobs[position])
+            .filter(|job| job.open.is_none())
+            .map(|job| &job.target_labels)
     }
 
     /// Every job name, when the config lists every job and no rule rewrites `job`.

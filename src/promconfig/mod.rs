@@ -15,6 +15,7 @@ mod redact;
 pub mod relabel;
 pub mod schema;
 mod sd;
+pub mod sd_schema;
 pub mod values;
 mod walk;
 

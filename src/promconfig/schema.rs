@@ -56,6 +56,7 @@ pub fn global_fields() -> Vec<&'static str> {
 
 /// Every service-discovery block a scrape config (or alertmanager config) may hold.
 pub const SD_CONFIGS: &[&str] = &[
+    "aws_sd_configs",
     "azure_sd_configs",
     "consul_sd_configs",
     "digitalocean_sd_configs",
@@ -63,6 +64,8 @@ pub const SD_CONFIGS: &[&str] = &[
     "dockerswarm_sd_configs",
     "dns_sd_configs",
     "ec2_sd_configs",
+    "ecs_sd_configs",
+    "elasticache_sd_configs",
     "eureka_sd_configs",
     "file_sd_configs",
     "gce_sd_configs",
@@ -74,6 +77,7 @@ pub const SD_CONFIGS: &[&str] = &[
     "lightsail_sd_configs",
     "linode_sd_configs",
     "marathon_sd_configs",
+    "msk_sd_configs",
     "nerve_sd_configs",
     "nomad_sd_configs",
     "oci_sd_configs",
@@ -81,6 +85,7 @@ pub const SD_CONFIGS: &[&str] = &[
     "outscale_sd_configs",
     "ovhcloud_sd_configs",
     "puppetdb_sd_configs",
+    "rds_sd_configs",
     "scaleway_sd_configs",
     "serverset_sd_configs",
     "stackit_sd_configs",
@@ -192,15 +197,6 @@ pub const OAUTH2: &[&str] = &[
     "iss",
     "audience",
     "claims",
-];
-
-pub const KUBERNETES: &[&str] = &[
-    "role",
-    "api_server",
-    "kubeconfig_file",
-    "namespaces",
-    "selectors",
-    "attach_metadata",
 ];
 
 pub const KUBERNETES_ROLES: &[&str] = &[

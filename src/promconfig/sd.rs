@@ -1,9 +1,8 @@
-//! Each service-discovery block's own rules (`discovery/<name>/`): required fields,
-//! allowed roles, exclusive settings, URLs. Blocks whose fields promgate does not list
-//! are held only to these rules, never called unknown.
+//! Each service-discovery block's own rules (`discovery/<name>/`): its field list
+//! ([`sd_schema`]), required fields, allowed roles, exclusive settings, URLs.
 
 use super::values::parse_url;
-use super::{http, schema, Reader};
+use super::{http, schema, sd_schema, Reader};
 use crate::yaml::Node;
 
 fn text<'n>(node: &'n Node, key: &str) -> &'n str {
@@ -16,6 +15,9 @@ fn set(node: &Node, key: &str) -> bool {
 
 /// Checks one block of `key` (`kubernetes_sd_configs`, ...).
 pub(super) fn check(reader: &mut Reader, key: &str, node: &Node) {
+    if !known_fields(reader, key, node) {
+        return;
+    }
     let span = node.span.clone();
     match key {
         "static_configs" => {}
@@ -139,6 +141,30 @@ pub(super) fn check(reader: &mut Reader, key: &str, node: &Node) {
     }
 }
 
+/// Holds the block and its nested structs to their field lists. `false` when the
+/// block is not a mapping (reported), so nothing else can be read from it.
+fn known_fields(reader: &mut Reader, key: &str, node: &Node) -> bool {
+    let Some(block) = sd_schema::service_discovery(key) else {
+        return true;
+    };
+    if !reader.fields(node, block.type_name, &block.allowed()) {
+        return false;
+    }
+    let package = block.type_name.split('.').next().unwrap_or("");
+    if let Some(filters) = node.get("filters") {
+        for filter in filters.items() {
+            reader.fields(filter, &format!("{package}.Filter"), sd_schema::FILTER);
+        }
+    }
+    if !block.http_client {
+        // Blocks without the inlined HTTP client hold a TLS block of their own.
+        if let Some(tls) = node.get("tls_config") {
+            reader.fields(tls, "config.TLSConfig", schema::TLS);
+        }
+    }
+    true
+}
+
 /// A required `scheme://host` URL field; `false` after reporting.
 fn url(reader: &mut Reader, node: &Node, key: &str, missing: &str) -> bool {
     let value = text(node, key);
@@ -249,16 +275,28 @@ fn selector_roles(role: &str) -> &'static [&'static str] {
 
 fn kubernetes(reader: &mut Reader, node: &Node) {
     let span = node.span.clone();
-    let allowed: Vec<&str> = schema::KUBERNETES
-        .iter()
-        .chain(schema::HTTP_CLIENT)
-        .copied()
-        .collect();
-    if !reader.fields(node, "kubernetes.plain", &allowed) {
-        return;
-    }
     if let Some(namespaces) = node.get("namespaces") {
-        reader.fields(namespaces, "kubernetes.plain", &["own_namespace", "names"]);
+        reader.fields(
+            namespaces,
+            "kubernetes.plain",
+            sd_schema::KUBERNETES_NAMESPACES,
+        );
+    }
+    if let Some(metadata) = node.get("attach_metadata") {
+        reader.fields(
+            metadata,
+            "kubernetes.AttachMetadataConfig",
+            sd_schema::KUBERNETES_ATTACH_METADATA,
+        );
+    }
+    if let Some(selectors) = node.get("selectors") {
+        for selector in selectors.items() {
+            reader.fields(
+                selector,
+                "kubernetes.SelectorConfig",
+                sd_schema::KUBERNETES_SELECTOR,
+            );
+        }
     }
     let role = text(node, "role");
     if role.is_empty() {

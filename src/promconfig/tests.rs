@@ -115,3 +115,86 @@ fn federation_and_remote_read_leave_job_names_unknown() {
     assert_eq!(config.facts.job_names(), None);
     assert_eq!(config.facts.closed_target_labels(), None);
 }
+
+/// Each problem as `line: message`.
+fn lined(text: &str) -> Vec<String> {
+    let (file, config) = read_text(text);
+    config
+        .problems
+        .iter()
+        .map(|p| format!("{}: {}", file.line_col(p.span.start).line, p.message))
+        .collect()
+}
+
+#[test]
+fn unknown_fields_inside_service_discovery_blocks_at_their_line() {
+    let found = lined("scrape_configs:\n  - job_name: c\n    consul_sd_configs:\n      - server: consul:8500\n        servcies: [api]\n    ec2_sd_configs:\n      - region: eu-west-1\n        filters:\n          - name: tag:env\n            value: [prod]\n    kubernetes_sd_configs:\n      - role: pod\n        attach_metadata: {node: true, pods: true}\n");
+    assert_eq!(
+        found,
+        [
+            "5: field servcies not found in type consul.plain",
+            "9: EC2 SD configuration filter values cannot be empty",
+            "10: field value not found in type aws.Filter",
+            "13: field pods not found in type kubernetes.AttachMetadataConfig",
+        ]
+    );
+}
+
+#[test]
+fn every_registered_discovery_is_a_scrape_config_field() {
+    // Prometheus 3.14 registers the AWS family beside ec2 and lightsail.
+    for key in [
+        "aws_sd_configs",
+        "ecs_sd_configs",
+        "elasticache_sd_configs",
+        "msk_sd_configs",
+        "rds_sd_configs",
+    ] {
+        let text = format!("scrape_configs:\n  - job_name: a\n    {key}:\n      - region: eu-west-1\n        port: 9100\n        refresh_interval: 1m\n");
+        assert_eq!(lined(&text), Vec::<String>::new(), "{key}");
+    }
+    for key in super::schema::SD_CONFIGS {
+        if *key != "static_configs" {
+            assert!(
+                super::sd_schema::service_discovery(key).is_some(),
+                "{key} has no field list"
+            );
+        }
+    }
+}
+
+#[test]
+fn unknown_fields_in_remote_storage_tracing_otlp_and_runtime() {
+    let found = lined("remote_write:\n  - url: http://w/write\n    queue_config: {max_shard: 4}\n    azuread: {cloud: AzurePublic, oauth: {client_id: a, tenant: b}}\n    metadata_config: {send: true}\nremote_read:\n  - url: http://r/read\n    read_recnt: true\nstorage:\n  tsdb:\n    retention: {tim: 15d}\n  exemplar: {max_exemplars: 10}\ntracing:\n  endpoint: otel:4317\n  samplng_fraction: 0.1\notlp:\n  promote_resource_attributes: [service.name]\n  translation: NoUTF8EscapingWithSuffixes\nruntime:\n  gogc: 75\n  gomaxprocs: 2\n");
+    assert_eq!(
+        found,
+        [
+            "3: field max_shard not found in type config.QueueConfig",
+            "4: field tenant not found in type azuread.OAuthConfig",
+            "8: field read_recnt not found in type config.plain",
+            "11: field tim not found in type config.plain",
+            "12: field exemplar not found in type config.StorageConfig",
+            "15: field samplng_fraction not found in type config.plain",
+            "18: field translation not found in type config.plain",
+            "21: field gomaxprocs not found in type config.RuntimeConfig",
+        ]
+    );
+}
+
+#[test]
+fn url_targets_are_allowed_when_relabeling_rewrites_the_address() {
+    // The blackbox exporter pattern: the URL becomes `__param_target`.
+    let blackbox = "scrape_configs:\n  - job_name: probe\n    static_configs:\n      - targets: [http://good]\n    relabel_configs:\n      - source_labels: [__address__]\n        target_label: __param_target\n      - target_label: __address__\n        replacement: blackbox:9115\n";
+    assert_eq!(lined(blackbox), Vec::<String>::new());
+    let plain = "scrape_configs:\n  - job_name: probe\n    static_configs:\n      - targets: [http://bad]\n";
+    assert_eq!(lined(plain), ["4: \"http://bad\" is not a valid hostname"]);
+}
+
+#[test]
+fn alertmanager_blocks_have_their_field_list() {
+    let found = lined("alerting:\n  alertmanagers:\n    - static_configs: [{targets: ['am:9093']}]\n      api_version: v2\n      path_prefx: /am\n");
+    assert_eq!(
+        found,
+        ["5: field path_prefx not found in type config.AlertmanagerConfig"]
+    );
+}

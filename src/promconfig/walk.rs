@@ -2,6 +2,7 @@
 
 use super::facts::{Facts, JobFacts};
 use super::relabel::{self, Names, Relabel};
+use super::sd_schema::{self, BlockSchema};
 use super::values::{label_name_error, label_value_error};
 use super::{http, schema, sd, Reader, RuleFilesEntry};
 use crate::yaml::Node;
@@ -89,9 +90,20 @@ pub(super) fn config(
             }
             "storage" => storage(reader, value),
             "tracing" => tracing(reader, value),
+            "otlp" => {
+                known(reader, value, &sd_schema::OTLP);
+            }
+            "runtime" => {
+                known(reader, value, &sd_schema::RUNTIME);
+            }
             _ => {}
         }
     }
+}
+
+/// Holds a block to its struct's field list; `false` when it is not a mapping.
+fn known(reader: &mut Reader, node: &Node, block: &BlockSchema) -> bool {
+    reader.fields(node, block.type_name, &block.allowed())
 }
 
 /// Prometheus allows glob characters only in a path's last element.
@@ -356,7 +368,7 @@ fn scrape_config(reader: &mut Reader, node: &Node, global: &Global) -> Option<Jo
             }
             "static_configs" => {
                 for group in reader.list(value, "empty or null section in static_configs") {
-                    for (label, _) in static_config(reader, group) {
+                    for (label, _) in static_config(reader, group, targets_are_addresses(node)) {
                         job_rewritten |= label == "job";
                         names.set.insert(label);
                     }
@@ -458,12 +470,22 @@ fn scrape_protocols(reader: &mut Reader, node: &Node, job: &str) {
     }
 }
 
-/// A static target group: its targets must be host:port, its labels valid.
-fn static_config(reader: &mut Reader, node: &Node) -> Vec<(String, String)> {
+/// Prometheus checks that static targets are `host:port` only when no relabel rule
+/// may rewrite `__address__` (a URL target relabeled into `__param_target` is the
+/// blackbox exporter's pattern).
+fn targets_are_addresses(block: &Node) -> bool {
+    block
+        .get("relabel_configs")
+        .is_none_or(|rules| rules.items().next().is_none())
+}
+
+/// A static target group: its targets must be host:port (when `check_targets`), its
+/// labels valid.
+fn static_config(reader: &mut Reader, node: &Node, check_targets: bool) -> Vec<(String, String)> {
     if !reader.fields(node, "targetgroup.Group", schema::STATIC_CONFIG) {
         return Vec::new();
     }
-    if let Some(targets) = node.get("targets") {
+    if let Some(targets) = node.get("targets").filter(|_| check_targets) {
         for target in targets.items() {
             let text = target.as_str().unwrap_or("");
             if text.contains('/') {
@@ -495,7 +517,13 @@ fn alerting(reader: &mut Reader, node: &Node) {
     let Some(managers) = node.get("alertmanagers") else {
         return;
     };
+    let allowed: Vec<&str> = sd_schema::ALERTMANAGER
+        .allowed()
+        .into_iter()
+        .chain(schema::SD_CONFIGS.iter().copied())
+        .collect();
     for manager in reader.list(managers, "empty or null alertmanager config") {
+        reader.fields(manager, sd_schema::ALERTMANAGER.type_name, &allowed);
         for entry in manager.entries() {
             let key = entry.key.as_str().unwrap_or("");
             let value = &entry.value;
@@ -518,7 +546,7 @@ fn alerting(reader: &mut Reader, node: &Node) {
                 }
                 "static_configs" => {
                     for group in reader.list(value, "empty or null section in static_configs") {
-                        static_config(reader, group);
+                        static_config(reader, group, targets_are_addresses(manager));
                     }
                 }
                 "timeout" => {
@@ -574,7 +602,16 @@ fn remote(reader: &mut Reader, node: &Node, write: bool) {
     let kind = if write { "write" } else { "read" };
     let mut names = BTreeSet::new();
     let empty = format!("empty or null remote {kind} config section");
+    let block = if write {
+        &sd_schema::REMOTE_WRITE
+    } else {
+        &sd_schema::REMOTE_READ
+    };
     for item in reader.list(node, &empty) {
+        if !known(reader, item, block) {
+            continue;
+        }
+        remote_auth_blocks(reader, item);
         let url = item.get("url").and_then(Node::as_str).unwrap_or("");
         if url.is_empty() {
             reader.problem(item.span.clone(), format!("url for remote_{kind} is empty"));
@@ -629,7 +666,30 @@ fn remote(reader: &mut Reader, node: &Node, write: bool) {
     }
 }
 
+/// `azuread` (and its one method block), `google_iam`, `metadata_config`.
+fn remote_auth_blocks(reader: &mut Reader, item: &Node) {
+    if let Some(azuread) = item.get("azuread") {
+        if known(reader, azuread, &sd_schema::AZURE_AD) {
+            for entry in azuread.entries() {
+                let key = entry.key.as_str().unwrap_or("");
+                if let Some(method) = sd_schema::azure_ad_method(key) {
+                    known(reader, &entry.value, &method);
+                }
+            }
+        }
+    }
+    if let Some(google) = item.get("google_iam") {
+        known(reader, google, &sd_schema::GOOGLE_IAM);
+    }
+    if let Some(metadata) = item.get("metadata_config") {
+        known(reader, metadata, &sd_schema::METADATA);
+    }
+}
+
 fn queue_config(reader: &mut Reader, node: &Node) {
+    if !known(reader, node, &sd_schema::QUEUE) {
+        return;
+    }
     let number = |key: &str| {
         node.get(key)
             .and_then(Node::as_str)
@@ -671,10 +731,23 @@ fn queue_config(reader: &mut Reader, node: &Node) {
 }
 
 fn storage(reader: &mut Reader, node: &Node) {
+    if !known(reader, node, &sd_schema::STORAGE) {
+        return;
+    }
+    if let Some(exemplars) = node.get("exemplars") {
+        known(reader, exemplars, &sd_schema::EXEMPLARS);
+    }
     let Some(tsdb) = node.get("tsdb") else {
         return;
     };
+    if !known(reader, tsdb, &sd_schema::TSDB) {
+        return;
+    }
+    if let Some(encoding) = tsdb.get("chunk_encoding") {
+        known(reader, encoding, &sd_schema::CHUNK_ENCODING);
+    }
     if let Some(retention) = tsdb.get("retention") {
+        known(reader, retention, &sd_schema::RETENTION);
         if let Some(time) = retention.get("time") {
             reader.duration(time);
         }
@@ -713,8 +786,11 @@ fn storage(reader: &mut Reader, node: &Node) {
 }
 
 fn tracing(reader: &mut Reader, node: &Node) {
-    if node.is_null() {
+    if !known(reader, node, &sd_schema::TRACING) {
         return;
+    }
+    if let Some(tls) = node.get("tls_config") {
+        reader.fields(tls, "config.TLSConfig", schema::TLS);
     }
     let endpoint = node.get("endpoint").and_then(Node::as_str).unwrap_or("");
     if endpoint.is_empty() {

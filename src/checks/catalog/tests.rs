@@ -388,3 +388,40 @@ fn undeclared_target_labels_report_only_typos() {
         ["status_cod"]
     );
 }
+
+/// Two static jobs: only `node`'s targets get `team`.
+const TWO_JOBS: &str = "scrape_configs:\n  - job_name: api\n    static_configs: [{targets: ['api:3000']}]\n  - job_name: node\n    static_configs: [{targets: ['node:9100'], labels: {team: infra}}]\n";
+
+fn job_scoped(query: &str) -> Vec<String> {
+    let file = crate::source::SourceFile::new("prometheus.yml", TWO_JOBS);
+    let documents = crate::yaml::parse_documents(&file).unwrap();
+    let facts = crate::promconfig::read(&documents).facts;
+    let mut catalog = catalog();
+    catalog
+        .target_labels
+        .extend(facts.closed_target_labels().unwrap());
+    catalog.target_labels_declared = true;
+    let expr = crate::promql::parse(query).expr.expect("parses");
+    super::unknown_label::find_with(&expr, &catalog, Some(&facts))
+        .into_iter()
+        .map(|f| format!("{} | {}", &query[f.span.clone()], f.message))
+        .collect()
+}
+
+#[test]
+fn a_selector_naming_its_job_is_held_to_that_jobs_target_labels() {
+    assert_eq!(
+        job_scoped(r#"http_requests_total{job="api", team="infra"}"#),
+        ["team | `team` is not a label of `http_requests_total` scraped by job `api`: only other jobs' scrapes add it, so this selector matches nothing"]
+    );
+    assert_eq!(
+        job_scoped(r#"up{job=~"api|web", team="infra"}"#),
+        ["team | `team` is not a label of `up` scraped by job `api`: only other jobs' scrapes add it, so this selector matches nothing"]
+    );
+    // The job that adds it, a regex over both jobs, and no job at all: the union.
+    assert!(job_scoped(r#"node_cpu_seconds_total{job="node", team="infra"}"#).is_empty());
+    assert!(job_scoped(r#"up{job=~".+", team="infra"}"#).is_empty());
+    assert!(job_scoped(r#"up{team="infra"}"#).is_empty());
+    // `team!=""`-style matchers that accept the empty value match series without it.
+    assert!(job_scoped(r#"up{job="api", team!="infra"}"#).is_empty());
+}

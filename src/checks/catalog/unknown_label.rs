@@ -10,6 +10,7 @@ use crate::checks::{CheckMeta, Emitter};
 use crate::diagnostic::Severity;
 use crate::fix::{Applicability, DecodedFix};
 use crate::fixture;
+use crate::promconfig::Facts;
 use crate::promql::ast::{AggregateExpr, BinaryExpr, Call, Expr, GroupSide, VectorSelector};
 use crate::promql::{matcher_matches_empty, regex};
 
@@ -28,6 +29,10 @@ It stays silent wherever the catalog does not know a metric's complete label set
 matchers that accept the empty value (`foo=\"\"`, `foo!=\"x\"`), which match series without the \
 label on purpose. Target labels (`job`, `instance`, and the catalog's `target_labels`) are on \
 every scraped series.\n\n\
+With a Prometheus configuration whose jobs all have closed target-label sets, a selector that \
+names its job (`job=\"api\"`, `job=~\"api|web\"`) is held to the labels the scrape gives that \
+job's series: a label only another job's scrape adds (a static label of the `node` job on an \
+`api` series) is reported. Without a `job` matcher the union over all jobs applies.\n\n\
 Fix: use the label the help suggests.",
     bad: fixture!("catalog/unknown-label/fail.yml"),
     good: fixture!("catalog/unknown-label/pass.yml"),
@@ -36,15 +41,28 @@ Fix: use the label the help suggests.",
 
 pub fn run(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>) {
     if let Some(catalog) = super::catalog_for(ctx) {
-        super::emit(ctx, emitter, find(ctx.expr, catalog));
+        let facts = ctx.options.prometheus.as_deref();
+        super::emit(ctx, emitter, find_with(ctx.expr, catalog, facts));
     }
 }
 
 pub fn find(expr: &Expr, catalog: &Catalog) -> Vec<Finding> {
+    find_with(expr, catalog, None)
+}
+
+/// With a Prometheus configuration's facts, a selector that names its job is held to
+/// that job's target labels ([`super::job_scope`]).
+pub fn find_with(expr: &Expr, catalog: &Catalog, facts: Option<&Facts>) -> Vec<Finding> {
     let mut findings = Vec::new();
+    let selector = |selector: &VectorSelector, findings: &mut Vec<Finding>| {
+        matchers(selector, catalog, findings);
+        if let Some(facts) = facts {
+            findings.extend(super::job_scope::findings(selector, catalog, facts));
+        }
+    };
     walk_with_parents(expr, &mut |node, _| match node {
-        Expr::Selector(selector) => matchers(selector, catalog, &mut findings),
-        Expr::Matrix(matrix) => matchers(&matrix.selector, catalog, &mut findings),
+        Expr::Selector(s) => selector(s, &mut findings),
+        Expr::Matrix(matrix) => selector(&matrix.selector, &mut findings),
         Expr::Aggregate(aggregate) => grouping(aggregate, catalog, &mut findings),
         Expr::Binary(binary) => matching(binary, catalog, &mut findings),
         Expr::Call(call) => call_sources(call, catalog, &mut findings),

@@ -28,6 +28,10 @@ import URL` from the server's jobs). Equality and regex matchers are held agains
 a matcher that also accepts the empty value (`!=`, most `!~`) matches series without the label \
 and is never reported. Recording-rule outputs and alert series are not judged: their labels are \
 what the rules set.\n\n\
+One check owns each `job` matcher: when a Prometheus configuration lists every job \
+(`--prometheus-config`), `prometheus/unknown-job` reports a `job` value that is no job and this \
+check leaves `job` matchers alone, so `up{job=\"pumpflix-apii\"}` is reported once. Without such a \
+configuration, the jobs of the catalog (`catalog import URL`) are held here.\n\n\
 Fix: use a value the help lists.",
     bad: fixture!("catalog/unknown-label-value/fail.yml"),
     good: fixture!("catalog/unknown-label-value/pass.yml"),
@@ -36,19 +40,48 @@ Fix: use a value the help lists.",
 
 pub fn run(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>) {
     if let Some(catalog) = super::catalog_for(ctx) {
-        super::emit(ctx, emitter, find(ctx.expr, catalog));
+        // With a Prometheus configuration that lists every job, `prometheus/unknown-job`
+        // owns the `job` matchers: one finding for `up{job="typo"}`, not two.
+        let jobs_owned_by_config = ctx
+            .options
+            .prometheus
+            .as_deref()
+            .is_some_and(|facts| facts.job_names().is_some());
+        let skip = if jobs_owned_by_config {
+            Skip::JobMatchers
+        } else {
+            Skip::Nothing
+        };
+        super::emit(ctx, emitter, find_with(ctx.expr, catalog, skip));
     }
 }
 
+/// Matchers another check owns.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Skip {
+    Nothing,
+    /// `job` matchers: `prometheus/unknown-job` reports them.
+    JobMatchers,
+}
+
 pub fn find(expr: &Expr, catalog: &Catalog) -> Vec<Finding> {
+    find_with(expr, catalog, Skip::Nothing)
+}
+
+pub fn find_with(expr: &Expr, catalog: &Catalog, skip: Skip) -> Vec<Finding> {
     let mut findings = Vec::new();
     for_each_selector(expr, &mut |selector, _| {
-        check_selector(selector, catalog, &mut findings);
+        check_selector(selector, catalog, skip, &mut findings);
     });
     findings
 }
 
-fn check_selector(selector: &VectorSelector, catalog: &Catalog, out: &mut Vec<Finding>) {
+fn check_selector(
+    selector: &VectorSelector,
+    catalog: &Catalog,
+    skip: Skip,
+    out: &mut Vec<Finding>,
+) {
     // Cheap first: most selectors have no matcher on a label with known values.
     if selector
         .matchers
@@ -67,6 +100,9 @@ fn check_selector(selector: &VectorSelector, catalog: &Catalog, out: &mut Vec<Fi
     }
     for matcher in &selector.matchers {
         if matcher.name == "__name__" || matcher_matches_empty(matcher) || templated(matcher) {
+            continue;
+        }
+        if skip == Skip::JobMatchers && matcher.name == "job" {
             continue;
         }
         let values: Option<Cow<'_, BTreeSet<String>>> = match family.labels.get(&matcher.name) {
@@ -138,7 +174,7 @@ fn satisfies(matcher: &Matcher, value: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::find;
+    use super::{find, find_with, Skip};
     use crate::catalog::load_str;
 
     const CATALOG: &str = "\
@@ -201,5 +237,15 @@ metrics:
         assert!(values_reported("kube_pod_status_phase{pod=\"x\"}").is_empty());
         assert!(values_reported("other_metric{job=\"nodes\"}").is_empty());
         assert!(values_reported("ALERTS{job=\"nodes\"}").is_empty());
+    }
+
+    #[test]
+    fn job_matchers_are_left_to_the_configuration_when_it_lists_the_jobs() {
+        let catalog = load_str("c.yml", CATALOG).unwrap().with_builtins();
+        let expr = crate::promql::parse("node_load1{job=\"nodes\"}")
+            .expr
+            .expect("parses");
+        assert_eq!(find_with(&expr, &catalog, Skip::Nothing).len(), 1);
+        assert!(find_with(&expr, &catalog, Skip::JobMatchers).is_empty());
     }
 }

@@ -21,6 +21,9 @@ alert on it never fires and `absent()` on it always does.\n\n\
 promgate reports an equality or regex `job` matcher that matches none of the configured \
 job names, with the closest name. It stays silent when the configuration does not list \
 every job (`scrape_config_files`) or when a relabel rule or a static label rewrites `job`.\n\n\
+This check owns `job` matchers whenever the configuration lists every job: \
+`catalog/unknown-label-value`, which holds `job` against the jobs of a catalog imported from a \
+server, then leaves them alone, so a typo is reported once.\n\n\
 Fix: use the job name the configuration gives.",
     bad: fixture!("prometheus/unknown-job/fail.yml"),
     good: fixture!("prometheus/unknown-job/pass.yml"),
