@@ -487,6 +487,39 @@ mod tests {
         insta::assert_snapshot!(render(&sample_report(), &display));
     }
 
+    /// Rendering runs in parallel: more findings than one batch, rendered on one thread
+    /// and on four, must give the same bytes, in report order.
+    #[test]
+    fn output_is_the_same_whatever_the_thread_count() {
+        let sample = sample_report();
+        let diagnostics: Vec<ReportedDiagnostic> = (0..RENDER_BATCH / 2 + 7)
+            .flat_map(|_| sample.diagnostics.iter().cloned())
+            .collect();
+        let report = RunReport {
+            diagnostics,
+            summary: sample.summary,
+        };
+        let display = DisplayOptions {
+            show_info: true,
+            ..DisplayOptions::default()
+        };
+        let on = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("a thread pool")
+                .install(|| render(&report, &display))
+        };
+        let one = on(1);
+        assert_eq!(one, on(4));
+        // In report order: the blocks of the sample, repeated, then the summary.
+        let blocks = render_findings(&sample, &display);
+        assert!(
+            one.starts_with(&blocks.repeat(RENDER_BATCH / 2 + 7)),
+            "order kept"
+        );
+    }
+
     /// The windowed `read_span` must answer exactly what miette's whole-text one does,
     /// for every span, context size and kind of line break.
     #[test]
