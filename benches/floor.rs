@@ -16,6 +16,10 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+/// The binary's allocator, so the figures are the binary's (see src/main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let corpus = std::env::var_os("PROMGATE_BENCH_CORPUS")
         .map(PathBuf::from)
