@@ -438,15 +438,17 @@ fn print_findings(
         show_info: args.show_info || args.fail_on == FailOn::Info,
         summary: !args.workflow.quiet,
     };
-    let mut rendered = render(report, args.format, &display);
     let for_people = args.format.is_for_people();
-    if for_people && !args.workflow.quiet {
-        rendered.push_str(extra);
-    }
-    if args.workflow.statistics && for_people {
-        rendered.push_str(&report::statistics::render(report));
-    }
-    if out.write_all(rendered.as_bytes()).is_err() {
+    let written = write_rendered(report, args.format, &display, out).and_then(|()| {
+        if for_people && !args.workflow.quiet {
+            out.write_all(extra.as_bytes())?;
+        }
+        if args.workflow.statistics && for_people {
+            out.write_all(report::statistics::render(report).as_bytes())?;
+        }
+        Ok(())
+    });
+    if written.is_err() {
         // A closed pipe (`promgate check | head`) is not worth a panic.
         return EXIT_ERROR;
     }
@@ -541,17 +543,25 @@ impl Format {
     }
 }
 
-fn render(report: &RunReport, format: Format, display: &DisplayOptions) -> String {
-    match format {
-        Format::Human => report::human::render(report, display),
+/// Writes the report in `format`. The two largest outputs (human, JSON) are written as
+/// they are rendered, so the whole text never sits in memory beside the findings.
+fn write_rendered(
+    report: &RunReport,
+    format: Format,
+    display: &DisplayOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let rendered = match format {
+        Format::Human => return report::human::write(report, display, out),
+        Format::Json => return report::json::write(report, out),
         Format::Concise => report::concise::render(report, display),
-        Format::Json => report::json::render(report),
         Format::Sarif => report::sarif::render(report),
         Format::Github => report::github::render(report),
         Format::Checkstyle => report::checkstyle::render(report),
         Format::Gitlab => report::gitlab::render(report),
         Format::Junit => report::junit::render(report),
-    }
+    };
+    out.write_all(rendered.as_bytes())
 }
 
 /// 1 when a diagnostic reaches `fail_on`, else 0.

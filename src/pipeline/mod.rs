@@ -79,7 +79,16 @@ pub fn run(paths: &[PathBuf], options: &Options) -> Outcome {
         })
         .collect();
     let mut files = 0;
-    let mut diagnostics = Vec::new();
+    // Sized once: growing by doubling would hold the old and the new buffer at once.
+    let total = checked
+        .iter()
+        .map(|result| {
+            result
+                .as_ref()
+                .map_or(0, |c| c.as_ref().map_or(0, Vec::len))
+        })
+        .sum();
+    let mut diagnostics = Vec::with_capacity(total);
     for result in checked {
         match result {
             Ok(Some(checked)) => {

@@ -9,8 +9,9 @@ use crate::diagnostic::Severity;
 use crate::fix::Applicability;
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, MietteSpanContents,
-    NamedSource, Report, SourceSpan,
+    NamedSource, SourceSpan,
 };
+use rayon::prelude::*;
 
 /// Renders the findings the display shows, then the summary unless `--quiet`.
 pub fn render(report: &RunReport, display: &DisplayOptions) -> String {
@@ -23,36 +24,135 @@ pub fn render(report: &RunReport, display: &DisplayOptions) -> String {
 
 /// The findings the display shows, without the summary: nothing at all when clean.
 pub fn render_findings(report: &RunReport, display: &DisplayOptions) -> String {
-    let theme = if display.color {
+    let mut out = Vec::new();
+    write_findings(report, display, &mut out).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("rendered reports are UTF-8")
+}
+
+/// [`render`], written to `out` as it is rendered rather than built whole in memory (the
+/// human output of 100,000 rules is tens of megabytes).
+pub fn write(
+    report: &RunReport,
+    display: &DisplayOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    write_findings(report, display, out)?;
+    if display.summary {
+        out.write_all(summary::render(report, display).as_bytes())?;
+    }
+    Ok(())
+}
+
+/// Writes the findings the display shows, without the summary.
+///
+/// Findings are rendered in parallel, a batch at a time, and written in report order,
+/// so the bytes are the same whatever the thread count; batches bound the memory of the
+/// rendered blocks waiting to be written.
+pub fn write_findings(
+    report: &RunReport,
+    display: &DisplayOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let handler = report_handler(display.color);
+    let shown: Vec<&ReportedDiagnostic> = display.shown(report).collect();
+    for batch in shown.chunks(RENDER_BATCH) {
+        let blocks: Vec<String> = batch
+            .par_iter()
+            .map(|reported| render_block(&handler, reported))
+            .collect();
+        out.write_all(blocks.concat().as_bytes())?;
+    }
+    Ok(())
+}
+
+/// Findings rendered in parallel before their blocks are written.
+const RENDER_BATCH: usize = 2048;
+
+/// miette's graphical handler with the theme, width and context fixed here, so
+/// rendering never asks the terminal anything (miette's own `Report` probes the
+/// terminal for every report it builds).
+fn report_handler(color: bool) -> GraphicalReportHandler {
+    let theme = if color {
         GraphicalTheme::unicode()
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    let handler = GraphicalReportHandler::new_themed(theme)
+    GraphicalReportHandler::new_themed(theme)
         .with_links(false)
         .with_width(100)
-        .with_context_lines(1);
+        .with_context_lines(1)
+}
+
+/// One finding's block: the report with its snippet, then a blank line.
+fn render_block(handler: &GraphicalReportHandler, reported: &ReportedDiagnostic) -> String {
     let mut out = String::new();
-    for reported in display.shown(report) {
-        let miette_report = match LineExcerpt::for_long_line(reported) {
-            Some(excerpt) => excerpt.into_report(reported),
-            None => {
-                let source = NamedSource::new(reported.path(), FileText(reported.file.clone()))
-                    .with_language("yaml");
-                Report::new(to_miette(reported)).with_source_code(source)
-            }
-        };
-        if handler
-            .render_report(&mut out, miette_report.as_ref())
-            .is_err()
-        {
-            // Rendering into a String cannot fail; fall back to one line if it ever does.
-            out.push_str(&super::concise::line(reported, false));
-            out.push('\n');
+    let rendered = match LineExcerpt::for_long_line(reported) {
+        Some(excerpt) => excerpt.render(handler, reported, &mut out),
+        None => {
+            let source = NamedSource::new(reported.path(), FileText(reported.file.clone()))
+                .with_language("yaml");
+            let diagnostic = WithSource {
+                diagnostic: to_miette(reported),
+                source,
+            };
+            handler.render_report(&mut out, &diagnostic)
         }
+    };
+    if rendered.is_err() {
+        // Rendering into a String cannot fail; fall back to one line if it ever does.
+        out.push_str(&super::concise::line(reported, false));
         out.push('\n');
     }
+    out.push('\n');
     out
+}
+
+/// A diagnostic with its source code, rendered directly by the handler: what miette's
+/// `Report::with_source_code` builds, without the handler `Report` captures (and the
+/// terminal probing that comes with it) for each finding.
+struct WithSource<S> {
+    diagnostic: MietteDiagnostic,
+    source: S,
+}
+
+impl<S> std::fmt::Display for WithSource<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.diagnostic, f)
+    }
+}
+
+impl<S> std::fmt::Debug for WithSource<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.diagnostic, f)
+    }
+}
+
+impl<S> std::error::Error for WithSource<S> {}
+
+impl<S: miette::SourceCode> miette::Diagnostic for WithSource<S> {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.diagnostic.code()
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        self.diagnostic.severity()
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.diagnostic.help()
+    }
+
+    fn url<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.diagnostic.url()
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.diagnostic.labels()
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
 }
 
 /// A shared file's text as miette source code, without copying it per diagnostic.
@@ -182,7 +282,12 @@ impl LineExcerpt {
         })
     }
 
-    fn into_report(self, reported: &ReportedDiagnostic) -> Report {
+    fn render(
+        self,
+        handler: &GraphicalReportHandler,
+        reported: &ReportedDiagnostic,
+        out: &mut String,
+    ) -> std::fmt::Result {
         let diagnostic = &reported.diagnostic;
         let primary = LabeledSpan::new_primary_with_span(
             None,
@@ -210,7 +315,13 @@ impl LineExcerpt {
             line: reported.start.line - 1,
             column: reported.start.column - 1,
         };
-        Report::new(miette).with_source_code(source)
+        handler.render_report(
+            out,
+            &WithSource {
+                diagnostic: miette,
+                source,
+            },
+        )
     }
 }
 
@@ -374,6 +485,39 @@ mod tests {
             ..DisplayOptions::default()
         };
         insta::assert_snapshot!(render(&sample_report(), &display));
+    }
+
+    /// Rendering runs in parallel: more findings than one batch, rendered on one thread
+    /// and on four, must give the same bytes, in report order.
+    #[test]
+    fn output_is_the_same_whatever_the_thread_count() {
+        let sample = sample_report();
+        let diagnostics: Vec<ReportedDiagnostic> = (0..RENDER_BATCH / 2 + 7)
+            .flat_map(|_| sample.diagnostics.iter().cloned())
+            .collect();
+        let report = RunReport {
+            diagnostics,
+            summary: sample.summary,
+        };
+        let display = DisplayOptions {
+            show_info: true,
+            ..DisplayOptions::default()
+        };
+        let on = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("a thread pool")
+                .install(|| render(&report, &display))
+        };
+        let one = on(1);
+        assert_eq!(one, on(4));
+        // In report order: the blocks of the sample, repeated, then the summary.
+        let blocks = render_findings(&sample, &display);
+        assert!(
+            one.starts_with(&blocks.repeat(RENDER_BATCH / 2 + 7)),
+            "order kept"
+        );
     }
 
     /// The windowed `read_span` must answer exactly what miette's whole-text one does,

@@ -9,12 +9,23 @@
 
 use super::{ReportedDiagnostic, RunReport};
 use serde::Serialize;
+use std::io::Write as _;
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
     version: u32,
-    diagnostics: Vec<JsonDiagnostic<'a>>,
+    diagnostics: JsonDiagnostics<'a>,
     summary: JsonSummary,
+}
+
+/// The findings, each turned into its JSON shape only as it is written, so no second
+/// copy of every finding is built first.
+struct JsonDiagnostics<'a>(&'a [ReportedDiagnostic]);
+
+impl Serialize for JsonDiagnostics<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(diagnostic))
+    }
 }
 
 #[derive(Serialize)]
@@ -63,9 +74,16 @@ struct JsonSummary {
 
 /// The report as pretty-printed JSON, ending with a newline.
 pub fn render(report: &RunReport) -> String {
+    let mut out = Vec::new();
+    write(report, &mut out).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// [`render`], written to `out` as it is serialized rather than built whole in memory.
+pub fn write(report: &RunReport, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let json = JsonReport {
         version: 1,
-        diagnostics: report.diagnostics.iter().map(diagnostic).collect(),
+        diagnostics: JsonDiagnostics(&report.diagnostics),
         summary: JsonSummary {
             files: report.summary.files,
             errors: report.summary.errors,
@@ -73,9 +91,12 @@ pub fn render(report: &RunReport) -> String {
             infos: report.summary.infos,
         },
     };
-    let mut out = serde_json::to_string_pretty(&json).expect("plain data serializes");
-    out.push('\n');
-    out
+    // serde_json writes token by token: buffer, or a line-buffered stdout makes a
+    // system call per line.
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
+    serde_json::to_writer_pretty(&mut buffered, &json)?;
+    buffered.write_all(b"\n")?;
+    buffered.flush()
 }
 
 fn diagnostic(reported: &ReportedDiagnostic) -> JsonDiagnostic<'_> {

@@ -1,0 +1,169 @@
+//! The pipeline beside its parse-only floor, measured in the same process on the same
+//! files: how far the whole run (discover, load the models, analyse, check, sort) sits
+//! above the least any linter must do (read each file, run the YAML event parser over
+//! it, parse every `expr:` value as PromQL), and what rendering the findings costs.
+//!
+//! `PROMGATE_BENCH_CORPUS=DIR cargo bench --bench floor` (scripts/bench-perf.sh passes
+//! the generated 10,000-rule corpus). `PROMGATE_BENCH_RUNS` sets the runs per figure
+//! (default 15). Prints the median of each figure and the ratios; the figures are wall
+//! times on one machine, so only the ratios travel.
+
+use promgate::pipeline::{self, Options};
+use promgate::report::{human, json, DisplayOptions};
+use rayon::prelude::*;
+use saphyr_parser::{Event, Parser};
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// The binary's allocator, so the figures are the binary's (see src/main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn main() {
+    let corpus = std::env::var_os("PROMGATE_BENCH_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            panic!(
+                "set PROMGATE_BENCH_CORPUS to a folder of rule files \
+             (scripts/bench-perf.sh generates one with ../shared/tools/gen_corpus.py)"
+            )
+        });
+    assert!(corpus.is_dir(), "{} is not a folder", corpus.display());
+    let runs: usize = std::env::var("PROMGATE_BENCH_RUNS")
+        .ok()
+        .map(|runs| runs.parse().expect("PROMGATE_BENCH_RUNS is a number"))
+        .unwrap_or(15);
+    let files = rule_files(&corpus);
+    assert!(!files.is_empty(), "no .yml files in {}", corpus.display());
+
+    let expressions = floor(&files);
+    let report = pipeline::run(std::slice::from_ref(&corpus), &Options::default()).report;
+    let display = DisplayOptions::default();
+    let shown = display.shown(&report).count();
+    println!(
+        "corpus: {} ({} files, {} expressions, {} findings, {} shown by default), {} threads, median of {runs} runs",
+        corpus.display(),
+        files.len(),
+        expressions,
+        report.diagnostics.len(),
+        shown,
+        rayon::current_num_threads(),
+    );
+
+    let floor_time = median(runs, || {
+        black_box(floor(&files));
+    });
+    let pipeline_time = median(runs, || {
+        black_box(pipeline::run(
+            std::slice::from_ref(&corpus),
+            &Options::default(),
+        ));
+    });
+    let human_time = median(runs, || {
+        black_box(human::render(&report, &display));
+    });
+    let json_time = median(runs, || {
+        black_box(json::render(&report));
+    });
+    let whole_human = median(runs, || {
+        let report = pipeline::run(std::slice::from_ref(&corpus), &Options::default()).report;
+        black_box(human::render(&report, &display));
+    });
+
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "floor (read + YAML events + PromQL parse)  {:9.1} ms",
+        ms(floor_time)
+    );
+    println!(
+        "pipeline (pipeline::run, no rendering)     {:9.1} ms",
+        ms(pipeline_time)
+    );
+    println!(
+        "human rendering of the report              {:9.1} ms",
+        ms(human_time)
+    );
+    println!(
+        "json rendering of the report               {:9.1} ms",
+        ms(json_time)
+    );
+    println!(
+        "pipeline + human rendering                 {:9.1} ms",
+        ms(whole_human)
+    );
+    println!(
+        "ratio pipeline / floor                     {:9.2}x",
+        ms(pipeline_time) / ms(floor_time)
+    );
+    println!(
+        "ratio (pipeline + human) / floor           {:9.2}x",
+        ms(whole_human) / ms(floor_time)
+    );
+}
+
+/// The corpus' YAML files, sorted so every run reads them in the same order.
+fn rule_files(corpus: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(corpus)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", corpus.display()))
+        .map(|entry| entry.expect("a readable folder entry").path())
+        .filter(|path| {
+            matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("yml" | "yaml")
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// The parse-only floor, in parallel over files as the pipeline is: read the file, run
+/// the YAML event parser to its end, and parse every scalar that is the value of an
+/// `expr` key as PromQL. Returns the expressions parsed (so nothing is optimised away
+/// and the caller can say how many there were).
+fn floor(files: &[PathBuf]) -> usize {
+    files
+        .par_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(path)
+                .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+            parse_expressions(&text)
+        })
+        .sum()
+}
+
+/// Runs the event parser over `text`, parsing each `expr:` value; in a mapping, keys and
+/// values alternate, so a scalar right after the scalar key `expr` is its value.
+fn parse_expressions(text: &str) -> usize {
+    let mut parser = Parser::new_from_str(text);
+    let mut after_expr_key = false;
+    let mut parsed = 0;
+    while let Some(next) = parser.next_event() {
+        let (event, _span) = next.expect("the benchmark corpus is valid YAML");
+        after_expr_key = match event {
+            Event::Scalar(value, ..) if after_expr_key => {
+                black_box(promgate::promql::parse(&value));
+                parsed += 1;
+                false
+            }
+            Event::Scalar(value, ..) => value == "expr",
+            _ => false,
+        };
+    }
+    parsed
+}
+
+/// The median wall time of `runs` calls of `work`, after one warm-up call.
+fn median(runs: usize, mut work: impl FnMut()) -> Duration {
+    work();
+    let mut times: Vec<Duration> = (0..runs.max(1))
+        .map(|_| {
+            let start = Instant::now();
+            work();
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[times.len() / 2]
+}
