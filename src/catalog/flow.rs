@@ -104,7 +104,7 @@ pub fn resolve<'c>(selector: &VectorSelector, catalog: &'c Catalog) -> Resolved<
 /// A matcher regex compiled as Prometheus anchors it; `None` if our engine cannot
 /// read it (then we stay silent).
 pub fn name_regex(pattern: &str) -> Option<regex::Regex> {
-    regex::Regex::new(&format!("^(?s:{pattern})$")).ok()
+    crate::promql::regex::compiled(pattern)
 }
 
 /// The labels one resolved series can carry, `Unknown` when its family's label list
