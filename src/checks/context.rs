@@ -9,7 +9,7 @@
 use super::{CheckMeta, Emitter};
 use crate::catalog::Catalog;
 use crate::pipeline::Options;
-use crate::promql::analysis::{analyze, ExprInfo, LabelInfo};
+use crate::promql::analysis::{analyze, Analysis, ExprInfo, LabelInfo};
 use crate::promql::{Expr, ParseResult};
 use crate::source::{OffsetMap, SourceFile, Span};
 
@@ -130,6 +130,9 @@ pub struct ExprContext<'a> {
     /// The text came from a substitution promgate could not type with confidence (a
     /// dashboard variable): names and labels in it may be placeholders.
     pub uncertain: bool,
+    /// The label-flow analysis, built when a check first asks and shared by the rest;
+    /// start it empty (`Default::default()`).
+    pub(crate) analysis: std::cell::OnceCell<Analysis<'a>>,
 }
 
 impl<'a> ExprContext<'a> {
@@ -149,6 +152,18 @@ impl<'a> ExprContext<'a> {
             options,
             catalog,
             uncertain: parsed.uncertain,
+            analysis: std::cell::OnceCell::new(),
+        })
+    }
+
+    /// The one label-flow analysis of the expression, with the catalog (when there is
+    /// one) as its label source: built on first use, then shared by every check.
+    pub fn analysis(&self) -> &Analysis<'a> {
+        self.analysis.get_or_init(|| {
+            let source = self
+                .catalog
+                .map(|catalog| catalog as &dyn crate::promql::analysis::LabelSource);
+            Analysis::new(self.expr, source)
         })
     }
 

@@ -25,7 +25,8 @@
 
 use super::ast::*;
 use super::check::matcher_matches_empty;
-use std::collections::BTreeMap;
+use rustc_hash::FxHashMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Whether a label is on the result series.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -172,21 +173,97 @@ impl LabelInfo {
     }
 }
 
-/// What the analysis knows about one (sub-)expression.
+/// What the analysis knows about one node of an expression.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExprInfo {
     pub value_type: ValueType,
-    /// Labels of the result series (for scalars and strings: a closed, empty set).
+    /// Labels of the result series as the query's own semantics decide them (for
+    /// scalars and strings: a closed, empty set).
     pub labels: LabelInfo,
+    /// The labels the result can carry at most, by what the label source knows of the
+    /// series the selectors read (the metric catalog); `Unknown` without a source.
+    pub bound: Labels,
 }
 
-/// Analyses `expr` (any node of a parsed tree).
-pub fn analyze(expr: &Expr) -> ExprInfo {
-    ExprInfo {
-        value_type: expr.value_type(),
-        labels: labels_of(expr),
+/// Where labels come from beyond the query itself, as in pint's model: what the series
+/// a selector reads can carry. The metric catalog is one (with the target labels the
+/// Prometheus configuration says every scrape adds).
+pub trait LabelSource {
+    /// The labels the series `selector` reads can carry; `Unknown` when the source does
+    /// not know all of them.
+    fn selector_labels(&self, selector: &VectorSelector) -> Labels;
+}
+
+/// The one label-flow analysis of an expression: every node's type and labels, built
+/// once, bottom-up in a single pass over the tree, and then only read. Every label
+/// question a check asks (`template/label`, `catalog/unknown-label`, `catalog/histogram`,
+/// `promql/histogram-le`, the language server's hover and completion) is a lookup here.
+pub struct Analysis<'e> {
+    root: &'e Expr,
+    /// Keyed by node address: the tree is borrowed for the analysis' lifetime, so no
+    /// node moves.
+    nodes: FxHashMap<*const Expr, ExprInfo>,
+}
+
+impl<'e> Analysis<'e> {
+    /// Analyses every node of `root`; `source`, when given, bounds the labels selectors
+    /// can return (without one, every [`ExprInfo::bound`] is `Unknown`).
+    pub fn new(root: &'e Expr, source: Option<&dyn LabelSource>) -> Analysis<'e> {
+        let mut order = Vec::new();
+        root.walk(&mut |node| order.push(node));
+        let mut nodes = FxHashMap::with_capacity_and_hasher(order.len(), Default::default());
+        // Parents come before their descendants in `walk`'s order: backwards, every
+        // node's children are done before it.
+        for &node in order.iter().rev() {
+            let child = |e: &Expr| -> &ExprInfo { &nodes[&(e as *const Expr)] };
+            let info = ExprInfo {
+                value_type: node.value_type(),
+                labels: labels_of(node, &child),
+                bound: match source {
+                    Some(source) => bound_of(node, source, &child),
+                    None => Labels::Unknown,
+                },
+            };
+            nodes.insert(node as *const Expr, info);
+        }
+        Analysis { root, nodes }
+    }
+
+    /// The analysed expression.
+    pub fn expr(&self) -> &'e Expr {
+        self.root
+    }
+
+    /// What is known about the whole expression.
+    pub fn root(&self) -> &ExprInfo {
+        self.of(self.root)
+    }
+
+    /// What is known about `node`, a node of the analysed tree.
+    ///
+    /// # Panics
+    /// When `node` is not part of the analysed tree (a programming error).
+    pub fn of(&self, node: &Expr) -> &ExprInfo {
+        self.nodes
+            .get(&(node as *const Expr))
+            .expect("the node belongs to the analysed expression")
+    }
+
+    fn into_root(mut self) -> ExprInfo {
+        self.nodes
+            .remove(&(self.root as *const Expr))
+            .expect("the root is analysed")
     }
 }
+
+/// Analyses `expr` (any node of a parsed tree) without a label source, and keeps what
+/// is known about `expr` itself.
+pub fn analyze(expr: &Expr) -> ExprInfo {
+    Analysis::new(expr, None).into_root()
+}
+
+/// A child node's analysis, already done.
+type Child<'n> = dyn Fn(&Expr) -> &'n ExprInfo + 'n;
 
 /// Every selector the expression reads, in source order, including those inside range
 /// selectors and the label selector of `info()`.
@@ -238,27 +315,24 @@ fn only_matches_empty(m: &Matcher) -> bool {
     }
 }
 
-fn labels_of(expr: &Expr) -> LabelInfo {
-    super::parser::grow_stack(|| labels_of_inner(expr))
-}
-
-fn labels_of_inner(expr: &Expr) -> LabelInfo {
+fn labels_of<'n>(expr: &Expr, child: &Child<'n>) -> LabelInfo {
+    let labels = |e: &Expr| child(e).labels.clone();
     match expr {
         Expr::Number(_) | Expr::String(_) => LabelInfo::closed(expr.span()),
         Expr::Selector(s) => selector_labels(s),
         Expr::Matrix(m) => selector_labels(&m.selector),
-        Expr::Subquery(s) => labels_of(&s.expr),
-        Expr::Paren(p) => labels_of(&p.expr),
+        Expr::Subquery(s) => labels(&s.expr),
+        Expr::Paren(p) => labels(&p.expr),
         Expr::Unary(u) => {
-            let mut info = labels_of(&u.expr);
+            let mut info = labels(&u.expr);
             if u.op == UnaryOp::Neg && u.expr.value_type() == ValueType::Vector {
                 info.drop_name(u.op_span.clone());
             }
             info
         }
-        Expr::Call(c) => call_labels(c),
-        Expr::Aggregate(a) => aggregate_labels(a),
-        Expr::Binary(b) => binary_labels(b),
+        Expr::Call(c) => call_labels(c, child),
+        Expr::Aggregate(a) => aggregate_labels(a, child),
+        Expr::Binary(b) => binary_labels(b, child),
     }
 }
 
@@ -278,7 +352,7 @@ const KEEP_NAME: &[&str] = &[
 /// Functions whose effect on the metric name we do not pin down.
 const UNSURE_NAME: &[&str] = &["timestamp"];
 
-fn call_labels(c: &Call) -> LabelInfo {
+fn call_labels<'n>(c: &Call, child: &Child<'n>) -> LabelInfo {
     let span = c.span.clone();
     let Some(f) = c.function else {
         return LabelInfo::open();
@@ -296,7 +370,7 @@ fn call_labels(c: &Call) -> LabelInfo {
         .args
         .iter()
         .find(|a| matches!(a.value_type(), ValueType::Vector | ValueType::Matrix));
-    let mut info = source.map(labels_of).unwrap_or_else(LabelInfo::open);
+    let mut info = source.map_or_else(LabelInfo::open, |arg| child(arg).labels.clone());
     if UNSURE_NAME.contains(&f.name) {
         info.set("__name__", Presence::Maybe, span.clone());
     } else if !KEEP_NAME.contains(&f.name) {
@@ -398,8 +472,8 @@ fn absent_labels(c: &Call) -> LabelInfo {
     info
 }
 
-fn aggregate_labels(a: &AggregateExpr) -> LabelInfo {
-    let input = labels_of(&a.expr);
+fn aggregate_labels<'n>(a: &AggregateExpr, child: &Child<'n>) -> LabelInfo {
+    let input = child(&a.expr).labels.clone();
     if a.op.selects_series() {
         // topk, bottomk, limitk, limit_ratio return input series unchanged.
         return input;
@@ -424,7 +498,8 @@ fn aggregate_labels(a: &AggregateExpr) -> LabelInfo {
     info
 }
 
-fn binary_labels(b: &BinaryExpr) -> LabelInfo {
+fn binary_labels<'n>(b: &BinaryExpr, child: &Child<'n>) -> LabelInfo {
+    let labels_of = |e: &Expr| child(e).labels.clone();
     let (lt, rt) = (b.lhs.value_type(), b.rhs.value_type());
     if lt == ValueType::Scalar && rt == ValueType::Scalar {
         return LabelInfo::closed(b.span.clone());
@@ -482,6 +557,317 @@ fn binary_labels(b: &BinaryExpr) -> LabelInfo {
         info = info.union(&other);
     }
     info
+}
+
+/// The labels a value can carry: exact names plus dynamic-name prefixes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LabelSet {
+    pub names: BTreeSet<String>,
+    pub prefixes: BTreeSet<String>,
+}
+
+impl LabelSet {
+    pub fn can_carry(&self, label: &str) -> bool {
+        self.names.contains(label) || self.prefixes.iter().any(|p| label.starts_with(p.as_str()))
+    }
+
+    pub(crate) fn of<'a>(names: impl IntoIterator<Item = &'a str>) -> Self {
+        LabelSet {
+            names: names.into_iter().map(str::to_string).collect(),
+            prefixes: BTreeSet::new(),
+        }
+    }
+
+    pub(crate) fn union(mut self, other: &LabelSet) -> Self {
+        self.names.extend(other.names.iter().cloned());
+        self.prefixes.extend(other.prefixes.iter().cloned());
+        self
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Labels {
+    /// The result can carry these labels and no others.
+    Known(LabelSet),
+    /// The catalog cannot tell.
+    Unknown,
+}
+
+impl Labels {
+    pub fn known(&self) -> Option<&LabelSet> {
+        match self {
+            Labels::Known(set) => Some(set),
+            Labels::Unknown => None,
+        }
+    }
+
+    /// `Some(false)` only when the value surely cannot carry `label`.
+    pub fn can_carry(&self, label: &str) -> Option<bool> {
+        self.known().map(|set| set.can_carry(label))
+    }
+
+    pub(crate) fn map(self, f: impl FnOnce(LabelSet) -> LabelSet) -> Labels {
+        match self {
+            Labels::Known(set) => Labels::Known(f(set)),
+            Labels::Unknown => Labels::Unknown,
+        }
+    }
+}
+
+/// Functions whose result keeps the labels of their (single) vector or matrix argument.
+const KEEPS_LABELS: &[&str] = &[
+    "abs",
+    "acos",
+    "acosh",
+    "asin",
+    "asinh",
+    "atan",
+    "atanh",
+    "avg_over_time",
+    "ceil",
+    "changes",
+    "clamp",
+    "clamp_max",
+    "clamp_min",
+    "cos",
+    "cosh",
+    "count_over_time",
+    "day_of_month",
+    "day_of_week",
+    "day_of_year",
+    "days_in_month",
+    "deg",
+    "delta",
+    "deriv",
+    "double_exponential_smoothing",
+    "exp",
+    "first_over_time",
+    "floor",
+    "histogram_avg",
+    "histogram_count",
+    "histogram_stddev",
+    "histogram_stdvar",
+    "histogram_sum",
+    "hour",
+    "idelta",
+    "increase",
+    "irate",
+    "last_over_time",
+    "ln",
+    "log10",
+    "log2",
+    "mad_over_time",
+    "max_over_time",
+    "min_over_time",
+    "minute",
+    "month",
+    "predict_linear",
+    "present_over_time",
+    "quantile_over_time",
+    "rad",
+    "rate",
+    "resets",
+    "round",
+    "sgn",
+    "sin",
+    "sinh",
+    "sort",
+    "sort_by_label",
+    "sort_by_label_desc",
+    "sort_desc",
+    "sqrt",
+    "stddev_over_time",
+    "stdvar_over_time",
+    "sum_over_time",
+    "tan",
+    "tanh",
+    "timestamp",
+    "ts_of_first_over_time",
+    "ts_of_last_over_time",
+    "ts_of_max_over_time",
+    "ts_of_min_over_time",
+    "year",
+    "holt_winters",
+];
+
+/// The labels `expr`'s result can carry at most, from its children's bounds and, for
+/// selectors, the label source. `Unknown` wherever the source cannot be sure.
+fn bound_of<'n>(expr: &Expr, source: &dyn LabelSource, child: &Child<'n>) -> Labels {
+    let bound = |e: &Expr| child(e).bound.clone();
+    match expr {
+        Expr::Number(_) | Expr::String(_) => Labels::Known(LabelSet::default()),
+        Expr::Selector(selector) => source.selector_labels(selector),
+        Expr::Matrix(matrix) => source.selector_labels(&matrix.selector),
+        Expr::Subquery(subquery) => bound(&subquery.expr),
+        Expr::Paren(paren) => bound(&paren.expr),
+        Expr::Unary(unary) => bound(&unary.expr),
+        Expr::Call(call) => call_bound(call, child),
+        Expr::Aggregate(aggregate) => aggregate_bound(aggregate, child),
+        Expr::Binary(binary) => binary_bound(binary, child),
+    }
+}
+
+fn aggregate_bound<'n>(aggregate: &AggregateExpr, child: &Child<'n>) -> Labels {
+    let input = child(&aggregate.expr).bound.clone();
+    let grouped = match &aggregate.grouping {
+        _ if aggregate.op.selects_series() => input,
+        None => Labels::Known(LabelSet::default()),
+        Some(grouping) if grouping.without => input.map(|mut set| {
+            for label in &grouping.labels {
+                set.names.remove(&label.name);
+            }
+            set
+        }),
+        // `by` keeps at most the listed labels (only those the input has).
+        Some(grouping) => {
+            let listed = LabelSet::of(grouping.labels.iter().map(|l| l.name.as_str()));
+            match input {
+                Labels::Known(set) => Labels::Known(LabelSet {
+                    names: listed
+                        .names
+                        .into_iter()
+                        .filter(|l| set.can_carry(l))
+                        .collect(),
+                    prefixes: BTreeSet::new(),
+                }),
+                Labels::Unknown => Labels::Known(listed),
+            }
+        }
+    };
+    if aggregate.op == AggregateOp::CountValues {
+        match aggregate.param.as_deref().map(Expr::unparen) {
+            Some(Expr::String(label)) => grouped.map(|mut set| {
+                set.names.insert(label.value.clone());
+                set
+            }),
+            _ => Labels::Unknown,
+        }
+    } else {
+        grouped
+    }
+}
+
+fn string_value(args: &[Expr], index: usize) -> Option<&str> {
+    match args.get(index).map(Expr::unparen) {
+        Some(Expr::String(s)) => Some(&s.value),
+        _ => None,
+    }
+}
+
+fn call_bound<'n>(call: &Call, child: &Child<'n>) -> Labels {
+    let name = call.name.as_str();
+    let vector_arg = || {
+        call.args
+            .iter()
+            .find(|a| matches!(a.value_type(), ValueType::Vector | ValueType::Matrix))
+            .map(|a| child(a).bound.clone())
+            .unwrap_or(Labels::Unknown)
+    };
+    match name {
+        "label_replace" | "label_join" => match string_value(&call.args, 1) {
+            Some(dst) => vector_arg().map(|mut set| {
+                set.names.insert(dst.to_string());
+                set
+            }),
+            None => Labels::Unknown,
+        },
+        "histogram_quantile" | "histogram_fraction" => vector_arg().map(|mut set| {
+            set.names.remove("le");
+            set
+        }),
+        // `absent` carries the labels of the selector's equality matchers.
+        "absent" | "absent_over_time" => {
+            let selector = match call.args.first().map(Expr::unparen) {
+                Some(Expr::Selector(s)) => Some(&**s),
+                Some(Expr::Matrix(m)) => Some(&m.selector),
+                _ => None,
+            };
+            Labels::Known(LabelSet::of(
+                selector
+                    .into_iter()
+                    .flat_map(|s| s.matchers.iter())
+                    .filter(|m| m.op == MatchOp::Equal && m.name != "__name__")
+                    .map(|m| m.name.as_str()),
+            ))
+        }
+        "vector" | "time" | "pi" | "scalar" => Labels::Known(LabelSet::default()),
+        _ if KEEPS_LABELS.contains(&name) => vector_arg(),
+        _ => Labels::Unknown,
+    }
+}
+
+fn binary_bound<'n>(binary: &BinaryExpr, child: &Child<'n>) -> Labels {
+    let (lhs_scalar, rhs_scalar) = (
+        binary.lhs.value_type() == ValueType::Scalar,
+        binary.rhs.value_type() == ValueType::Scalar,
+    );
+    if lhs_scalar && rhs_scalar {
+        return Labels::Known(LabelSet::default());
+    }
+    let bound = |e: &Expr| child(e).bound.clone();
+    if lhs_scalar {
+        return bound(&binary.rhs);
+    }
+    if rhs_scalar {
+        return bound(&binary.lhs);
+    }
+    let lhs = bound(&binary.lhs);
+    let rhs = || bound(&binary.rhs);
+    match binary.op {
+        BinaryOp::And | BinaryOp::Unless => return lhs,
+        BinaryOp::Or => {
+            return match (lhs, rhs()) {
+                (Labels::Known(a), Labels::Known(b)) => Labels::Known(a.union(&b)),
+                _ => Labels::Unknown,
+            }
+        }
+        _ => {}
+    }
+    match &binary.group {
+        Some(group) => {
+            // Many-to-one: the "many" side's labels plus the listed ones.
+            let (many, one) = match group.side {
+                GroupSide::Left => (lhs, rhs()),
+                GroupSide::Right => (rhs(), lhs),
+            };
+            match many {
+                Labels::Known(mut set) => {
+                    for label in &group.labels {
+                        // A listed label the "one" side cannot carry is not added.
+                        if one.can_carry(&label.name) != Some(false) {
+                            set.names.insert(label.name.clone());
+                        }
+                    }
+                    Labels::Known(set)
+                }
+                Labels::Unknown => Labels::Unknown,
+            }
+        }
+        None => match &binary.matching {
+            // One-to-one `on (...)` keeps only the listed labels.
+            Some(matching) if matching.on => {
+                let listed = LabelSet::of(matching.labels.iter().map(|l| l.name.as_str()));
+                match lhs {
+                    Labels::Known(set) => Labels::Known(LabelSet {
+                        names: listed
+                            .names
+                            .into_iter()
+                            .filter(|l| set.can_carry(l))
+                            .collect(),
+                        prefixes: BTreeSet::new(),
+                    }),
+                    Labels::Unknown => Labels::Known(listed),
+                }
+            }
+            Some(matching) => lhs.map(|mut set| {
+                for label in &matching.labels {
+                    set.names.remove(&label.name);
+                }
+                set
+            }),
+            None => lhs,
+        },
+    }
 }
 
 /// What every result series surely has as a label's value: exactly one known value

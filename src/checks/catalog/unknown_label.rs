@@ -3,13 +3,14 @@
 //! `group_left`/`group_right`, or a `label_replace`/`label_join`/`sort_by_label` source.
 
 use super::common::{walk_with_parents, Finding};
-use crate::catalog::flow::{labels, resolve, selector_labels, LabelSet, Labels, Resolved};
+use crate::catalog::flow::{resolve, selector_labels, Resolved};
 use crate::catalog::{closest, Catalog, MetricType};
 use crate::checks::context::ExprContext;
 use crate::checks::{CheckMeta, Emitter};
 use crate::diagnostic::Severity;
 use crate::fix::{Applicability, DecodedFix};
 use crate::fixture;
+use crate::promql::analysis::{Analysis, LabelSet, Labels};
 use crate::promql::ast::{AggregateExpr, BinaryExpr, Call, Expr, GroupSide, VectorSelector};
 use crate::promql::{matcher_matches_empty, regex};
 
@@ -36,18 +37,24 @@ Fix: use the label the help suggests.",
 
 pub fn run(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>) {
     if let Some(catalog) = super::catalog_for(ctx) {
-        super::emit(ctx, emitter, find(ctx.expr, catalog));
+        super::emit(ctx, emitter, find_in(ctx.analysis(), catalog));
     }
 }
 
+/// The findings on `expr`, analysed with `catalog` as its label source.
 pub fn find(expr: &Expr, catalog: &Catalog) -> Vec<Finding> {
+    find_in(&Analysis::new(expr, Some(catalog)), catalog)
+}
+
+/// The findings on an expression already analysed with `catalog` as its label source.
+pub fn find_in(analysis: &Analysis<'_>, catalog: &Catalog) -> Vec<Finding> {
     let mut findings = Vec::new();
-    walk_with_parents(expr, &mut |node, _| match node {
+    walk_with_parents(analysis.expr(), &mut |node, _| match node {
         Expr::Selector(selector) => matchers(selector, catalog, &mut findings),
         Expr::Matrix(matrix) => matchers(&matrix.selector, catalog, &mut findings),
-        Expr::Aggregate(aggregate) => grouping(aggregate, catalog, &mut findings),
-        Expr::Binary(binary) => matching(binary, catalog, &mut findings),
-        Expr::Call(call) => call_sources(call, catalog, &mut findings),
+        Expr::Aggregate(aggregate) => grouping(aggregate, analysis, catalog, &mut findings),
+        Expr::Binary(binary) => matching(binary, analysis, catalog, &mut findings),
+        Expr::Call(call) => call_sources(call, analysis, catalog, &mut findings),
         _ => {}
     });
     findings
@@ -173,11 +180,16 @@ pub(super) fn is_plain_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
 }
 
-fn grouping(aggregate: &AggregateExpr, catalog: &Catalog, out: &mut Vec<Finding>) {
+fn grouping(
+    aggregate: &AggregateExpr,
+    analysis: &Analysis<'_>,
+    catalog: &Catalog,
+    out: &mut Vec<Finding>,
+) {
     let Some(grouping) = &aggregate.grouping else {
         return;
     };
-    let Labels::Known(set) = labels(&aggregate.expr, catalog) else {
+    let Labels::Known(set) = &analysis.of(&aggregate.expr).bound else {
         return;
     };
     let op = aggregate.op.as_str();
@@ -200,12 +212,17 @@ fn grouping(aggregate: &AggregateExpr, catalog: &Catalog, out: &mut Vec<Finding>
     }
 }
 
-fn matching(binary: &BinaryExpr, catalog: &Catalog, out: &mut Vec<Finding>) {
+fn matching(
+    binary: &BinaryExpr,
+    analysis: &Analysis<'_>,
+    catalog: &Catalog,
+    out: &mut Vec<Finding>,
+) {
     if binary.matching.is_none() && binary.group.is_none() {
         return;
     }
-    let lhs = labels(&binary.lhs, catalog);
-    let rhs = labels(&binary.rhs, catalog);
+    let lhs = &analysis.of(&binary.lhs).bound;
+    let rhs = &analysis.of(&binary.rhs).bound;
     if let Some(matching) = &binary.matching {
         let keyword = if matching.on { "on" } else { "ignoring" };
         for label in &matching.labels {
@@ -248,8 +265,8 @@ fn matching(binary: &BinaryExpr, catalog: &Catalog, out: &mut Vec<Finding>) {
     }
     if let Some(group) = &binary.group {
         let (keyword, one) = match group.side {
-            GroupSide::Left => ("group_left", &rhs),
-            GroupSide::Right => ("group_right", &lhs),
+            GroupSide::Left => ("group_left", rhs),
+            GroupSide::Right => ("group_right", lhs),
         };
         let Labels::Known(set) = one else { return };
         for label in &group.labels {
@@ -270,7 +287,7 @@ fn matching(binary: &BinaryExpr, catalog: &Catalog, out: &mut Vec<Finding>) {
 }
 
 /// Source labels of `label_replace`, `label_join` and `sort_by_label`.
-fn call_sources(call: &Call, catalog: &Catalog, out: &mut Vec<Finding>) {
+fn call_sources(call: &Call, analysis: &Analysis<'_>, catalog: &Catalog, out: &mut Vec<Finding>) {
     let sources: Vec<&Expr> = match call.name.as_str() {
         "label_replace" => {
             // `label_replace(v, dst, repl, src, regex)`: a regex that matches the empty
@@ -278,7 +295,7 @@ fn call_sources(call: &Call, catalog: &Catalog, out: &mut Vec<Finding>) {
             let source_missing = match (call.args.first(), call.args.get(3).map(Expr::unparen)) {
                 (Some(input), Some(Expr::String(src))) => {
                     !src.value.is_empty()
-                        && labels(input, catalog).can_carry(&src.value) == Some(false)
+                        && analysis.of(input).bound.can_carry(&src.value) == Some(false)
                 }
                 _ => false,
             };
@@ -301,7 +318,7 @@ fn call_sources(call: &Call, catalog: &Catalog, out: &mut Vec<Finding>) {
     let Some(input) = call.args.first() else {
         return;
     };
-    let Labels::Known(set) = labels(input, catalog) else {
+    let Labels::Known(set) = &analysis.of(input).bound else {
         return;
     };
     for source in sources {
