@@ -194,6 +194,16 @@ pub trait LabelSource {
     fn selector_labels(&self, selector: &VectorSelector) -> Labels;
 }
 
+/// The label source that knows nothing about any series: the bound then says only what
+/// the query's own aggregations, joins and functions limit the result to.
+pub struct UnknownSeries;
+
+impl LabelSource for UnknownSeries {
+    fn selector_labels(&self, _: &VectorSelector) -> Labels {
+        Labels::Unknown
+    }
+}
+
 /// The one label-flow analysis of an expression: every node's type and labels, built
 /// once, bottom-up in a single pass over the tree, and then only read. Every label
 /// question a check asks (`template/label`, `catalog/unknown-label`, `catalog/histogram`,
