@@ -228,7 +228,7 @@ impl<'e> Analysis<'e> {
             let child = |e: &Expr| -> &ExprInfo { &nodes[&(e as *const Expr)] };
             let info = ExprInfo {
                 value_type: node.value_type(),
-                labels: labels_of(node, &child),
+                labels: labels_of(node, &mut |e| child(e).labels.clone()),
                 bound: match source {
                     Some(source) => bound_of(node, source, &child),
                     None => Labels::Unknown,
@@ -258,22 +258,37 @@ impl<'e> Analysis<'e> {
             .get(&(node as *const Expr))
             .expect("the node belongs to the analysed expression")
     }
-
-    fn into_root(mut self) -> ExprInfo {
-        self.nodes
-            .remove(&(self.root as *const Expr))
-            .expect("the root is analysed")
-    }
 }
 
 /// Analyses `expr` (any node of a parsed tree) without a label source, and keeps what
-/// is known about `expr` itself.
+/// is known about `expr` itself: the same pass as [`Analysis::new`], where each node
+/// hands its labels over to its parent instead of keeping a copy.
 pub fn analyze(expr: &Expr) -> ExprInfo {
-    Analysis::new(expr, None).into_root()
+    let mut order = Vec::new();
+    expr.walk(&mut |node| order.push(node));
+    let mut done: FxHashMap<*const Expr, LabelInfo> = FxHashMap::default();
+    for &node in order.iter().rev() {
+        let labels = labels_of(node, &mut |e| {
+            done.remove(&(e as *const Expr))
+                .expect("children are analysed before their parent")
+        });
+        done.insert(node as *const Expr, labels);
+    }
+    ExprInfo {
+        value_type: expr.value_type(),
+        labels: done
+            .remove(&(expr as *const Expr))
+            .expect("the root is analysed"),
+        bound: Labels::Unknown,
+    }
 }
 
 /// A child node's analysis, already done.
 type Child<'n> = dyn Fn(&Expr) -> &'n ExprInfo + 'n;
+
+/// A child node's result labels, already analysed, handed over to its parent (each node
+/// has one parent, which asks once).
+type ChildLabels<'n> = dyn FnMut(&Expr) -> LabelInfo + 'n;
 
 /// Every selector the expression reads, in source order, including those inside range
 /// selectors and the label selector of `info()`.
@@ -325,8 +340,7 @@ fn only_matches_empty(m: &Matcher) -> bool {
     }
 }
 
-fn labels_of<'n>(expr: &Expr, child: &Child<'n>) -> LabelInfo {
-    let labels = |e: &Expr| child(e).labels.clone();
+fn labels_of(expr: &Expr, labels: &mut ChildLabels<'_>) -> LabelInfo {
     match expr {
         Expr::Number(_) | Expr::String(_) => LabelInfo::closed(expr.span()),
         Expr::Selector(s) => selector_labels(s),
@@ -340,9 +354,9 @@ fn labels_of<'n>(expr: &Expr, child: &Child<'n>) -> LabelInfo {
             }
             info
         }
-        Expr::Call(c) => call_labels(c, child),
-        Expr::Aggregate(a) => aggregate_labels(a, child),
-        Expr::Binary(b) => binary_labels(b, child),
+        Expr::Call(c) => call_labels(c, labels),
+        Expr::Aggregate(a) => aggregate_labels(a, labels),
+        Expr::Binary(b) => binary_labels(b, labels),
     }
 }
 
@@ -362,7 +376,7 @@ const KEEP_NAME: &[&str] = &[
 /// Functions whose effect on the metric name we do not pin down.
 const UNSURE_NAME: &[&str] = &["timestamp"];
 
-fn call_labels<'n>(c: &Call, child: &Child<'n>) -> LabelInfo {
+fn call_labels(c: &Call, labels: &mut ChildLabels<'_>) -> LabelInfo {
     let span = c.span.clone();
     let Some(f) = c.function else {
         return LabelInfo::open();
@@ -380,7 +394,7 @@ fn call_labels<'n>(c: &Call, child: &Child<'n>) -> LabelInfo {
         .args
         .iter()
         .find(|a| matches!(a.value_type(), ValueType::Vector | ValueType::Matrix));
-    let mut info = source.map_or_else(LabelInfo::open, |arg| child(arg).labels.clone());
+    let mut info = source.map_or_else(LabelInfo::open, labels);
     if UNSURE_NAME.contains(&f.name) {
         info.set("__name__", Presence::Maybe, span.clone());
     } else if !KEEP_NAME.contains(&f.name) {
@@ -482,8 +496,8 @@ fn absent_labels(c: &Call) -> LabelInfo {
     info
 }
 
-fn aggregate_labels<'n>(a: &AggregateExpr, child: &Child<'n>) -> LabelInfo {
-    let input = child(&a.expr).labels.clone();
+fn aggregate_labels(a: &AggregateExpr, labels: &mut ChildLabels<'_>) -> LabelInfo {
+    let input = labels(&a.expr);
     if a.op.selects_series() {
         // topk, bottomk, limitk, limit_ratio return input series unchanged.
         return input;
@@ -508,8 +522,7 @@ fn aggregate_labels<'n>(a: &AggregateExpr, child: &Child<'n>) -> LabelInfo {
     info
 }
 
-fn binary_labels<'n>(b: &BinaryExpr, child: &Child<'n>) -> LabelInfo {
-    let labels_of = |e: &Expr| child(e).labels.clone();
+fn binary_labels(b: &BinaryExpr, labels_of: &mut ChildLabels<'_>) -> LabelInfo {
     let (lt, rt) = (b.lhs.value_type(), b.rhs.value_type());
     if lt == ValueType::Scalar && rt == ValueType::Scalar {
         return LabelInfo::closed(b.span.clone());
@@ -558,13 +571,9 @@ fn binary_labels<'n>(b: &BinaryExpr, child: &Child<'n>) -> LabelInfo {
         info.drop_name(b.op_span.clone());
     }
     if !b.fill.is_empty() {
-        // Filled series come from one side only: either side's labels may show.
-        let other = if b.group.as_ref().is_some_and(|g| g.side == GroupSide::Right) {
-            labels_of(&b.lhs)
-        } else {
-            labels_of(&b.rhs)
-        };
-        info = info.union(&other);
+        // Filled series come from one side only: either side's labels may show. The
+        // side that fills is the "one" side (the left one under `group_right`).
+        info = info.union(&one);
     }
     info
 }
