@@ -194,7 +194,7 @@ fn grouping(
     };
     let op = aggregate.op.as_str();
     for label in &grouping.labels {
-        if set.can_carry(&label.name) || !reportable(&label.name, &set, catalog) {
+        if set.can_carry(&label.name) || !reportable(&label.name, set, catalog) {
             continue;
         }
         let message = if grouping.without {
@@ -208,7 +208,7 @@ fn grouping(
                 label.name, label.name
             )
         };
-        out.push(Finding::new(label.span.clone(), message).help(suggestion(&label.name, &set)));
+        out.push(Finding::new(label.span.clone(), message).help(suggestion(&label.name, set)));
     }
 }
 
@@ -327,7 +327,7 @@ fn call_sources(call: &Call, analysis: &Analysis<'_>, catalog: &Catalog, out: &m
         };
         if literal.value.is_empty()
             || set.can_carry(&literal.value)
-            || !reportable(&literal.value, &set, catalog)
+            || !reportable(&literal.value, set, catalog)
         {
             continue;
         }
@@ -339,7 +339,7 @@ fn call_sources(call: &Call, analysis: &Analysis<'_>, catalog: &Catalog, out: &m
                     call.name, literal.value
                 ),
             )
-            .help(suggestion(&literal.value, &set)),
+            .help(suggestion(&literal.value, set)),
         );
     }
 }
