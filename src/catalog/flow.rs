@@ -106,7 +106,7 @@ impl LabelSource for Catalog {
 /// The labels `expr`'s result can carry, by the catalog: the root of the analysis with
 /// the catalog as its source (for a caller that needs nothing else of it).
 pub fn labels(expr: &Expr, catalog: &Catalog) -> Labels {
-    Analysis::new(expr, Some(catalog)).root().bound.clone()
+    Analysis::new(expr, Some(catalog)).bound(expr).clone()
 }
 
 /// Looks through functions that keep the input's nature (rate of, sum of, ...) down to

@@ -26,6 +26,7 @@
 use super::ast::*;
 use super::check::matcher_matches_empty;
 use rustc_hash::FxHashMap;
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Whether a label is on the result series.
@@ -204,39 +205,32 @@ impl LabelSource for UnknownSeries {
     }
 }
 
-/// The one label-flow analysis of an expression: every node's type and labels, built
-/// once, bottom-up in a single pass over the tree, and then only read. Every label
-/// question a check asks (`template/label`, `catalog/unknown-label`, `catalog/histogram`,
-/// `promql/histogram-le`, the language server's hover and completion) is a lookup here.
+/// The one label-flow analysis of an expression: every node's labels, built once,
+/// bottom-up in a single pass over the tree, and then only read. Its two views are each
+/// built on the first question that needs them (most expressions need neither, many only
+/// one): the labels as the query's semantics decide them, and the bound the label source
+/// puts on them. Every label question a check asks (`template/label`,
+/// `catalog/unknown-label`, `catalog/histogram`, `promql/histogram-le`,
+/// `dashboard/legend-label`, the language server's hover and completion) is a lookup here.
 pub struct Analysis<'e> {
     root: &'e Expr,
+    source: Option<&'e dyn LabelSource>,
     /// Keyed by node address: the tree is borrowed for the analysis' lifetime, so no
     /// node moves.
-    nodes: FxHashMap<*const Expr, ExprInfo>,
+    labels: OnceCell<FxHashMap<*const Expr, LabelInfo>>,
+    bounds: OnceCell<FxHashMap<*const Expr, Labels>>,
 }
 
 impl<'e> Analysis<'e> {
-    /// Analyses every node of `root`; `source`, when given, bounds the labels selectors
-    /// can return (without one, every [`ExprInfo::bound`] is `Unknown`).
-    pub fn new(root: &'e Expr, source: Option<&dyn LabelSource>) -> Analysis<'e> {
-        let mut order = Vec::new();
-        root.walk(&mut |node| order.push(node));
-        let mut nodes = FxHashMap::with_capacity_and_hasher(order.len(), Default::default());
-        // Parents come before their descendants in `walk`'s order: backwards, every
-        // node's children are done before it.
-        for &node in order.iter().rev() {
-            let child = |e: &Expr| -> &ExprInfo { &nodes[&(e as *const Expr)] };
-            let info = ExprInfo {
-                value_type: node.value_type(),
-                labels: labels_of(node, &mut |e| child(e).labels.clone()),
-                bound: match source {
-                    Some(source) => bound_of(node, source, &child),
-                    None => Labels::Unknown,
-                },
-            };
-            nodes.insert(node as *const Expr, info);
+    /// The analysis of every node of `root`; `source`, when given, bounds the labels
+    /// selectors can return (without one, every bound is `Unknown`).
+    pub fn new(root: &'e Expr, source: Option<&'e dyn LabelSource>) -> Analysis<'e> {
+        Analysis {
+            root,
+            source,
+            labels: OnceCell::new(),
+            bounds: OnceCell::new(),
         }
-        Analysis { root, nodes }
     }
 
     /// The analysed expression.
@@ -244,20 +238,56 @@ impl<'e> Analysis<'e> {
         self.root
     }
 
-    /// What is known about the whole expression.
-    pub fn root(&self) -> &ExprInfo {
-        self.of(self.root)
-    }
-
-    /// What is known about `node`, a node of the analysed tree.
+    /// The labels of `node`'s result (a node of the analysed tree) as the query's own
+    /// semantics decide them.
     ///
     /// # Panics
     /// When `node` is not part of the analysed tree (a programming error).
-    pub fn of(&self, node: &Expr) -> &ExprInfo {
-        self.nodes
-            .get(&(node as *const Expr))
-            .expect("the node belongs to the analysed expression")
+    pub fn labels(&self, node: &Expr) -> &LabelInfo {
+        let all = self.labels.get_or_init(|| {
+            bottom_up(
+                self.root,
+                |node, done: &FxHashMap<*const Expr, LabelInfo>| {
+                    labels_of(node, &mut |e| done[&(e as *const Expr)].clone())
+                },
+            )
+        });
+        &all[&(node as *const Expr)]
     }
+
+    /// The labels `node`'s result can carry at most, by the label source.
+    ///
+    /// # Panics
+    /// When `node` is not part of the analysed tree (a programming error).
+    pub fn bound(&self, node: &Expr) -> &Labels {
+        let all = self.bounds.get_or_init(|| {
+            bottom_up(
+                self.root,
+                |node, done: &FxHashMap<*const Expr, Labels>| match self.source {
+                    Some(source) => bound_of(node, source, &|e| &done[&(e as *const Expr)]),
+                    None => Labels::Unknown,
+                },
+            )
+        });
+        &all[&(node as *const Expr)]
+    }
+}
+
+/// One value per node of `root`, each computed from its children's (`compute` gets the
+/// values done so far). Parents come before their descendants in `walk`'s order:
+/// backwards, every node's children are done before it.
+fn bottom_up<T>(
+    root: &Expr,
+    compute: impl Fn(&Expr, &FxHashMap<*const Expr, T>) -> T,
+) -> FxHashMap<*const Expr, T> {
+    let mut order = Vec::new();
+    root.walk(&mut |node| order.push(node));
+    let mut done = FxHashMap::with_capacity_and_hasher(order.len(), Default::default());
+    for &node in order.iter().rev() {
+        let value = compute(node, &done);
+        done.insert(node as *const Expr, value);
+    }
+    done
 }
 
 /// Analyses `expr` (any node of a parsed tree) without a label source, and keeps what
@@ -283,8 +313,8 @@ pub fn analyze(expr: &Expr) -> ExprInfo {
     }
 }
 
-/// A child node's analysis, already done.
-type Child<'n> = dyn Fn(&Expr) -> &'n ExprInfo + 'n;
+/// A child node's bound, already done.
+type Child<'n> = dyn Fn(&Expr) -> &'n Labels + 'n;
 
 /// A child node's result labels, already analysed, handed over to its parent (each node
 /// has one parent, which asks once).
@@ -712,7 +742,7 @@ const KEEPS_LABELS: &[&str] = &[
 /// The labels `expr`'s result can carry at most, from its children's bounds and, for
 /// selectors, the label source. `Unknown` wherever the source cannot be sure.
 fn bound_of<'n>(expr: &Expr, source: &dyn LabelSource, child: &Child<'n>) -> Labels {
-    let bound = |e: &Expr| child(e).bound.clone();
+    let bound = |e: &Expr| child(e).clone();
     match expr {
         Expr::Number(_) | Expr::String(_) => Labels::Known(LabelSet::default()),
         Expr::Selector(selector) => source.selector_labels(selector),
@@ -727,7 +757,7 @@ fn bound_of<'n>(expr: &Expr, source: &dyn LabelSource, child: &Child<'n>) -> Lab
 }
 
 fn aggregate_bound<'n>(aggregate: &AggregateExpr, child: &Child<'n>) -> Labels {
-    let input = child(&aggregate.expr).bound.clone();
+    let input = child(&aggregate.expr).clone();
     let grouped = match &aggregate.grouping {
         _ if aggregate.op.selects_series() => input,
         None => Labels::Known(LabelSet::default()),
@@ -779,7 +809,7 @@ fn call_bound<'n>(call: &Call, child: &Child<'n>) -> Labels {
         call.args
             .iter()
             .find(|a| matches!(a.value_type(), ValueType::Vector | ValueType::Matrix))
-            .map(|a| child(a).bound.clone())
+            .map(|a| child(a).clone())
             .unwrap_or(Labels::Unknown)
     };
     match name {
@@ -823,7 +853,7 @@ fn binary_bound<'n>(binary: &BinaryExpr, child: &Child<'n>) -> Labels {
     if lhs_scalar && rhs_scalar {
         return Labels::Known(LabelSet::default());
     }
-    let bound = |e: &Expr| child(e).bound.clone();
+    let bound = |e: &Expr| child(e).clone();
     if lhs_scalar {
         return bound(&binary.rhs);
     }

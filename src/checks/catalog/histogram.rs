@@ -334,7 +334,7 @@ fn value_selectors<'e>(expr: &'e Expr, visit: &mut dyn FnMut(&'e VectorSelector)
 
 /// The aggregation inside `histogram_quantile`'s input that removes `le`.
 fn dropped_le(expr: &Expr, analysis: &Analysis<'_>) -> Option<Finding> {
-    let can_carry_le = |node: &Expr| analysis.of(node).bound.can_carry("le");
+    let can_carry_le = |node: &Expr| analysis.bound(node).can_carry("le");
     if can_carry_le(expr) != Some(false) {
         return None;
     }

@@ -189,7 +189,7 @@ fn grouping(
     let Some(grouping) = &aggregate.grouping else {
         return;
     };
-    let Labels::Known(set) = &analysis.of(&aggregate.expr).bound else {
+    let Labels::Known(set) = analysis.bound(&aggregate.expr) else {
         return;
     };
     let op = aggregate.op.as_str();
@@ -221,8 +221,8 @@ fn matching(
     if binary.matching.is_none() && binary.group.is_none() {
         return;
     }
-    let lhs = &analysis.of(&binary.lhs).bound;
-    let rhs = &analysis.of(&binary.rhs).bound;
+    let lhs = analysis.bound(&binary.lhs);
+    let rhs = analysis.bound(&binary.rhs);
     if let Some(matching) = &binary.matching {
         let keyword = if matching.on { "on" } else { "ignoring" };
         for label in &matching.labels {
@@ -295,7 +295,7 @@ fn call_sources(call: &Call, analysis: &Analysis<'_>, catalog: &Catalog, out: &m
             let source_missing = match (call.args.first(), call.args.get(3).map(Expr::unparen)) {
                 (Some(input), Some(Expr::String(src))) => {
                     !src.value.is_empty()
-                        && analysis.of(input).bound.can_carry(&src.value) == Some(false)
+                        && analysis.bound(input).can_carry(&src.value) == Some(false)
                 }
                 _ => false,
             };
@@ -318,7 +318,7 @@ fn call_sources(call: &Call, analysis: &Analysis<'_>, catalog: &Catalog, out: &m
     let Some(input) = call.args.first() else {
         return;
     };
-    let Labels::Known(set) = &analysis.of(input).bound else {
+    let Labels::Known(set) = analysis.bound(input) else {
         return;
     };
     for source in sources {

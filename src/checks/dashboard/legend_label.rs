@@ -118,7 +118,7 @@ fn is_table_format(target: &Target) -> bool {
 /// with no facts about the series selectors read: only the query's own aggregations,
 /// joins and functions limit the set.
 pub fn result_labels(expr: &Expr) -> Option<BTreeSet<String>> {
-    match &Analysis::new(expr, Some(&UnknownSeries)).root().bound {
+    match Analysis::new(expr, Some(&UnknownSeries)).bound(expr) {
         Labels::Known(set) if set.prefixes.is_empty() => Some(set.names.clone()),
         _ => None,
     }

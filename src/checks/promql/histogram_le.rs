@@ -81,14 +81,14 @@ fn reads_buckets<'c>(call: &'c Call, source: &str) -> Option<(&'static str, &'c 
 /// `analysis` is the label analysis of the expression holding `call`.
 pub fn check_call(call: &Call, source: &str, analysis: &Analysis<'_>) -> Option<Finding> {
     let (name, arg) = reads_buckets(call, source)?;
-    let info = analysis.of(arg);
-    if info.labels.presence("le") != Presence::Never {
+    let labels = analysis.labels(arg);
+    if labels.presence("le") != Presence::Never {
         return None;
     }
     let bucket = metric_names(arg)
         .into_iter()
         .find(|(metric, _)| metric.ends_with("_bucket"))?;
-    let removed_at = info.labels.reason("le").unwrap_or_else(|| arg.span());
+    let removed_at = labels.reason("le").unwrap_or_else(|| arg.span());
     let by = source.get(removed_at.clone()).unwrap_or("the aggregation");
     let finding = Finding::new(
         removed_at.clone(),
