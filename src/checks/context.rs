@@ -9,6 +9,7 @@
 use super::{CheckMeta, Emitter};
 use crate::catalog::Catalog;
 use crate::pipeline::Options;
+use crate::promql::analysis::{analyze, Analysis, ExprInfo, LabelInfo};
 use crate::promql::{Expr, ParseResult};
 use crate::source::{OffsetMap, SourceFile, Span};
 
@@ -83,6 +84,9 @@ pub struct ParsedExpr {
     /// The text came from a substitution promgate could not type with confidence (a
     /// dashboard variable): syntax errors are not reported for it.
     pub uncertain: bool,
+    /// The label-flow analysis of the whole expression, computed on first use and then
+    /// shared by every check that asks (most expressions are never asked).
+    analysis: std::sync::OnceLock<Option<ExprInfo>>,
 }
 
 impl ParsedExpr {
@@ -94,7 +98,20 @@ impl ParsedExpr {
             result,
             origin,
             uncertain: false,
+            analysis: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The analysis of the expression (its type and result labels), if it parsed.
+    pub fn analysis(&self) -> Option<&ExprInfo> {
+        self.analysis
+            .get_or_init(|| self.result.expr.as_ref().map(analyze))
+            .as_ref()
+    }
+
+    /// What the analysis knows of the labels of the expression's result.
+    pub fn labels(&self) -> Option<&LabelInfo> {
+        self.analysis().map(|info| &info.labels)
     }
 }
 
@@ -113,6 +130,9 @@ pub struct ExprContext<'a> {
     /// The text came from a substitution promgate could not type with confidence (a
     /// dashboard variable): names and labels in it may be placeholders.
     pub uncertain: bool,
+    /// The label-flow analysis, built when a check first asks and shared by the rest;
+    /// start it empty (`Default::default()`).
+    pub(crate) analysis: std::cell::OnceCell<Analysis<'a>>,
 }
 
 impl<'a> ExprContext<'a> {
@@ -132,6 +152,18 @@ impl<'a> ExprContext<'a> {
             options,
             catalog,
             uncertain: parsed.uncertain,
+            analysis: std::cell::OnceCell::new(),
+        })
+    }
+
+    /// The one label-flow analysis of the expression, with the catalog (when there is
+    /// one) as its label source: built on first use, then shared by every check.
+    pub fn analysis(&self) -> &Analysis<'a> {
+        self.analysis.get_or_init(|| {
+            let source = self
+                .catalog
+                .map(|catalog| catalog as &dyn crate::promql::analysis::LabelSource);
+            Analysis::new(self.expr, source)
         })
     }
 

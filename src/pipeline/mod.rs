@@ -322,17 +322,26 @@ pub fn run_checks(
     let enabled = enabled_checks(options, &relative, scope);
     match &loaded.model {
         Some(Model::Rules(rule_file)) if scope != CheckScope::CatalogOnly => {
+            let templates = crate::rules::template::ParsedTemplates::of(rule_file);
             crate::checks::rules::check_rule_file(
                 rule_file,
+                &templates,
                 &options.rule_options(&loaded.file.path),
                 out,
             );
             if enabled(&crate::checks::template::label::META) {
-                crate::checks::template::label::run(rule_file, out);
+                // `loaded.exprs` holds the expression of each rule that has one, in order.
+                let rules: Vec<_> = load::rules_with_expr(rule_file)
+                    .zip(&loaded.exprs)
+                    .map(|((group, rule, _), parsed)| (group, rule, parsed))
+                    .collect();
+                crate::checks::template::label::run(&rules, &templates, out);
             }
             if let Some(facts) = options.prometheus.as_deref() {
                 if enabled(&crate::checks::prometheus::external_labels::META) {
-                    crate::checks::prometheus::external_labels::run(rule_file, facts, out);
+                    crate::checks::prometheus::external_labels::run(
+                        rule_file, &templates, facts, out,
+                    );
                 }
             }
             // Policy checks, when the config turns them on for this file.

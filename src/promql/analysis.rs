@@ -25,7 +25,9 @@
 
 use super::ast::*;
 use super::check::matcher_matches_empty;
-use std::collections::BTreeMap;
+use rustc_hash::FxHashMap;
+use std::cell::OnceCell;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Whether a label is on the result series.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -172,21 +174,151 @@ impl LabelInfo {
     }
 }
 
-/// What the analysis knows about one (sub-)expression.
+/// What the analysis knows about one node of an expression.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExprInfo {
     pub value_type: ValueType,
-    /// Labels of the result series (for scalars and strings: a closed, empty set).
+    /// Labels of the result series as the query's own semantics decide them (for
+    /// scalars and strings: a closed, empty set).
     pub labels: LabelInfo,
+    /// The labels the result can carry at most, by what the label source knows of the
+    /// series the selectors read (the metric catalog); `Unknown` without a source.
+    pub bound: Labels,
 }
 
-/// Analyses `expr` (any node of a parsed tree).
-pub fn analyze(expr: &Expr) -> ExprInfo {
-    ExprInfo {
-        value_type: expr.value_type(),
-        labels: labels_of(expr),
+/// Where labels come from beyond the query itself, as in pint's model: what the series
+/// a selector reads can carry. The metric catalog is one (with the target labels the
+/// Prometheus configuration says every scrape adds).
+pub trait LabelSource {
+    /// The labels the series `selector` reads can carry; `Unknown` when the source does
+    /// not know all of them.
+    fn selector_labels(&self, selector: &VectorSelector) -> Labels;
+}
+
+/// The label source that knows nothing about any series: the bound then says only what
+/// the query's own aggregations, joins and functions limit the result to.
+pub struct UnknownSeries;
+
+impl LabelSource for UnknownSeries {
+    fn selector_labels(&self, _: &VectorSelector) -> Labels {
+        Labels::Unknown
     }
 }
+
+/// The one label-flow analysis of an expression: every node's labels, built once,
+/// bottom-up in a single pass over the tree, and then only read. Its two views are each
+/// built on the first question that needs them (most expressions need neither, many only
+/// one): the labels as the query's semantics decide them, and the bound the label source
+/// puts on them. Every label question a check asks (`template/label`,
+/// `catalog/unknown-label`, `catalog/histogram`, `promql/histogram-le`,
+/// `dashboard/legend-label`, the language server's hover and completion) is a lookup here.
+pub struct Analysis<'e> {
+    root: &'e Expr,
+    source: Option<&'e dyn LabelSource>,
+    /// Keyed by node address: the tree is borrowed for the analysis' lifetime, so no
+    /// node moves.
+    labels: OnceCell<FxHashMap<*const Expr, LabelInfo>>,
+    bounds: OnceCell<FxHashMap<*const Expr, Labels>>,
+}
+
+impl<'e> Analysis<'e> {
+    /// The analysis of every node of `root`; `source`, when given, bounds the labels
+    /// selectors can return (without one, every bound is `Unknown`).
+    pub fn new(root: &'e Expr, source: Option<&'e dyn LabelSource>) -> Analysis<'e> {
+        Analysis {
+            root,
+            source,
+            labels: OnceCell::new(),
+            bounds: OnceCell::new(),
+        }
+    }
+
+    /// The analysed expression.
+    pub fn expr(&self) -> &'e Expr {
+        self.root
+    }
+
+    /// The labels of `node`'s result (a node of the analysed tree) as the query's own
+    /// semantics decide them.
+    ///
+    /// # Panics
+    /// When `node` is not part of the analysed tree (a programming error).
+    pub fn labels(&self, node: &Expr) -> &LabelInfo {
+        let all = self.labels.get_or_init(|| {
+            bottom_up(
+                self.root,
+                |node, done: &FxHashMap<*const Expr, LabelInfo>| {
+                    labels_of(node, &mut |e| done[&(e as *const Expr)].clone())
+                },
+            )
+        });
+        &all[&(node as *const Expr)]
+    }
+
+    /// The labels `node`'s result can carry at most, by the label source.
+    ///
+    /// # Panics
+    /// When `node` is not part of the analysed tree (a programming error).
+    pub fn bound(&self, node: &Expr) -> &Labels {
+        let all = self.bounds.get_or_init(|| {
+            bottom_up(
+                self.root,
+                |node, done: &FxHashMap<*const Expr, Labels>| match self.source {
+                    Some(source) => bound_of(node, source, &|e| &done[&(e as *const Expr)]),
+                    None => Labels::Unknown,
+                },
+            )
+        });
+        &all[&(node as *const Expr)]
+    }
+}
+
+/// One value per node of `root`, each computed from its children's (`compute` gets the
+/// values done so far). Parents come before their descendants in `walk`'s order:
+/// backwards, every node's children are done before it.
+fn bottom_up<T>(
+    root: &Expr,
+    compute: impl Fn(&Expr, &FxHashMap<*const Expr, T>) -> T,
+) -> FxHashMap<*const Expr, T> {
+    let mut order = Vec::new();
+    root.walk(&mut |node| order.push(node));
+    let mut done = FxHashMap::with_capacity_and_hasher(order.len(), Default::default());
+    for &node in order.iter().rev() {
+        let value = compute(node, &done);
+        done.insert(node as *const Expr, value);
+    }
+    done
+}
+
+/// Analyses `expr` (any node of a parsed tree) without a label source, and keeps what
+/// is known about `expr` itself: the same pass as [`Analysis::new`], where each node
+/// hands its labels over to its parent instead of keeping a copy.
+pub fn analyze(expr: &Expr) -> ExprInfo {
+    let mut order = Vec::new();
+    expr.walk(&mut |node| order.push(node));
+    let mut done: FxHashMap<*const Expr, LabelInfo> = FxHashMap::default();
+    for &node in order.iter().rev() {
+        let labels = labels_of(node, &mut |e| {
+            done.remove(&(e as *const Expr))
+                .expect("children are analysed before their parent")
+        });
+        done.insert(node as *const Expr, labels);
+    }
+    ExprInfo {
+        value_type: expr.value_type(),
+        labels: done
+            .remove(&(expr as *const Expr))
+            .expect("the root is analysed"),
+        bound: Labels::Unknown,
+    }
+}
+
+/// A child node's bound, already done.
+type Child<'n> = dyn Fn(&Expr) -> &'n Labels + 'n;
+
+/// A child node's result labels, already analysed, handed over to its parent (each node
+/// has one parent, which asks once).
+type ChildLabels<'n> = dyn FnMut(&Expr) -> LabelInfo + 'n;
 
 /// Every selector the expression reads, in source order, including those inside range
 /// selectors and the label selector of `info()`.
@@ -238,27 +370,23 @@ fn only_matches_empty(m: &Matcher) -> bool {
     }
 }
 
-fn labels_of(expr: &Expr) -> LabelInfo {
-    super::parser::grow_stack(|| labels_of_inner(expr))
-}
-
-fn labels_of_inner(expr: &Expr) -> LabelInfo {
+fn labels_of(expr: &Expr, labels: &mut ChildLabels<'_>) -> LabelInfo {
     match expr {
         Expr::Number(_) | Expr::String(_) => LabelInfo::closed(expr.span()),
         Expr::Selector(s) => selector_labels(s),
         Expr::Matrix(m) => selector_labels(&m.selector),
-        Expr::Subquery(s) => labels_of(&s.expr),
-        Expr::Paren(p) => labels_of(&p.expr),
+        Expr::Subquery(s) => labels(&s.expr),
+        Expr::Paren(p) => labels(&p.expr),
         Expr::Unary(u) => {
-            let mut info = labels_of(&u.expr);
+            let mut info = labels(&u.expr);
             if u.op == UnaryOp::Neg && u.expr.value_type() == ValueType::Vector {
                 info.drop_name(u.op_span.clone());
             }
             info
         }
-        Expr::Call(c) => call_labels(c),
-        Expr::Aggregate(a) => aggregate_labels(a),
-        Expr::Binary(b) => binary_labels(b),
+        Expr::Call(c) => call_labels(c, labels),
+        Expr::Aggregate(a) => aggregate_labels(a, labels),
+        Expr::Binary(b) => binary_labels(b, labels),
     }
 }
 
@@ -278,7 +406,7 @@ const KEEP_NAME: &[&str] = &[
 /// Functions whose effect on the metric name we do not pin down.
 const UNSURE_NAME: &[&str] = &["timestamp"];
 
-fn call_labels(c: &Call) -> LabelInfo {
+fn call_labels(c: &Call, labels: &mut ChildLabels<'_>) -> LabelInfo {
     let span = c.span.clone();
     let Some(f) = c.function else {
         return LabelInfo::open();
@@ -296,7 +424,7 @@ fn call_labels(c: &Call) -> LabelInfo {
         .args
         .iter()
         .find(|a| matches!(a.value_type(), ValueType::Vector | ValueType::Matrix));
-    let mut info = source.map(labels_of).unwrap_or_else(LabelInfo::open);
+    let mut info = source.map_or_else(LabelInfo::open, labels);
     if UNSURE_NAME.contains(&f.name) {
         info.set("__name__", Presence::Maybe, span.clone());
     } else if !KEEP_NAME.contains(&f.name) {
@@ -398,8 +526,8 @@ fn absent_labels(c: &Call) -> LabelInfo {
     info
 }
 
-fn aggregate_labels(a: &AggregateExpr) -> LabelInfo {
-    let input = labels_of(&a.expr);
+fn aggregate_labels(a: &AggregateExpr, labels: &mut ChildLabels<'_>) -> LabelInfo {
+    let input = labels(&a.expr);
     if a.op.selects_series() {
         // topk, bottomk, limitk, limit_ratio return input series unchanged.
         return input;
@@ -424,7 +552,7 @@ fn aggregate_labels(a: &AggregateExpr) -> LabelInfo {
     info
 }
 
-fn binary_labels(b: &BinaryExpr) -> LabelInfo {
+fn binary_labels(b: &BinaryExpr, labels_of: &mut ChildLabels<'_>) -> LabelInfo {
     let (lt, rt) = (b.lhs.value_type(), b.rhs.value_type());
     if lt == ValueType::Scalar && rt == ValueType::Scalar {
         return LabelInfo::closed(b.span.clone());
@@ -473,15 +601,322 @@ fn binary_labels(b: &BinaryExpr) -> LabelInfo {
         info.drop_name(b.op_span.clone());
     }
     if !b.fill.is_empty() {
-        // Filled series come from one side only: either side's labels may show.
-        let other = if b.group.as_ref().is_some_and(|g| g.side == GroupSide::Right) {
-            labels_of(&b.lhs)
-        } else {
-            labels_of(&b.rhs)
-        };
-        info = info.union(&other);
+        // Filled series come from one side only: either side's labels may show. The
+        // side that fills is the "one" side (the left one under `group_right`).
+        info = info.union(&one);
     }
     info
+}
+
+/// The labels a value can carry: exact names plus dynamic-name prefixes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LabelSet {
+    pub names: BTreeSet<String>,
+    pub prefixes: BTreeSet<String>,
+}
+
+impl LabelSet {
+    pub fn can_carry(&self, label: &str) -> bool {
+        self.names.contains(label) || self.prefixes.iter().any(|p| label.starts_with(p.as_str()))
+    }
+
+    pub(crate) fn of<'a>(names: impl IntoIterator<Item = &'a str>) -> Self {
+        LabelSet {
+            names: names.into_iter().map(str::to_string).collect(),
+            prefixes: BTreeSet::new(),
+        }
+    }
+
+    pub(crate) fn union(mut self, other: &LabelSet) -> Self {
+        self.names.extend(other.names.iter().cloned());
+        self.prefixes.extend(other.prefixes.iter().cloned());
+        self
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Labels {
+    /// The result can carry these labels and no others.
+    Known(LabelSet),
+    /// The catalog cannot tell.
+    Unknown,
+}
+
+impl Labels {
+    pub fn known(&self) -> Option<&LabelSet> {
+        match self {
+            Labels::Known(set) => Some(set),
+            Labels::Unknown => None,
+        }
+    }
+
+    /// `Some(false)` only when the value surely cannot carry `label`.
+    pub fn can_carry(&self, label: &str) -> Option<bool> {
+        self.known().map(|set| set.can_carry(label))
+    }
+
+    pub(crate) fn map(self, f: impl FnOnce(LabelSet) -> LabelSet) -> Labels {
+        match self {
+            Labels::Known(set) => Labels::Known(f(set)),
+            Labels::Unknown => Labels::Unknown,
+        }
+    }
+}
+
+/// Functions whose result keeps the labels of their (single) vector or matrix argument.
+const KEEPS_LABELS: &[&str] = &[
+    "abs",
+    "acos",
+    "acosh",
+    "asin",
+    "asinh",
+    "atan",
+    "atanh",
+    "avg_over_time",
+    "ceil",
+    "changes",
+    "clamp",
+    "clamp_max",
+    "clamp_min",
+    "cos",
+    "cosh",
+    "count_over_time",
+    "day_of_month",
+    "day_of_week",
+    "day_of_year",
+    "days_in_month",
+    "deg",
+    "delta",
+    "deriv",
+    "double_exponential_smoothing",
+    "exp",
+    "first_over_time",
+    "floor",
+    "histogram_avg",
+    "histogram_count",
+    "histogram_stddev",
+    "histogram_stdvar",
+    "histogram_sum",
+    "hour",
+    "idelta",
+    "increase",
+    "irate",
+    "last_over_time",
+    "ln",
+    "log10",
+    "log2",
+    "mad_over_time",
+    "max_over_time",
+    "min_over_time",
+    "minute",
+    "month",
+    "predict_linear",
+    "present_over_time",
+    "quantile_over_time",
+    "rad",
+    "rate",
+    "resets",
+    "round",
+    "sgn",
+    "sin",
+    "sinh",
+    "sort",
+    "sort_by_label",
+    "sort_by_label_desc",
+    "sort_desc",
+    "sqrt",
+    "stddev_over_time",
+    "stdvar_over_time",
+    "sum_over_time",
+    "tan",
+    "tanh",
+    "timestamp",
+    "ts_of_first_over_time",
+    "ts_of_last_over_time",
+    "ts_of_max_over_time",
+    "ts_of_min_over_time",
+    "year",
+    "holt_winters",
+];
+
+/// The labels `expr`'s result can carry at most, from its children's bounds and, for
+/// selectors, the label source. `Unknown` wherever the source cannot be sure.
+fn bound_of<'n>(expr: &Expr, source: &dyn LabelSource, child: &Child<'n>) -> Labels {
+    let bound = |e: &Expr| child(e).clone();
+    match expr {
+        Expr::Number(_) | Expr::String(_) => Labels::Known(LabelSet::default()),
+        Expr::Selector(selector) => source.selector_labels(selector),
+        Expr::Matrix(matrix) => source.selector_labels(&matrix.selector),
+        Expr::Subquery(subquery) => bound(&subquery.expr),
+        Expr::Paren(paren) => bound(&paren.expr),
+        Expr::Unary(unary) => bound(&unary.expr),
+        Expr::Call(call) => call_bound(call, child),
+        Expr::Aggregate(aggregate) => aggregate_bound(aggregate, child),
+        Expr::Binary(binary) => binary_bound(binary, child),
+    }
+}
+
+fn aggregate_bound<'n>(aggregate: &AggregateExpr, child: &Child<'n>) -> Labels {
+    let input = child(&aggregate.expr).clone();
+    let grouped = match &aggregate.grouping {
+        _ if aggregate.op.selects_series() => input,
+        None => Labels::Known(LabelSet::default()),
+        Some(grouping) if grouping.without => input.map(|mut set| {
+            for label in &grouping.labels {
+                set.names.remove(&label.name);
+            }
+            set
+        }),
+        // `by` keeps at most the listed labels (only those the input has).
+        Some(grouping) => {
+            let listed = LabelSet::of(grouping.labels.iter().map(|l| l.name.as_str()));
+            match input {
+                Labels::Known(set) => Labels::Known(LabelSet {
+                    names: listed
+                        .names
+                        .into_iter()
+                        .filter(|l| set.can_carry(l))
+                        .collect(),
+                    prefixes: BTreeSet::new(),
+                }),
+                Labels::Unknown => Labels::Known(listed),
+            }
+        }
+    };
+    if aggregate.op == AggregateOp::CountValues {
+        match aggregate.param.as_deref().map(Expr::unparen) {
+            Some(Expr::String(label)) => grouped.map(|mut set| {
+                set.names.insert(label.value.clone());
+                set
+            }),
+            _ => Labels::Unknown,
+        }
+    } else {
+        grouped
+    }
+}
+
+fn string_value(args: &[Expr], index: usize) -> Option<&str> {
+    match args.get(index).map(Expr::unparen) {
+        Some(Expr::String(s)) => Some(&s.value),
+        _ => None,
+    }
+}
+
+fn call_bound<'n>(call: &Call, child: &Child<'n>) -> Labels {
+    let name = call.name.as_str();
+    let vector_arg = || {
+        call.args
+            .iter()
+            .find(|a| matches!(a.value_type(), ValueType::Vector | ValueType::Matrix))
+            .map(|a| child(a).clone())
+            .unwrap_or(Labels::Unknown)
+    };
+    match name {
+        "label_replace" | "label_join" => match string_value(&call.args, 1) {
+            Some(dst) => vector_arg().map(|mut set| {
+                set.names.insert(dst.to_string());
+                set
+            }),
+            None => Labels::Unknown,
+        },
+        "histogram_quantile" | "histogram_fraction" => vector_arg().map(|mut set| {
+            set.names.remove("le");
+            set
+        }),
+        // `absent` carries the labels of the selector's equality matchers.
+        "absent" | "absent_over_time" => {
+            let selector = match call.args.first().map(Expr::unparen) {
+                Some(Expr::Selector(s)) => Some(&**s),
+                Some(Expr::Matrix(m)) => Some(&m.selector),
+                _ => None,
+            };
+            Labels::Known(LabelSet::of(
+                selector
+                    .into_iter()
+                    .flat_map(|s| s.matchers.iter())
+                    .filter(|m| m.op == MatchOp::Equal && m.name != "__name__")
+                    .map(|m| m.name.as_str()),
+            ))
+        }
+        "vector" | "time" | "pi" | "scalar" => Labels::Known(LabelSet::default()),
+        _ if KEEPS_LABELS.contains(&name) => vector_arg(),
+        _ => Labels::Unknown,
+    }
+}
+
+fn binary_bound<'n>(binary: &BinaryExpr, child: &Child<'n>) -> Labels {
+    let (lhs_scalar, rhs_scalar) = (
+        binary.lhs.value_type() == ValueType::Scalar,
+        binary.rhs.value_type() == ValueType::Scalar,
+    );
+    if lhs_scalar && rhs_scalar {
+        return Labels::Known(LabelSet::default());
+    }
+    let bound = |e: &Expr| child(e).clone();
+    if lhs_scalar {
+        return bound(&binary.rhs);
+    }
+    if rhs_scalar {
+        return bound(&binary.lhs);
+    }
+    let lhs = bound(&binary.lhs);
+    let rhs = || bound(&binary.rhs);
+    match binary.op {
+        BinaryOp::And | BinaryOp::Unless => return lhs,
+        BinaryOp::Or => {
+            return match (lhs, rhs()) {
+                (Labels::Known(a), Labels::Known(b)) => Labels::Known(a.union(&b)),
+                _ => Labels::Unknown,
+            }
+        }
+        _ => {}
+    }
+    match &binary.group {
+        Some(group) => {
+            // Many-to-one: the "many" side's labels plus the listed ones.
+            let (many, one) = match group.side {
+                GroupSide::Left => (lhs, rhs()),
+                GroupSide::Right => (rhs(), lhs),
+            };
+            match many {
+                Labels::Known(mut set) => {
+                    for label in &group.labels {
+                        // A listed label the "one" side cannot carry is not added.
+                        if one.can_carry(&label.name) != Some(false) {
+                            set.names.insert(label.name.clone());
+                        }
+                    }
+                    Labels::Known(set)
+                }
+                Labels::Unknown => Labels::Unknown,
+            }
+        }
+        None => match &binary.matching {
+            // One-to-one `on (...)` keeps only the listed labels.
+            Some(matching) if matching.on => {
+                let listed = LabelSet::of(matching.labels.iter().map(|l| l.name.as_str()));
+                match lhs {
+                    Labels::Known(set) => Labels::Known(LabelSet {
+                        names: listed
+                            .names
+                            .into_iter()
+                            .filter(|l| set.can_carry(l))
+                            .collect(),
+                        prefixes: BTreeSet::new(),
+                    }),
+                    Labels::Unknown => Labels::Known(listed),
+                }
+            }
+            Some(matching) => lhs.map(|mut set| {
+                for label in &matching.labels {
+                    set.names.remove(&label.name);
+                }
+                set
+            }),
+            None => lhs,
+        },
+    }
 }
 
 /// What every result series surely has as a label's value: exactly one known value

@@ -19,6 +19,17 @@
 //! too large"), which is not modelled.
 
 use regex_syntax::ParserBuilder;
+use rustc_hash::FxHashMap;
+
+/// A matcher regex compiled as Prometheus anchors it (`^(?s:<pattern>)$`), remembered
+/// for the run; `None` when the engine cannot read it (callers then stay silent).
+pub fn compiled(pattern: &str) -> Option<regex::Regex> {
+    static COMPILED: Memo<Option<regex::Regex>> = Memo::new();
+    // `Regex` clones share the compiled program.
+    COMPILED.get(pattern, |pattern| {
+        regex::Regex::new(&format!("^(?s:{pattern})$")).ok()
+    })
+}
 
 /// Rewrites the Go-only syntax above into equivalent Rust syntax.
 fn to_rust_syntax(pattern: &str) -> String {
@@ -190,8 +201,49 @@ fn skip_item(chars: &[char], i: usize) -> usize {
     }
 }
 
+/// Answers about patterns, remembered for the run. A run meets the same matcher regex
+/// many times (`status_code=~"5.."` in hundreds of rules), and the parser, the label
+/// analysis and several checks each ask about it. An answer is a pure function of the
+/// pattern, so sharing it between threads cannot change any output.
+struct Memo<T> {
+    answers: std::sync::LazyLock<std::sync::Mutex<FxHashMap<Box<str>, T>>>,
+}
+
+/// A long-running process (the language server) meets ever new patterns: past this
+/// many, the memo starts over instead of growing.
+const MEMO_LIMIT: usize = 4096;
+
+impl<T: Clone> Memo<T> {
+    const fn new() -> Self {
+        Memo {
+            answers: std::sync::LazyLock::new(Default::default),
+        }
+    }
+
+    /// The remembered answer for `pattern`, or `compute`'s (computed outside the lock,
+    /// so threads never wait for one another's regex work).
+    fn get(&self, pattern: &str, compute: impl FnOnce(&str) -> T) -> T {
+        let lock = || self.answers.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(answer) = lock().get(pattern) {
+            return answer.clone();
+        }
+        let answer = compute(pattern);
+        let mut answers = lock();
+        if answers.len() >= MEMO_LIMIT {
+            answers.clear();
+        }
+        answers.insert(pattern.into(), answer.clone());
+        answer
+    }
+}
+
 /// Checks a matcher regex; the error reads like Go's `regexp` errors.
 pub fn validate(pattern: &str) -> Result<(), String> {
+    static VALIDATED: Memo<Result<(), String>> = Memo::new();
+    VALIDATED.get(pattern, validate_uncached)
+}
+
+fn validate_uncached(pattern: &str) -> Result<(), String> {
     go_only_errors(pattern)?;
     let anchored = format!("^(?s:{})$", to_rust_syntax(pattern));
     ParserBuilder::new()
@@ -212,6 +264,11 @@ pub fn validate(pattern: &str) -> Result<(), String> {
 /// Does the anchored regex match the empty string? (Used for "at least one non-empty
 /// matcher".) An invalid regex answers `false`; it was reported already.
 pub fn matches_empty(pattern: &str) -> bool {
+    static MATCHES_EMPTY: Memo<bool> = Memo::new();
+    MATCHES_EMPTY.get(pattern, matches_empty_uncached)
+}
+
+fn matches_empty_uncached(pattern: &str) -> bool {
     // Every selector's matchers ask this, so it must be cheap: compiling the regex costs
     // far more than parsing it. Without assertions (`^`, `$`, `\b`), a regex matches the
     // empty string exactly when its shortest match is empty, which the parse tells.

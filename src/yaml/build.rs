@@ -334,7 +334,7 @@ fn empty_scalar(at: usize) -> Node {
     }
 }
 
-fn convert_style(style: SaphyrStyle) -> ScalarStyle {
+pub(super) fn convert_style(style: SaphyrStyle) -> ScalarStyle {
     match style {
         SaphyrStyle::Plain => ScalarStyle::Plain,
         SaphyrStyle::SingleQuoted => ScalarStyle::SingleQuoted,

@@ -34,6 +34,12 @@ pub(super) fn locate_scalar(
         let map = OffsetMap::identity(node_span.start, 0);
         return (node_span, map);
     }
+    verbatim_flow(text, style, &span, value).unwrap_or_else(|| rebuild(text, style, span, value))
+}
+
+/// Decodes the scalar at `span` again, recording where each decoded byte comes from,
+/// and checks the result against the parser's `value`.
+fn rebuild(text: &str, style: ScalarStyle, span: Span, value: &str) -> (Span, OffsetMap) {
     let rebuilt = match style {
         ScalarStyle::Plain => rebuild_plain(text, &span),
         ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => rebuild_quoted(text, &span, style),
@@ -50,6 +56,56 @@ pub(super) fn locate_scalar(
             let map = OffsetMap::collapsed(node_span.clone(), value.len());
             (node_span, map)
         }
+    }
+}
+
+/// The fast path for the common case: a plain or quoted scalar on one line whose raw
+/// text is its value (no escape, no folding). The parser already decoded it, so
+/// decoding it again would only confirm an identity map. `None` when the value needs
+/// the full rebuild; the result is the one the rebuild gives.
+fn verbatim_flow(
+    text: &str,
+    style: ScalarStyle,
+    span: &Span,
+    value: &str,
+) -> Option<(Span, OffsetMap)> {
+    let on_one_line = !value.bytes().any(|b| matches!(b, b'\n' | b'\r'));
+    if !on_one_line {
+        return None;
+    }
+    match style {
+        ScalarStyle::Plain => {
+            let end = span.end.min(text.len());
+            // Trailing blanks of a plain scalar are not part of its value.
+            let verbatim =
+                text.get(span.start..end) == Some(value) && !value.ends_with([' ', '\t']);
+            verbatim.then(|| {
+                (
+                    span.start..end,
+                    OffsetMap::identity(span.start, value.len()),
+                )
+            })
+        }
+        ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
+            // `''` and backslash escapes decode to something else.
+            let escape = if style == ScalarStyle::SingleQuoted {
+                '\''
+            } else {
+                '\\'
+            };
+            if value.contains(escape) {
+                return None;
+            }
+            let close = closing_quote(text, span.start, style)?;
+            let verbatim = text.get(span.start + 1..close) == Some(value);
+            verbatim.then(|| {
+                (
+                    span.start..close + 1,
+                    OffsetMap::identity(span.start + 1, value.len()),
+                )
+            })
+        }
+        ScalarStyle::Literal | ScalarStyle::Folded => None,
     }
 }
 
@@ -449,4 +505,64 @@ fn is_document_marker(bytes: &[u8], at: usize) -> bool {
 thread_local! {
     /// Scalars whose map fell back to the scalar start on this thread (tests only).
     pub(super) static FALLBACKS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use saphyr_parser::{Event, Parser};
+
+    /// Every scalar of `text` with its style, the parser's span (in bytes) and value.
+    fn scalars(text: &str) -> Vec<(ScalarStyle, Span, String)> {
+        let chars = crate::yaml::chars::CharToByte::new(text);
+        let mut out = Vec::new();
+        for event in Parser::new_from_str(text) {
+            let (event, span) = event.expect("valid YAML");
+            if let Event::Scalar(value, style, _, _) = event {
+                let span = chars.byte(span.start.index())..chars.byte(span.end.index());
+                out.push((
+                    super::super::build::convert_style(style),
+                    span,
+                    value.into_owned(),
+                ));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_fast_path_gives_what_the_rebuild_gives() {
+        let text = "plain: a b  c\ntrailing: x y   \nsingle: 'a \\b '\ndouble: \"x 'y' \"\n\
+                    escaped: \"a\\tb\"\nquote: 'it''s'\nfolded: a\n  b\nkey with space: v\n\
+                    unicode: \"é ü\"\n'q k': \"\"\nempty_plain:\nlist: [a, 'b', \"c d\"]\n\
+                    flow: {k: v, 'x': \"y\"}\nanchored: &a v\ntagged: !!str 12\n";
+        let mut fast = 0;
+        for (style, span, value) in scalars(text) {
+            if value.is_empty() {
+                continue;
+            }
+            let Some(located) = verbatim_flow(text, style, &span, &value) else {
+                continue;
+            };
+            fast += 1;
+            assert_eq!(located, rebuild(text, style, span, &value), "{value:?}");
+        }
+        assert!(fast >= 15, "only {fast} scalars took the fast path");
+    }
+
+    #[test]
+    fn values_that_need_decoding_take_the_full_rebuild() {
+        for text in [
+            "k: \"a\\tb\"\n",
+            "k: 'it''s'\n",
+            "k: a\n  b\n",
+            "k: \"a\n  b\"\n",
+        ] {
+            for (style, span, value) in scalars(text) {
+                if value != "k" {
+                    assert_eq!(verbatim_flow(text, style, &span, &value), None, "{text:?}");
+                }
+            }
+        }
+    }
 }

@@ -4,13 +4,14 @@
 //! precomputed quantiles of a summary.
 
 use super::common::{rewrite_selector, walk_with_parents, Finding};
-use crate::catalog::flow::{labels, resolve, Resolved};
+use crate::catalog::flow::{resolve, Resolved};
 use crate::catalog::{Catalog, MetricFamily, MetricType, SeriesKind};
 use crate::checks::context::ExprContext;
 use crate::checks::{CheckMeta, Emitter};
 use crate::diagnostic::Severity;
 use crate::fix::{Applicability, DecodedFix};
 use crate::fixture;
+use crate::promql::analysis::Analysis;
 use crate::promql::ast::{AggregateOp, Call, Expr, Matcher, VectorSelector};
 use crate::promql::matcher_matches_empty;
 
@@ -39,13 +40,19 @@ Fix: the help writes the corrected query.",
 
 pub fn run(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>) {
     if let Some(catalog) = super::catalog_for(ctx) {
-        super::emit(ctx, emitter, find(ctx.expr, ctx.source, catalog));
+        super::emit(ctx, emitter, find_in(ctx.analysis(), ctx.source, catalog));
     }
 }
 
+/// The findings on `expr`, analysed with `catalog` as its label source.
 pub fn find(expr: &Expr, source: &str, catalog: &Catalog) -> Vec<Finding> {
+    find_in(&Analysis::new(expr, Some(catalog)), source, catalog)
+}
+
+/// The findings on an expression already analysed with `catalog` as its label source.
+pub fn find_in(analysis: &Analysis<'_>, source: &str, catalog: &Catalog) -> Vec<Finding> {
     let mut findings = Vec::new();
-    walk_with_parents(expr, &mut |node, parents| match node {
+    walk_with_parents(analysis.expr(), &mut |node, parents| match node {
         Expr::Selector(selector) => {
             findings.extend(check_selector(selector, parents, source, catalog, "5m"))
         }
@@ -60,7 +67,7 @@ pub fn find(expr: &Expr, source: &str, catalog: &Catalog) -> Vec<Finding> {
             ));
         }
         Expr::Call(call) if call.name == "histogram_quantile" => {
-            findings.extend(check_histogram_quantile(call, source, catalog));
+            findings.extend(check_histogram_quantile(call, analysis, source, catalog));
         }
         Expr::Aggregate(aggregate)
             if matches!(aggregate.op, AggregateOp::Sum | AggregateOp::Avg) =>
@@ -226,7 +233,12 @@ fn check_selector(
     out
 }
 
-fn check_histogram_quantile(call: &Call, source: &str, catalog: &Catalog) -> Vec<Finding> {
+fn check_histogram_quantile(
+    call: &Call,
+    analysis: &Analysis<'_>,
+    source: &str,
+    catalog: &Catalog,
+) -> Vec<Finding> {
     let Some(input) = call.args.get(1) else {
         return Vec::new();
     };
@@ -263,9 +275,9 @@ fn check_histogram_quantile(call: &Call, source: &str, catalog: &Catalog) -> Vec
     });
     // `promql/histogram-le` reports the `le` dropped from `_bucket` series on its own.
     let reported_by_histogram_le =
-        || crate::checks::promql::histogram_le::check_call(call, source).is_some();
+        || crate::checks::promql::histogram_le::check_call(call, source, analysis).is_some();
     if out.is_empty() && !maybe_native && !reported_by_histogram_le() {
-        if let Some(finding) = dropped_le(input, catalog) {
+        if let Some(finding) = dropped_le(input, analysis) {
             out.push(finding);
         }
     }
@@ -321,8 +333,9 @@ fn value_selectors<'e>(expr: &'e Expr, visit: &mut dyn FnMut(&'e VectorSelector)
 }
 
 /// The aggregation inside `histogram_quantile`'s input that removes `le`.
-fn dropped_le(expr: &Expr, catalog: &Catalog) -> Option<Finding> {
-    if labels(expr, catalog).can_carry("le") != Some(false) {
+fn dropped_le(expr: &Expr, analysis: &Analysis<'_>) -> Option<Finding> {
+    let can_carry_le = |node: &Expr| analysis.bound(node).can_carry("le");
+    if can_carry_le(expr) != Some(false) {
         return None;
     }
     let mut culprit = None;
@@ -331,8 +344,8 @@ fn dropped_le(expr: &Expr, catalog: &Catalog) -> Option<Finding> {
             return;
         }
         if let Expr::Aggregate(aggregate) = node {
-            let before = labels(&aggregate.expr, catalog).can_carry("le");
-            let after = labels(node, catalog).can_carry("le");
+            let before = can_carry_le(&aggregate.expr);
+            let after = can_carry_le(node);
             if before == Some(true) && after == Some(false) {
                 culprit = Some(aggregate);
             }

@@ -402,10 +402,14 @@ fn job_scoped(query: &str) -> Vec<String> {
         .extend(facts.closed_target_labels().unwrap());
     catalog.target_labels_declared = true;
     let expr = crate::promql::parse(query).expr.expect("parses");
-    super::unknown_label::find_with(&expr, &catalog, Some(&facts))
-        .into_iter()
-        .map(|f| format!("{} | {}", &query[f.span.clone()], f.message))
-        .collect()
+    super::unknown_label::find_in(
+        &crate::promql::analysis::Analysis::new(&expr, Some(&catalog)),
+        &catalog,
+        Some(&facts),
+    )
+    .into_iter()
+    .map(|f| format!("{} | {}", &query[f.span.clone()], f.message))
+    .collect()
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! `group_left`/`group_right`, or a `label_replace`/`label_join`/`sort_by_label` source.
 
 use super::common::{walk_with_parents, Finding};
-use crate::catalog::flow::{labels, resolve, selector_labels, LabelSet, Labels, Resolved};
+use crate::catalog::flow::{resolve, selector_labels, Resolved};
 use crate::catalog::{closest, Catalog, MetricType};
 use crate::checks::context::ExprContext;
 use crate::checks::{CheckMeta, Emitter};
@@ -11,6 +11,7 @@ use crate::diagnostic::Severity;
 use crate::fix::{Applicability, DecodedFix};
 use crate::fixture;
 use crate::promconfig::Facts;
+use crate::promql::analysis::{Analysis, LabelSet, Labels};
 use crate::promql::ast::{AggregateExpr, BinaryExpr, Call, Expr, GroupSide, VectorSelector};
 use crate::promql::{matcher_matches_empty, regex};
 
@@ -42,17 +43,19 @@ Fix: use the label the help suggests.",
 pub fn run(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>) {
     if let Some(catalog) = super::catalog_for(ctx) {
         let facts = ctx.options.prometheus.as_deref();
-        super::emit(ctx, emitter, find_with(ctx.expr, catalog, facts));
+        super::emit(ctx, emitter, find_in(ctx.analysis(), catalog, facts));
     }
 }
 
+/// The findings on `expr`, analysed with `catalog` as its label source.
 pub fn find(expr: &Expr, catalog: &Catalog) -> Vec<Finding> {
-    find_with(expr, catalog, None)
+    find_in(&Analysis::new(expr, Some(catalog)), catalog, None)
 }
 
+/// The findings on an expression already analysed with `catalog` as its label source.
 /// With a Prometheus configuration's facts, a selector that names its job is held to
 /// that job's target labels ([`super::job_scope`]).
-pub fn find_with(expr: &Expr, catalog: &Catalog, facts: Option<&Facts>) -> Vec<Finding> {
+pub fn find_in(analysis: &Analysis<'_>, catalog: &Catalog, facts: Option<&Facts>) -> Vec<Finding> {
     let mut findings = Vec::new();
     let selector = |selector: &VectorSelector, findings: &mut Vec<Finding>| {
         matchers(selector, catalog, findings);
@@ -60,12 +63,12 @@ pub fn find_with(expr: &Expr, catalog: &Catalog, facts: Option<&Facts>) -> Vec<F
             findings.extend(super::job_scope::findings(selector, catalog, facts));
         }
     };
-    walk_with_parents(expr, &mut |node, _| match node {
+    walk_with_parents(analysis.expr(), &mut |node, _| match node {
         Expr::Selector(s) => selector(s, &mut findings),
         Expr::Matrix(matrix) => selector(&matrix.selector, &mut findings),
-        Expr::Aggregate(aggregate) => grouping(aggregate, catalog, &mut findings),
-        Expr::Binary(binary) => matching(binary, catalog, &mut findings),
-        Expr::Call(call) => call_sources(call, catalog, &mut findings),
+        Expr::Aggregate(aggregate) => grouping(aggregate, analysis, catalog, &mut findings),
+        Expr::Binary(binary) => matching(binary, analysis, catalog, &mut findings),
+        Expr::Call(call) => call_sources(call, analysis, catalog, &mut findings),
         _ => {}
     });
     findings
@@ -191,16 +194,21 @@ pub(super) fn is_plain_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
 }
 
-fn grouping(aggregate: &AggregateExpr, catalog: &Catalog, out: &mut Vec<Finding>) {
+fn grouping(
+    aggregate: &AggregateExpr,
+    analysis: &Analysis<'_>,
+    catalog: &Catalog,
+    out: &mut Vec<Finding>,
+) {
     let Some(grouping) = &aggregate.grouping else {
         return;
     };
-    let Labels::Known(set) = labels(&aggregate.expr, catalog) else {
+    let Labels::Known(set) = analysis.bound(&aggregate.expr) else {
         return;
     };
     let op = aggregate.op.as_str();
     for label in &grouping.labels {
-        if set.can_carry(&label.name) || !reportable(&label.name, &set, catalog) {
+        if set.can_carry(&label.name) || !reportable(&label.name, set, catalog) {
             continue;
         }
         let message = if grouping.without {
@@ -214,16 +222,21 @@ fn grouping(aggregate: &AggregateExpr, catalog: &Catalog, out: &mut Vec<Finding>
                 label.name, label.name
             )
         };
-        out.push(Finding::new(label.span.clone(), message).help(suggestion(&label.name, &set)));
+        out.push(Finding::new(label.span.clone(), message).help(suggestion(&label.name, set)));
     }
 }
 
-fn matching(binary: &BinaryExpr, catalog: &Catalog, out: &mut Vec<Finding>) {
+fn matching(
+    binary: &BinaryExpr,
+    analysis: &Analysis<'_>,
+    catalog: &Catalog,
+    out: &mut Vec<Finding>,
+) {
     if binary.matching.is_none() && binary.group.is_none() {
         return;
     }
-    let lhs = labels(&binary.lhs, catalog);
-    let rhs = labels(&binary.rhs, catalog);
+    let lhs = analysis.bound(&binary.lhs);
+    let rhs = analysis.bound(&binary.rhs);
     if let Some(matching) = &binary.matching {
         let keyword = if matching.on { "on" } else { "ignoring" };
         for label in &matching.labels {
@@ -266,8 +279,8 @@ fn matching(binary: &BinaryExpr, catalog: &Catalog, out: &mut Vec<Finding>) {
     }
     if let Some(group) = &binary.group {
         let (keyword, one) = match group.side {
-            GroupSide::Left => ("group_left", &rhs),
-            GroupSide::Right => ("group_right", &lhs),
+            GroupSide::Left => ("group_left", rhs),
+            GroupSide::Right => ("group_right", lhs),
         };
         let Labels::Known(set) = one else { return };
         for label in &group.labels {
@@ -288,7 +301,7 @@ fn matching(binary: &BinaryExpr, catalog: &Catalog, out: &mut Vec<Finding>) {
 }
 
 /// Source labels of `label_replace`, `label_join` and `sort_by_label`.
-fn call_sources(call: &Call, catalog: &Catalog, out: &mut Vec<Finding>) {
+fn call_sources(call: &Call, analysis: &Analysis<'_>, catalog: &Catalog, out: &mut Vec<Finding>) {
     let sources: Vec<&Expr> = match call.name.as_str() {
         "label_replace" => {
             // `label_replace(v, dst, repl, src, regex)`: a regex that matches the empty
@@ -296,7 +309,7 @@ fn call_sources(call: &Call, catalog: &Catalog, out: &mut Vec<Finding>) {
             let source_missing = match (call.args.first(), call.args.get(3).map(Expr::unparen)) {
                 (Some(input), Some(Expr::String(src))) => {
                     !src.value.is_empty()
-                        && labels(input, catalog).can_carry(&src.value) == Some(false)
+                        && analysis.bound(input).can_carry(&src.value) == Some(false)
                 }
                 _ => false,
             };
@@ -319,7 +332,7 @@ fn call_sources(call: &Call, catalog: &Catalog, out: &mut Vec<Finding>) {
     let Some(input) = call.args.first() else {
         return;
     };
-    let Labels::Known(set) = labels(input, catalog) else {
+    let Labels::Known(set) = analysis.bound(input) else {
         return;
     };
     for source in sources {
@@ -328,7 +341,7 @@ fn call_sources(call: &Call, catalog: &Catalog, out: &mut Vec<Finding>) {
         };
         if literal.value.is_empty()
             || set.can_carry(&literal.value)
-            || !reportable(&literal.value, &set, catalog)
+            || !reportable(&literal.value, set, catalog)
         {
             continue;
         }
@@ -340,7 +353,7 @@ fn call_sources(call: &Call, catalog: &Catalog, out: &mut Vec<Finding>) {
                     call.name, literal.value
                 ),
             )
-            .help(suggestion(&literal.value, &set)),
+            .help(suggestion(&literal.value, set)),
         );
     }
 }

@@ -69,6 +69,7 @@ pub fn run(
             options: shared.options,
             catalog: shared.catalog,
             uncertain: query.expanded.uncertain,
+            analysis: Default::default(),
         };
         for &(meta, run) in expr_runners() {
             if !enabled(meta) {

@@ -7,7 +7,8 @@ use crate::dashboards::queries::Site;
 use crate::dashboards::Target;
 use crate::diagnostic::Severity;
 use crate::fixture;
-use crate::promql::ast::{AggregateOp, BinaryOp, Expr, GroupSide};
+use crate::promql::analysis::{Analysis, Labels, UnknownSeries};
+use crate::promql::ast::Expr;
 use regex::Regex;
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
@@ -113,146 +114,12 @@ fn is_table_format(target: &Target) -> bool {
 }
 
 /// The labels an expression's result can carry, when the expression limits them to a
-/// known set; `None` when any label may be there.
+/// known set; `None` when any label may be there. The one label-flow analysis answers,
+/// with no facts about the series selectors read: only the query's own aggregations,
+/// joins and functions limit the set.
 pub fn result_labels(expr: &Expr) -> Option<BTreeSet<String>> {
-    crate::promql::grow_stack(|| result_labels_inner(expr))
-}
-
-fn result_labels_inner(expr: &Expr) -> Option<BTreeSet<String>> {
-    match expr.unparen() {
-        Expr::Number(_) => Some(BTreeSet::new()),
-        Expr::String(_) | Expr::Selector(_) | Expr::Matrix(_) => None,
-        Expr::Subquery(s) => result_labels(&s.expr),
-        Expr::Unary(u) => result_labels(&u.expr),
-        Expr::Paren(p) => result_labels(&p.expr),
-        Expr::Aggregate(a) => match a.op {
-            AggregateOp::Topk
-            | AggregateOp::Bottomk
-            | AggregateOp::Limitk
-            | AggregateOp::LimitRatio => result_labels(&a.expr),
-            op => {
-                let mut labels = match &a.grouping {
-                    None => BTreeSet::new(),
-                    Some(g) if !g.without => g.labels.iter().map(|l| l.name.clone()).collect(),
-                    Some(_) => return None,
-                };
-                if op == AggregateOp::CountValues {
-                    match a.param.as_deref().map(Expr::unparen) {
-                        Some(Expr::String(s)) => {
-                            labels.insert(s.value.clone());
-                        }
-                        _ => return None,
-                    }
-                }
-                Some(labels)
-            }
-        },
-        Expr::Call(call) => call_labels(&call.name, &call.args),
-        Expr::Binary(b) => {
-            let lhs_scalar = b.lhs.value_type() == crate::promql::ValueType::Scalar;
-            let rhs_scalar = b.rhs.value_type() == crate::promql::ValueType::Scalar;
-            match (lhs_scalar, rhs_scalar) {
-                (true, true) => Some(BTreeSet::new()),
-                (true, false) => result_labels(&b.rhs),
-                (false, true) => result_labels(&b.lhs),
-                (false, false) => match (b.op, &b.group) {
-                    (BinaryOp::Or, _) => {
-                        let mut lhs = result_labels(&b.lhs)?;
-                        lhs.extend(result_labels(&b.rhs)?);
-                        Some(lhs)
-                    }
-                    (_, None) => result_labels(&b.lhs),
-                    (_, Some(group)) => {
-                        let side = if group.side == GroupSide::Left {
-                            &b.lhs
-                        } else {
-                            &b.rhs
-                        };
-                        let mut labels = result_labels(side)?;
-                        labels.extend(group.labels.iter().map(|l| l.name.clone()));
-                        Some(labels)
-                    }
-                },
-            }
-        }
-    }
-}
-
-/// Functions whose result keeps the labels of their vector argument.
-const LABEL_PRESERVING: &[&str] = &[
-    "abs",
-    "ceil",
-    "floor",
-    "round",
-    "exp",
-    "ln",
-    "log2",
-    "log10",
-    "sqrt",
-    "sgn",
-    "clamp",
-    "clamp_min",
-    "clamp_max",
-    "rate",
-    "irate",
-    "increase",
-    "delta",
-    "idelta",
-    "deriv",
-    "predict_linear",
-    "resets",
-    "changes",
-    "avg_over_time",
-    "min_over_time",
-    "max_over_time",
-    "sum_over_time",
-    "count_over_time",
-    "quantile_over_time",
-    "stddev_over_time",
-    "stdvar_over_time",
-    "last_over_time",
-    "present_over_time",
-    "mad_over_time",
-    "sort",
-    "sort_desc",
-    "sort_by_label",
-    "sort_by_label_desc",
-    "timestamp",
-    "histogram_count",
-    "histogram_sum",
-    "histogram_avg",
-    "histogram_fraction",
-    "histogram_stddev",
-    "histogram_stdvar",
-    "holt_winters",
-    "double_exponential_smoothing",
-];
-
-fn call_labels(name: &str, args: &[Expr]) -> Option<BTreeSet<String>> {
-    let vector_arg = || {
-        args.iter().find(|a| {
-            a.value_type() != crate::promql::ValueType::Scalar
-                && !matches!(a.unparen(), Expr::String(_))
-        })
-    };
-    match name {
-        "vector" | "time" | "scalar" | "pi" => Some(BTreeSet::new()),
-        "histogram_quantile" => {
-            let mut labels = result_labels(args.get(1)?)?;
-            labels.remove("le");
-            Some(labels)
-        }
-        "label_replace" | "label_join" => {
-            let mut labels = result_labels(args.first()?)?;
-            match args.get(1).map(Expr::unparen) {
-                Some(Expr::String(dst)) => {
-                    labels.insert(dst.value.clone());
-                }
-                _ => return None,
-            }
-            Some(labels)
-        }
-        _ if LABEL_PRESERVING.contains(&name) => result_labels(vector_arg()?),
+    match Analysis::new(expr, Some(&UnknownSeries)).bound(expr) {
+        Labels::Known(set) if set.prefixes.is_empty() => Some(set.names.clone()),
         _ => None,
     }
 }
@@ -326,5 +193,21 @@ mod tests {
             labels("label_replace(sum by (a) (x), \"b\", \"$1\", \"a\", \"(.*)\")"),
             Some(vec!["a".into(), "b".into()])
         );
+    }
+
+    #[test]
+    fn joins_and_nested_aggregations_limit_labels_as_prometheus_does() {
+        // One-to-one matching with `on` keeps only the matching labels.
+        assert_eq!(
+            labels("rate(a[5m]) / on (job) rate(b[5m])"),
+            Some(vec!["job".into()])
+        );
+        // An outer `by` keeps only what the inner aggregation left.
+        assert_eq!(
+            labels("sum by (a) (sum by (b) (x))"),
+            Some(Vec::<String>::new())
+        );
+        // `absent` returns its selector's equality labels.
+        assert_eq!(labels("absent(up{job=\"api\"})"), Some(vec!["job".into()]));
     }
 }

@@ -6,7 +6,7 @@ use crate::checks::{CheckMeta, Emitter};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::fixture;
 use crate::promconfig::Facts;
-use crate::rules::template::parse_prometheus;
+use crate::rules::template::ParsedTemplates;
 use crate::rules::{RuleFile, RuleKind};
 
 pub static META: CheckMeta = CheckMeta {
@@ -28,7 +28,13 @@ server.",
     enabled_by_default: true,
 };
 
-pub fn run(file: &RuleFile, facts: &Facts, out: &mut Vec<Diagnostic>) {
+/// Runs on a rule file; `templates` holds its alert templates, already parsed.
+pub fn run(
+    file: &RuleFile,
+    templates: &ParsedTemplates<'_>,
+    facts: &Facts,
+    out: &mut Vec<Diagnostic>,
+) {
     if !facts.from_config {
         return;
     }
@@ -67,7 +73,7 @@ pub fn run(file: &RuleFile, facts: &Facts, out: &mut Vec<Diagnostic>) {
             if !scalar.value.contains("xternalLabels") {
                 continue;
             }
-            let Ok(template) = parse_prometheus(&scalar.value) else {
+            let Some(Ok(template)) = templates.get(&scalar.value) else {
                 continue;
             };
             for reference in template.external_label_references() {

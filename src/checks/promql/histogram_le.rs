@@ -8,7 +8,7 @@ use crate::checks::Emitter;
 use crate::diagnostic::Severity;
 use crate::fix::{Applicability, DecodedFix};
 use crate::fixture;
-use crate::promql::analysis::{analyze, metric_names, Presence};
+use crate::promql::analysis::{metric_names, Analysis, Presence};
 use crate::promql::ast::{Call, Expr, Grouping};
 
 pub static META: CheckMeta = CheckMeta {
@@ -34,20 +34,35 @@ not named `_bucket`).",
 /// Functions that read classic buckets, and the index of their vector argument.
 const BUCKET_FUNCTIONS: &[(&str, usize)] = &[("histogram_quantile", 1), ("histogram_fraction", 2)];
 
+/// The findings on `expr`; the label analysis is built only when the expression reads
+/// buckets (few do).
 pub fn find(expr: &Expr, source: &str) -> Vec<Finding> {
+    let analysis = std::cell::OnceCell::new();
+    find_with(expr, source, &|| {
+        analysis.get_or_init(|| Analysis::new(expr, None))
+    })
+}
+
+/// [`find`] over the analysis an [`ExprContext`] shares with the other checks.
+fn find_with<'a>(
+    expr: &Expr,
+    source: &str,
+    analysis: &dyn Fn() -> &'a Analysis<'a>,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
     expr.walk(&mut |node| {
         if let Expr::Call(call) = node {
-            findings.extend(check_call(call, source));
+            if reads_buckets(call, source).is_some() {
+                findings.extend(check_call(call, source, analysis()));
+            }
         }
     });
     findings
 }
 
-/// The finding for one call, when it is `histogram_quantile`/`histogram_fraction` over
-/// `_bucket` series whose `le` an aggregation or function removed. `catalog/histogram`
-/// asks this too: what this check reports, it leaves alone (one bug, one finding).
-pub fn check_call(call: &Call, source: &str) -> Option<Finding> {
+/// The bucket function's name and its vector argument, when `call` reads classic
+/// buckets (not VictoriaMetrics' `vmrange` ones).
+fn reads_buckets<'c>(call: &'c Call, source: &str) -> Option<(&'static str, &'c Expr)> {
     let &(name, index) = BUCKET_FUNCTIONS.iter().find(|(n, _)| *n == call.name)?;
     let arg = call.args.get(index)?;
     if source
@@ -57,14 +72,23 @@ pub fn check_call(call: &Call, source: &str) -> Option<Finding> {
         // VictoriaMetrics histograms: MetricsQL reads `vmrange` buckets.
         return None;
     }
-    let info = analyze(arg);
-    if info.labels.presence("le") != Presence::Never {
+    Some((name, arg))
+}
+
+/// The finding for one call, when it is `histogram_quantile`/`histogram_fraction` over
+/// `_bucket` series whose `le` an aggregation or function removed. `catalog/histogram`
+/// asks this too: what this check reports, it leaves alone (one bug, one finding).
+/// `analysis` is the label analysis of the expression holding `call`.
+pub fn check_call(call: &Call, source: &str, analysis: &Analysis<'_>) -> Option<Finding> {
+    let (name, arg) = reads_buckets(call, source)?;
+    let labels = analysis.labels(arg);
+    if labels.presence("le") != Presence::Never {
         return None;
     }
     let bucket = metric_names(arg)
         .into_iter()
         .find(|(metric, _)| metric.ends_with("_bucket"))?;
-    let removed_at = info.labels.reason("le").unwrap_or_else(|| arg.span());
+    let removed_at = labels.reason("le").unwrap_or_else(|| arg.span());
     let by = source.get(removed_at.clone()).unwrap_or("the aggregation");
     let finding = Finding::new(
         removed_at.clone(),
@@ -132,7 +156,11 @@ fn rewrite(g: &Grouping, source: &str) -> String {
 }
 
 pub fn run(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>) {
-    super::emit(ctx, emitter, find(ctx.expr, ctx.source));
+    super::emit(
+        ctx,
+        emitter,
+        find_with(ctx.expr, ctx.source, &|| ctx.analysis()),
+    );
 }
 
 #[cfg(test)]

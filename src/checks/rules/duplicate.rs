@@ -6,7 +6,8 @@ use crate::fixture;
 use crate::promql::analysis::LabelValues;
 use crate::rules::{Rule, RuleFile, RuleKind};
 use crate::source::Span;
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
 
 pub static META: CheckMeta = CheckMeta {
     code: "rules/duplicate",
@@ -64,8 +65,9 @@ pub fn run(file: &RuleFile, out: &mut Vec<Diagnostic>) {
 /// The rules of the file grouped by [`RuleKey`], keys in order of first appearance;
 /// only keys with more than one rule.
 fn same_name_and_labels(file: &RuleFile) -> Vec<(RuleKey, Vec<Copy<'_>>)> {
-    let mut order: Vec<RuleKey> = Vec::new();
-    let mut by_key: HashMap<RuleKey, Vec<Copy<'_>>> = HashMap::new();
+    // Each key once, in order of first appearance, with the index of its rules.
+    let mut keyed: Vec<(RuleKey, Vec<Copy<'_>>)> = Vec::new();
+    let mut index_of: FxHashMap<RuleKey, usize> = FxHashMap::default();
     for (group, rule) in file.rules() {
         let (Some(kind), Some(name)) = (rule.kind(), rule.name()) else {
             continue;
@@ -81,21 +83,16 @@ fn same_name_and_labels(file: &RuleFile) -> Vec<(RuleKey, Vec<Copy<'_>>)> {
             rule,
             group,
         };
-        match by_key.get_mut(&key) {
-            Some(copies) => copies.push(copy),
+        match index_of.get(&key) {
+            Some(&index) => keyed[index].1.push(copy),
             None => {
-                order.push(key.clone());
-                by_key.insert(key, vec![copy]);
+                index_of.insert(key.clone(), keyed.len());
+                keyed.push((key, vec![copy]));
             }
         }
     }
-    order
-        .into_iter()
-        .filter_map(|key| {
-            let copies = by_key.remove(&key)?;
-            (copies.len() > 1).then_some((key, copies))
-        })
-        .collect()
+    keyed.retain(|(_, copies)| copies.len() > 1);
+    keyed
 }
 
 /// Splits rules of one name and label set into the sets that really write the same

@@ -10,7 +10,8 @@ fn lint(path: &str, options: RuleOptions) -> Vec<String> {
     let file = SourceFile::new(path, text);
     let model = load(&file).unwrap();
     let mut out = Vec::new();
-    check_rule_file(&model, &options, &mut out);
+    let templates = crate::rules::template::ParsedTemplates::of(&model);
+    check_rule_file(&model, &templates, &options, &mut out);
     out.sort_by_key(|d| d.span.start);
     out.iter()
         .map(|d| {

@@ -2,15 +2,16 @@
 //! can never return a series with label `X`.
 
 use crate::checks::catalog::common::Finding;
+use crate::checks::context::ParsedExpr;
 use crate::checks::CheckMeta;
 use crate::checks::Emitter;
 use crate::diagnostic::Severity;
 use crate::diagnostic::{Diagnostic, Label};
 use crate::fixture;
-use crate::promql::analysis::{analyze, Presence};
-use crate::promql::ast::Expr;
-use crate::rules::template::parse_prometheus;
-use crate::rules::{RuleFile, RuleKind};
+use crate::promql::analysis::{LabelInfo, Presence};
+use crate::rules::template::{ParsedTemplates, Template};
+use crate::rules::{Group, Rule, RuleKind};
+use crate::yaml::Scalar;
 
 pub static META: CheckMeta = CheckMeta {
     code: "template/label",
@@ -38,26 +39,24 @@ pub struct LabelFinding {
     pub removed_at: Option<std::ops::Range<usize>>,
 }
 
-/// Labels of `template` (an alert label or annotation value) that `expr` cannot return.
-/// `rule_labels` are the rule's own static labels: reading them through `$labels` is a
-/// different mistake, not reported here.
-pub fn find(expr: &Expr, query: &str, template: &str, rule_labels: &[&str]) -> Vec<LabelFinding> {
-    if !template.contains("{{") {
-        return Vec::new();
-    }
-    let Ok(parsed) = parse_prometheus(template) else {
-        // template/syntax reports it.
-        return Vec::new();
-    };
-    let info = analyze(expr);
+/// Labels that `template` (an alert label or annotation value, parsed) reads but the
+/// query's result (`labels`, from the analysis of `query`) cannot have. `rule_labels`
+/// are the rule's own static labels: reading them through `$labels` is a different
+/// mistake, not reported here.
+pub fn find(
+    labels: &LabelInfo,
+    query: &str,
+    template: &Template,
+    rule_labels: &[&str],
+) -> Vec<LabelFinding> {
     let mut out = Vec::new();
-    for reference in parsed.label_references() {
+    for reference in template.label_references() {
         if rule_labels.contains(&reference.name.as_str())
-            || info.labels.presence(&reference.name) != Presence::Never
+            || labels.presence(&reference.name) != Presence::Never
         {
             continue;
         }
-        let removed_at = info.labels.reason(&reference.name);
+        let removed_at = labels.reason(&reference.name);
         let by = removed_at
             .as_ref()
             .and_then(|span| query.get(span.clone()))
@@ -81,40 +80,47 @@ pub fn find(expr: &Expr, query: &str, template: &str, rule_labels: &[&str]) -> V
     out
 }
 
-/// Runs on a rule file's alerting rules. The expression is parsed here only for rules
-/// whose templates read labels (few), so the pipeline's single parse per expression
-/// stays the common case.
-pub fn run(file: &RuleFile, out: &mut Vec<Diagnostic>) {
+/// Runs on a rule file's alerting rules: `rules` are its rules with an expression,
+/// each with the expression the pipeline parsed (and analysed, once, on first use);
+/// `templates` holds the file's alert templates, parsed once.
+pub fn run(
+    rules: &[(&Group, &Rule, &ParsedExpr)],
+    templates: &ParsedTemplates<'_>,
+    out: &mut Vec<Diagnostic>,
+) {
     let mut emitter = Emitter::new(&META, out);
-    for (group, rule) in file.rules() {
+    for &(group, rule, parsed) in rules {
         if rule.kind() != Some(RuleKind::Alerting) {
             continue;
         }
-        let Some(query) = rule.expr.as_ref().and_then(|f| f.scalar()) else {
-            continue;
-        };
-        let templates: Vec<_> = rule
+        // Only the parsed templates that may read `$labels` / `.Labels`; one that does
+        // not parse is template/syntax's.
+        let label_templates: Vec<(&Scalar, &Template)> = rule
             .labels
             .iter()
             .chain(&rule.annotations)
             .filter_map(|pair| pair.scalar())
-            .filter(|s| s.value.contains("{{") && (s.value.contains("abels")))
+            .filter(|scalar| scalar.value.contains("abels"))
+            .filter_map(|scalar| match templates.get(&scalar.value) {
+                Some(Ok(template)) => Some((scalar, template)),
+                _ => None,
+            })
             .collect();
-        if templates.is_empty() {
+        if label_templates.is_empty() {
             continue;
         }
-        let Some(expr) = crate::promql::parse(&query.value).expr else {
+        let Some(labels) = parsed.labels() else {
             continue;
         };
         let rule_labels: Vec<&str> = rule.labels.iter().map(|p| p.key.as_str()).collect();
-        for template in templates {
-            for found in find(&expr, &query.value, &template.value, &rule_labels) {
+        for (scalar, template) in label_templates {
+            for found in find(labels, &parsed.source, template, &rule_labels) {
                 let diagnostic =
-                    emitter.report(template.span_of(found.finding.span), found.finding.message);
+                    emitter.report(scalar.span_of(found.finding.span), found.finding.message);
                 diagnostic.help = found.finding.help;
                 if let Some(removed) = found.removed_at {
                     diagnostic.labels.push(Label {
-                        span: query.span_of(removed),
+                        span: parsed.map.span_to_file(removed),
                         message: "the label is removed here".into(),
                     });
                 }
@@ -132,10 +138,18 @@ mod tests {
     use super::*;
     use crate::promql::parse;
 
-    fn run(q: &str, template: &str) -> Vec<String> {
-        find(&parse(q).expr.unwrap(), q, template, &["severity"])
+    fn labels(q: &str) -> LabelInfo {
+        crate::promql::analysis::analyze(&parse(q).expr.unwrap()).labels
+    }
+
+    fn template(text: &str) -> Template {
+        crate::rules::template::parse_prometheus(text).unwrap()
+    }
+
+    fn run(q: &str, text: &str) -> Vec<String> {
+        find(&labels(q), q, &template(text), &["severity"])
             .into_iter()
-            .map(|f| template[f.finding.span].to_string())
+            .map(|f| text[f.finding.span].to_string())
             .collect()
     }
 
@@ -146,7 +160,7 @@ mod tests {
             run(q, "{{ $labels.instance }} on {{ $labels.job }}"),
             ["instance"]
         );
-        let f = &find(&parse(q).expr.unwrap(), q, "{{ .Labels.pod }}", &[])[0];
+        let f = &find(&labels(q), q, &template("{{ .Labels.pod }}"), &[])[0];
         assert_eq!(&q[f.removed_at.clone().unwrap()], "by (job)");
         assert!(f.finding.message.contains("`by (job)` removes it"));
     }

@@ -5,9 +5,9 @@ use crate::checks::{CheckMeta, Emitter};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::fixture;
 use crate::rules::template::{
-    parse_prometheus, TemplateError, GO_BUILTINS, PROMETHEUS_FUNCTIONS, PROMETHEUS_VARIABLES,
+    ParsedTemplates, TemplateError, GO_BUILTINS, PROMETHEUS_FUNCTIONS, PROMETHEUS_VARIABLES,
 };
-use crate::rules::{Pair, RuleFile, RuleKind};
+use crate::rules::{RuleFile, RuleKind};
 
 pub static META: CheckMeta = CheckMeta {
     code: "template/syntax",
@@ -26,7 +26,8 @@ in Go's own words and at the exact place in the file.",
     enabled_by_default: true,
 };
 
-pub fn run(file: &RuleFile, out: &mut Vec<Diagnostic>) {
+/// Reports the templates of `file` that did not parse (`templates` holds its parses).
+pub fn run(file: &RuleFile, templates: &ParsedTemplates<'_>, out: &mut Vec<Diagnostic>) {
     let mut emitter = Emitter::new(&META, out);
     for (group, rule) in file.rules() {
         // Prometheus expands templates only for alerts.
@@ -36,28 +37,21 @@ pub fn run(file: &RuleFile, out: &mut Vec<Diagnostic>) {
         let rule_name = rule.name().unwrap_or_default();
         for (what, pairs) in [("label", &rule.labels), ("annotation", &rule.annotations)] {
             for pair in pairs {
-                if let Some(error) = check_value(pair) {
-                    let Some(scalar) = pair.scalar() else {
-                        continue;
-                    };
-                    let span = scalar.span_of(error.span.clone());
-                    let diagnostic =
-                        emitter.report(span, format!("{what} \"{}\": {}", pair.key, error.message));
-                    diagnostic.help = Some(help_for(&error));
-                    diagnostic.context.push(("group", group.name().to_string()));
-                    diagnostic.context.push(("rule", rule_name.to_string()));
-                }
+                let Some(scalar) = pair.scalar() else {
+                    continue;
+                };
+                let Some(Err(error)) = templates.get(&scalar.value) else {
+                    continue;
+                };
+                let span = scalar.span_of(error.span.clone());
+                let diagnostic =
+                    emitter.report(span, format!("{what} \"{}\": {}", pair.key, error.message));
+                diagnostic.help = Some(help_for(error));
+                diagnostic.context.push(("group", group.name().to_string()));
+                diagnostic.context.push(("rule", rule_name.to_string()));
             }
         }
     }
-}
-
-fn check_value(pair: &Pair) -> Option<TemplateError> {
-    let scalar = pair.scalar()?;
-    if scalar.is_null() || !scalar.value.contains("{{") {
-        return None;
-    }
-    parse_prometheus(&scalar.value).err()
 }
 
 fn help_for(error: &TemplateError) -> String {

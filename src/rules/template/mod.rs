@@ -12,6 +12,8 @@ mod parser;
 pub use ast::{Command, Control, Definition, Node, Operand, Pipeline, Segment, Template};
 pub use parser::{MAX_CONTROL_DEPTH, MAX_PAREN_DEPTH};
 
+use crate::rules::{RuleFile, RuleKind};
+use std::collections::HashMap;
 use std::ops::Range;
 
 /// A template that does not parse: Go's message, and the bytes it is about.
@@ -79,6 +81,48 @@ pub fn parse_with<'a>(
     variables: &[&'a str],
 ) -> Result<Template, TemplateError> {
     parser::parse_with(text, functions, variables)
+}
+
+/// The alert templates of a rule file (labels and annotations of alerting rules that
+/// hold an action), each parsed once: `template/syntax`, `template/label` and the
+/// external-label check all read this instead of parsing again. Keyed by text: a file
+/// repeats the same annotation across many rules, and a text parses the same way
+/// wherever it stands.
+#[derive(Debug, Default)]
+pub struct ParsedTemplates<'a> {
+    by_text: HashMap<&'a str, Result<Template, TemplateError>>,
+}
+
+impl<'a> ParsedTemplates<'a> {
+    /// Parses every alert template of `file`.
+    pub fn of(file: &'a RuleFile) -> Self {
+        let mut by_text = HashMap::new();
+        for (_, rule) in file.rules() {
+            // Prometheus expands templates only for alerts.
+            if rule.kind() != Some(RuleKind::Alerting) {
+                continue;
+            }
+            for pair in rule.labels.iter().chain(&rule.annotations) {
+                if let Some(text) = pair.scalar().and_then(template_text) {
+                    by_text
+                        .entry(text)
+                        .or_insert_with(|| parse_prometheus(text));
+                }
+            }
+        }
+        ParsedTemplates { by_text }
+    }
+
+    /// The parse of an alert label or annotation value; `None` for a value without an
+    /// action (plain text: nothing in it to parse or to read) or of another rule file.
+    pub fn get(&self, text: &str) -> Option<&Result<Template, TemplateError>> {
+        self.by_text.get(text)
+    }
+}
+
+/// The text of a scalar that is a template worth parsing: not null, with an action.
+fn template_text(scalar: &crate::yaml::Scalar) -> Option<&str> {
+    (!scalar.is_null() && scalar.value.contains("{{")).then_some(scalar.value.as_str())
 }
 
 /// A label of the alert that a template reads: `$labels.X`, `.Labels.X`,
