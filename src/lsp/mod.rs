@@ -320,7 +320,7 @@ impl<W: Write> Server<W> {
                 }
             }
         };
-        let config = &options.config;
+        let config = options.config.clone();
         let mut catalogs: Vec<PathBuf> = config
             .catalogs
             .iter()
@@ -337,18 +337,9 @@ impl<W: Write> Server<W> {
         if let Some(extra) = init.get("catalogs").and_then(Value::as_array) {
             catalogs.extend(extra.iter().filter_map(Value::as_str).map(|p| root.join(p)));
         }
-        let catalog = match crate::pipeline::load_catalogs(
-            &catalogs,
-            config,
-            options.prometheus.as_deref(),
-        ) {
-            Ok(catalog) => catalog,
-            Err(error) => {
-                problems.push(format!("promgate: cannot read the catalog: {error}"));
-                None
-            }
-        };
-        self.workspace = Some(Workspace::new(root, options, catalog));
+        let (workspace, more) = Workspace::new(root, options, catalogs);
+        problems.extend(more);
+        self.workspace = Some(workspace);
         for problem in problems {
             self.notify(
                 lsp_types::notification::ShowMessage::METHOD,
@@ -435,10 +426,15 @@ impl<W: Write> Server<W> {
                     return;
                 };
                 let workspace = self.workspace.as_mut().expect("initialized");
+                let was_config = workspace.is_prometheus_config(&path);
                 let changed = workspace.close(&path);
                 self.pending.remove(&path);
                 self.published.remove(&path);
                 self.publish_empty(params.text_document.uri);
+                // The configuration on disk holds again.
+                if was_config && self.reload_prometheus(&BTreeSet::from([path])) {
+                    return self.publish_all_open();
+                }
                 let readers =
                     workspace_readers(self.workspace.as_ref(), &changed, &BTreeSet::new());
                 for reader in readers {
@@ -467,9 +463,47 @@ impl<W: Write> Server<W> {
         for path in &pending {
             changed.extend(workspace.refresh(path));
         }
+        if self.reload_prometheus(&pending) {
+            // Its facts (jobs, intervals, target and external labels) reach every file.
+            return self.publish_all_open();
+        }
         let readers = workspace_readers(self.workspace.as_ref(), &changed, &pending);
         for path in pending.iter().chain(&readers) {
             self.publish(path);
+        }
+    }
+
+    /// Reads the Prometheus configurations again when one of `paths` is one; returns
+    /// whether what they say changed.
+    fn reload_prometheus(&mut self, paths: &BTreeSet<PathBuf>) -> bool {
+        let Some(workspace) = self.workspace.as_mut() else {
+            return false;
+        };
+        if !paths
+            .iter()
+            .any(|path| workspace.is_prometheus_config(path))
+        {
+            return false;
+        }
+        match workspace.reload_prometheus() {
+            Ok(changed) => changed,
+            Err(message) => {
+                self.log(lsp_types::MessageType::WARNING, message);
+                false
+            }
+        }
+    }
+
+    fn publish_all_open(&mut self) {
+        let open: Vec<PathBuf> = self
+            .workspace
+            .iter()
+            .flat_map(|workspace| &workspace.files)
+            .filter(|(_, state)| state.open)
+            .map(|(path, _)| path.clone())
+            .collect();
+        for path in open {
+            self.publish(&path);
         }
     }
 
