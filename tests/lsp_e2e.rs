@@ -60,6 +60,7 @@ impl Client {
             result["result"]["serverInfo"]["name"], "promgate",
             "{result}"
         );
+        assert_eq!(result["jsonrpc"], "2.0", "{result}");
         client.notify("initialized", json!({}));
         client
     }

@@ -9,8 +9,10 @@
 
 #[doc(hidden)]
 pub mod generate;
+mod lsp_session;
 mod targets;
 
+use lsp_session::lsp_session;
 use targets::*;
 
 /// A fuzz target: its name (as in `cargo fuzz run <name>`) and what it does.
@@ -90,6 +92,11 @@ pub const TARGETS: &[Target] = &[
         name: "eval_structured",
         run: eval_structured,
         what: "generated PromQL evaluated by the engine, instant and range",
+    },
+    Target {
+        name: "lsp",
+        run: lsp_session,
+        what: "a generated editor session played into `promgate lsp`: opens, changes with ranges beyond the end, hover, completion, code actions, malformed frames, exit",
     },
     Target {
         name: "baseline",
