@@ -5,6 +5,9 @@
 #
 #   scripts/fuzz.sh [DURATION] [TARGET...]
 #
+# FUZZ_RUNS=N stops each target after N executions (DURATION still caps it), so a long
+# campaign can aim at a number of executions: `FUZZ_RUNS=10000000 scripts/fuzz.sh 3600`.
+#
 # Builds on the stable toolchain with RUSTC_BOOTSTRAP=1 and no sanitizer (`-s none`).
 # Prints one line per target (executions, seconds, result) and appends them to
 # fuzz/runs.log. Exits 1 if any target crashed, 2 if it cannot run at all.
@@ -65,6 +68,7 @@ for target in "${targets[@]}"; do
   set +e
   nice -n 19 "$bin_dir/$target" "corpus/$target" \
     -max_total_time="$duration" -timeout=60 -rss_limit_mb=4096 -max_len=65536 \
+    ${FUZZ_RUNS:+-runs="$FUZZ_RUNS"} \
     -print_final_stats=1 -artifact_prefix="artifacts/$target/" >"$log" 2>&1
   code=$?
   set -e

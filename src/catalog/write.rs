@@ -59,19 +59,19 @@ fn write_scrape(out: &mut String, scrape: &ScrapeFacts) {
                 let _ = writeln!(
                     out,
                     "  {}: {{scrape_interval: {}}}",
-                    scalar(name),
+                    key(name, "  "),
                     scalar(interval)
                 );
             }
             None => {
-                let _ = writeln!(out, "  {}: {{}}", scalar(name));
+                let _ = writeln!(out, "  {}: {{}}", key(name, "  "));
             }
         }
     }
 }
 
 fn write_family(out: &mut String, family: &MetricFamily) {
-    let _ = writeln!(out, "  {}:", scalar(&family.name));
+    let _ = writeln!(out, "  {}:", key(&family.name, "  "));
     let _ = writeln!(out, "    type: {}", family.kind);
     if let Some(help) = &family.help {
         let _ = writeln!(out, "    help: {}", scalar(help));
@@ -100,7 +100,7 @@ fn write_family(out: &mut String, family: &MetricFamily) {
             let _ = writeln!(
                 out,
                 "      {}: {}",
-                scalar(label),
+                key(label, "      "),
                 flow_list(values.iter().map(String::as_str))
             );
         }
@@ -141,8 +141,48 @@ fn scalar(text: &str) -> String {
     if plain_safe {
         text.to_string()
     } else {
-        serde_json::to_string(text).expect("strings serialize")
+        double_quoted(text)
     }
+}
+
+/// A mapping key at `indent`, to be followed by `:`. YAML reads an implicit key of at
+/// most 1024 characters, so a longer one is written as an explicit `? key` entry, with
+/// its `:` on the next line.
+fn key(text: &str, indent: &str) -> String {
+    const IMPLICIT_KEY_LIMIT: usize = 1024;
+    let written = scalar(text);
+    if written.chars().count() <= IMPLICIT_KEY_LIMIT {
+        written
+    } else {
+        format!("? {written}\n{indent}")
+    }
+}
+
+/// JSON's escaping, plus `\u` escapes for what JSON leaves raw but YAML does not read
+/// back as itself: DEL and the C1 controls are not printable in YAML, NEL and the line
+/// and paragraph separators are line breaks (folded inside a quoted scalar), and a BOM
+/// or a noncharacter may not appear in a stream.
+fn double_quoted(text: &str) -> String {
+    let json = serde_json::to_string(text).expect("strings serialize");
+    if !json.chars().any(needs_yaml_escape) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if needs_yaml_escape(c) {
+            out.push_str(&format!("\\u{:04X}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn needs_yaml_escape(c: char) -> bool {
+    matches!(
+        c,
+        '\u{7F}'..='\u{9F}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}' | '\u{FFFE}' | '\u{FFFF}'
+    )
 }
 
 #[cfg(test)]
@@ -156,6 +196,30 @@ mod tests {
         assert_eq!(scalar("a: b"), "\"a: b\"");
         assert_eq!(scalar("0.5"), "\"0.5\"");
         assert_eq!(scalar("ns:rec:rate5m"), "\"ns:rec:rate5m\"");
+    }
+
+    #[test]
+    fn escapes_what_yaml_would_not_read_back() {
+        let name = "a\u{85}b\u{7F}c\u{2028}d\u{FEFF}e: f";
+        assert_eq!(scalar(name), "\"a\\u0085b\\u007Fc\\u2028d\\uFEFFe: f\"");
+        let catalog_text = format!("metrics:\n  {}:\n    type: gauge\n", scalar(name));
+        let catalog = crate::catalog::load_str("c.yml", &catalog_text).expect("reads back");
+        assert!(catalog.family(name).is_some(), "{catalog_text}");
+    }
+
+    #[test]
+    fn writes_keys_longer_than_yaml_reads_implicitly_as_explicit_keys() {
+        let name = format!("a\\{}", "b".repeat(1100));
+        let mut catalog = Catalog::new();
+        let mut family = MetricFamily::new(name.clone(), MetricType::Gauge);
+        family
+            .labels
+            .insert(name.clone(), Some(["v".to_string()].into_iter().collect()));
+        catalog.insert(family);
+        catalog.finish();
+        let written = to_yaml(&catalog);
+        let again = crate::catalog::load_str("c.yml", &written).expect("reads back");
+        assert!(again.family(&name).is_some(), "{written}");
     }
 
     #[test]
