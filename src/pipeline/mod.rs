@@ -319,7 +319,7 @@ pub fn run_checks(
                 out,
             );
             if enabled(&crate::checks::template::label::META) {
-                crate::checks::template::label::run(rule_file, out);
+                crate::checks::template::label::run(rule_file, &loaded.exprs, out);
             }
             if let Some(facts) = options.prometheus.as_deref() {
                 if enabled(&crate::checks::prometheus::external_labels::META) {

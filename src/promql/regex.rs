@@ -192,6 +192,42 @@ fn skip_item(chars: &[char], i: usize) -> usize {
 
 /// Checks a matcher regex; the error reads like Go's `regexp` errors.
 pub fn validate(pattern: &str) -> Result<(), String> {
+    thread_local! {
+        static VALIDATED: Memo<Result<(), String>> = Memo::default();
+    }
+    VALIDATED.with(|memo| memo.get_or(pattern, || validate_uncached(pattern)))
+}
+
+/// Results of a pure function of a pattern, per thread: a rule file repeats the same few
+/// patterns (`code=~"5.."`) in hundreds of expressions, and the language server lints
+/// the same file again on every change; parsing each costs more than the rest of the
+/// matcher's checks. Bounded: emptied when full.
+struct Memo<T>(std::cell::RefCell<std::collections::HashMap<String, T>>);
+
+impl<T> Default for Memo<T> {
+    fn default() -> Self {
+        Memo(Default::default())
+    }
+}
+
+impl<T: Clone> Memo<T> {
+    const MAX_ENTRIES: usize = 4096;
+
+    fn get_or(&self, pattern: &str, compute: impl FnOnce() -> T) -> T {
+        if let Some(found) = self.0.borrow().get(pattern) {
+            return found.clone();
+        }
+        let value = compute();
+        let mut map = self.0.borrow_mut();
+        if map.len() >= Self::MAX_ENTRIES {
+            map.clear();
+        }
+        map.insert(pattern.to_string(), value.clone());
+        value
+    }
+}
+
+fn validate_uncached(pattern: &str) -> Result<(), String> {
     go_only_errors(pattern)?;
     let anchored = format!("^(?s:{})$", to_rust_syntax(pattern));
     ParserBuilder::new()
@@ -212,6 +248,13 @@ pub fn validate(pattern: &str) -> Result<(), String> {
 /// Does the anchored regex match the empty string? (Used for "at least one non-empty
 /// matcher".) An invalid regex answers `false`; it was reported already.
 pub fn matches_empty(pattern: &str) -> bool {
+    thread_local! {
+        static EMPTY: Memo<bool> = Memo::default();
+    }
+    EMPTY.with(|memo| memo.get_or(pattern, || matches_empty_uncached(pattern)))
+}
+
+fn matches_empty_uncached(pattern: &str) -> bool {
     // Every selector's matchers ask this, so it must be cheap: compiling the regex costs
     // far more than parsing it. Without assertions (`^`, `$`, `\b`), a regex matches the
     // empty string exactly when its shortest match is empty, which the parse tells.

@@ -2,6 +2,7 @@
 //! can never return a series with label `X`.
 
 use crate::checks::catalog::common::Finding;
+use crate::checks::context::ParsedExpr;
 use crate::checks::CheckMeta;
 use crate::checks::Emitter;
 use crate::diagnostic::Severity;
@@ -81,10 +82,14 @@ pub fn find(expr: &Expr, query: &str, template: &str, rule_labels: &[&str]) -> V
     out
 }
 
-/// Runs on a rule file's alerting rules. The expression is parsed here only for rules
-/// whose templates read labels (few), so the pipeline's single parse per expression
-/// stays the common case.
-pub fn run(file: &RuleFile, out: &mut Vec<Diagnostic>) {
+/// Runs on a rule file's alerting rules. `parsed` are the file's expressions as the
+/// pipeline parsed them (found here by their text, so each is parsed once); one not
+/// among them is parsed here.
+pub fn run(file: &RuleFile, parsed: &[ParsedExpr], out: &mut Vec<Diagnostic>) {
+    let parsed_by_text: std::collections::HashMap<&str, &Expr> = parsed
+        .iter()
+        .filter_map(|p| Some((p.source.as_str(), p.result.expr.as_ref()?)))
+        .collect();
     let mut emitter = Emitter::new(&META, out);
     for (group, rule) in file.rules() {
         if rule.kind() != Some(RuleKind::Alerting) {
@@ -103,12 +108,20 @@ pub fn run(file: &RuleFile, out: &mut Vec<Diagnostic>) {
         if templates.is_empty() {
             continue;
         }
-        let Some(expr) = crate::promql::parse(&query.value).expr else {
-            continue;
+        let parsed_here;
+        let expr = match parsed_by_text.get(query.value.as_str()) {
+            Some(expr) => *expr,
+            None => {
+                parsed_here = crate::promql::parse(&query.value).expr;
+                let Some(expr) = &parsed_here else {
+                    continue;
+                };
+                expr
+            }
         };
         let rule_labels: Vec<&str> = rule.labels.iter().map(|p| p.key.as_str()).collect();
         for template in templates {
-            for found in find(&expr, &query.value, &template.value, &rule_labels) {
+            for found in find(expr, &query.value, &template.value, &rule_labels) {
                 let diagnostic =
                     emitter.report(template.span_of(found.finding.span), found.finding.message);
                 diagnostic.help = found.finding.help;
