@@ -60,6 +60,7 @@ impl Client {
             result["result"]["serverInfo"]["name"], "promgate",
             "{result}"
         );
+        assert_eq!(result["jsonrpc"], "2.0", "{result}");
         client.notify("initialized", json!({}));
         client
     }
@@ -784,4 +785,146 @@ fn a_client_that_disappears_ends_the_server() {
     client.request("shutdown", Value::Null);
     drop(client.stdin.take());
     assert_eq!(client.wait_exit(), 0);
+}
+
+const PROMETHEUS_YML: &str = "\
+global:
+  scrape_interval: 30s
+  external_labels:
+    cluster: eu1
+scrape_configs:
+  - job_name: api
+    static_configs:
+      - targets: ['api:8080']
+        labels:
+          team: payments
+  - job_name: node
+    scrape_interval: 15s
+    static_configs: [{targets: ['node:9100']}]
+";
+
+const JOB_ALERTS: &str = "\
+groups:
+  - name: jobs
+    rules:
+      - alert: ApiDown
+        expr: up{job=\"apii\"} == 0
+        annotations:
+          summary: \"{{ $externalLabels.region }}\"
+          description: \"{{ $externalLabels.cl }}\"
+      - alert: Busy
+        expr: rate(http_requests_total{job=\"api\"}[30s]) > 1
+";
+
+/// A workspace with a prometheus.yml (found by its shape, as `check` finds it) and no
+/// catalog: the configuration's jobs, intervals and labels reach every feature.
+#[test]
+fn a_prometheus_yml_in_the_workspace_reaches_diagnostics_completion_and_hover() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::create_dir_all(root.join("deploy")).unwrap();
+    std::fs::write(root.join("deploy/prometheus.yml"), PROMETHEUS_YML).unwrap();
+    let mut client = Client::initialize(&root, Value::Null);
+    let alerts = client.open(&root.join("alerts.yml"), JOB_ALERTS);
+    let diagnostics = client.diagnostics(&alerts);
+    let (line, column) = position_of(JOB_ALERTS, "ApiDown", "\"apii\"");
+    let unknown = find(&diagnostics, "prometheus/unknown-job", line);
+    assert_eq!(unknown["range"]["start"]["character"], column);
+    let external = find(&diagnostics, "prometheus/external-labels", 6);
+    assert!(
+        external["message"].as_str().unwrap().contains("region"),
+        "{external}"
+    );
+    // `api` is scraped every 30s: a 30s window holds at most one sample.
+    let (line, _) = position_of(JOB_ALERTS, "Busy", "[30s]");
+    find(&diagnostics, "prometheus/range-window", line);
+
+    // Label names from the scrape, job names as values of `job`, external labels in
+    // templates.
+    let (line, brace) = position_of(JOB_ALERTS, "ApiDown", "{job");
+    let labels = labels_of(&client.at("textDocument/completion", &alerts, (line, brace + 1)));
+    assert_eq!(labels, ["instance", "job", "team"]);
+    let (line, value) = position_of(JOB_ALERTS, "ApiDown", "apii");
+    let values = client.at("textDocument/completion", &alerts, (line, value));
+    assert_eq!(labels_of(&values), ["api", "node"]);
+    assert_eq!(
+        values[1]["detail"], "job in prometheus.yml, scraped every 15s",
+        "{values}"
+    );
+    let (line, dot) = position_of(JOB_ALERTS, "description", "$externalLabels.cl");
+    let external = labels_of(&client.at("textDocument/completion", &alerts, (line, dot + 18)));
+    assert_eq!(external, ["cluster"]);
+
+    let (line, label) = position_of(JOB_ALERTS, "Busy", "job=");
+    let hover = client.at("textDocument/hover", &alerts, (line, label + 1));
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        text.contains("the scrape of `api`, `node` adds it")
+            && text.contains("its values are `api`, `node`"),
+        "{text}"
+    );
+
+    // An edit to the configuration in the editor (not saved) re-lints the open
+    // documents: the job renamed `apii` is known, `api` is not any more.
+    let config = client.open(&root.join("deploy/prometheus.yml"), PROMETHEUS_YML);
+    client.diagnostics(&config);
+    let (line, character) = position_of(PROMETHEUS_YML, "job_name: ", "api");
+    client.change(
+        &config,
+        2,
+        json!([{"range": {"start": {"line": line, "character": character + 3},
+                           "end": {"line": line, "character": character + 3}}, "text": "i"}]),
+    );
+    let after = client.diagnostics(&alerts);
+    let unknown: Vec<u64> = after
+        .iter()
+        .filter(|d| d["code"] == "prometheus/unknown-job")
+        .map(|d| d["range"]["start"]["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(unknown, [9], "{after:#?}");
+    assert_eq!(client.finish(), 0);
+}
+
+/// `.promgate.yml`'s `prometheus.config:` names a configuration outside the workspace;
+/// the rule files it names join the workspace (their recording rules resolve).
+#[test]
+fn the_configuration_named_in_promgate_yml_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().canonicalize().unwrap();
+    let root = base.join("workspace");
+    let elsewhere = base.join("prometheus");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::write(
+        elsewhere.join("main.yaml"),
+        format!("rule_files: [recording.yml]\n{PROMETHEUS_YML}"),
+    )
+    .unwrap();
+    std::fs::write(
+        elsewhere.join("recording.yml"),
+        "groups:\n  - name: r\n    rules:\n      - record: job:up:sum\n        expr: sum by (job) (up)\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join(".promgate.yml"),
+        "prometheus:\n  config: ../prometheus/main.yaml\n",
+    )
+    .unwrap();
+    let mut client = Client::initialize(&root, Value::Null);
+    let text = "groups:\n  - name: a\n    rules:\n      - alert: Gone\n        expr: up{job=\"db\"} == 0 or job:up:sum == 0\n";
+    let alerts = client.open(&root.join("alerts.yml"), text);
+    let diagnostics = client.diagnostics(&alerts);
+    assert_eq!(
+        codes(&diagnostics),
+        ["prometheus/unknown-job"],
+        "{diagnostics:#?}"
+    );
+    let (line, at) = position_of(text, "or ", "job:up:sum");
+    let definition = client.at("textDocument/definition", &alerts, (line, at + 2));
+    assert_eq!(
+        definition[0]["uri"],
+        uri(&elsewhere.join("recording.yml")),
+        "{definition}"
+    );
+    assert_eq!(client.finish(), 0);
 }

@@ -97,7 +97,8 @@ pub struct LspArgs {
     /// workspace root.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Milliseconds to wait after a change before linting.
+    /// Within a burst of changes, milliseconds to wait for the next one before linting
+    /// (a change after a pause is linted at once).
     #[arg(long, value_name = "MS", default_value_t = crate::lsp::DEFAULT_DEBOUNCE.as_millis() as u64)]
     pub debounce_ms: u64,
 }

@@ -9,8 +9,10 @@
 
 #[doc(hidden)]
 pub mod generate;
+mod lsp_session;
 mod targets;
 
+use lsp_session::lsp_session;
 use targets::*;
 
 /// A fuzz target: its name (as in `cargo fuzz run <name>`) and what it does.
@@ -95,6 +97,11 @@ pub const TARGETS: &[Target] = &[
         name: "promconfig_structured",
         run: promconfig_structured,
         what: "generated prometheus.yml (up to 10,000 jobs, relabel rules, SD blocks, secrets) validated, its facts derived, and rule files checked against them",
+    },
+    Target {
+        name: "lsp",
+        run: lsp_session,
+        what: "a generated editor session played into `promgate lsp`: opens, changes with ranges beyond the end, hover, completion, code actions, malformed frames, exit",
     },
     Target {
         name: "baseline",

@@ -6,6 +6,7 @@ use super::convert;
 use super::cursor::{self, ExprView};
 use super::workspace::Workspace;
 use crate::catalog::{flow, Catalog, Origin, SeriesKind};
+use crate::promconfig::Facts;
 use crate::promql::analysis::analyze;
 use crate::promql::ast::Expr;
 use crate::promql::{function_docs, functions};
@@ -50,7 +51,7 @@ pub fn complete(
     let catalog = workspace.current_catalog();
     let items = match cursor::expr_at(loaded, offset) {
         Some((view, at)) => in_expression(workspace, catalog, &view, at),
-        None => in_template(loaded, offset, catalog)?,
+        None => in_template(loaded, offset, catalog, workspace.prometheus())?,
     };
     Some(CompletionResponse::Array(items))
 }
@@ -135,12 +136,101 @@ fn in_expression(
     at: usize,
 ) -> Vec<CompletionItem> {
     let prefix = &view.source[..at];
+    let facts = workspace.prometheus();
     match place(prefix) {
-        Place::SelectorLabel(metric) => selector_labels(catalog, metric.as_deref()),
-        Place::LabelValue(metric, label) => label_values(catalog, metric.as_deref(), &label),
+        Place::SelectorLabel(metric) => {
+            let mut items = selector_labels(catalog, metric.as_deref());
+            if !metric
+                .as_deref()
+                .is_some_and(|name| is_recorded(catalog, name))
+            {
+                add_new(&mut items, scrape_labels(facts));
+            }
+            items
+        }
+        Place::LabelValue(metric, label) => {
+            let mut items = label_values(catalog, metric.as_deref(), &label);
+            if label == "job"
+                && !metric
+                    .as_deref()
+                    .is_some_and(|name| is_recorded(catalog, name))
+            {
+                add_new(&mut items, job_values(facts));
+            }
+            items
+        }
         Place::ClauseLabel => clause_labels(catalog, view.source, at),
         Place::Expression => expression_items(workspace, catalog),
     }
+}
+
+/// Whether the catalog knows `name` as a series a recording rule writes (which carries
+/// no scrape labels of its own).
+fn is_recorded(catalog: Option<&Catalog>, name: &str) -> bool {
+    catalog
+        .and_then(|catalog| catalog.series(name))
+        .is_some_and(|series| series.family.origin == Origin::Recorded)
+}
+
+/// Appends the items whose label is not offered yet.
+fn add_new(items: &mut Vec<CompletionItem>, more: Vec<CompletionItem>) {
+    let mut seen: BTreeSet<String> = items.iter().map(|item| item.label.clone()).collect();
+    items.extend(
+        more.into_iter()
+            .filter(|item| seen.insert(item.label.clone())),
+    );
+}
+
+/// The labels the Prometheus configuration's scrapes give every series, with the jobs
+/// that add each.
+fn scrape_labels(facts: Option<&Facts>) -> Vec<CompletionItem> {
+    let Some(facts) = facts else {
+        return Vec::new();
+    };
+    let mut jobs_of: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for job in &facts.jobs {
+        for label in &job.target_labels {
+            jobs_of.entry(label).or_default().push(&job.name);
+        }
+    }
+    jobs_of
+        .into_iter()
+        .map(|(label, jobs)| {
+            item(
+                label.to_string(),
+                CompletionItemKind::PROPERTY,
+                Some(format!(
+                    "target label (prometheus.yml: {})",
+                    jobs.join(", ")
+                )),
+            )
+        })
+        .collect()
+}
+
+/// The values of `job`: the job names of the Prometheus configuration, when it lists
+/// every job.
+fn job_values(facts: Option<&Facts>) -> Vec<CompletionItem> {
+    let Some(facts) = facts else {
+        return Vec::new();
+    };
+    let Some(names) = facts.job_names() else {
+        return Vec::new();
+    };
+    names
+        .iter()
+        .map(|name| {
+            let interval = facts.scrape_interval_ms(Some(name));
+            item(
+                name.clone(),
+                CompletionItemKind::VALUE,
+                Some(format!(
+                    "job in prometheus.yml, scraped every {}",
+                    crate::eval::ruletest::report::short_duration(interval as i64)
+                )),
+            )
+        })
+        .collect()
 }
 
 fn item(label: String, kind: CompletionItemKind, detail: Option<String>) -> CompletionItem {
@@ -385,6 +475,7 @@ fn in_template(
     loaded: &crate::pipeline::Loaded,
     offset: usize,
     catalog: Option<&Catalog>,
+    facts: Option<&Facts>,
 ) -> Option<Vec<CompletionItem>> {
     let rule = cursor::rule_at(loaded, offset)?;
     let pair = rule.annotations.iter().chain(&rule.labels).find(|pair| {
@@ -395,6 +486,19 @@ fn in_template(
     let before = &loaded.file.text[pair.value.span.start..offset];
     let mut items = Vec::new();
     let label_names = expression_labels(expr, catalog);
+    if before
+        .trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        .ends_with("$externalLabels.")
+    {
+        for label in facts.iter().flat_map(|facts| &facts.external_labels) {
+            items.push(item(
+                label.clone(),
+                CompletionItemKind::FIELD,
+                Some("an external label of prometheus.yml".into()),
+            ));
+        }
+        return Some(items);
+    }
     if before.ends_with("$labels.")
         || before
             .trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_')

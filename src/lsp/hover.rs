@@ -5,6 +5,7 @@ use super::cursor::{self, Node};
 use super::navigation::{record_definitions, Definition};
 use super::workspace::Workspace;
 use crate::catalog::{flow, Catalog, Origin};
+use crate::promconfig::Facts;
 use crate::promql::analysis::{analyze, Presence};
 use crate::promql::ast::Expr;
 use crate::promql::{function_docs, functions};
@@ -24,6 +25,7 @@ pub fn hover(workspace: &mut Workspace, path: &Path, position: Position) -> Opti
     let loaded = state.unit_at(offset)?;
     let (view, at) = cursor::expr_at(loaded, offset)?;
     let catalog = workspace.current_catalog();
+    let facts = workspace.prometheus();
     let (text, span) = match view.expr.and_then(|expr| cursor::node_at(expr, at)) {
         Some(Node::Metric(selector, span)) => {
             let name = selector
@@ -36,7 +38,7 @@ pub fn hover(workspace: &mut Workspace, path: &Path, position: Position) -> Opti
         Some(Node::MatcherLabel(selector, label, span)) => {
             let expr = Expr::Selector(Box::new(selector.clone()));
             (
-                label_here(&expr, label, catalog, view.source, "this selector"),
+                label_here(&expr, label, catalog, facts, view.source, "this selector"),
                 span,
             )
         }
@@ -45,13 +47,21 @@ pub fn hover(workspace: &mut Workspace, path: &Path, position: Position) -> Opti
                 inner,
                 label,
                 catalog,
+                facts,
                 view.source,
                 "the aggregated expression",
             ),
             span,
         ),
         Some(Node::MatchingLabel(side, label, span)) => (
-            label_here(side, label, catalog, view.source, "the left-hand side"),
+            label_here(
+                side,
+                label,
+                catalog,
+                facts,
+                view.source,
+                "the left-hand side",
+            ),
             span,
         ),
         None => {
@@ -175,12 +185,43 @@ fn function(name: &str) -> Option<String> {
     Some(out.trim_end().to_string())
 }
 
+/// What the Prometheus configuration says of a label: the jobs whose scrape adds it
+/// (and, for `job`, every job name), or that it is an external label.
+fn prometheus_label(out: &mut String, facts: &Facts, label: &str) {
+    let jobs: Vec<String> = facts
+        .jobs
+        .iter()
+        .filter(|job| job.target_labels.contains(label))
+        .map(|job| format!("`{}`", job.name))
+        .collect();
+    if !jobs.is_empty() {
+        let _ = writeln!(
+            out,
+            "- prometheus.yml: the scrape of {} adds it",
+            jobs.join(", ")
+        );
+    }
+    if label == "job" {
+        if let Some(names) = facts.job_names() {
+            let names: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
+            let _ = writeln!(out, "- prometheus.yml: its values are {}", names.join(", "));
+        }
+    }
+    if facts.external_labels.contains(label) {
+        let _ = writeln!(
+            out,
+            "- prometheus.yml: an external label; Prometheus adds it to alerts and remote writes, not to the series a rule reads"
+        );
+    }
+}
+
 /// A label at a point of an expression: whether the series there carry it, and where
 /// it comes from (the label flow of the analysis, then the catalog per selector).
 fn label_here(
     expr: &Expr,
     label: &str,
     catalog: Option<&Catalog>,
+    facts: Option<&Facts>,
     source: &str,
     what: &str,
 ) -> String {
@@ -202,6 +243,9 @@ fn label_here(
             Presence::Never => "no series there can have it",
         }
     );
+    if let Some(facts) = facts {
+        prometheus_label(&mut out, facts, label);
+    }
     let Some(catalog) = catalog else {
         return out.trim_end().to_string();
     };

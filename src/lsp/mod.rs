@@ -39,8 +39,9 @@ use std::time::{Duration, Instant};
 use transport::Incoming;
 use workspace::Workspace;
 
-/// How long the server waits after a change for the next one before linting: typing
-/// sends a change per key, and linting each would be wasted work.
+/// Within a burst of changes (each less than this after the one before), how long the
+/// server waits for the next one before linting: a fast typist or a paste sends many,
+/// and linting each would be wasted work. A change after a pause is linted at once.
 pub const DEFAULT_DEBOUNCE: Duration = Duration::from_millis(20);
 
 /// What the command line gives the server.
@@ -74,6 +75,7 @@ pub fn serve(settings: Settings, input: impl Read + Send + 'static, output: impl
         shutdown: false,
         pending: BTreeSet::new(),
         deadline: None,
+        last_change: None,
         docs_base: DOCS_BASE_URL.to_string(),
         published: Default::default(),
     };
@@ -132,6 +134,8 @@ struct Server<W: Write> {
     pending: BTreeSet<PathBuf>,
     /// When to lint `pending`.
     deadline: Option<Instant>,
+    /// When the last change came, to tell a burst of changes from a single one.
+    last_change: Option<Instant>,
     docs_base: String,
     /// The diagnostics last published per document.
     published: std::collections::BTreeMap<PathBuf, Vec<Published>>,
@@ -147,7 +151,12 @@ impl<W: Write> Server<W> {
     }
 
     fn send(&mut self, message: Message) {
-        if let Ok(value) = serde_json::to_value(message) {
+        if let Ok(mut value) = serde_json::to_value(message) {
+            // `lsp-server` adds the version only in its own writer, which we do not use;
+            // JSON-RPC 2.0 requires it on every message.
+            if let Some(object) = value.as_object_mut() {
+                object.insert("jsonrpc".into(), "2.0".into());
+            }
             self.send_value(&value);
         }
     }
@@ -320,7 +329,7 @@ impl<W: Write> Server<W> {
                 }
             }
         };
-        let config = &options.config;
+        let config = options.config.clone();
         let mut catalogs: Vec<PathBuf> = config
             .catalogs
             .iter()
@@ -337,18 +346,9 @@ impl<W: Write> Server<W> {
         if let Some(extra) = init.get("catalogs").and_then(Value::as_array) {
             catalogs.extend(extra.iter().filter_map(Value::as_str).map(|p| root.join(p)));
         }
-        let catalog = match crate::pipeline::load_catalogs(
-            &catalogs,
-            config,
-            options.prometheus.as_deref(),
-        ) {
-            Ok(catalog) => catalog,
-            Err(error) => {
-                problems.push(format!("promgate: cannot read the catalog: {error}"));
-                None
-            }
-        };
-        self.workspace = Some(Workspace::new(root, options, catalog));
+        let (workspace, more) = Workspace::new(root, options, catalogs);
+        problems.extend(more);
+        self.workspace = Some(workspace);
         for problem in problems {
             self.notify(
                 lsp_types::notification::ShowMessage::METHOD,
@@ -435,10 +435,15 @@ impl<W: Write> Server<W> {
                     return;
                 };
                 let workspace = self.workspace.as_mut().expect("initialized");
+                let was_config = workspace.is_prometheus_config(&path);
                 let changed = workspace.close(&path);
                 self.pending.remove(&path);
                 self.published.remove(&path);
                 self.publish_empty(params.text_document.uri);
+                // The configuration on disk holds again.
+                if was_config && self.reload_prometheus(&BTreeSet::from([path])) {
+                    return self.publish_all_open();
+                }
                 let readers =
                     workspace_readers(self.workspace.as_ref(), &changed, &BTreeSet::new());
                 for reader in readers {
@@ -449,10 +454,22 @@ impl<W: Write> Server<W> {
         }
     }
 
-    /// Lints `path` once no change has come for the debounce time.
+    /// Lints `path`: at once after a quiet spell (once the messages already waiting are
+    /// read, so changes queued together are linted together), and, within a burst of
+    /// changes (each less than the debounce time after the one before), once no change
+    /// has come for the debounce time.
     fn schedule(&mut self, path: PathBuf) {
+        let now = Instant::now();
+        let burst = self
+            .last_change
+            .is_some_and(|last| now.duration_since(last) < self.settings.debounce);
+        self.last_change = Some(now);
         self.pending.insert(path);
-        self.deadline = Some(Instant::now() + self.settings.debounce);
+        self.deadline = Some(if burst {
+            now + self.settings.debounce
+        } else {
+            now
+        });
     }
 
     /// Lints the changed documents, and the open documents reading a recording rule
@@ -467,9 +484,47 @@ impl<W: Write> Server<W> {
         for path in &pending {
             changed.extend(workspace.refresh(path));
         }
+        if self.reload_prometheus(&pending) {
+            // Its facts (jobs, intervals, target and external labels) reach every file.
+            return self.publish_all_open();
+        }
         let readers = workspace_readers(self.workspace.as_ref(), &changed, &pending);
         for path in pending.iter().chain(&readers) {
             self.publish(path);
+        }
+    }
+
+    /// Reads the Prometheus configurations again when one of `paths` is one; returns
+    /// whether what they say changed.
+    fn reload_prometheus(&mut self, paths: &BTreeSet<PathBuf>) -> bool {
+        let Some(workspace) = self.workspace.as_mut() else {
+            return false;
+        };
+        if !paths
+            .iter()
+            .any(|path| workspace.is_prometheus_config(path))
+        {
+            return false;
+        }
+        match workspace.reload_prometheus() {
+            Ok(changed) => changed,
+            Err(message) => {
+                self.log(lsp_types::MessageType::WARNING, message);
+                false
+            }
+        }
+    }
+
+    fn publish_all_open(&mut self) {
+        let open: Vec<PathBuf> = self
+            .workspace
+            .iter()
+            .flat_map(|workspace| &workspace.files)
+            .filter(|(_, state)| state.open)
+            .map(|(path, _)| path.clone())
+            .collect();
+        for path in open {
+            self.publish(&path);
         }
     }
 

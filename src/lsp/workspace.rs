@@ -7,6 +7,7 @@ use crate::catalog::Catalog;
 use crate::checks::context::ExprOrigin;
 use crate::discover::FileKind;
 use crate::pipeline::{self, Loaded, Model, Options};
+use crate::promconfig::Facts;
 use crate::report::ReportedDiagnostic;
 use lsp_types::Url;
 use std::collections::{BTreeMap, BTreeSet};
@@ -59,48 +60,175 @@ impl FileState {
 
 pub struct Workspace {
     pub root: PathBuf,
+    /// The run's options; `options.prometheus` holds what the workspace's Prometheus
+    /// configurations say (or `.promgate.yml`'s `prometheus:` fallback).
     pub options: Options,
+    /// The catalog files (and `builtin:` names) the base catalog is read from.
+    catalog_paths: Vec<PathBuf>,
     /// The configured catalogs (built-ins included), without recording rules.
     base: Option<Catalog>,
     /// `base` plus every file's recording rules.
     catalog: Option<Catalog>,
     catalog_stale: bool,
+    /// Configurations `.promgate.yml` names (`prometheus.config:`).
+    named_configs: Vec<PathBuf>,
+    /// The files read as Prometheus configurations at the last scan.
+    configs: BTreeSet<PathBuf>,
+    /// `.promgate.yml`'s `prometheus:` settings, for when no configuration is found.
+    fallback_facts: Option<std::sync::Arc<Facts>>,
     pub files: BTreeMap<PathBuf, FileState>,
 }
 
 impl Workspace {
-    /// The workspace at `root`: every rule file under it loaded (config excludes apply).
-    pub fn new(root: PathBuf, options: Options, base: Option<Catalog>) -> Workspace {
+    /// The workspace at `root`, read as `promgate check` reads it: the Prometheus
+    /// configurations (named in `.promgate.yml` or found by their shape), the catalog,
+    /// and every rule file under the root or named by a configuration (config excludes
+    /// apply). Also returns what could not be read, for the user.
+    pub fn new(
+        root: PathBuf,
+        options: Options,
+        catalog_paths: Vec<PathBuf>,
+    ) -> (Workspace, Vec<String>) {
+        let config = options.config.clone();
+        let named_configs = config
+            .prometheus
+            .config
+            .iter()
+            .map(|path| config.root.join(path))
+            .collect();
         let mut workspace = Workspace {
             root: root.clone(),
+            fallback_facts: options.prometheus.clone(),
             options,
-            base,
+            catalog_paths,
+            base: None,
             catalog: None,
             catalog_stale: true,
+            named_configs,
+            configs: BTreeSet::new(),
             files: BTreeMap::new(),
         };
-        let (candidates, _) = pipeline::candidates(&[root], &workspace.options);
-        for candidate in candidates {
-            // Only rule files: their recording rules are what other files read.
-            if candidate.kind != FileKind::Yaml {
-                continue;
+        let mut problems = Vec::new();
+        let rule_files = match workspace.scan_prometheus() {
+            Ok(rule_files) => rule_files,
+            Err(message) => {
+                problems.push(message);
+                Vec::new()
             }
-            let Ok(text) = std::fs::read_to_string(&candidate.path) else {
-                continue;
-            };
-            let path = crate::config::absolute(&candidate.path, &workspace.root);
-            let Ok(uri) = Url::from_file_path(&path) else {
-                continue;
-            };
-            workspace
-                .files
-                .insert(path.clone(), FileState::new(uri, text, false));
-            workspace.refresh(&path);
-            if !workspace.files[&path].is_rule_file() {
-                workspace.files.remove(&path);
+        };
+        if let Err(message) = workspace.load_base_catalog() {
+            problems.push(message);
+        }
+        let (candidates, _) = pipeline::candidates(&[root], &workspace.options);
+        let walked = candidates
+            .into_iter()
+            .filter(|candidate| candidate.kind == FileKind::Yaml)
+            .map(|candidate| candidate.path);
+        for path in walked.chain(rule_files) {
+            let path = crate::config::absolute(&path, &workspace.root);
+            if !workspace.files.contains_key(&path) {
+                workspace.add_rule_file(path);
             }
         }
-        workspace
+        (workspace, problems)
+    }
+
+    /// Adds a file on disk when it is a rule file: its recording rules are what other
+    /// files read.
+    fn add_rule_file(&mut self, path: PathBuf) {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            return;
+        };
+        let Ok(uri) = Url::from_file_path(&path) else {
+            return;
+        };
+        self.files
+            .insert(path.clone(), FileState::new(uri, text, false));
+        self.refresh(&path);
+        if !self.files[&path].is_rule_file() {
+            self.files.remove(&path);
+        }
+    }
+
+    /// Reads the Prometheus configurations (open documents as the editor holds them)
+    /// into `options.prometheus`; returns the rule files they name. Without any
+    /// configuration, `.promgate.yml`'s `prometheus:` settings hold.
+    fn scan_prometheus(&mut self) -> Result<Vec<PathBuf>, String> {
+        let files = &self.files;
+        let text_of = |path: &Path| {
+            files
+                .get(path)
+                .filter(|state| state.open)
+                .map(|state| state.text.clone())
+        };
+        let scan = pipeline::prometheus_scan::scan_with(
+            std::slice::from_ref(&self.root),
+            &self.named_configs,
+            &self.options,
+            &text_of,
+        )
+        .map_err(|error| format!("promgate: {error}"))?;
+        self.configs = scan.configs.into_iter().collect();
+        self.options.prometheus = match scan.facts {
+            Some(facts) => Some(std::sync::Arc::new(facts)),
+            None => self.fallback_facts.clone(),
+        };
+        Ok(scan.rule_files)
+    }
+
+    /// Reads the catalog files (the configurations' target labels complete them).
+    fn load_base_catalog(&mut self) -> Result<(), String> {
+        self.catalog_stale = true;
+        let loaded = pipeline::load_catalogs(
+            &self.catalog_paths,
+            &self.options.config,
+            self.options.prometheus.as_deref(),
+        );
+        match loaded {
+            Ok(base) => {
+                self.base = base;
+                Ok(())
+            }
+            Err(error) => {
+                self.base = None;
+                Err(format!("promgate: cannot read the catalog: {error}"))
+            }
+        }
+    }
+
+    /// Whether a file is (or was at the last scan) a Prometheus configuration.
+    pub fn is_prometheus_config(&self, path: &Path) -> bool {
+        self.configs.contains(path)
+            || self.files.get(path).is_some_and(|state| {
+                state
+                    .units
+                    .iter()
+                    .any(|unit| matches!(unit.model, Some(Model::PromConfig(_))))
+            })
+    }
+
+    /// Reads the configurations again after one changed in the editor. Returns whether
+    /// their facts changed (then every open document's findings may have); rule files
+    /// a configuration starts to name join the workspace.
+    pub fn reload_prometheus(&mut self) -> Result<bool, String> {
+        let before = self.options.prometheus.clone();
+        let rule_files = self.scan_prometheus()?;
+        for path in rule_files {
+            let path = crate::config::absolute(&path, &self.root);
+            if !self.files.contains_key(&path) {
+                self.add_rule_file(path);
+            }
+        }
+        if self.options.prometheus == before {
+            return Ok(false);
+        }
+        self.load_base_catalog()?;
+        Ok(true)
+    }
+
+    /// What the Prometheus configurations say, when the workspace has any.
+    pub fn prometheus(&self) -> Option<&Facts> {
+        self.options.prometheus.as_deref()
     }
 
     /// Opens (or re-opens) a document with the editor's text.

@@ -15,6 +15,8 @@ pub struct ConfigScan {
     pub facts: Option<Facts>,
     /// The rule files the configurations name (to lint in the same run).
     pub rule_files: Vec<PathBuf>,
+    /// The files that were read as configurations.
+    pub configs: Vec<PathBuf>,
 }
 
 /// Lines that start a prometheus.yml (and no rule file or dashboard): a cheap test
@@ -34,9 +36,24 @@ pub fn scan(
     explicit: &[PathBuf],
     options: &Options,
 ) -> Result<ConfigScan, DiscoverError> {
+    scan_with(paths, explicit, options, &|_| None)
+}
+
+/// [`scan`] with some files read from memory instead of disk: `text_of` gives the text
+/// of a file when it has one (the language server's open documents).
+pub fn scan_with(
+    paths: &[PathBuf],
+    explicit: &[PathBuf],
+    options: &Options,
+    text_of: &dyn Fn(&Path) -> Option<String>,
+) -> Result<ConfigScan, DiscoverError> {
+    let read = |path: &Path| match text_of(path) {
+        Some(text) => Ok(text),
+        None => read(path, options),
+    };
     let mut found = ConfigScan::default();
     for path in explicit {
-        let text = read(path, options)?;
+        let text = read(path)?;
         add(&mut found, path, text, true)?;
     }
     let (candidates, _) = discover(paths);
@@ -45,7 +62,7 @@ pub fn scan(
             continue;
         }
         // Unreadable files are reported by the run itself.
-        let Ok(text) = read(&candidate.path, options) else {
+        let Ok(text) = read(&candidate.path) else {
             continue;
         };
         if may_be_config(&text) {
@@ -103,6 +120,7 @@ fn add(
     {
         return Ok(());
     }
+    found.configs.push(path.to_path_buf());
     let mut config = promconfig::read(&documents);
     let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
     promconfig::resolve_rule_files(&mut config, &folder);
@@ -136,6 +154,23 @@ mod tests {
         let facts = scan.facts.expect("a config was found");
         assert_eq!(facts.job_names(), Some(&["a".to_string()][..]));
         assert_eq!(scan.rule_files, [root.join("rules/a.yml")]);
+        assert_eq!(scan.configs, [root.join("prometheus.yml")]);
+    }
+
+    #[test]
+    fn texts_in_memory_replace_the_files_on_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let config = root.join("prometheus.yml");
+        std::fs::write(&config, "scrape_configs:\n  - job_name: disk\n").unwrap();
+        let edited = "scrape_configs:\n  - job_name: editor\n  - job_name: more\n".to_string();
+        let text_of = |path: &Path| (path == config).then(|| edited.clone());
+        let scan = scan_with(&[root.to_path_buf()], &[], &Options::default(), &text_of).unwrap();
+        let facts = scan.facts.expect("a config was found");
+        assert_eq!(
+            facts.job_names(),
+            Some(&["editor".to_string(), "more".to_string()][..])
+        );
     }
 
     #[test]
