@@ -498,21 +498,6 @@ pub fn catalog(c: &mut Choices) -> String {
     }
 }
 
-const RELABEL_ACTIONS: &[&str] = &[
-    "replace",
-    "keep",
-    "drop",
-    "keepequal",
-    "dropequal",
-    "hashmod",
-    "labelmap",
-    "labeldrop",
-    "labelkeep",
-    "lowercase",
-    "uppercase",
-    "bogus",
-];
-
 const REGEXES: &[&str] = &[
     "(.*)",
     "__meta_kubernetes_pod_label_(.+)",
@@ -538,7 +523,12 @@ const SD_BLOCKS: &[&str] = &[
 
 /// One relabel rule, sometimes broken (unknown action, bad regex, missing fields).
 fn relabel_rule(c: &mut Choices, out: &mut String, indent: &str) {
-    let action = c.pick(RELABEL_ACTIONS);
+    // Now and then an action Prometheus does not know, so the refusal is fuzzed too.
+    let action = if c.below(13) == 0 {
+        "bogus"
+    } else {
+        c.pick(crate::promconfig::relabel::ACTIONS)
+    };
     out.push_str(&format!("{indent}- action: {action}\n"));
     if c.flip() {
         let source = c.pick(&["__address__", "__meta_kubernetes_namespace", "job", "x"]);

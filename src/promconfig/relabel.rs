@@ -10,7 +10,8 @@ const DEFAULT_REGEX: &str = "(.*)";
 const DEFAULT_SEPARATOR: &str = ";";
 const DEFAULT_REPLACEMENT: &str = "$1";
 
-const ACTIONS: &[&str] = &[
+/// Every relabel action Prometheus 3.x knows.
+pub const ACTIONS: &[&str] = &[
     "replace",
     "keep",
     "drop",
