@@ -304,6 +304,7 @@ impl Shape {
                 }
                 // No check offers a fix inside prometheus.yml; its shape is its kind.
                 Some(Model::PromConfig(_)) => model.push("prometheus-config"),
+                Some(Model::RuleTest(_)) => model.push("rule-unit-test"),
                 None => model.push("none"),
             }
         }

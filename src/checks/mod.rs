@@ -17,6 +17,7 @@ pub mod prometheus;
 pub mod promgate;
 pub mod promql;
 pub mod rules;
+pub mod ruletest;
 pub mod template;
 pub mod yaml;
 
@@ -103,6 +104,7 @@ pub fn all() -> Vec<&'static CheckMeta> {
         template::CHECKS,
         catalog::CHECKS,
         prometheus::CHECKS,
+        ruletest::CHECKS,
         dashboard::CHECKS,
         promgate::CHECKS,
     ];

@@ -120,15 +120,18 @@ pub fn parse_points(text: &str) -> Result<Vec<Option<SeqPoint>>, String> {
     Ok(out)
 }
 
-fn parse_histogram_item(item: &str, out: &mut Vec<Option<SeqPoint>>) -> Result<(), String> {
+/// A native histogram item read but not expanded: its first value, the step it grows or
+/// shrinks by (`true`: `+`), and how many times it repeats (`x<n>`).
+type HistogramRun = (FloatHistogram, Option<(bool, FloatHistogram)>, Option<u64>);
+
+fn histogram_run(item: &str) -> Result<HistogramRun, String> {
     let close = item
         .find("}}")
         .ok_or_else(|| format!("unterminated native histogram {item:?}"))?;
     let start = FloatHistogram::parse(&item[..close + 2])?;
     let rest = &item[close + 2..];
     if rest.is_empty() {
-        out.push(Some(SeqPoint::Histogram(Box::new(start))));
-        return Ok(());
+        return Ok((start, None, None));
     }
     let (step, count) = if let Some(n) = rest.strip_prefix('x') {
         (None, n)
@@ -147,7 +150,16 @@ fn parse_histogram_item(item: &str, out: &mut Vec<Option<SeqPoint>>) -> Result<(
             .ok_or_else(|| format!("invalid series value {item:?}: a step needs a repetition"))?;
         (Some((sign == b'+', step)), n)
     };
-    let n = parse_count(count, item)?;
+    Ok((start, step, Some(parse_repeat(count, item)?)))
+}
+
+fn parse_histogram_item(item: &str, out: &mut Vec<Option<SeqPoint>>) -> Result<(), String> {
+    let (start, step, count) = histogram_run(item)?;
+    let Some(n) = count else {
+        out.push(Some(SeqPoint::Histogram(Box::new(start))));
+        return Ok(());
+    };
+    let n = cap_repeat(n, item)?;
     check_total(out.len() as u64 + n + 1, item)?;
     let mut h = start;
     for _ in 0..=n {
@@ -157,6 +169,22 @@ fn parse_histogram_item(item: &str, out: &mut Vec<Option<SeqPoint>>) -> Result<(
             Some((true, s)) => h.add(s)?,
             Some((false, s)) => h.sub(s)?,
         };
+    }
+    Ok(())
+}
+
+/// Checks the notation of a values text without expanding it (`promgate check` on a
+/// unit-test file): the byte range of the first item that is not valid, and why. Sizes
+/// are not limited here: promtool loads any size.
+pub fn check_points(text: &str) -> Result<(), (std::ops::Range<usize>, String)> {
+    for item in items(text) {
+        let start = item.as_ptr() as usize - text.as_ptr() as usize;
+        let valid = if item.starts_with("{{") {
+            histogram_run(item).map(|_| ())
+        } else {
+            float_run(item).map(|_| ())
+        };
+        valid.map_err(|message| (start..start + item.len(), message))?;
     }
     Ok(())
 }
@@ -201,12 +229,17 @@ fn histogram_item_end(text: &str) -> Option<usize> {
     Some(first)
 }
 
-fn parse_count(text: &str, item: &str) -> Result<u64, String> {
-    let n: u64 = text.parse().map_err(|_| {
+/// The `n` of `x<n>`: a whole number.
+fn parse_repeat(text: &str, item: &str) -> Result<u64, String> {
+    text.parse().map_err(|_| {
         format!(
             "invalid repetition in series values: {item:?} (expected a whole number after \"x\")"
         )
-    })?;
+    })
+}
+
+/// Refuses a repetition that would expand past [`MAX_VALUES_PER_SERIES`].
+fn cap_repeat(n: u64, item: &str) -> Result<u64, String> {
     if n >= MAX_VALUES_PER_SERIES {
         return Err(format!(
             "series value {item:?} expands to {n} samples; at most {MAX_VALUES_PER_SERIES} are allowed per series"
@@ -215,7 +248,20 @@ fn parse_count(text: &str, item: &str) -> Result<u64, String> {
     Ok(n)
 }
 
-fn parse_item(item: &str, out: &mut Vec<SeqValue>) -> Result<(), String> {
+/// A float item read but not expanded.
+enum FloatRun {
+    /// `_` (one gap) or `_x<n>` (`n` gaps).
+    Gaps(u64),
+    Stale,
+    /// `a`, `axn`, `a+bxn`, `a-bxn`: a start, a step and a repetition.
+    Values {
+        start: f64,
+        step: f64,
+        repeat: Option<u64>,
+    },
+}
+
+fn float_run(item: &str) -> Result<FloatRun, String> {
     if item.starts_with("{{") {
         return Err(format!(
             "native histogram values are not supported yet: {item:?}"
@@ -223,20 +269,15 @@ fn parse_item(item: &str, out: &mut Vec<SeqValue>) -> Result<(), String> {
     }
     if let Some(rest) = item.strip_prefix('_') {
         if rest.is_empty() {
-            out.push(None);
-            return Ok(());
+            return Ok(FloatRun::Gaps(1));
         }
         let Some(count) = rest.strip_prefix('x') else {
             return Err(format!("invalid series value {item:?}"));
         };
-        let n = parse_count(count, item)?;
-        check_total(out.len() as u64 + n, item)?;
-        out.extend(std::iter::repeat_n(None, n as usize));
-        return Ok(());
+        return Ok(FloatRun::Gaps(parse_repeat(count, item)?));
     }
     if item == "stale" {
-        out.push(Some(stale_nan()));
-        return Ok(());
+        return Ok(FloatRun::Stale);
     }
     // `a`, `axn`, `a+bxn`, `a-bxn`.
     let (body, count) = match item.rfind('x') {
@@ -245,7 +286,7 @@ fn parse_item(item: &str, out: &mut Vec<SeqValue>) -> Result<(), String> {
                 && item[i + 1..].bytes().all(|b| b.is_ascii_digit())
                 && !item[..i].is_empty() =>
         {
-            (&item[..i], Some(parse_count(&item[i + 1..], item)?))
+            (&item[..i], Some(parse_repeat(&item[i + 1..], item)?))
         }
         _ => (item, None),
     };
@@ -257,16 +298,38 @@ fn parse_item(item: &str, out: &mut Vec<SeqValue>) -> Result<(), String> {
         Some(s) => Some(parse_value(s).map_err(|e| format!("invalid series value {item:?}: {e}"))?),
         None => None,
     };
-    match (count, step) {
-        (None, None) => out.push(Some(start)),
-        (None, Some(_)) => {
-            return Err(format!(
-                "invalid series value {item:?}: a step needs a repetition (\"x<n>\")"
-            ))
+    if count.is_none() && step.is_some() {
+        return Err(format!(
+            "invalid series value {item:?}: a step needs a repetition (\"x<n>\")"
+        ));
+    }
+    Ok(FloatRun::Values {
+        start,
+        step: step.unwrap_or(0.0),
+        repeat: count,
+    })
+}
+
+fn parse_item(item: &str, out: &mut Vec<SeqValue>) -> Result<(), String> {
+    match float_run(item)? {
+        FloatRun::Gaps(n) => {
+            let n = cap_repeat(n, item)?;
+            check_total(out.len() as u64 + n, item)?;
+            out.extend(std::iter::repeat_n(None, n as usize));
         }
-        (Some(n), step) => {
+        FloatRun::Stale => out.push(Some(stale_nan())),
+        FloatRun::Values {
+            start,
+            repeat: None,
+            ..
+        } => out.push(Some(start)),
+        FloatRun::Values {
+            start,
+            step,
+            repeat: Some(n),
+        } => {
+            let n = cap_repeat(n, item)?;
             check_total(out.len() as u64 + n + 1, item)?;
-            let step = step.unwrap_or(0.0);
             let mut v = start;
             for _ in 0..=n {
                 out.push(Some(v));
@@ -338,6 +401,20 @@ mod tests {
         assert!(is_stale(v[10].unwrap()));
         assert_eq!(&v[11..13], &[Some(-1.0), Some(-2.0)]);
         assert_eq!(v[13], Some(f64::INFINITY));
+    }
+
+    #[test]
+    fn notation_is_checked_at_the_item_without_expanding() {
+        assert_eq!(
+            check_points("0+1x100000000 _x3 stale {{count:1}}x2"),
+            Ok(())
+        );
+        let (at, message) = check_points("1 2  3+1 4").unwrap_err();
+        assert_eq!(at, 5..8);
+        assert!(message.contains("a step needs a repetition"), "{message}");
+        let (at, _) = check_points("{{count:1}} {{count:1}}+{{bogus}}x2").unwrap_err();
+        assert_eq!(at, 12..35);
+        assert_eq!(check_points("_y").unwrap_err().0, 0..2);
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub enum Model {
     /// A Prometheus configuration file (prometheus.yml).
     /// Boxed: the facts and their lookups are large beside the other models.
     PromConfig(Box<crate::promconfig::PromConfig>),
+    /// A promtool unit-test file (`promtool test rules`), with its `rule_files` resolved.
+    RuleTest(Box<crate::eval::ruletest::lint::CheckedTestFile>),
 }
 
 /// A file that will be reported on: its text, its model (when it could be built), and
@@ -63,7 +65,9 @@ impl Loaded {
             // A dashboard query's text depends on variables: the dashboard checks run the
             // expression checks on it themselves, dropping findings about text a
             // variable decides (`checks::dashboard::expr`).
-            Model::Dashboards(_) | Model::PromConfig(_) => Vec::new(),
+            // A unit-test file's expressions are checked by `ruletest/expr`, which reports
+            // what stops promtool (syntax), not the rule-quality checks.
+            Model::Dashboards(_) | Model::PromConfig(_) | Model::RuleTest(_) => Vec::new(),
         };
         Loaded {
             file: Arc::new(file),
@@ -295,6 +299,15 @@ fn load_yaml(file: SourceFile, explicit: bool, on_disk: bool) -> Option<Loaded> 
         let model = Model::PromConfig(Box::new(config));
         return Some(Loaded::with_model(file, model, Vec::new()).with_suppressions(found));
     }
+    if documents
+        .first()
+        .is_some_and(|document| crate::eval::ruletest::lint::is_test_document(document, explicit))
+    {
+        let folder = on_disk.then(|| config_folder(&file));
+        let checked = crate::eval::ruletest::lint::read(&documents, folder.as_deref());
+        let model = Model::RuleTest(Box::new(checked));
+        return Some(Loaded::with_model(file, model, Vec::new()).with_suppressions(found));
+    }
     if documents.iter().any(is_rule_document) {
         let model = Model::Rules(RuleFile::from_documents(documents));
         return Some(Loaded::with_model(file, model, Vec::new()).with_suppressions(found));
@@ -317,7 +330,8 @@ fn load_yaml(file: SourceFile, explicit: bool, on_disk: bool) -> Option<Loaded> 
     Some(Loaded::problem(file, diagnostic))
 }
 
-/// The folder a config file's relative `rule_files` are resolved against.
+/// The folder a config file's (or a unit-test file's) relative `rule_files` are
+/// resolved against.
 fn config_folder(file: &SourceFile) -> std::path::PathBuf {
     std::path::Path::new(&file.path)
         .parent()

@@ -356,6 +356,9 @@ pub fn run_checks(
         Some(Model::PromConfig(config)) if scope != CheckScope::CatalogOnly => {
             crate::checks::prometheus::check_config_file(config, &enabled, out);
         }
+        Some(Model::RuleTest(test_file)) if scope != CheckScope::CatalogOnly => {
+            crate::checks::ruletest::check_test_file(test_file, &enabled, out);
+        }
         Some(Model::Dashboards(dashboards)) => {
             crate::checks::dashboard::check_file(
                 &loaded.file,

@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 pub struct ConfigScan {
     /// The merged facts of every configuration found; `None` when there is none.
     pub facts: Option<Facts>,
-    /// The rule files the configurations name (to lint in the same run).
+    /// The rule files the configurations and the promtool unit-test files name (to lint
+    /// in the same run).
     pub rule_files: Vec<PathBuf>,
     /// The files that were read as configurations.
     pub configs: Vec<PathBuf>,
@@ -118,6 +119,12 @@ fn add(
             .first()
             .is_some_and(promconfig::is_config_document)
     {
+        if documents
+            .first()
+            .is_some_and(|document| crate::eval::ruletest::lint::is_test_document(document, false))
+        {
+            add_test_file_rules(found, path, &documents);
+        }
         return Ok(());
     }
     found.configs.push(path.to_path_buf());
@@ -132,6 +139,35 @@ fn add(
         None => found.facts = Some(config.facts),
     }
     Ok(())
+}
+
+/// The rule files a promtool unit-test file names join the run, as a configuration's do.
+fn add_test_file_rules(found: &mut ConfigScan, path: &Path, documents: &[crate::yaml::Document]) {
+    let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let checked = crate::eval::ruletest::lint::read(documents, Some(&folder));
+    if let Some(rules) = checked.rules {
+        found
+            .rule_files
+            .extend(rules.files().iter().map(|file| clean(Path::new(file))));
+    }
+}
+
+/// `a/b/../c` as `a/c` (Go's `filepath.Join` cleans the paths promtool loads), so that a
+/// rule file named as `../rules.yml` is linted once with the walk that also finds it.
+/// Leading `..` stay; the file system is not consulted.
+fn clean(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut parts: Vec<Component> = Vec::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(parts.last(), Some(Component::Normal(_))) => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.iter().collect()
 }
 
 #[cfg(test)]
@@ -170,6 +206,27 @@ mod tests {
         assert_eq!(
             facts.job_names(),
             Some(&["editor".to_string(), "more".to_string()][..])
+        );
+    }
+
+    #[test]
+    fn unit_test_files_bring_their_rule_files_cleaned() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("tests")).unwrap();
+        std::fs::write(root.join("rules.yml"), "groups: []\n").unwrap();
+        std::fs::write(
+            root.join("tests/a.test.yml"),
+            "rule_files: [../rules.yml]\ntests: []\n",
+        )
+        .unwrap();
+        let scan = scan(&[root.join("tests")], &[], &Options::default()).unwrap();
+        assert_eq!(scan.rule_files, [root.join("rules.yml")]);
+        assert!(scan.configs.is_empty());
+        assert!(scan.facts.is_none());
+        assert_eq!(
+            clean(Path::new("../a/./b/../c.yml")),
+            PathBuf::from("../a/c.yml")
         );
     }
 

@@ -1,8 +1,8 @@
 //! The unit-test file (promtool's `test rules` format) read from our YAML tree, every
 //! part with its line, and checked strictly as promtool's `UnmarshalStrict` does.
 
-use crate::source::SourceFile;
-use crate::yaml::{Node, NodeKind};
+use crate::source::{OffsetMap, SourceFile};
+use crate::yaml::{Document, Node, NodeKind};
 use std::ops::Range;
 
 /// A problem in a test file, at a byte range of it.
@@ -36,6 +36,11 @@ pub struct InputSeries {
     pub values: String,
     /// The `series:` value (errors point here).
     pub span: Range<usize>,
+    /// Decoded byte -> file byte of `series` (`None` when the key is missing).
+    pub series_map: Option<OffsetMap>,
+    /// The `values:` value, and its decoded byte -> file byte map.
+    pub values_span: Option<Range<usize>>,
+    pub values_map: Option<OffsetMap>,
 }
 
 #[derive(Debug, Clone)]
@@ -73,6 +78,11 @@ pub struct ExpectedSample {
     pub value: f64,
     pub histogram: Option<String>,
     pub span: Range<usize>,
+    /// The `labels:` value and its map (`None` when the key is missing).
+    pub labels_span: Option<Range<usize>>,
+    pub labels_map: Option<OffsetMap>,
+    /// The `histogram:` value.
+    pub histogram_span: Option<Range<usize>>,
 }
 
 #[derive(Debug, Clone)]
@@ -80,6 +90,8 @@ pub struct PromqlTest {
     pub span: Range<usize>,
     pub expr: String,
     pub expr_span: Range<usize>,
+    /// Decoded byte -> file byte of `expr` (`None` when the key is missing).
+    pub expr_map: Option<OffsetMap>,
     pub eval_time_ms: i64,
     pub eval_time_text: String,
     pub exp_samples: Vec<ExpectedSample>,
@@ -143,6 +155,11 @@ fn string(node: &Node, what: &str) -> R<String> {
     }
 }
 
+/// The decoded byte -> file byte map of a scalar value.
+fn scalar_map(node: &Node) -> Option<OffsetMap> {
+    node.as_scalar().map(|s| s.map.clone())
+}
+
 fn duration(node: &Node, what: &str) -> R<i64> {
     let text = string(node, what)?;
     if text.is_empty() {
@@ -197,6 +214,11 @@ pub fn parse(file: &SourceFile) -> R<TestFile> {
         span: e.span,
         message: format!("not valid YAML: {}", e.message),
     })?;
+    from_documents(&documents)
+}
+
+/// Reads a test file from its parsed YAML documents (promtool reads the first).
+pub fn from_documents(documents: &[Document]) -> R<TestFile> {
     let Some(root) = documents.first().and_then(|d| d.root.as_ref()) else {
         return Err(FileError {
             span: 0..0,
@@ -288,13 +310,19 @@ fn parse_group(node: &Node) -> R<TestGroup> {
                         series: String::new(),
                         values: String::new(),
                         span: item.span.clone(),
+                        series_map: None,
+                        values_span: None,
+                        values_map: None,
                     };
                     for (k, _, v) in mapping(item, "series", &["series", "values"])? {
                         if k == "series" {
                             s.series = string(v, "series")?;
                             s.span = v.span.clone();
+                            s.series_map = scalar_map(v);
                         } else {
                             s.values = string(v, "values")?;
+                            s.values_span = Some(v.span.clone());
+                            s.values_map = scalar_map(v);
                         }
                     }
                     g.input_series.push(s);
@@ -372,6 +400,7 @@ fn parse_promql_test(node: &Node) -> R<PromqlTest> {
         span: node.span.clone(),
         expr: String::new(),
         expr_span: node.span.clone(),
+        expr_map: None,
         eval_time_ms: 0,
         eval_time_text: "0s".into(),
         exp_samples: Vec::new(),
@@ -385,6 +414,7 @@ fn parse_promql_test(node: &Node) -> R<PromqlTest> {
             "expr" => {
                 t.expr = string(value, "expr")?;
                 t.expr_span = value.span.clone();
+                t.expr_map = scalar_map(value);
             }
             "eval_time" => {
                 t.eval_time_ms = duration(value, "eval_time")?;
@@ -397,14 +427,22 @@ fn parse_promql_test(node: &Node) -> R<PromqlTest> {
                         value: 0.0,
                         histogram: None,
                         span: item.span.clone(),
+                        labels_span: None,
+                        labels_map: None,
+                        histogram_span: None,
                     };
                     for (k, _, v) in mapping(item, "sample", &["labels", "value", "histogram"])? {
                         match k {
-                            "labels" => s.labels = string(v, "labels")?,
+                            "labels" => {
+                                s.labels = string(v, "labels")?;
+                                s.labels_span = Some(v.span.clone());
+                                s.labels_map = scalar_map(v);
+                            }
                             "value" => s.value = float(v, "value")?,
                             _ => {
                                 s.histogram =
-                                    Some(string(v, "histogram")?).filter(|h| !h.is_empty())
+                                    Some(string(v, "histogram")?).filter(|h| !h.is_empty());
+                                s.histogram_span = Some(v.span.clone());
                             }
                         }
                     }

@@ -5,6 +5,7 @@
 
 pub mod coverage;
 pub mod file;
+pub mod lint;
 pub mod report;
 pub mod rules;
 pub mod template;
