@@ -61,12 +61,7 @@ fn check_sample(sample: &ExpectedSample, emitter: &mut Emitter<'_>) {
     // Labels left out or empty are the empty label set (a scalar result).
     if let (Some(map), false) = (&sample.labels_map, sample.labels.trim().is_empty()) {
         if let Err(message) = parse_series_desc(&sample.labels) {
-            let token = crate::promql::parse(&sample.labels)
-                .errors
-                .first()
-                .map(|e| e.span.clone())
-                .filter(|span| span.end <= sample.labels.len())
-                .unwrap_or(0..sample.labels.len());
+            let token = super::series_desc_token(&sample.labels);
             emitter.report(
                 map.span_to_file(token),
                 format!("exp_samples labels: {message}"),

@@ -24,6 +24,25 @@ pub const CHECKS: &[&CheckMeta] = &[
     &alertname::META,
 ];
 
+/// The token of a series description (`metric{a="b"}`, promtool's `ParseSeriesDesc` and
+/// `ParseMetric`) that [`crate::eval::series::parse_series_desc`] refuses: the parser's
+/// error, a matcher that is not `=`, else the whole text.
+fn series_desc_token(text: &str) -> std::ops::Range<usize> {
+    let parsed = crate::promql::parse(text);
+    let token = match (&parsed.expr, parsed.errors.first()) {
+        (_, Some(error)) => Some(error.span.clone()),
+        (Some(crate::promql::ast::Expr::Selector(selector)), None) => selector
+            .matchers
+            .iter()
+            .find(|m| m.op != crate::promql::ast::MatchOp::Equal)
+            .map(|m| m.op_span.clone()),
+        _ => None,
+    };
+    token
+        .filter(|span| span.end <= text.len())
+        .unwrap_or(0..text.len())
+}
+
 /// Runs the checks of a unit-test file that `enabled` selects.
 pub fn check_test_file(
     test_file: &CheckedTestFile,

@@ -51,13 +51,8 @@ fn check_series(series: &InputSeries, emitter: &mut Emitter<'_>) {
     };
     let desc_start = offset_in(text, desc);
     if let Err(message) = parse_series_desc(desc) {
-        // The parser's error names the exact token; without one, the whole description.
-        let token = crate::promql::parse(desc)
-            .errors
-            .first()
-            .map(|e| e.span.clone())
-            .filter(|span| span.end <= desc.len())
-            .unwrap_or(0..desc.len());
+        // The parser's error or the matcher names the exact token.
+        let token = super::series_desc_token(desc);
         let span = at(desc_start + token.start..desc_start + token.end);
         let span = if desc.is_empty() { whole.clone() } else { span };
         emitter.report(span, format!("input series: {message}"));
