@@ -928,3 +928,29 @@ fn the_configuration_named_in_promgate_yml_is_read() {
     );
     assert_eq!(client.finish(), 0);
 }
+
+/// A promtool unit-test file opened in the editor gets the `ruletest/*` findings, its
+/// `rule_files` resolved beside it on disk.
+#[test]
+fn a_unit_test_file_gets_the_ruletest_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::write(
+        root.join("rules.yml"),
+        "groups:\n  - name: g\n    rules:\n      - alert: InstanceDown\n        expr: up == 0\n",
+    )
+    .unwrap();
+    let text = "rule_files: [rules.yml]\ntests:\n  - input_series:\n      - series: 'up{job=\"a\"}'\n        values: '1 0+1'\n    alert_rule_test:\n      - eval_time: 1m\n        alertname: InstanceDwn\n        exp_alerts: []\n";
+    let mut client = Client::initialize(&root, Value::Null);
+    let test_file = client.open(&root.join("alerts.test.yml"), text);
+    let diagnostics = client.diagnostics(&test_file);
+    assert_eq!(
+        codes(&diagnostics),
+        ["ruletest/alertname", "ruletest/series"],
+        "{diagnostics:#?}"
+    );
+    let series = find(&diagnostics, "ruletest/series", 4);
+    assert_eq!(series["range"]["start"]["character"], 19, "{series}");
+    let alertname = find(&diagnostics, "ruletest/alertname", 7);
+    assert_eq!(alertname["range"]["start"]["character"], 19, "{alertname}");
+}
