@@ -17,7 +17,8 @@ runs and the command fails. A group named twice in `group_eval_order`, and an \
 `alert_rule_test` entry without an `alertname`, fail the file or the test group the same \
 way.\n\n\
 promgate reads unit-test files with the same loader `promgate test` uses and points at the \
-offending key or value. It stops at the first such problem, as promtool does.\n\n\
+offending key or value. It reports the first such problem (promtool may list several at \
+once: fix it and check again); the rule files the test file names are linted all the same.\n\n\
 Fix: correct the field the message names (see the unit-test file format in the Prometheus \
 docs, \"Unit testing for rules\").",
     bad: fixture!("ruletest/schema/fail.yml"),

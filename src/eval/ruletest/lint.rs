@@ -126,20 +126,41 @@ pub struct CheckedTestFile {
 
 /// Reads a unit-test document; `folder`, when the file is on disk, is where its
 /// `rule_files` are resolved (promtool joins relative patterns to the test file's folder).
+/// A file promtool refuses still names its rule files (they are linted in the same run).
 pub fn read(documents: &[Document], folder: Option<&Path>) -> CheckedTestFile {
     let file = file::from_documents(documents);
-    let rules = match (&file, folder) {
-        (Ok(tf), Some(folder)) => Some(resolve(tf, folder)),
-        _ => None,
-    };
+    let rules = folder.map(|folder| match &file {
+        Ok(tf) => resolve(&tf.rule_files, folder),
+        Err(_) => resolve(&loose_rule_files(documents), folder),
+    });
     CheckedTestFile { file, rules }
+}
+
+/// The `rule_files` entries that are strings, from a file that does not read as a whole.
+fn loose_rule_files(documents: &[Document]) -> Vec<(String, Range<usize>)> {
+    let Some(root) = documents.first().and_then(|d| d.root.as_ref()) else {
+        return Vec::new();
+    };
+    let Some(items) = root
+        .resolved()
+        .get("rule_files")
+        .and_then(|node| node.resolved().as_sequence())
+    else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|item| {
+            let scalar = item.resolved().as_scalar()?;
+            Some((scalar.value.clone(), item.span.clone()))
+        })
+        .collect()
 }
 
 /// Globs each `rule_files` entry as `promgate test` does and reads the alerting rule
 /// names of the files found.
-pub fn resolve(tf: &TestFile, folder: &Path) -> ResolvedRules {
-    let entries: Vec<RuleFileEntry> = tf
-        .rule_files
+pub fn resolve(rule_files: &[(String, Range<usize>)], folder: &Path) -> ResolvedRules {
+    let entries: Vec<RuleFileEntry> = rule_files
         .iter()
         .map(|(pattern, span)| RuleFileEntry {
             pattern: pattern.clone(),
@@ -243,5 +264,10 @@ mod tests {
         assert_eq!(rules.alertnames, None);
         // Not on disk: nothing is resolved.
         assert!(read(&docs, None).rules.is_none());
+        // A file promtool refuses still names its rule files.
+        let docs = document("rule_files: [r.yml]\ntests: []\nbogus: 1\n");
+        let checked = read(&docs, Some(dir.path()));
+        assert!(checked.file.is_err());
+        assert_eq!(checked.rules.unwrap().files().len(), 1);
     }
 }
