@@ -262,6 +262,24 @@ mod tests {
         assert_eq!(index.closest("svc12", 3).len(), 3);
     }
 
+    /// The job names of scripts/bench-promconfig.sh and the values its rules ask about.
+    #[test]
+    fn the_index_agrees_on_the_benchmark_jobs() {
+        let names: Vec<String> = (0..1000).map(|i| format!("svc{i}")).collect();
+        let index = NameIndex::new(&names);
+        let asked = (0..4000)
+            .step_by(7)
+            .map(|n| format!("svc{n}"))
+            .chain((0..1000).step_by(13).map(|n| format!("worker{n}")));
+        for name in asked {
+            assert_eq!(
+                index.closest(&name, 3),
+                closest(&name, names.iter().map(String::as_str), 3),
+                "{name}"
+            );
+        }
+    }
+
     #[test]
     fn suggests_nearest_first() {
         let names = ["status_code", "status_class", "method", "route"];
