@@ -65,9 +65,10 @@ fn fixture_args(check: &str, which: &str) -> Vec<String> {
     args
 }
 
-const CHECKS: [&str; 5] = [
+const CHECKS: [&str; 6] = [
     "config",
     "rule-files",
+    "target-file",
     "unknown-job",
     "range-window",
     "external-labels",
@@ -145,6 +146,82 @@ fn pumpflix_typos_human_output() {
         "rules-fixtures/pumpflix/metrics.prom",
     ]);
     insta::assert_snapshot!("prometheus_pumpflix_typos", stdout(&output));
+}
+
+/// File service discovery and `scrape_config_files` read: labels only a target file gives
+/// pass, a label nobody gives is reported, and the jobs of an included file make the job
+/// names complete.
+#[test]
+fn file_sd_labels_and_included_jobs_reach_the_checks() {
+    let alerts = "rules-fixtures/prometheus/file-sd/rules/alerts.yml";
+    let expected = vec![
+        (format!("{alerts} catalog/unknown-label"), 14, 18), // zone: nobody gives it
+        (format!("{alerts} catalog/unknown-label"), 17, 29), // rack: the node job's only
+        (format!("{alerts} prometheus/unknown-job"), 20, 22), // bacth: batch
+    ];
+    for args in [
+        vec!["rules-fixtures/prometheus/file-sd"],
+        vec![
+            "--prometheus-config",
+            "rules-fixtures/prometheus/file-sd/prometheus.yml",
+        ],
+    ] {
+        let mut all = vec!["check", "--no-config", "--format", "json"];
+        all.extend(args);
+        let output = promgate(&all);
+        let report = json(&output);
+        assert_eq!(findings(&report, ""), expected, "{all:?}: {report:#}");
+        assert_eq!(output.status.code(), Some(1));
+    }
+    let output = promgate(&["check", "--no-config", "rules-fixtures/prometheus/file-sd"]);
+    insta::assert_snapshot!("prometheus_file_sd", stdout(&output));
+}
+
+/// A target file that is not there yet (or cannot be read) leaves the job's labels open:
+/// label checks stay quiet instead of guessing.
+#[test]
+fn missing_or_broken_target_files_keep_the_labels_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("targets")).unwrap();
+    std::fs::write(
+        root.join("rules.yml"),
+        "groups:\n  - name: a\n    rules:\n      - alert: ZoneDown\n        expr: up{zone=\"eu\"} == 0\n",
+    )
+    .unwrap();
+    let run = |config: &str| {
+        std::fs::write(root.join("prometheus.yml"), config).unwrap();
+        // The two files, not the folder: a walk would also meet the broken JSON file
+        // (not a target file to the walk).
+        let output = promgate(&[
+            "check",
+            "--no-config",
+            "--format",
+            "json",
+            root.join("prometheus.yml").to_str().unwrap(),
+            root.join("rules.yml").to_str().unwrap(),
+        ]);
+        let report = json(&output);
+        report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["code"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let config = "scrape_configs:\n  - job_name: node\n    file_sd_configs:\n      - files: ['targets/*.json']\n";
+    // No file matches yet: targets written there later may carry any label.
+    assert_eq!(run(config), Vec::<String>::new());
+    // A broken file: its finding, and still no label guess.
+    std::fs::write(root.join("targets/a.json"), "[{\"targets\": [\"a:1\"],}]").unwrap();
+    assert_eq!(run(config), ["prometheus/target-file"]);
+    // A good file: the labels are known, and zone is not one of them.
+    std::fs::write(
+        root.join("targets/a.json"),
+        "[{\"targets\": [\"a:1\"], \"labels\": {\"dc\": \"x\"}}]",
+    )
+    .unwrap();
+    assert_eq!(run(config), ["catalog/unknown-label"]);
 }
 
 #[test]

@@ -15,7 +15,7 @@ pub mod load;
 pub mod recorded;
 pub mod remote;
 pub mod show;
-mod suggest;
+pub mod suggest;
 pub mod write;
 
 pub use family::{LabelValues, MetricFamily, MetricType, Origin, SeriesKind};

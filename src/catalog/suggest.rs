@@ -32,6 +32,83 @@ pub fn closest<'a>(
     scored.into_iter().take(limit).map(|(_, c)| c).collect()
 }
 
+/// Names indexed for [`closest`] when one list is asked about many times (a
+/// configuration's thousand job names, against every unknown job of every rule). It
+/// gives exactly what [`closest`] over the whole list gives, comparing only the names
+/// that can qualify: word extensions of the asked name (found by prefix in the sorted
+/// list), and names of a near length whose characters are near enough. Each name's
+/// character set is a bit mask; an edit changes at most one character, so the count of
+/// characters one name has and the other lacks is a lower bound of their distance, and
+/// names of one mask are ruled out together.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NameIndex {
+    /// Sorted and unique.
+    names: Vec<String>,
+    /// Indexes into `names`, grouped by character mask.
+    by_mask: Vec<(u128, Vec<usize>)>,
+}
+
+/// One bit per ASCII character, one for every other character: two names whose masks
+/// differ in `n` bits differ in at least `n` characters.
+fn char_mask(name: &str) -> u128 {
+    name.chars()
+        .fold(0u128, |mask, c| mask | 1u128 << (u32::from(c).min(127)))
+}
+
+impl NameIndex {
+    pub fn new(names: &[String]) -> Self {
+        let mut sorted = names.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let mut groups: std::collections::BTreeMap<u128, Vec<usize>> = Default::default();
+        for (at, name) in sorted.iter().enumerate() {
+            groups.entry(char_mask(name)).or_default().push(at);
+        }
+        NameIndex {
+            names: sorted,
+            by_mask: groups.into_iter().collect(),
+        }
+    }
+
+    /// [`closest`] over every indexed name.
+    pub fn closest(&self, name: &str, limit: usize) -> Vec<&str> {
+        let max_distance = (name.chars().count() / 3).clamp(1, 6);
+        let mask = char_mask(name);
+        let mut candidates: Vec<&str> = Vec::new();
+        for (group_mask, members) in &self.by_mask {
+            let missing = (mask & !group_mask).count_ones() as usize;
+            let extra = (group_mask & !mask).count_ones() as usize;
+            if missing.max(extra) > max_distance {
+                continue;
+            }
+            candidates.extend(
+                members
+                    .iter()
+                    .map(|&at| self.names[at].as_str())
+                    .filter(|c| c.len().abs_diff(name.len()) <= max_distance),
+            );
+        }
+        // Word extensions qualify whatever their distance: longer names that start
+        // with `name_`, and shorter names that `name` extends.
+        let prefix = format!("{name}_");
+        let from = self.names.partition_point(|n| n.as_str() < prefix.as_str());
+        candidates.extend(
+            self.names[from..]
+                .iter()
+                .take_while(|n| n.starts_with(&prefix))
+                .map(String::as_str),
+        );
+        for (at, _) in name.match_indices('_') {
+            if let Ok(found) = self.names.binary_search_by(|n| n.as_str().cmp(&name[..at])) {
+                candidates.push(self.names[found].as_str());
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        closest(name, candidates.into_iter(), limit)
+    }
+}
+
 /// The optimal-string-alignment distance (as `strsim::osa_distance`, over chars) from
 /// one name to many candidates, giving up on a candidate as soon as a whole row of
 /// the table exceeds the bound; the rows are reused.
@@ -134,6 +211,72 @@ mod tests {
                     assert_eq!(bounded.within(b, max), expected, "{a:?} {b:?} {max}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn the_index_suggests_what_the_whole_list_suggests() {
+        let mut names: Vec<String> = (0..300).map(|i| format!("svc{i}")).collect();
+        names.extend(
+            [
+                "status",
+                "status_code",
+                "statu",
+                "http_requests",
+                "http",
+                "node_exporter",
+                "pumpflix-api",
+                "pumpflix_api_v2",
+                "é_api",
+                "api",
+            ]
+            .map(String::from),
+        );
+        let index = NameIndex::new(&names);
+        let asked = [
+            "svc12",
+            "svc1234",
+            "sv12",
+            "worker12",
+            "status",
+            "statsu",
+            "http",
+            "node",
+            "pumpflix-apii",
+            "pumpflix_api",
+            "é_apii",
+            "api",
+            "",
+            "a_b_c",
+            "status_code_x",
+        ];
+        for name in asked {
+            for limit in [1, 3] {
+                assert_eq!(
+                    index.closest(name, limit),
+                    closest(name, names.iter().map(String::as_str), limit),
+                    "{name:?} {limit}"
+                );
+            }
+        }
+        assert_eq!(index.closest("svc12", 3).len(), 3);
+    }
+
+    /// The job names of scripts/bench-promconfig.sh and the values its rules ask about.
+    #[test]
+    fn the_index_agrees_on_the_benchmark_jobs() {
+        let names: Vec<String> = (0..1000).map(|i| format!("svc{i}")).collect();
+        let index = NameIndex::new(&names);
+        let asked = (0..4000)
+            .step_by(7)
+            .map(|n| format!("svc{n}"))
+            .chain((0..1000).step_by(13).map(|n| format!("worker{n}")));
+        for name in asked {
+            assert_eq!(
+                index.closest(&name, 3),
+                closest(&name, names.iter().map(String::as_str), 3),
+                "{name}"
+            );
         }
     }
 

@@ -333,6 +333,7 @@ fn check(
                 if !args.workflow.stdin {
                     paths.extend(named_configs.iter().cloned());
                     paths.extend(scan.rule_files);
+                    paths.extend(scan.scrape_config_files);
                 }
             }
             Err(error) => {

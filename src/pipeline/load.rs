@@ -137,7 +137,7 @@ pub fn load(candidate: &Candidate, options: &Options) -> Result<Vec<Loaded>, Dis
         .and_then(|overlay| overlay.get(&candidate.display))
     {
         let file = SourceFile::new(candidate.display.clone(), text.clone());
-        return Ok(load_file(file, candidate.kind, candidate.explicit));
+        return Ok(load_file(file, candidate.kind, candidate.explicit, options));
     }
     let io_error = |error: std::io::Error| DiscoverError {
         path: candidate.display.clone(),
@@ -177,13 +177,15 @@ pub fn load(candidate: &Candidate, options: &Options) -> Result<Vec<Loaded>, Dis
         }
     };
     let file = SourceFile::new(candidate.display.clone(), text);
-    Ok(load_file(file, candidate.kind, candidate.explicit))
+    Ok(load_file(file, candidate.kind, candidate.explicit, options))
 }
 
 /// The units of a decoded file.
-fn load_file(file: SourceFile, kind: FileKind, explicit: bool) -> Vec<Loaded> {
+fn load_file(file: SourceFile, kind: FileKind, explicit: bool, options: &Options) -> Vec<Loaded> {
     match kind {
-        FileKind::Yaml => load_yaml(file, explicit, true).into_iter().collect(),
+        FileKind::Yaml => load_yaml(file, explicit, Some(options))
+            .into_iter()
+            .collect(),
         FileKind::Json => load_json(file, explicit).into_iter().collect(),
         FileKind::Markdown => load_markdown(file, explicit),
     }
@@ -214,7 +216,7 @@ pub fn load_bytes(display: &str, bytes: Vec<u8>, kind: FileKind, options: &Optio
             )];
         }
     };
-    load_file(SourceFile::new(display, text), kind, true)
+    load_file(SourceFile::new(display, text), kind, true, options)
 }
 
 /// Loads a text that is not on disk. `explicit: false` treats it like a file met while
@@ -244,7 +246,7 @@ pub fn load_text_as(
             )];
         }
     };
-    load_file(SourceFile::new(display, text), kind, explicit)
+    load_file(SourceFile::new(display, text), kind, explicit, options)
 }
 
 /// The file's text, or the valid text before the first NUL or non-UTF-8 byte with the
@@ -265,8 +267,9 @@ fn decode_text(bytes: Vec<u8>) -> Result<String, Box<(String, Diagnostic)>> {
     })
 }
 
-/// `on_disk`: the file is where its relative paths start (not a block of a guide).
-fn load_yaml(file: SourceFile, explicit: bool, on_disk: bool) -> Option<Loaded> {
+/// `on_disk`: the file is where its relative paths start (not a block of a guide), read
+/// with these options.
+fn load_yaml(file: SourceFile, explicit: bool, on_disk: Option<&Options>) -> Option<Loaded> {
     let documents = match parse_documents(&file) {
         Ok(documents) => documents,
         Err(error) => {
@@ -292,10 +295,13 @@ fn load_yaml(file: SourceFile, explicit: bool, on_disk: bool) -> Option<Loaded> 
         // Reports quote the file: they get it with its secrets overwritten.
         let redacted = crate::promconfig::redact(&file.text, &documents);
         let file = SourceFile::new(file.path.clone(), redacted);
-        let mut config = crate::promconfig::read(&documents);
-        if on_disk {
-            crate::promconfig::resolve_rule_files(&mut config, &config_folder(&file));
-        }
+        let config = match on_disk {
+            Some(options) => {
+                let files = super::prometheus_scan::RunFiles::on_disk(options);
+                super::prometheus_scan::read_config(&documents, &config_folder(&file), &files)
+            }
+            None => crate::promconfig::read(&documents),
+        };
         let model = Model::PromConfig(Box::new(config));
         return Some(Loaded::with_model(file, model, Vec::new()).with_suppressions(found));
     }
@@ -389,7 +395,7 @@ fn load_markdown_within(file: SourceFile, explicit: bool, budget: usize) -> Vec<
         let isolated = || SourceFile::new(file.path.clone(), fence.isolate(&file.text));
         let unit = match fence.language {
             // A configuration in a guide names paths of another machine.
-            BlockLanguage::Yaml => load_yaml(isolated(), false, false),
+            BlockLanguage::Yaml => load_yaml(isolated(), false, None),
             BlockLanguage::Json => load_json(isolated(), false),
             BlockLanguage::Promql => promql_block(&fence, &file.text),
             BlockLanguage::Other => None,

@@ -16,8 +16,64 @@ pub struct ConfigScan {
     /// The rule files the configurations and the promtool unit-test files name (to lint
     /// in the same run).
     pub rule_files: Vec<PathBuf>,
+    /// The files `scrape_config_files` names (to lint in the same run: they are
+    /// configurations of their own shape, and their problems are reported there).
+    pub scrape_config_files: Vec<PathBuf>,
     /// The files that were read as configurations.
     pub configs: Vec<PathBuf>,
+}
+
+/// The files a configuration names, as a run reads them: texts in memory (the language
+/// server's open documents) first, then the disk, no file larger than the run allows.
+pub struct RunFiles<'a> {
+    max_file_bytes: u64,
+    text_of: &'a dyn Fn(&Path) -> Option<String>,
+}
+
+impl<'a> RunFiles<'a> {
+    pub fn on_disk(options: &Options) -> RunFiles<'static> {
+        RunFiles {
+            max_file_bytes: options.max_file_bytes,
+            text_of: &|_| None,
+        }
+    }
+
+    pub fn with_texts(options: &Options, text_of: &'a dyn Fn(&Path) -> Option<String>) -> Self {
+        RunFiles {
+            max_file_bytes: options.max_file_bytes,
+            text_of,
+        }
+    }
+}
+
+impl promconfig::Files for RunFiles<'_> {
+    fn matching(&self, base: &Path, pattern: &str) -> Vec<PathBuf> {
+        promconfig::expand(base, pattern)
+    }
+
+    fn text(&self, path: &Path) -> Result<String, String> {
+        match (self.text_of)(path) {
+            Some(text) => Ok(text),
+            None => read_limited(path, self.max_file_bytes).map_err(|e| e.message),
+        }
+    }
+}
+
+/// Reads a configuration in `folder` with the files it names: `rule_files`,
+/// `scrape_config_files` and the target files of `file_sd_configs`, each resolved
+/// relative to the folder of the file that names it, as Prometheus resolves them.
+pub fn read_config(
+    documents: &[crate::yaml::Document],
+    folder: &Path,
+    files: &dyn promconfig::Files,
+) -> promconfig::PromConfig {
+    let included = promconfig::Included {
+        base: folder,
+        files,
+    };
+    let mut config = promconfig::read_with(documents, Some(included));
+    promconfig::resolve_rule_files(&mut config, folder);
+    config
 }
 
 /// Lines that start a prometheus.yml (and no rule file or dashboard): a cheap test
@@ -50,12 +106,14 @@ pub fn scan_with(
 ) -> Result<ConfigScan, DiscoverError> {
     let read = |path: &Path| match text_of(path) {
         Some(text) => Ok(text),
-        None => read(path, options),
+        None => read_limited(path, options.max_file_bytes),
     };
+    let files = RunFiles::with_texts(options, text_of);
     let mut found = ConfigScan::default();
+    let mut read_configs = Vec::new();
     for path in explicit {
         let text = read(path)?;
-        add(&mut found, path, text, true)?;
+        add(&mut read_configs, path, text, true, &files)?;
     }
     let (candidates, _) = discover(paths);
     for candidate in candidates {
@@ -67,15 +125,58 @@ pub fn scan_with(
             continue;
         };
         if may_be_config(&text) {
-            add(&mut found, &candidate.path, text, false)?;
+            add(&mut read_configs, &candidate.path, text, false, &files)?;
+        }
+    }
+    // A file another configuration includes (`scrape_config_files`) gives its jobs
+    // through that configuration, with its global settings, not as one of its own.
+    let included: Vec<PathBuf> = read_configs
+        .iter()
+        .flat_map(|(_, config)| config.scrape_config_files.iter())
+        .flat_map(|entry| entry.matched.iter().cloned())
+        .collect();
+    for (path, config) in read_configs {
+        found.configs.push(path.clone());
+        for entry in &config.rule_files {
+            found.rule_files.extend(entry.matched.iter().cloned());
+        }
+        found.scrape_config_files.extend(included_paths(&config));
+        if included.iter().any(|p| same_file(p, &path)) {
+            continue;
+        }
+        match &mut found.facts {
+            Some(facts) => facts.merge(config.facts),
+            None => found.facts = Some(config.facts),
         }
     }
     found.rule_files.sort();
     found.rule_files.dedup();
+    found.scrape_config_files.sort();
+    found.scrape_config_files.dedup();
     Ok(found)
 }
 
-fn read(path: &Path, options: &Options) -> Result<String, DiscoverError> {
+fn included_paths(config: &promconfig::PromConfig) -> Vec<PathBuf> {
+    config
+        .scrape_config_files
+        .iter()
+        .flat_map(|entry| entry.matched.iter().cloned())
+        .collect()
+}
+
+/// Whether two paths name one file (`./a.yml` and `a.yml`; a folder walked and a
+/// pattern resolved may spell it differently).
+fn same_file(a: &Path, b: &Path) -> bool {
+    if a == b {
+        return true;
+    }
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+fn read_limited(path: &Path, max_file_bytes: u64) -> Result<String, DiscoverError> {
     let error = |message: String| DiscoverError {
         path: crate::discover::display_path(path),
         message,
@@ -83,11 +184,8 @@ fn read(path: &Path, options: &Options) -> Result<String, DiscoverError> {
     let size = std::fs::metadata(path)
         .map_err(|e| error(describe_io_error(&e)))?
         .len();
-    if size > options.max_file_bytes {
-        return Err(error(format!(
-            "larger than {} bytes",
-            options.max_file_bytes
-        )));
+    if size > max_file_bytes {
+        return Err(error(format!("larger than {max_file_bytes} bytes")));
     }
     let bytes = std::fs::read(path).map_err(|e| error(describe_io_error(&e)))?;
     String::from_utf8(bytes).map_err(|_| error("not UTF-8 text".to_string()))
@@ -97,10 +195,11 @@ fn read(path: &Path, options: &Options) -> Result<String, DiscoverError> {
 /// configuration that is not YAML at all is an error; its other problems are reported
 /// by `prometheus/config` when the run lints it.
 fn add(
-    found: &mut ConfigScan,
+    found: &mut Vec<(PathBuf, promconfig::PromConfig)>,
     path: &Path,
     text: String,
     named: bool,
+    files: &dyn promconfig::Files,
 ) -> Result<(), DiscoverError> {
     let file = SourceFile::new(crate::discover::display_path(path), text);
     let documents = match crate::yaml::parse_documents(&file) {
@@ -127,17 +226,9 @@ fn add(
         }
         return Ok(());
     }
-    found.configs.push(path.to_path_buf());
-    let mut config = promconfig::read(&documents);
     let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    promconfig::resolve_rule_files(&mut config, &folder);
-    for entry in &config.rule_files {
-        found.rule_files.extend(entry.matched.iter().cloned());
-    }
-    match &mut found.facts {
-        Some(facts) => facts.merge(config.facts),
-        None => found.facts = Some(config.facts),
-    }
+    let config = read_config(&documents, &folder, files);
+    found.push((path.to_path_buf(), config));
     Ok(())
 }
 

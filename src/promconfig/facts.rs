@@ -14,8 +14,9 @@ pub struct JobFacts {
     /// Label names the scrape gives every series of this job (`job`, `instance`,
     /// static labels, relabel targets, metric relabel targets).
     pub target_labels: BTreeSet<String>,
-    /// Why the set above is not closed (a `labelmap` over service-discovery labels, file
-    /// SD target labels, a templated `target_label`), when it is not.
+    /// Why the set above is not closed (a `labelmap` over service-discovery labels, a
+    /// file-SD pattern that matches no file yet or a target file that cannot be read, a
+    /// templated `target_label`), when it is not.
     pub open: Option<String>,
     /// A relabel rule or a static label may rewrite `job`.
     pub job_rewritten: bool,
@@ -30,8 +31,8 @@ pub struct Facts {
     /// Whether any config was read (as opposed to the `.promgate.yml` fallback).
     pub from_config: bool,
     pub jobs: Vec<JobFacts>,
-    /// Every scrape config is listed (none comes from `scrape_config_files`) and every
-    /// series comes from them (no `remote_read`).
+    /// Every scrape config is known (`scrape_config_files` were read, each file
+    /// readable) and every series comes from them (no `remote_read`).
     pub jobs_complete: bool,
     /// Labels `.promgate.yml` says the scrape adds (the fallback without a config).
     pub extra_target_labels: BTreeSet<String>,
@@ -44,6 +45,8 @@ pub struct Facts {
 struct Index {
     /// Sorted, unique job names, when they are all known.
     job_names: Option<Vec<String>>,
+    /// The same names indexed for did-you-mean suggestions.
+    job_suggestions: crate::catalog::suggest::NameIndex,
     interval_by_job: std::collections::BTreeMap<String, u64>,
     shortest_interval_ms: Option<u64>,
     /// The union of every job's target labels, when every set is closed.
@@ -94,6 +97,9 @@ impl Facts {
             names.dedup();
             names
         });
+        self.index.job_suggestions = crate::catalog::suggest::NameIndex::new(
+            self.index.job_names.as_deref().unwrap_or_default(),
+        );
         self.index.interval_by_job.clear();
         for job in &self.jobs {
             self.index
@@ -167,6 +173,17 @@ impl Facts {
     /// Every job name, when the config lists every job and no rule rewrites `job`.
     pub fn job_names(&self) -> Option<&[String]> {
         self.index.job_names.as_deref()
+    }
+
+    /// The job names closest to `name`, best first (as `catalog::closest` over
+    /// [`Facts::job_names`], without comparing every name).
+    pub fn closest_jobs(&self, name: &str, limit: usize) -> Vec<&str> {
+        self.index.job_suggestions.closest(name, limit)
+    }
+
+    /// The index [`Facts::closest_jobs`] asks.
+    pub fn job_suggestions(&self) -> &crate::catalog::suggest::NameIndex {
+        &self.index.job_suggestions
     }
 
     /// The scrape interval series of `job` are collected at; without a job, the

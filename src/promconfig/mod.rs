@@ -16,6 +16,7 @@ pub mod relabel;
 pub mod schema;
 mod sd;
 pub mod sd_schema;
+pub mod targets;
 pub mod values;
 mod walk;
 
@@ -51,7 +52,47 @@ pub struct PromConfig {
     /// Whether `rule_files` were resolved against the file system (not for a
     /// configuration quoted in a Markdown guide).
     pub rule_files_resolved: bool,
+    /// The `scrape_config_files` entries and the files each matched (empty when the
+    /// configuration was read without [`Files`]).
+    pub scrape_config_files: Vec<RuleFilesEntry>,
+    /// The target files of `file_sd_configs` that Prometheus would refuse, each at the
+    /// `files:` entry of the configuration that names it.
+    pub target_file_problems: Vec<TargetFileProblem>,
     pub facts: Facts,
+}
+
+/// A target file of `file_sd_configs` with a problem: Prometheus takes no targets from
+/// it (it logs the error and keeps the targets it had).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetFileProblem {
+    /// The `files:` entry (pattern) in the configuration that matched the file.
+    pub span: Span,
+    /// The file as shown in messages.
+    pub path: String,
+    /// Where in the target file (1-based line and column), when the problem is in it.
+    pub at: Option<(usize, usize)>,
+    pub message: String,
+    /// Prometheus takes no target of the file (not only the one target at `at`).
+    pub whole_file: bool,
+}
+
+/// The files a configuration names (`scrape_config_files`, the `files` of
+/// `file_sd_configs`), as the caller reads them: the model never reads the file system
+/// itself. Patterns are resolved against a folder, as Prometheus resolves them against
+/// the folder of the file that names them.
+pub trait Files {
+    /// The files `pattern` names relative to `base` (a glob only in the last path
+    /// element), sorted.
+    fn matching(&self, base: &std::path::Path, pattern: &str) -> Vec<std::path::PathBuf>;
+    /// A file's text, or why it cannot be read.
+    fn text(&self, path: &std::path::Path) -> Result<String, String>;
+}
+
+/// The folder a configuration lives in, and how to read the files it names.
+#[derive(Clone, Copy)]
+pub struct Included<'a> {
+    pub base: &'a std::path::Path,
+    pub files: &'a dyn Files,
 }
 
 /// Whether a YAML document is shaped like a prometheus.yml: a mapping whose keys are
@@ -82,20 +123,22 @@ pub fn is_config_document(document: &Document) -> bool {
 /// Reads a config's documents (Prometheus reads the first; an empty file is a valid,
 /// empty config).
 pub fn read(documents: &[Document]) -> PromConfig {
+    read_with(documents, None)
+}
+
+/// [`read`], following the files the configuration names (`scrape_config_files`, file
+/// service discovery's target files) through `included`. Without it, jobs from
+/// `scrape_config_files` are unknown and file-SD jobs' target labels are open.
+pub fn read_with(documents: &[Document], included: Option<Included<'_>>) -> PromConfig {
     let mut reader = Reader::default();
-    let mut facts = Facts::default();
-    let mut rule_files = Vec::new();
+    let mut config = PromConfig::default();
     if let Some(root) = documents.first().and_then(|d| d.root.as_ref()) {
-        walk::config(&mut reader, root, &mut facts, &mut rule_files);
+        walk::config(&mut reader, root, &mut config, included);
     }
     reader.problems.sort_by_key(|p| (p.span.start, p.span.end));
-    facts.finish();
-    PromConfig {
-        problems: reader.problems,
-        rule_files,
-        rule_files_resolved: false,
-        facts,
-    }
+    config.problems = reader.problems;
+    config.facts.finish();
+    config
 }
 
 /// Reads values and collects problems. Every accessor returns `None` after reporting.

@@ -198,3 +198,133 @@ fn alertmanager_blocks_have_their_field_list() {
         ["5: field path_prefx not found in type config.AlertmanagerConfig"]
     );
 }
+
+/// Files in memory, as a caller would read them: the model asks, never reads.
+struct MemoryFiles(Vec<(&'static str, &'static str)>);
+
+impl Files for MemoryFiles {
+    fn matching(&self, base: &std::path::Path, pattern: &str) -> Vec<std::path::PathBuf> {
+        let full = base.join(pattern);
+        let full = full.to_string_lossy();
+        let glob = globset::Glob::new(&full).unwrap().compile_matcher();
+        let mut found: Vec<std::path::PathBuf> = self
+            .0
+            .iter()
+            .filter(|(path, _)| glob.is_match(path))
+            .map(|(path, _)| std::path::PathBuf::from(path))
+            .collect();
+        found.sort();
+        found
+    }
+
+    fn text(&self, path: &std::path::Path) -> Result<String, String> {
+        self.0
+            .iter()
+            .find(|(p, _)| std::path::Path::new(p) == path)
+            .map(|(_, text)| text.to_string())
+            .ok_or_else(|| "no such file".to_string())
+    }
+}
+
+fn read_in(text: &str, files: &MemoryFiles) -> PromConfig {
+    let file = SourceFile::new("etc/prometheus.yml", text);
+    let documents = crate::yaml::parse_documents(&file).expect("valid YAML");
+    let base = std::path::Path::new("etc");
+    read_with(&documents, Some(Included { base, files }))
+}
+
+#[test]
+fn file_sd_target_labels_join_the_job_and_relabeling_applies() {
+    let files = MemoryFiles(vec![
+        (
+            "etc/targets/a.json",
+            r#"[{"targets": ["a:1"], "labels": {"dc": "x", "__tmp_owner": "y"}}]"#,
+        ),
+        (
+            "etc/targets/b.yml",
+            "- targets: ['b:1']\n  labels: {rack: r1}\n",
+        ),
+    ]);
+    let config = read_in(
+        "scrape_configs:\n  - job_name: node\n    file_sd_configs:\n      - files: ['targets/*.json', 'targets/b.yml']\n    relabel_configs:\n      - source_labels: [__tmp_owner]\n        target_label: owner\n      - action: labeldrop\n        regex: rack\n",
+        &files,
+    );
+    assert!(config.problems.is_empty(), "{:?}", config.problems);
+    assert!(config.target_file_problems.is_empty());
+    let labels: Vec<&String> = config
+        .facts
+        .target_labels_of("node")
+        .unwrap()
+        .iter()
+        .collect();
+    assert_eq!(labels, ["dc", "instance", "job", "owner"]);
+}
+
+#[test]
+fn file_sd_stays_open_without_files_or_with_a_broken_one() {
+    let text = "scrape_configs:\n  - job_name: node\n    file_sd_configs:\n      - files: ['targets/*.json']\n";
+    // Read without the file system, or before any target file exists.
+    assert!(read_text(text).1.facts.target_labels_of("node").is_none());
+    let config = read_in(text, &MemoryFiles(vec![]));
+    assert!(config.facts.target_labels_of("node").is_none());
+    assert!(config.target_file_problems.is_empty());
+    // A broken file: Prometheus takes none of its targets, reported at the pattern.
+    let files = MemoryFiles(vec![("etc/targets/a.json", "[\n  null\n]\n")]);
+    let config = read_in(text, &files);
+    assert!(config.facts.target_labels_of("node").is_none());
+    let problem = &config.target_file_problems[0];
+    assert_eq!(problem.path, "etc/targets/a.json");
+    assert_eq!(problem.at, Some((2, 3)));
+    assert_eq!(problem.message, "nil target group item found");
+    assert_eq!(&text[problem.span.clone()], "'targets/*.json'");
+}
+
+#[test]
+fn file_sd_paths_are_held_to_prometheus_rules() {
+    assert_eq!(
+        messages("scrape_configs:\n  - job_name: n\n    file_sd_configs:\n      - files: ['targets/*/a.json', 'a.txt']\n      - refresh_interval: 1m\n"),
+        [
+            r#"path name "targets/*/a.json" is not valid for file discovery"#,
+            r#"path name "a.txt" is not valid for file discovery"#,
+            "file service discovery config must contain at least one path name",
+        ]
+    );
+}
+
+#[test]
+fn scrape_config_files_bring_their_jobs() {
+    let files = MemoryFiles(vec![
+        (
+            "etc/jobs/a.yml",
+            "scrape_configs:\n  - job_name: batch\n    file_sd_configs:\n      - files: ['targets.yaml']\n",
+        ),
+        ("etc/jobs/targets.yaml", "- targets: ['b:1']\n  labels: {queue: q}\n"),
+        (
+            "etc/jobs/b.yml",
+            "scrape_configs:\n  - job_name: api\n    static_configs: [{targets: ['x:1']}]\n",
+        ),
+    ]);
+    let text = "scrape_config_files: ['jobs/*.yml']\nscrape_configs:\n  - job_name: api\n    static_configs: [{targets: ['a:1']}]\n";
+    let config = read_in(text, &files);
+    let names = config.facts.job_names().expect("every job is known");
+    assert_eq!(names, ["api", "batch"]);
+    // Paths in an included file are relative to its own folder.
+    let labels: Vec<&String> = config
+        .facts
+        .target_labels_of("batch")
+        .unwrap()
+        .iter()
+        .collect();
+    assert_eq!(labels, ["instance", "job", "queue"]);
+    assert_eq!(
+        config
+            .problems
+            .iter()
+            .map(|p| p.message.as_str())
+            .collect::<Vec<_>>(),
+        [r#"found multiple scrape configs with job name "api" (again in etc/jobs/b.yml)"#]
+    );
+    assert_eq!(config.scrape_config_files[0].matched.len(), 2);
+    // Without the file system the jobs are not all known.
+    assert!(read_text(text).1.facts.job_names().is_none());
+}

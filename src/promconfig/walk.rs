@@ -3,10 +3,13 @@
 use super::facts::{Facts, JobFacts};
 use super::relabel::{self, Names, Relabel};
 use super::sd_schema::{self, BlockSchema};
+use super::targets::{self, TargetFile, FILEPATH_LABEL};
 use super::values::{label_name_error, label_value_error};
-use super::{http, schema, sd, Reader, RuleFilesEntry};
+use super::{http, schema, sd, Included, PromConfig, Reader, RuleFilesEntry, TargetFileProblem};
+use crate::source::{SourceFile, Span};
 use crate::yaml::Node;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 const DEFAULT_SCRAPE_TIMEOUT_MS: u64 = 10_000;
 
@@ -25,12 +28,47 @@ struct Global {
     legacy_names: bool,
 }
 
+/// File service discovery's target files as one configuration reads them: each file
+/// read once, however many jobs name it.
+struct TargetFiles<'a> {
+    included: Option<Included<'a>>,
+    read: BTreeMap<PathBuf, Result<(SourceFile, TargetFile), String>>,
+    /// Problems of the files, at the `files:` entries that name them.
+    problems: Vec<TargetFileProblem>,
+}
+
+impl<'a> TargetFiles<'a> {
+    fn new(included: Option<Included<'a>>) -> Self {
+        TargetFiles {
+            included,
+            read: BTreeMap::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    /// The same reading for a file `scrape_config_files` names: its own folder.
+    fn for_file<'b>(&self, path: &'b Path) -> TargetFiles<'b>
+    where
+        'a: 'b,
+    {
+        let included = self.included.map(|included| Included {
+            base: path.parent().unwrap_or(Path::new("")),
+            files: included.files,
+        });
+        TargetFiles::new(included)
+    }
+}
+
 pub(super) fn config(
     reader: &mut Reader,
     root: &Node,
-    facts: &mut Facts,
-    rule_files: &mut Vec<RuleFilesEntry>,
+    config: &mut PromConfig,
+    included: Option<Included<'_>>,
 ) {
+    let facts = &mut config.facts;
+    let rule_files = &mut config.rule_files;
+    let mut target_files = TargetFiles::new(included);
+    let mut scrape_config_files: Vec<(String, Span)> = Vec::new();
     facts.from_config = true;
     if !reader.fields(root, "config.plain", schema::TOP_LEVEL) {
         return;
@@ -68,18 +106,21 @@ pub(super) fn config(
             "scrape_config_files" => {
                 for item in reader.list(value, "empty or null scrape config file path") {
                     let Some(pattern) = reader.text(item) else {
+                        facts.jobs_complete = false;
                         continue;
                     };
-                    facts.jobs_complete = false;
                     if !valid_glob_path(&pattern) {
+                        facts.jobs_complete = false;
                         reader.problem(
                             item.span.clone(),
                             format!("invalid scrape config file path {pattern:?}"),
                         );
+                        continue;
                     }
+                    scrape_config_files.push((pattern, item.span.clone()));
                 }
             }
-            "scrape_configs" => scrape_configs(reader, value, &global, facts),
+            "scrape_configs" => scrape_configs(reader, value, &global, facts, &mut target_files),
             "alerting" => alerting(reader, value),
             "remote_write" => remote(reader, value, true),
             "remote_read" => {
@@ -99,6 +140,80 @@ pub(super) fn config(
             _ => {}
         }
     }
+    // Prometheus reads the included files after the configuration's own scrape configs.
+    for (pattern, span) in scrape_config_files {
+        let matched = match included {
+            Some(included) => included.files.matching(included.base, &pattern),
+            None => {
+                facts.jobs_complete = false;
+                continue;
+            }
+        };
+        for path in &matched {
+            let complete =
+                included_scrape_configs(reader, path, &span, &global, facts, &target_files);
+            facts.jobs_complete &= complete;
+        }
+        config.scrape_config_files.push(RuleFilesEntry {
+            pattern,
+            span,
+            matched,
+        });
+    }
+    config.target_file_problems = target_files.problems;
+}
+
+/// Adds the jobs of one file `scrape_config_files` names; `false` when the file cannot
+/// be read. Its own problems are reported where it is linted itself (it is a file of
+/// the run); a job name it shares with an earlier job is the including file's problem,
+/// at the entry that includes it.
+fn included_scrape_configs(
+    reader: &mut Reader,
+    path: &Path,
+    entry: &Span,
+    global: &Global,
+    facts: &mut Facts,
+    target_files: &TargetFiles<'_>,
+) -> bool {
+    let Some(included) = target_files.included else {
+        return false;
+    };
+    let Ok(text) = included.files.text(path) else {
+        return false;
+    };
+    let file = SourceFile::new(path.to_string_lossy(), text);
+    let Ok(documents) = crate::yaml::parse_documents(&file) else {
+        return false;
+    };
+    let Some(list) = documents
+        .first()
+        .and_then(|d| d.root.as_ref())
+        .and_then(|root| root.get("scrape_configs"))
+    else {
+        return true;
+    };
+    let mut own = Reader::default();
+    let mut own_targets = target_files.for_file(path);
+    let mut complete = true;
+    for item in own.list(list, "empty or null scrape config section") {
+        let Some(job) = scrape_config(&mut own, item, global, &mut own_targets) else {
+            // Prometheus refuses the whole configuration; the jobs are not known.
+            complete = false;
+            continue;
+        };
+        if facts.jobs.iter().any(|known| known.name == job.name) {
+            reader.problem(
+                entry.clone(),
+                format!(
+                    "found multiple scrape configs with job name {:?} (again in {})",
+                    job.name, file.path
+                ),
+            );
+            continue;
+        }
+        facts.jobs.push(job);
+    }
+    complete
 }
 
 /// Holds a block to its struct's field list; `false` when it is not a mapping.
@@ -224,7 +339,7 @@ fn scrape_setting(reader: &mut Reader, key: &str, value: &Node) {
 }
 
 /// A `name: value` label mapping with valid names and values.
-fn labels(reader: &mut Reader, node: &Node) -> Vec<(String, String)> {
+pub(super) fn labels(reader: &mut Reader, node: &Node) -> Vec<(String, String)> {
     let mut out = Vec::new();
     if node.is_null() {
         return out;
@@ -257,10 +372,16 @@ fn labels(reader: &mut Reader, node: &Node) -> Vec<(String, String)> {
     out
 }
 
-fn scrape_configs(reader: &mut Reader, node: &Node, global: &Global, facts: &mut Facts) {
+fn scrape_configs(
+    reader: &mut Reader,
+    node: &Node,
+    global: &Global,
+    facts: &mut Facts,
+    target_files: &mut TargetFiles<'_>,
+) {
     let mut seen: BTreeSet<String> = BTreeSet::new();
     for item in reader.list(node, "empty or null scrape config section") {
-        let Some(job) = scrape_config(reader, item, global) else {
+        let Some(job) = scrape_config(reader, item, global, target_files) else {
             continue;
         };
         if !seen.insert(job.name.clone()) {
@@ -277,7 +398,12 @@ fn scrape_configs(reader: &mut Reader, node: &Node, global: &Global, facts: &mut
     }
 }
 
-fn scrape_config(reader: &mut Reader, node: &Node, global: &Global) -> Option<JobFacts> {
+fn scrape_config(
+    reader: &mut Reader,
+    node: &Node,
+    global: &Global,
+    target_files: &mut TargetFiles<'_>,
+) -> Option<JobFacts> {
     if !reader.fields(node, "config.ScrapeConfig", &schema::scrape_fields()) {
         return None;
     }
@@ -380,10 +506,19 @@ fn scrape_config(reader: &mut Reader, node: &Node, global: &Global) -> Option<Jo
                 {
                     sd::check(reader, key, block);
                 }
-                if key == "file_sd_configs" || key == "http_sd_configs" {
-                    // Their target groups carry labels written elsewhere.
+                if key == "file_sd_configs" {
+                    for block in value.items().filter(|b| b.as_mapping().is_some()) {
+                        let addresses = targets_are_addresses(node);
+                        let labels = file_sd(reader, block, target_files, addresses, &mut names);
+                        for label in labels {
+                            job_rewritten |= label == "job";
+                            names.set.insert(label);
+                        }
+                    }
+                } else if key == "http_sd_configs" {
+                    // Their target groups carry labels served elsewhere.
                     names.open = Some(format!(
-                        "{key} targets carry labels from files promgate does not read"
+                        "{key} targets carry labels from a server promgate does not ask"
                     ));
                 } else if !value.is_null() {
                     names.open_sources = true;
@@ -440,6 +575,135 @@ fn scrape_config(reader: &mut Reader, node: &Node, global: &Global) -> Option<Jo
         open: names.open,
         job_rewritten,
     })
+}
+
+/// Whether a `files` entry of file service discovery is a name Prometheus accepts: a
+/// `.json`, `.yml` or `.yaml` file, a `*` only in the last path element.
+fn valid_target_file_pattern(pattern: &str) -> bool {
+    let extension = [".json", ".yml", ".yaml", ".JSON", ".YML", ".YAML"]
+        .iter()
+        .any(|e| pattern.ends_with(e));
+    let star_in_last = pattern
+        .find('*')
+        .is_none_or(|at| !pattern[at..].contains('/'));
+    extension && star_in_last
+}
+
+/// One `file_sd_configs` block: its `files` resolved and read. The label names of
+/// every target group (and `__meta_filepath`); `names.open` says why they are not all
+/// known when a pattern matches no file yet (targets may be written there later), a
+/// file cannot be read, or Prometheus would refuse it.
+fn file_sd(
+    reader: &mut Reader,
+    block: &Node,
+    target_files: &mut TargetFiles<'_>,
+    check_addresses: bool,
+    names: &mut Names,
+) -> Vec<String> {
+    let mut labels = Vec::new();
+    let patterns: Vec<&Node> = block
+        .get("files")
+        .map_or(Vec::new(), |f| f.items().collect());
+    if patterns.is_empty() {
+        reader.problem(
+            block.span.clone(),
+            "file service discovery config must contain at least one path name",
+        );
+        names.open = Some("a file_sd_configs block names no file".into());
+        return labels;
+    }
+    for item in patterns {
+        let Some(pattern) = reader.text(item) else {
+            names.open = Some("a file_sd_configs file name is not text".into());
+            continue;
+        };
+        if !valid_target_file_pattern(&pattern) {
+            reader.problem(
+                item.span.clone(),
+                format!("path name {pattern:?} is not valid for file discovery"),
+            );
+            names.open = Some(format!("`{pattern}` is not a target file name"));
+            continue;
+        }
+        let Some(included) = target_files.included else {
+            names.open = Some(
+                "file_sd_configs targets carry labels from files promgate did not read".into(),
+            );
+            continue;
+        };
+        let matched = included.files.matching(included.base, &pattern);
+        if matched.is_empty() {
+            names.open = Some(format!(
+                "`{pattern}` matches no target file yet: targets written there later may carry any labels"
+            ));
+            continue;
+        }
+        for path in matched {
+            let file = target_files
+                .read
+                .entry(path.clone())
+                .or_insert_with(|| read_target_file(included, &path));
+            let shown = path.to_string_lossy().into_owned();
+            let problem = |at: Option<(usize, usize)>, message: String| TargetFileProblem {
+                span: item.span.clone(),
+                path: shown.clone(),
+                at,
+                message,
+                whole_file: true,
+            };
+            match file {
+                Err(message) => {
+                    target_files.problems.push(problem(None, message.clone()));
+                    names.open = Some(format!("target file {shown} cannot be read"));
+                }
+                Ok((source, parsed)) => {
+                    let at = |span: &Span| {
+                        let at = source.line_col(span.start);
+                        Some((at.line, at.column))
+                    };
+                    for issue in &parsed.problems {
+                        target_files
+                            .problems
+                            .push(problem(at(&issue.span), issue.message.clone()));
+                    }
+                    if !parsed.is_valid() {
+                        names.open = Some(format!(
+                            "Prometheus takes no targets from {shown}, which it cannot read"
+                        ));
+                        continue;
+                    }
+                    for group in &parsed.groups {
+                        labels.extend(group.labels.iter().cloned());
+                        // Targets are `host:port` unless a relabel rule rewrites them.
+                        for (target, span) in group.targets.iter().filter(|_| check_addresses) {
+                            if target.contains('/') {
+                                target_files.problems.push(TargetFileProblem {
+                                    whole_file: false,
+                                    ..problem(
+                                        at(span),
+                                        format!("{target:?} is not a valid hostname"),
+                                    )
+                                });
+                            }
+                        }
+                    }
+                    labels.push(FILEPATH_LABEL.to_string());
+                }
+            }
+        }
+    }
+    labels
+}
+
+/// Reads and parses one target file, keeping its text for line numbers.
+fn read_target_file(
+    included: Included<'_>,
+    path: &Path,
+) -> Result<(SourceFile, TargetFile), String> {
+    let text = included.files.text(path)?;
+    let source = SourceFile::new(path.to_string_lossy(), text);
+    let parsed = targets::read(&source);
+    Ok((source, parsed))
 }
 
 fn scrape_protocols(reader: &mut Reader, node: &Node, job: &str) {

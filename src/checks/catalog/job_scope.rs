@@ -17,11 +17,10 @@ fn selected_jobs<'f>(selector: &VectorSelector, facts: &'f Facts) -> Option<Vec<
     let mut selected: Option<Vec<&str>> = None;
     for matcher in selector.matchers.iter().filter(|m| m.name == "job") {
         let matching: Vec<&str> = match matcher.op {
+            // The names are sorted and unique.
             MatchOp::Equal => names
-                .iter()
-                .filter(|n| **n == matcher.value)
-                .map(String::as_str)
-                .collect(),
+                .binary_search(&matcher.value)
+                .map_or(Vec::new(), |at| vec![names[at].as_str()]),
             MatchOp::Regex => {
                 let re = name_regex(&matcher.value)?;
                 names

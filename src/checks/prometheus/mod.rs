@@ -5,6 +5,7 @@ pub mod config;
 pub mod external_labels;
 pub mod range_window;
 pub mod rule_files;
+pub mod target_file;
 pub mod unknown_job;
 
 use super::context::ExprRun;
@@ -15,6 +16,7 @@ use crate::promconfig::PromConfig;
 pub const CHECKS: &[&CheckMeta] = &[
     &config::META,
     &rule_files::META,
+    &target_file::META,
     &unknown_job::META,
     &range_window::META,
     &external_labels::META,
@@ -37,5 +39,8 @@ pub fn check_config_file(
     }
     if enabled(&rule_files::META) {
         rule_files::run(config, out);
+    }
+    if enabled(&target_file::META) {
+        target_file::run(config, out);
     }
 }

@@ -1,7 +1,7 @@
 //! `prometheus/unknown-job`: a `job` matcher that matches no job of the Prometheus
 //! configuration.
 
-use crate::catalog::closest;
+use crate::catalog::suggest::NameIndex;
 use crate::checks::catalog::common::Finding;
 use crate::checks::context::ExprContext;
 use crate::checks::{CheckMeta, Emitter};
@@ -20,7 +20,7 @@ it. With the Prometheus configuration known (`--prometheus-config`, `prometheus.
 alert on it never fires and `absent()` on it always does.\n\n\
 promgate reports an equality or regex `job` matcher that matches none of the configured \
 job names, with the closest name. It stays silent when the configuration does not list \
-every job (`scrape_config_files`) or when a relabel rule or a static label rewrites `job`.\n\n\
+every job (a `scrape_config_files` file it cannot read, `remote_read`) or when a relabel rule or a static label rewrites `job`.\n\n\
 This check owns `job` matchers whenever the configuration lists every job: \
 `catalog/unknown-label-value`, which holds `job` against the jobs of a catalog imported from a \
 server, then leaves them alone, so a typo is reported once.\n\n\
@@ -40,21 +40,28 @@ pub fn run(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>) {
     let Some(jobs) = facts.job_names() else {
         return;
     };
-    crate::checks::promql::emit(ctx, emitter, find(ctx.expr, jobs));
+    let found = find(ctx.expr, jobs, facts.job_suggestions());
+    crate::checks::promql::emit(ctx, emitter, found);
 }
 
-/// Findings for the `job` matchers of `expr` that match none of `jobs` (sorted).
-pub fn find(expr: &Expr, jobs: &[String]) -> Vec<Finding> {
+/// Findings for the `job` matchers of `expr` that match none of `jobs` (sorted), with
+/// suggestions from `index` (the same names).
+pub fn find(expr: &Expr, jobs: &[String], index: &NameIndex) -> Vec<Finding> {
     let mut findings = Vec::new();
     expr.walk(&mut |node| match node {
-        Expr::Selector(selector) => selector_findings(selector, jobs, &mut findings),
-        Expr::Matrix(matrix) => selector_findings(&matrix.selector, jobs, &mut findings),
+        Expr::Selector(selector) => selector_findings(selector, jobs, index, &mut findings),
+        Expr::Matrix(matrix) => selector_findings(&matrix.selector, jobs, index, &mut findings),
         _ => {}
     });
     findings
 }
 
-fn selector_findings(selector: &VectorSelector, jobs: &[String], out: &mut Vec<Finding>) {
+fn selector_findings(
+    selector: &VectorSelector,
+    jobs: &[String],
+    index: &NameIndex,
+    out: &mut Vec<Finding>,
+) {
     for matcher in selector.matchers.iter().filter(|m| m.name == "job") {
         let matches_a_job = match matcher.op {
             MatchOp::Equal => {
@@ -74,7 +81,7 @@ fn selector_findings(selector: &VectorSelector, jobs: &[String], out: &mut Vec<F
             MatchOp::Regex => "matches no job",
             _ => "is no job",
         };
-        let close = closest(&matcher.value, jobs.iter().map(String::as_str), 3);
+        let close = index.closest(&matcher.value, 3);
         let help = match close.first() {
             Some(name) => format!("did you mean `{name}`? the jobs are: {}", list(jobs)),
             None => format!("the jobs are: {}", list(jobs)),
@@ -108,7 +115,8 @@ mod tests {
 
     fn found(query: &str) -> Vec<String> {
         let expr = crate::promql::parse(query).expr.unwrap();
-        find(&expr, &["node".to_string(), "pumpflix-api".to_string()])
+        let jobs = ["node".to_string(), "pumpflix-api".to_string()];
+        find(&expr, &jobs, &NameIndex::new(&jobs))
             .into_iter()
             .map(|f| format!("{} | {}", &query[f.span], f.help.unwrap_or_default()))
             .collect()
