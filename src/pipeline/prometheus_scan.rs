@@ -74,6 +74,15 @@ pub fn scan_with(
     Ok(found)
 }
 
+/// Adds a text that no walk meets (an editor's buffer not saved yet) when it is a
+/// configuration, as if the walk had found it at `path`.
+pub fn add_unsaved(found: &mut ConfigScan, path: &Path, text: String) {
+    if may_be_config(&text) {
+        // Only a named configuration's errors are errors; this one is not named.
+        let _ = add(found, path, text, false);
+    }
+}
+
 fn read(path: &Path, options: &Options) -> Result<String, DiscoverError> {
     let error = |message: String| DiscoverError {
         path: crate::discover::display_path(path),
@@ -171,6 +180,23 @@ mod tests {
             facts.job_names(),
             Some(&["editor".to_string(), "more".to_string()][..])
         );
+    }
+
+    #[test]
+    fn an_unsaved_config_adds_its_facts_and_other_text_is_ignored() {
+        let mut found = ConfigScan::default();
+        let path = Path::new("/nowhere/prometheus.yml");
+        add_unsaved(&mut found, path, "groups: []\n".to_string());
+        add_unsaved(&mut found, path, "scrape_configs: [\n".to_string());
+        assert!(found.facts.is_none() && found.configs.is_empty());
+        add_unsaved(
+            &mut found,
+            path,
+            "scrape_configs:\n  - job_name: unsaved\n".to_string(),
+        );
+        let facts = found.facts.expect("the text is a configuration");
+        assert_eq!(facts.job_names(), Some(&["unsaved".to_string()][..]));
+        assert_eq!(found.configs, [path]);
     }
 
     #[test]
