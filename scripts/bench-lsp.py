@@ -6,6 +6,10 @@
    Run with the default debounce (what a user gets) and with none (the lint alone).
 2. Memory: 10,000 edits, one after the other (each waits for its diagnostics); the
    server's resident memory (VmRSS from /proc) is read every 1,000 edits.
+
+With two or more binaries (`bench-lsp.py BASE NEW`), the latency runs alternate between
+them in rounds (`BENCH_ROUNDS`, default 3), so that each sees the same machine load, and
+the memory run uses the last one.
 """
 import json
 import os
@@ -15,10 +19,12 @@ import sys
 import tempfile
 import time
 
-BIN = os.path.abspath(sys.argv[1])
+BINS = [os.path.abspath(path) for path in sys.argv[1:]]
+BIN = BINS[-1]
 RULES = 500
 # Latency edits per debounce setting, and edits of the memory run (env overrides).
 EDITS = int(os.environ.get("BENCH_EDITS", "200"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3" if len(BINS) > 1 else "1"))
 MEMORY_EDITS = int(os.environ.get("BENCH_MEMORY_EDITS", "10000"))
 
 
@@ -48,8 +54,8 @@ def rules(threshold_of):
 
 
 class Server:
-    def __init__(self, root, debounce):
-        self.p = subprocess.Popen([BIN, "lsp", "--debounce-ms", str(debounce)], cwd=root,
+    def __init__(self, root, debounce, binary=None):
+        self.p = subprocess.Popen([binary or BIN, "lsp", "--debounce-ms", str(debounce)], cwd=root,
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self.id = 0
 
@@ -105,8 +111,8 @@ class Server:
         self.p.wait(timeout=30)
 
 
-def start(root, debounce, text):
-    server = Server(root, debounce)
+def start(root, debounce, text, binary=None):
+    server = Server(root, debounce, binary)
     server.request("initialize", {"processId": None, "rootUri": f"file://{root}", "capabilities": {}})
     server.send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
     uri = f"file://{root}/alerts.yml"
@@ -134,9 +140,9 @@ def edit(server, uri, version, text, i):
     return time.perf_counter() - started, "\n".join(lines)
 
 
-def latency(root, debounce, count=200):
+def latency(root, debounce, count=200, binary=None):
     text = rules(lambda i: 0.05)
-    server, uri, found = start(root, debounce, text)
+    server, uri, found = start(root, debounce, text, binary)
     times = []
     cpu_before = server.cpu_seconds()
     for i in range(count):
@@ -160,11 +166,23 @@ def main():
             f.write(text)
         print(f"file: {RULES} rules, {len(text)} bytes, {text.count(chr(10))} lines")
         for debounce in (20, 0):
-            found, times, cpu_ms = latency(root, debounce, EDITS)
-            print(f"didChange -> publishDiagnostics, debounce {debounce} ms, {len(times)} edits "
-                  f"({len(found)} diagnostics per lint): median {statistics.median(times):.1f} ms, "
-                  f"p95 {times[int(len(times) * 0.95)]:.1f} ms, max {times[-1]:.1f} ms; "
-                  f"server CPU {cpu_ms:.1f} ms per edit")
+            results = {binary: ([], []) for binary in BINS}
+            for _ in range(ROUNDS):
+                for binary in BINS:
+                    found, times, cpu_ms = latency(root, debounce, EDITS, binary)
+                    results[binary][0].extend(times)
+                    results[binary][1].append(cpu_ms)
+            for binary in BINS:
+                times, cpus = results[binary]
+                times.sort()
+                name = f"{binary}: " if len(BINS) > 1 else ""
+                print(f"{name}didChange -> publishDiagnostics, debounce {debounce} ms, {len(times)} edits "
+                      f"({len(found)} diagnostics per lint): median {statistics.median(times):.1f} ms, "
+                      f"p95 {times[int(len(times) * 0.95)]:.1f} ms, max {times[-1]:.1f} ms; "
+                      f"server CPU {statistics.mean(cpus):.1f} ms per edit")
+        print(f"load average: {os.getloadavg()[0]:.1f} {os.getloadavg()[1]:.1f} {os.getloadavg()[2]:.1f}")
+        if MEMORY_EDITS == 0:
+            return
         server, uri, _ = start(root, 0, text)
         print(f"memory over {MEMORY_EDITS:,} edits (VmRSS): start {server.rss_kib()} KiB")
         samples = []

@@ -954,3 +954,70 @@ fn a_unit_test_file_gets_the_ruletest_findings() {
     let alertname = find(&diagnostics, "ruletest/alertname", 7);
     assert_eq!(alertname["range"]["start"]["character"], 19, "{alertname}");
 }
+
+/// A prometheus.yml that exists only in the editor (a new buffer, never saved) is the
+/// workspace's configuration while it is open: its facts reach the open documents, an
+/// edit to it re-lints them, and closing it forgets it.
+#[test]
+fn an_unsaved_prometheus_yml_open_in_the_editor_is_the_workspace_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let mut client = Client::initialize(&root, Value::Null);
+    let alerts = client.open(&root.join("alerts.yml"), JOB_ALERTS);
+    let prometheus_codes = |diagnostics: &[Value]| -> Vec<(String, u64)> {
+        diagnostics
+            .iter()
+            .filter(|d| d["code"].as_str().unwrap().starts_with("prometheus/"))
+            .map(|d| {
+                let line = d["range"]["start"]["line"].as_u64().unwrap();
+                (d["code"].as_str().unwrap().to_string(), line)
+            })
+            .collect()
+    };
+    let before = client.diagnostics(&alerts);
+    assert_eq!(prometheus_codes(&before), [], "{before:#?}");
+
+    let path = root.join("prometheus.yml");
+    assert!(!path.exists());
+    let config = client.open(&path, PROMETHEUS_YML);
+    let with_config = client.diagnostics(&alerts);
+    let (apii, _) = position_of(JOB_ALERTS, "ApiDown", "\"apii\"");
+    let (window, _) = position_of(JOB_ALERTS, "Busy", "[30s]");
+    let found = prometheus_codes(&with_config);
+    for expected in [
+        ("prometheus/external-labels".to_string(), 6),
+        ("prometheus/range-window".to_string(), window as u64),
+        ("prometheus/unknown-job".to_string(), apii as u64),
+    ] {
+        assert!(found.contains(&expected), "{expected:?}: {with_config:#?}");
+    }
+
+    // Renaming the job `api` to `apii` in the buffer: `apii` is known, `api` is not.
+    let (line, character) = position_of(PROMETHEUS_YML, "job_name: ", "api");
+    client.change(
+        &config,
+        2,
+        json!([{"range": {"start": {"line": line, "character": character + 3},
+                           "end": {"line": line, "character": character + 3}}, "text": "i"}]),
+    );
+    let edited = client.diagnostics(&alerts);
+    let unknown: Vec<(String, u64)> = prometheus_codes(&edited)
+        .into_iter()
+        .filter(|(code, _)| code == "prometheus/unknown-job")
+        .collect();
+    assert_eq!(
+        unknown,
+        [("prometheus/unknown-job".to_string(), window as u64)],
+        "{edited:#?}"
+    );
+
+    // Closed without saving: there is no configuration again.
+    client.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": config}}),
+    );
+    let after = client.diagnostics(&alerts);
+    assert_eq!(prometheus_codes(&after), [], "{after:#?}");
+    assert!(!path.exists());
+    assert_eq!(client.finish(), 0);
+}

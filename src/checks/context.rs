@@ -91,14 +91,21 @@ pub struct ParsedExpr {
 
 impl ParsedExpr {
     pub fn new(source: String, map: OffsetMap, origin: ExprOrigin) -> ParsedExpr {
-        let result = crate::promql::parse(&source);
+        let (result, known) = MEMO.with(|memo| match memo.borrow_mut().as_mut() {
+            Some(memo) => memo.parse(&source),
+            None => (crate::promql::parse(&source), None),
+        });
+        let analysis = std::sync::OnceLock::new();
+        if let Some(known) = known {
+            let _ = analysis.set(known);
+        }
         ParsedExpr {
             source,
             map,
             result,
             origin,
             uncertain: false,
-            analysis: std::sync::OnceLock::new(),
+            analysis,
         }
     }
 
@@ -112,6 +119,81 @@ impl ParsedExpr {
     /// What the analysis knows of the labels of the expression's result.
     pub fn labels(&self) -> Option<&LabelInfo> {
         self.analysis().map(|info| &info.labels)
+    }
+}
+
+std::thread_local! {
+    /// The memo [`ParsedExpr::new`] answers from on this thread, while one is lent.
+    static MEMO: std::cell::RefCell<Option<ParseMemo>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Parse results (and analyses) of expression texts, kept from one load of a text to
+/// the next: the language server loads a document again on every edit, and most of its
+/// expressions did not change. A result depends only on the text, so a kept one is the
+/// same as a new parse.
+#[derive(Default)]
+pub struct ParseMemo {
+    entries: std::collections::HashMap<String, MemoEntry>,
+    round: u64,
+}
+
+struct MemoEntry {
+    result: ParseResult,
+    analysis: Option<Option<ExprInfo>>,
+    round: u64,
+}
+
+impl ParseMemo {
+    /// Runs `load` with this memo answering [`ParsedExpr::new`] on this thread; texts
+    /// `load` did not parse are forgotten, so the memo holds one load's expressions.
+    pub fn lend<R>(&mut self, load: impl FnOnce() -> R) -> R {
+        self.round += 1;
+        let lent = std::mem::take(self);
+        MEMO.with(|memo| *memo.borrow_mut() = Some(lent));
+        let result = load();
+        if let Some(back) = MEMO.with(|memo| memo.borrow_mut().take()) {
+            *self = back;
+        }
+        let round = self.round;
+        self.entries.retain(|_, entry| entry.round == round);
+        result
+    }
+
+    /// Keeps the analysis a check computed on `parsed` for the next load.
+    pub fn learn(&mut self, parsed: &ParsedExpr) {
+        if let (Some(analysis), Some(entry)) =
+            (parsed.analysis.get(), self.entries.get_mut(&parsed.source))
+        {
+            if entry.analysis.is_none() {
+                entry.analysis = Some(analysis.clone());
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn parse(&mut self, source: &str) -> (ParseResult, Option<Option<ExprInfo>>) {
+        let round = self.round;
+        if let Some(entry) = self.entries.get_mut(source) {
+            entry.round = round;
+            return (entry.result.clone(), entry.analysis.clone());
+        }
+        let result = crate::promql::parse(source);
+        self.entries.insert(
+            source.to_string(),
+            MemoEntry {
+                result: result.clone(),
+                analysis: None,
+                round,
+            },
+        );
+        (result, None)
     }
 }
 
@@ -265,6 +347,40 @@ mod tests {
         assert_eq!(out[0].code, "promql/syntax");
         assert!(out[0].span.start >= 6);
         assert_eq!(out[0].context[0], ("group", "g".to_string()));
+    }
+
+    #[test]
+    fn a_memo_gives_the_parse_and_analysis_of_a_new_parse() {
+        let mut memo = ParseMemo::default();
+        let text = "sum by (job) (rate(x{a=\"b\"}[5m])) > 1";
+        let new = || {
+            ParsedExpr::new(
+                text.to_string(),
+                OffsetMap::identity(0, text.len()),
+                ExprOrigin::Standalone,
+            )
+        };
+        let first = memo.lend(new);
+        assert!(first.analysis().is_some());
+        memo.learn(&first);
+        let again = memo.lend(new);
+        assert_eq!(again.result, first.result);
+        assert_eq!(
+            again.analysis.get(),
+            first.analysis.get(),
+            "the analysis is kept"
+        );
+        assert_eq!(memo.len(), 1);
+        // Without the memo lent, and after a load that parsed other texts.
+        assert_eq!(new().result, first.result);
+        memo.lend(|| {
+            ParsedExpr::new(
+                "up".into(),
+                OffsetMap::identity(0, 2),
+                ExprOrigin::Standalone,
+            )
+        });
+        assert_eq!(memo.len(), 1, "only the last load's texts are kept");
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! in order and writes the answers.
 
 mod actions;
+mod cache;
 mod completion;
 mod convert;
 mod cursor;
@@ -39,9 +40,10 @@ use std::time::{Duration, Instant};
 use transport::Incoming;
 use workspace::Workspace;
 
-/// Within a burst of changes (each less than this after the one before), how long the
-/// server waits for the next one before linting: a fast typist or a paste sends many,
-/// and linting each would be wasted work. A change after a pause is linted at once.
+/// Within a burst of changes (each less than this after the one before, sent while
+/// the server was linting or while a change was waiting), how long the server waits for
+/// the next one before linting: a fast typist or a paste sends many, and linting each
+/// would be wasted work. Any other change is linted at once.
 pub const DEFAULT_DEBOUNCE: Duration = Duration::from_millis(20);
 
 /// What the command line gives the server.
@@ -76,24 +78,29 @@ pub fn serve(settings: Settings, input: impl Read + Send + 'static, output: impl
         pending: BTreeSet::new(),
         deadline: None,
         last_change: None,
+        received: Instant::now(),
+        linted: None,
         docs_base: DOCS_BASE_URL.to_string(),
         published: Default::default(),
     };
     loop {
-        let incoming = match server.deadline {
+        let (received, incoming) = match server.deadline {
             Some(deadline) => {
                 let wait = deadline.saturating_duration_since(Instant::now());
                 match from_client.recv_timeout(wait) {
-                    Ok(incoming) => incoming,
+                    Ok(received) => received,
                     Err(RecvTimeoutError::Timeout) => {
                         server.flush();
                         continue;
                     }
-                    Err(RecvTimeoutError::Disconnected) => Incoming::Closed,
+                    Err(RecvTimeoutError::Disconnected) => (Instant::now(), Incoming::Closed),
                 }
             }
-            None => from_client.recv().unwrap_or(Incoming::Closed),
+            None => from_client
+                .recv()
+                .unwrap_or_else(|_| (Instant::now(), Incoming::Closed)),
         };
+        server.received = received;
         match incoming {
             Incoming::Closed => {
                 if !server.shutdown {
@@ -136,6 +143,10 @@ struct Server<W: Write> {
     deadline: Option<Instant>,
     /// When the last change came, to tell a burst of changes from a single one.
     last_change: Option<Instant>,
+    /// When the message being handled was read from the client.
+    received: Instant,
+    /// When the last lint ended.
+    linted: Option<Instant>,
     docs_base: String,
     /// The diagnostics last published per document.
     published: std::collections::BTreeMap<PathBuf, Vec<Published>>,
@@ -454,27 +465,37 @@ impl<W: Write> Server<W> {
         }
     }
 
-    /// Lints `path`: at once after a quiet spell (once the messages already waiting are
-    /// read, so changes queued together are linted together), and, within a burst of
-    /// changes (each less than the debounce time after the one before), once no change
-    /// has come for the debounce time.
+    /// Lints `path` at once, or, within a burst of changes, once no change has come for
+    /// the debounce time. A change is part of a burst when it came less than the
+    /// debounce time after the one before and either that one is still waiting or this
+    /// one was sent while the server was linting: a client that waits for each
+    /// change's diagnostics before the next change (or a typist slower than the lint)
+    /// is never kept waiting, and changes read together are linted together.
     fn schedule(&mut self, path: PathBuf) {
-        let now = Instant::now();
-        let burst = self
+        let now = self.received;
+        let recent = self
             .last_change
-            .is_some_and(|last| now.duration_since(last) < self.settings.debounce);
+            .is_some_and(|last| now.saturating_duration_since(last) < self.settings.debounce);
+        let during_lint = self.linted.is_some_and(|linted| now < linted);
+        let burst = recent && (!self.pending.is_empty() || during_lint);
         self.last_change = Some(now);
         self.pending.insert(path);
         self.deadline = Some(if burst {
             now + self.settings.debounce
         } else {
-            now
+            // A change already waiting keeps its deadline; a new one is due now.
+            self.deadline.unwrap_or(now)
         });
     }
 
     /// Lints the changed documents, and the open documents reading a recording rule
     /// they changed, and publishes their diagnostics.
     fn flush(&mut self) {
+        self.lint_pending();
+        self.linted = Some(Instant::now());
+    }
+
+    fn lint_pending(&mut self) {
         self.deadline = None;
         let pending = std::mem::take(&mut self.pending);
         let Some(workspace) = self.workspace.as_mut() else {

@@ -9,6 +9,7 @@ use lsp_server::{ErrorCode, Message};
 use serde_json::{json, Value};
 use std::io::{BufRead, Read, Write};
 use std::sync::mpsc::Sender;
+use std::time::Instant;
 
 /// Messages larger than this are read past and refused: a 16 MiB document (the
 /// largest file promgate lints) in JSON with escapes fits well below it.
@@ -27,8 +28,12 @@ pub enum Incoming {
     Closed,
 }
 
+/// What the reader hands over, with when it was read (the server tells a change sent
+/// while it was linting, part of a burst, from one sent after it published).
+pub type Received = (Instant, Incoming);
+
 /// Reads frames from `input` until it ends, sending each to `to_server`.
-pub fn read_loop(input: impl Read, to_server: Sender<Incoming>) {
+pub fn read_loop(input: impl Read, to_server: Sender<Received>) {
     let mut reader = std::io::BufReader::with_capacity(64 * 1024, input);
     loop {
         let incoming = match read_frame(&mut reader) {
@@ -39,7 +44,7 @@ pub fn read_loop(input: impl Read, to_server: Sender<Incoming>) {
             Ok(None) | Err(_) => Incoming::Closed,
         };
         let closed = matches!(incoming, Incoming::Closed);
-        if to_server.send(incoming).is_err() || closed {
+        if to_server.send((Instant::now(), incoming)).is_err() || closed {
             return;
         }
     }
@@ -181,7 +186,7 @@ mod tests {
     fn frames(input: &[u8]) -> Vec<Incoming> {
         let (tx, rx) = std::sync::mpsc::channel();
         read_loop(input, tx);
-        rx.into_iter().collect()
+        rx.into_iter().map(|(_, incoming)| incoming).collect()
     }
 
     fn framed(body: &[u8]) -> Vec<u8> {

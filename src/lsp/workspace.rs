@@ -27,6 +27,10 @@ pub struct FileState {
     /// What the file's recording rules write (name, expression, labels), to tell
     /// whether an edit changed what other files read.
     recorded: Vec<(String, String, Vec<String>)>,
+    /// The expression checks' findings of the last lint, for the next one.
+    exprs: super::cache::ExprCache,
+    /// The parses of the last load's expressions, for the next one.
+    parses: crate::checks::context::ParseMemo,
 }
 
 impl FileState {
@@ -77,6 +81,9 @@ pub struct Workspace {
     /// `.promgate.yml`'s `prometheus:` settings, for when no configuration is found.
     fallback_facts: Option<std::sync::Arc<Facts>>,
     pub files: BTreeMap<PathBuf, FileState>,
+    /// Counts changes of what every expression check reads (the catalog, the
+    /// Prometheus facts): findings kept from a lint before one are not reused.
+    generation: u64,
 }
 
 impl Workspace {
@@ -107,6 +114,7 @@ impl Workspace {
             named_configs,
             configs: BTreeSet::new(),
             files: BTreeMap::new(),
+            generation: 0,
         };
         let mut problems = Vec::new();
         let rule_files = match workspace.scan_prometheus() {
@@ -168,7 +176,22 @@ impl Workspace {
             &text_of,
         )
         .map_err(|error| format!("promgate: {error}"))?;
+        let mut scan = scan;
+        // The walk reads only files on disk: an open document of the workspace that
+        // was never saved may be a configuration too.
+        for (path, state) in &self.files {
+            let unsaved = state.open
+                && path.starts_with(&self.root)
+                && !scan.configs.contains(path)
+                && !path.exists();
+            if unsaved {
+                pipeline::prometheus_scan::add_unsaved(&mut scan, path, state.text.clone());
+            }
+        }
+        scan.rule_files.sort();
+        scan.rule_files.dedup();
         self.configs = scan.configs.into_iter().collect();
+        self.generation += 1;
         self.options.prometheus = match scan.facts {
             Some(facts) => Some(std::sync::Arc::new(facts)),
             None => self.fallback_facts.clone(),
@@ -294,7 +317,10 @@ impl Workspace {
         let kind = FileKind::from_extension(path).unwrap_or(FileKind::Yaml);
         let display = path.to_string_lossy();
         // Like a file met while walking: other YAML and JSON are not ours to judge.
-        state.units = pipeline::load_text_as(&display, state.text.clone(), kind, options, false);
+        let text = state.text.clone();
+        state.units = state
+            .parses
+            .lend(|| pipeline::load_text_as(&display, text, kind, options, false));
         let recorded = recorded_of(&state.units);
         if recorded == state.recorded {
             return BTreeSet::new();
@@ -318,6 +344,7 @@ impl Workspace {
     pub fn catalog(&mut self) -> Option<&Catalog> {
         if self.catalog_stale {
             self.catalog_stale = false;
+            self.generation += 1;
             self.catalog = self.base.as_ref().map(|base| {
                 let mut catalog = base.clone();
                 let rules: Vec<_> = self
@@ -340,6 +367,39 @@ impl Workspace {
 
     /// A file's diagnostics, as `promgate check` would report them.
     pub fn lint(&mut self, path: &Path) -> Vec<ReportedDiagnostic> {
+        self.refresh(path);
+        self.catalog();
+        let catalog = self.catalog.as_ref();
+        let options = &self.options;
+        let Some(state) = self.files.get_mut(path) else {
+            return Vec::new();
+        };
+        let cache = &mut state.exprs;
+        cache.begin(self.generation);
+        let mut check = |file: &crate::source::SourceFile,
+                         parsed: &crate::checks::context::ParsedExpr,
+                         enabled: &dyn Fn(&crate::checks::CheckMeta) -> bool,
+                         out: &mut Vec<crate::diagnostic::Diagnostic>| {
+            cache.check(file, parsed, out, |out| {
+                crate::checks::context::check_expr(file, parsed, options, catalog, enabled, out)
+            })
+        };
+        let found = state
+            .units
+            .iter()
+            .flat_map(|unit| pipeline::check_file_with(unit, catalog, options, &mut check))
+            .collect();
+        cache.end();
+        // The analyses the checks computed serve the next load of the same texts.
+        for parsed in state.units.iter().flat_map(|unit| &unit.exprs) {
+            state.parses.learn(parsed);
+        }
+        found
+    }
+
+    /// A file's diagnostics from a lint that reuses nothing (to compare with [`Self::lint`]).
+    #[cfg(test)]
+    pub fn lint_fresh(&mut self, path: &Path) -> Vec<ReportedDiagnostic> {
         self.refresh(path);
         self.catalog();
         let catalog = self.catalog.as_ref();
@@ -388,6 +448,8 @@ impl FileState {
             units: Vec::new(),
             stale: true,
             recorded: Vec::new(),
+            exprs: Default::default(),
+            parses: Default::default(),
         }
     }
 }
@@ -448,4 +510,174 @@ fn reads_any(loaded: &Loaded, names: &BTreeSet<String>) -> bool {
         });
         found || matches!(&parsed.origin, ExprOrigin::RecordingRule { name, .. } if names.contains(name))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CATALOG: &str = "\
+version: 1
+complete: true
+target_labels: [job, instance]
+metrics:
+  app_requests_total:
+    type: counter
+    labels: [route, code]
+  app_latency_seconds:
+    type: histogram
+    labels: [route]
+";
+
+    /// Rules in the styles a fix's encoding tells apart (plain, quoted, block), with
+    /// findings (unknown labels, a negative offset, a `rate` of a gauge-like sum).
+    const RULES: &str = "\
+groups:
+  - name: g
+    rules:
+      - record: route:app_requests:rate5m
+        expr: sum by (route, code) (rate(app_requests_total[5m]))
+      - alert: Errors
+        expr: sum by (route) (rate(app_requests_total{code=~\"5..\", cdoe=\"1\"}[5m])) > 0.05
+        for: 5m
+        annotations:
+          summary: \"{{ $labels.route }} fails {{ $labels.nope }}\"
+      - alert: Quoted
+        expr: \"route:app_requests:rate5m{code='500', method='GET'} > 1\"
+      - alert: Block
+        expr: |
+          histogram_quantile(0.9, rate(app_latency_seconds_bucket{routee=\"a\"}[5m]))
+            > 1
+
+      - alert: Offset
+        expr: rate(app_requests_total[5m] offset -1m) > 1
+      - alert: Same
+        expr: rate(app_requests_total[5m] offset -1m) > 1
+";
+
+    /// Deterministic pseudo-random numbers (xorshift), so a failure can be replayed.
+    struct Random(u64);
+
+    impl Random {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n.max(1) as u64) as usize
+        }
+    }
+
+    fn workspace(root: &Path) -> Workspace {
+        let options = Options {
+            config: std::sync::Arc::new(crate::config::Config::defaults(root.to_path_buf())),
+            ..Options::default()
+        };
+        let (workspace, problems) =
+            Workspace::new(root.to_path_buf(), options, vec![root.join("catalog.yml")]);
+        assert_eq!(problems, Vec::<String>::new());
+        workspace
+    }
+
+    fn comparable(found: &[ReportedDiagnostic]) -> Vec<String> {
+        found
+            .iter()
+            .map(|d| format!("{:?} {:?} {:?}", d.diagnostic, d.start, d.end))
+            .collect()
+    }
+
+    /// One random edit: most keep the YAML valid (a threshold, a label, a comment line
+    /// that moves everything below, a rule copied or removed), some break it (a byte
+    /// cut anywhere: the second value is false, and the next edit starts from the text
+    /// before it, so that the file is not left broken for good).
+    fn edit(text: &str, random: &mut Random) -> (String, bool) {
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        let line = random.below(lines.len());
+        let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        match random.below(8) {
+            0 | 1 => {
+                let plain = out[line].trim_start().starts_with("expr: ")
+                    && !out[line].trim_end().ends_with('"');
+                if let Some(at) = out[line].rfind("> ").filter(|_| plain) {
+                    let number = ["0.05", "1", "2", "0.5", "10"][random.below(5)];
+                    let end = out[line].trim_end().len();
+                    out[line].replace_range(at + 2..end, number);
+                }
+            }
+            2 => {
+                if out[line].starts_with("      - ") {
+                    out.insert(line, "# moved\n".to_string());
+                }
+            }
+            3 => {
+                let swaps = [
+                    ("cdoe", "code"),
+                    ("code", "cdoe"),
+                    ("routee", "route"),
+                    ("-1m", "1m"),
+                    ("1m)", "-1m)"),
+                ];
+                let (from, to) = swaps[random.below(swaps.len())];
+                out[line] = out[line].replacen(from, to, 1);
+            }
+            4 => {
+                if out[line].trim_start().starts_with("- alert:") && line + 1 < out.len() {
+                    let copy = [out[line].clone(), out[line + 1].clone()];
+                    out.splice(line..line, copy);
+                }
+            }
+            5 => {
+                if out[line].trim_start().starts_with("- alert:") && line + 1 < out.len() {
+                    out.drain(line..line + 2);
+                }
+                return (out.concat(), false);
+            }
+            6 => {
+                if !out[line].is_empty() {
+                    let at = random.below(out[line].len());
+                    if out[line].is_char_boundary(at) && out[line].is_char_boundary(at + 1) {
+                        out[line].replace_range(at..at + 1, "");
+                    }
+                }
+                return (out.concat(), false);
+            }
+            _ => out[line] = out[line].replacen("Errors", "Failures", 1),
+        }
+        (out.concat(), true)
+    }
+
+    #[test]
+    fn lints_after_random_edits_equal_fresh_lints_of_the_same_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::write(root.join("catalog.yml"), CATALOG).unwrap();
+        let mut kept = workspace(&root);
+        let path = root.join("alerts.yml");
+        let uri = Url::from_file_path(&path).unwrap();
+        kept.open(path.clone(), uri.clone(), RULES.to_string(), 1);
+        let mut text = RULES.to_string();
+        let mut random = Random(0x9e37_79b9_7f4a_7c15);
+        for version in 2..202 {
+            let (edited, keep) = edit(&text, &mut random);
+            let text = if keep {
+                text = edited;
+                text.clone()
+            } else {
+                edited
+            };
+            kept.set_text(&path, text.clone(), version);
+            let cached = comparable(&kept.lint(&path));
+            let mut fresh = workspace(&root);
+            fresh.open(path.clone(), uri.clone(), text.clone(), version);
+            assert_eq!(
+                cached,
+                comparable(&fresh.lint(&path)),
+                "edit {version}, text:\n{text}"
+            );
+            assert_eq!(cached, comparable(&kept.lint_fresh(&path)));
+        }
+        // The edits kept the file valid most of the time: most expressions were
+        // answered from the cache (5 of the 6 per lint when nothing is broken).
+        let hits = kept.files[&path].exprs.hits();
+        assert!(hits > 400, "{hits} hits; the text now:\n{text}");
+    }
 }

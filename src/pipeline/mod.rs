@@ -176,6 +176,37 @@ pub fn check_file(loaded: &Loaded, catalog: Option<&Catalog>, options: &Options)
     check_loaded(loaded, &SetContext { catalog }, options)
 }
 
+/// Runs the expression checks of one expression (its file, the expression, which checks
+/// are on) into `out`: [`check_expr`], or a cache of its results.
+pub type ExprChecker<'a> = dyn FnMut(
+        &crate::source::SourceFile,
+        &crate::checks::context::ParsedExpr,
+        &dyn Fn(&CheckMeta) -> bool,
+        &mut Vec<Diagnostic>,
+    ) + 'a;
+
+/// [`check_file`] with the expression checks of each of the file's expressions run by
+/// `exprs` (the language server answers them from a cache when the expression and its
+/// surroundings did not change).
+pub fn check_file_with(
+    loaded: &Loaded,
+    catalog: Option<&Catalog>,
+    options: &Options,
+    exprs: &mut ExprChecker<'_>,
+) -> Checked {
+    let mut diagnostics = loaded.diagnostics.clone();
+    let set = SetContext { catalog };
+    run_checks_with(
+        loaded,
+        &set,
+        options,
+        CheckScope::All,
+        &mut diagnostics,
+        exprs,
+    );
+    finish(loaded, diagnostics, options)
+}
+
 /// The recording rules of a loaded rule file whose expression parsed, with their
 /// static labels, for [`crate::catalog::recorded::add_recording_rules`].
 pub fn recording_rules_of(loaded: &Loaded) -> Vec<crate::catalog::recorded::RecordingRule<'_>> {
@@ -318,6 +349,23 @@ pub fn run_checks(
     scope: CheckScope,
     out: &mut Vec<Diagnostic>,
 ) {
+    let mut exprs = |file: &crate::source::SourceFile,
+                     parsed: &crate::checks::context::ParsedExpr,
+                     enabled: &dyn Fn(&CheckMeta) -> bool,
+                     out: &mut Vec<Diagnostic>| {
+        check_expr(file, parsed, options, set.catalog, enabled, out)
+    };
+    run_checks_with(loaded, set, options, scope, out, &mut exprs);
+}
+
+fn run_checks_with(
+    loaded: &Loaded,
+    set: &SetContext,
+    options: &Options,
+    scope: CheckScope,
+    out: &mut Vec<Diagnostic>,
+    exprs: &mut ExprChecker<'_>,
+) {
     let relative = options.config.relative(&loaded.file.path);
     let enabled = enabled_checks(options, &relative, scope);
     match &loaded.model {
@@ -372,7 +420,7 @@ pub fn run_checks(
         _ => {}
     }
     for parsed in &loaded.exprs {
-        check_expr(&loaded.file, parsed, options, set.catalog, &enabled, out);
+        exprs(&loaded.file, parsed, &enabled, out);
     }
 }
 

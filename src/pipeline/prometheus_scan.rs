@@ -110,10 +110,10 @@ pub fn scan_with(
     };
     let files = RunFiles::with_texts(options, text_of);
     let mut found = ConfigScan::default();
-    let mut read_configs = Vec::new();
+    let mut reading = Reading::default();
     for path in explicit {
         let text = read(path)?;
-        add(&mut read_configs, path, text, true, &files)?;
+        add(&mut reading, path, text, true, &files)?;
     }
     let (candidates, _) = discover(paths);
     for candidate in candidates {
@@ -125,17 +125,33 @@ pub fn scan_with(
             continue;
         };
         if may_be_config(&text) {
-            add(&mut read_configs, &candidate.path, text, false, &files)?;
+            add(&mut reading, &candidate.path, text, false, &files)?;
         }
     }
+    finish(&mut found, reading);
+    Ok(found)
+}
+
+/// What [`add`] read: the configurations, and the rule files unit-test files name.
+#[derive(Default)]
+struct Reading {
+    configs: Vec<(PathBuf, promconfig::PromConfig)>,
+    test_rule_files: Vec<PathBuf>,
+}
+
+/// Folds what was read into `found`: every configuration's facts, rule files and
+/// included files.
+fn finish(found: &mut ConfigScan, reading: Reading) {
+    found.rule_files.extend(reading.test_rule_files);
     // A file another configuration includes (`scrape_config_files`) gives its jobs
     // through that configuration, with its global settings, not as one of its own.
-    let included: Vec<PathBuf> = read_configs
+    let included: Vec<PathBuf> = reading
+        .configs
         .iter()
         .flat_map(|(_, config)| config.scrape_config_files.iter())
         .flat_map(|entry| entry.matched.iter().cloned())
         .collect();
-    for (path, config) in read_configs {
+    for (path, config) in reading.configs {
         found.configs.push(path.clone());
         for entry in &config.rule_files {
             found.rule_files.extend(entry.matched.iter().cloned());
@@ -153,7 +169,19 @@ pub fn scan_with(
     found.rule_files.dedup();
     found.scrape_config_files.sort();
     found.scrape_config_files.dedup();
-    Ok(found)
+}
+
+/// Adds a text that no walk meets (an editor's buffer not saved yet) when it is a
+/// configuration, as if the walk had found it at `path`.
+pub fn add_unsaved(found: &mut ConfigScan, path: &Path, text: String) {
+    if may_be_config(&text) {
+        let mut reading = Reading::default();
+        // Only a named configuration's errors are errors; this one is not named.
+        let files = RunFiles::on_disk(&Options::default());
+        if add(&mut reading, path, text, false, &files).is_ok() {
+            finish(found, reading);
+        }
+    }
 }
 
 fn included_paths(config: &promconfig::PromConfig) -> Vec<PathBuf> {
@@ -195,7 +223,7 @@ fn read_limited(path: &Path, max_file_bytes: u64) -> Result<String, DiscoverErro
 /// configuration that is not YAML at all is an error; its other problems are reported
 /// by `prometheus/config` when the run lints it.
 fn add(
-    found: &mut Vec<(PathBuf, promconfig::PromConfig)>,
+    found: &mut Reading,
     path: &Path,
     text: String,
     named: bool,
@@ -228,17 +256,17 @@ fn add(
     }
     let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let config = read_config(&documents, &folder, files);
-    found.push((path.to_path_buf(), config));
+    found.configs.push((path.to_path_buf(), config));
     Ok(())
 }
 
 /// The rule files a promtool unit-test file names join the run, as a configuration's do.
-fn add_test_file_rules(found: &mut ConfigScan, path: &Path, documents: &[crate::yaml::Document]) {
+fn add_test_file_rules(found: &mut Reading, path: &Path, documents: &[crate::yaml::Document]) {
     let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let checked = crate::eval::ruletest::lint::read(documents, Some(&folder));
     if let Some(rules) = checked.rules {
         found
-            .rule_files
+            .test_rule_files
             .extend(rules.files().iter().map(|file| clean(Path::new(file))));
     }
 }
@@ -319,6 +347,23 @@ mod tests {
             clean(Path::new("../a/./b/../c.yml")),
             PathBuf::from("../a/c.yml")
         );
+    }
+
+    #[test]
+    fn an_unsaved_config_adds_its_facts_and_other_text_is_ignored() {
+        let mut found = ConfigScan::default();
+        let path = Path::new("/nowhere/prometheus.yml");
+        add_unsaved(&mut found, path, "groups: []\n".to_string());
+        add_unsaved(&mut found, path, "scrape_configs: [\n".to_string());
+        assert!(found.facts.is_none() && found.configs.is_empty());
+        add_unsaved(
+            &mut found,
+            path,
+            "scrape_configs:\n  - job_name: unsaved\n".to_string(),
+        );
+        let facts = found.facts.expect("the text is a configuration");
+        assert_eq!(facts.job_names(), Some(&["unsaved".to_string()][..]));
+        assert_eq!(found.configs, [path]);
     }
 
     #[test]
