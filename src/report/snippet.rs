@@ -23,9 +23,11 @@
 //! - **Help**: `  help: ` then the help, wrapped like the message, indented 8 spaces.
 //! - **Colours**: owo-colors' ANSI codes of miette's `ThemeStyles::ansi()`.
 //!
+//! - **Multi-line labels**: a gutter left of the text, `╭─▶` on the first line, `│`
+//!   through, `╰─▶` (`├─▶` with a text) on the last, then `╰── text`.
+//!
 //! What it does not reproduce, and reports as [`Unsupported`] so the caller renders that
-//! finding with miette instead: labels spanning several lines (miette's gutter arrows),
-//! spans miette cannot read (past the end of the text, or not on character
+//! finding with miette instead: spans miette cannot read (past the end of the text, or not on character
 //! boundaries), and more than 20 labels sharing an offset (miette's unstable sort).
 
 use crate::diagnostic::Severity;
@@ -53,6 +55,8 @@ const UARROW: char = '▲';
 const LTOP: char = '╭';
 const LBOT: char = '╰';
 const RCROSS: char = '┤';
+const LCROSS: char = '├';
+const RARROW: char = '▶';
 const UNDERBAR: char = '┬';
 const UNDERLINE: char = '─';
 
@@ -124,6 +128,12 @@ fn end(out: &mut String, style: Option<&str>) {
 fn styled(out: &mut String, style: Option<&str>, text: &str) {
     begin(out, style);
     out.push_str(text);
+    end(out, style);
+}
+
+fn styled_char(out: &mut String, style: Option<&str>, c: char) {
+    begin(out, style);
+    out.push(c);
     end(out, style);
 }
 
@@ -338,6 +348,18 @@ impl Line<'_> {
             || (label.offset + span_len > self.offset && label.offset + span_len <= self.end())
     }
 
+    fn span_flyby(&self, label: &Label<'_>) -> bool {
+        label.offset < self.offset && label.end() > self.end()
+    }
+
+    fn span_starts(&self, label: &Label<'_>) -> bool {
+        label.offset >= self.offset
+    }
+
+    fn span_ends(&self, label: &Label<'_>) -> bool {
+        label.end() >= self.offset && label.end() <= self.end()
+    }
+
     fn span_applies_gutter(&self, label: &Label<'_>) -> bool {
         let span_len = label.len.max(1);
         self.span_applies(label)
@@ -489,14 +511,17 @@ fn render_context(
         .find(|label| label.primary)
         .or_else(|| in_context.next());
 
-    for line in &lines {
-        if labels
-            .iter()
-            .any(|label| !line.span_line_only(label) && line.span_applies_gutter(label))
-        {
-            return Err(Unsupported("a label spanning several lines"));
-        }
-    }
+    // Columns of gutter for labels spanning lines: the most active on any one line.
+    let max_gutter = lines
+        .iter()
+        .map(|line| {
+            labels
+                .iter()
+                .filter(|label| !line.span_line_only(label) && line.span_applies_gutter(label))
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
 
     let linum_width = decimal_width(lines.last().map(|line| line.number).unwrap_or(0));
 
@@ -517,7 +542,12 @@ fn render_context(
     end(out, palette.link);
     out.push_str("]\n");
 
-    let style_of = |index: usize| palette.highlights[index % palette.highlights.len()];
+    let snippet = Snippet {
+        labels,
+        highlights: palette.highlights,
+        max_gutter,
+        linum_width,
+    };
     for line in &lines {
         out.push(' ');
         begin(out, palette.linum);
@@ -526,6 +556,7 @@ fn render_context(
         out.push(' ');
         out.push(VBAR);
         out.push(' ');
+        snippet.line_gutter(out, line);
         let mut widths = VisualWidths::new();
         for c in line.text.chars() {
             let width = widths.next(c);
@@ -537,14 +568,23 @@ fn render_context(
         }
         out.push('\n');
 
-        let single_line: Vec<(usize, &Label<'_>)> = labels
+        let applicable = labels
             .iter()
             .enumerate()
-            .filter(|(_, label)| line.span_applies(label) && line.span_line_only(label))
+            .filter(|(_, label)| line.span_applies(label));
+        let single_line: Vec<(usize, &Label<'_>)> = applicable
+            .clone()
+            .filter(|(_, label)| line.span_line_only(label))
             .collect();
         if !single_line.is_empty() {
             no_linum(out, linum_width);
-            render_underlines(out, line, linum_width, &single_line, &style_of);
+            snippet.highlight_gutter(out, line, Mode::Single);
+            snippet.underlines(out, line, &single_line);
+        }
+        for (index, label) in applicable.filter(|(_, label)| !line.span_line_only(label)) {
+            if label.text.is_some() && line.span_ends(label) && !line.span_starts(label) {
+                snippet.multi_line_end(out, line, index, label);
+            }
         }
     }
     repeat(out, ' ', linum_width + 2);
@@ -569,87 +609,208 @@ fn no_linum(out: &mut String, width: usize) {
     out.push(' ');
 }
 
-/// The underline row under a line, then one row per label text, last label first.
-fn render_underlines(
-    out: &mut String,
-    line: &Line<'_>,
+/// One context's rendering state: every label (in offset order), the gutter width.
+struct Snippet<'s, 'a> {
+    labels: &'s [Label<'a>],
+    highlights: &'static [Option<&'static str>],
+    /// Columns of the gutter of labels spanning lines (0: no gutter at all).
+    max_gutter: usize,
     linum_width: usize,
-    single_line: &[(usize, &Label<'_>)],
-    style_of: &dyn Fn(usize) -> Option<&'static str>,
-) {
-    let mut highest = 0usize;
-    let mut vbar_offsets = Vec::with_capacity(single_line.len());
-    for &(index, label) in single_line {
-        let style = style_of(index);
-        let start = visual_offset(line, label.offset, true).max(highest);
-        let end = if label.len == 0 {
-            start + 1
-        } else {
-            visual_offset(line, label.end(), false).max(start + 1)
-        };
-        let vbar_offset = (start + end) / 2;
-        begin(out, style);
-        repeat(out, ' ', start.saturating_sub(highest));
-        repeat(out, UNDERLINE, vbar_offset - start);
-        out.push(if label.len == 0 {
-            UARROW
-        } else if label.text.is_some() {
-            UNDERBAR
-        } else {
-            UNDERLINE
-        });
-        repeat(out, UNDERLINE, end - vbar_offset - 1);
-        end_style(out, style);
-        highest = highest.max(end);
-        vbar_offsets.push((index, *label, vbar_offset));
-    }
-    out.push('\n');
+}
 
-    for &(index, label) in single_line.iter().rev() {
-        let Some(text) = label.text else { continue };
-        let style = style_of(index);
-        let parts: Vec<&str> = text.split('\n').collect();
-        for (part_index, part) in parts.iter().enumerate() {
-            let mode = if parts.len() == 1 {
-                Mode::Single
-            } else if part_index == 0 {
-                Mode::First
+impl Snippet<'_, '_> {
+    /// The label's colour: the theme's highlights in turn, by offset order.
+    fn style(&self, index: usize) -> Option<&'static str> {
+        self.highlights[index % self.highlights.len()]
+    }
+
+    /// The gutter on a source line: `╭─▶` where a multi-line label starts, `├─▶`/`╰─▶`
+    /// where it ends, `│` while it passes.
+    fn line_gutter(&self, out: &mut String, line: &Line<'_>) {
+        if self.max_gutter == 0 {
+            return;
+        }
+        let mut gutter = String::new();
+        let mut arrow = false;
+        let applicable = self
+            .labels
+            .iter()
+            .enumerate()
+            .filter(|(_, label)| line.span_applies_gutter(label));
+        for (i, (index, label)) in applicable.enumerate() {
+            let style = self.style(index);
+            let corner = if line.span_starts(label) {
+                Some(LTOP)
+            } else if line.span_ends(label) {
+                Some(if label.text.is_some() { LCROSS } else { LBOT })
             } else {
-                Mode::Rest
+                None
             };
-            no_linum(out, linum_width);
-            let mut current = 1usize;
-            for &(other_index, other, vbar_offset) in &vbar_offsets {
-                while current < vbar_offset + 1 {
-                    out.push(' ');
-                    current += 1;
-                }
-                if !other.same(label) {
-                    styled(out, style_of(other_index), "│");
-                    current += 1;
-                } else {
-                    begin(out, style);
-                    match mode {
-                        Mode::Single => {
-                            out.push(LBOT);
-                            out.push(HBAR);
-                            out.push(HBAR);
-                        }
-                        Mode::First => {
-                            out.push(LBOT);
-                            out.push(HBAR);
-                            out.push(RCROSS);
-                        }
-                        Mode::Rest => {
-                            out.push_str("  ");
-                            out.push(VBAR);
-                        }
+            if let Some(corner) = corner {
+                styled_char(&mut gutter, style, corner);
+                begin(&mut gutter, style);
+                repeat(&mut gutter, HBAR, self.max_gutter.saturating_sub(i));
+                end(&mut gutter, style);
+                styled_char(&mut gutter, style, RARROW);
+                arrow = true;
+                break;
+            } else if line.span_flyby(label) {
+                styled_char(&mut gutter, style, VBAR);
+            } else {
+                gutter.push(' ');
+            }
+        }
+        out.push_str(&gutter);
+        // miette counts the gutter's characters, escape sequences included.
+        let spaces =
+            if arrow { 1 } else { 3 } + self.max_gutter.saturating_sub(gutter.chars().count());
+        repeat(out, ' ', spaces);
+    }
+
+    /// The gutter on the rows under a line (underlines, label texts).
+    fn highlight_gutter(&self, out: &mut String, line: &Line<'_>, mode: Mode) {
+        if self.max_gutter == 0 {
+            return;
+        }
+        let mut columns = 0usize;
+        let applicable = self
+            .labels
+            .iter()
+            .enumerate()
+            .filter(|(_, label)| line.span_applies_gutter(label));
+        for (i, (index, label)) in applicable.enumerate() {
+            let style = self.style(index);
+            if !line.span_line_only(label) && line.span_ends(label) {
+                let width = self.max_gutter.saturating_sub(i) + 2;
+                match mode {
+                    Mode::Rest => repeat(out, ' ', width),
+                    Mode::Single | Mode::First => {
+                        styled_char(out, style, LBOT);
+                        begin(out, style);
+                        let bars = if matches!(mode, Mode::First) {
+                            width - 1
+                        } else {
+                            width
+                        };
+                        repeat(out, HBAR, bars);
+                        end(out, style);
                     }
-                    out.push(' ');
-                    styled(out, style, part);
-                    end_style(out, style);
-                    out.push('\n');
-                    break;
+                }
+                columns += width + 1;
+                break;
+            }
+            styled_char(out, style, VBAR);
+            columns += 1;
+        }
+        repeat(out, ' ', (self.max_gutter + 3).saturating_sub(columns));
+    }
+
+    /// The rows after the last line of a labelled multi-line span: `╰── text`.
+    fn multi_line_end(&self, out: &mut String, line: &Line<'_>, index: usize, label: &Label<'_>) {
+        let Some(text) = label.text else { return };
+        let style = self.style(index);
+        let mut parts = text.split('\n');
+        let first = parts.next().unwrap_or_default();
+        let rest: Vec<&str> = parts.collect();
+        no_linum(out, self.linum_width);
+        let (mode, corner) = if rest.is_empty() {
+            (Mode::Single, HBAR)
+        } else {
+            (Mode::First, RCROSS)
+        };
+        self.highlight_gutter(out, line, mode);
+        styled_char(out, style, corner);
+        out.push(' ');
+        styled(out, style, first);
+        out.push('\n');
+        for part in rest {
+            no_linum(out, self.linum_width);
+            self.highlight_gutter(out, line, Mode::Rest);
+            styled_char(out, style, VBAR);
+            out.push(' ');
+            styled(out, style, part);
+            out.push('\n');
+        }
+    }
+
+    /// The underline row under a line, then one row per label text, last label first.
+    fn underlines(&self, out: &mut String, line: &Line<'_>, single_line: &[(usize, &Label<'_>)]) {
+        let style_of = |index: usize| self.style(index);
+        let mut highest = 0usize;
+        let mut vbar_offsets = Vec::with_capacity(single_line.len());
+        for &(index, label) in single_line {
+            let style = style_of(index);
+            let start = visual_offset(line, label.offset, true).max(highest);
+            let end = if label.len == 0 {
+                start + 1
+            } else {
+                visual_offset(line, label.end(), false).max(start + 1)
+            };
+            let vbar_offset = (start + end) / 2;
+            begin(out, style);
+            repeat(out, ' ', start.saturating_sub(highest));
+            repeat(out, UNDERLINE, vbar_offset - start);
+            out.push(if label.len == 0 {
+                UARROW
+            } else if label.text.is_some() {
+                UNDERBAR
+            } else {
+                UNDERLINE
+            });
+            repeat(out, UNDERLINE, end - vbar_offset - 1);
+            end_style(out, style);
+            highest = highest.max(end);
+            vbar_offsets.push((index, *label, vbar_offset));
+        }
+        out.push('\n');
+
+        for &(index, label) in single_line.iter().rev() {
+            let Some(text) = label.text else { continue };
+            let style = style_of(index);
+            let parts: Vec<&str> = text.split('\n').collect();
+            for (part_index, part) in parts.iter().enumerate() {
+                let mode = if parts.len() == 1 {
+                    Mode::Single
+                } else if part_index == 0 {
+                    Mode::First
+                } else {
+                    Mode::Rest
+                };
+                no_linum(out, self.linum_width);
+                self.highlight_gutter(out, line, Mode::Single);
+                let mut current = 1usize;
+                for &(other_index, other, vbar_offset) in &vbar_offsets {
+                    while current < vbar_offset + 1 {
+                        out.push(' ');
+                        current += 1;
+                    }
+                    if !other.same(label) {
+                        styled(out, style_of(other_index), "│");
+                        current += 1;
+                    } else {
+                        begin(out, style);
+                        match mode {
+                            Mode::Single => {
+                                out.push(LBOT);
+                                out.push(HBAR);
+                                out.push(HBAR);
+                            }
+                            Mode::First => {
+                                out.push(LBOT);
+                                out.push(HBAR);
+                                out.push(RCROSS);
+                            }
+                            Mode::Rest => {
+                                out.push_str("  ");
+                                out.push(VBAR);
+                            }
+                        }
+                        out.push(' ');
+                        styled(out, style, part);
+                        end_style(out, style);
+                        out.push('\n');
+                        break;
+                    }
                 }
             }
         }
