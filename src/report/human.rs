@@ -876,6 +876,37 @@ mod tests {
         assert_eq!(misses, 0, "fixture findings left to miette");
     }
 
+    /// The benchmark corpus (`../shared/tools/gen_corpus.py`, 2,000 rules here): every
+    /// finding takes the fast path and renders miette's bytes.
+    #[test]
+    #[ignore = "ci: needs ../shared; run by .ci/run"]
+    fn fast_renderer_covers_and_matches_the_benchmark_corpus() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let generator = root.join("../shared/tools/gen_corpus.py");
+        assert!(generator.is_file(), "{}", generator.display());
+        let dir = std::env::temp_dir().join(format!("promgate-h12r-corpus-{}", std::process::id()));
+        let status = std::process::Command::new("python3")
+            .arg(&generator)
+            .arg(&dir)
+            .args(["2000", "100"])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("python3 runs");
+        assert!(status.success());
+        let report = crate::pipeline::run(
+            std::slice::from_ref(&dir),
+            &crate::pipeline::Options::default(),
+        )
+        .report;
+        std::fs::remove_dir_all(&dir).expect("remove the corpus");
+        assert!(
+            report.diagnostics.len() > 1000,
+            "{}",
+            report.diagnostics.len()
+        );
+        assert_eq!(assert_identical(&report.diagnostics), 0, "left to miette");
+    }
+
     /// Regression (issue 16): a finding past column 65,535 panicked in miette (exit 101),
     /// which was every finding deep in a minified dashboard.
     #[test]
