@@ -63,6 +63,14 @@ fn main() {
     let human_time = median(runs, || {
         black_box(human::render(&report, &display));
     });
+    // The same rendering on one thread: the per-finding cost without the parallel split.
+    let one_thread = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a one-thread pool");
+    let human_one_thread = median(runs, || {
+        one_thread.install(|| black_box(human::render(&report, &display)));
+    });
     let json_time = median(runs, || {
         black_box(json::render(&report));
     });
@@ -83,6 +91,15 @@ fn main() {
     println!(
         "human rendering of the report              {:9.1} ms",
         ms(human_time)
+    );
+    println!(
+        "human rendering on one thread              {:9.1} ms ({:.2} us per shown finding)",
+        ms(human_one_thread),
+        ms(human_one_thread) * 1000.0 / shown.max(1) as f64
+    );
+    println!(
+        "human findings left to miette (fallback)   {:9}",
+        human::fast_path_misses(&report, &display)
     );
     println!(
         "json rendering of the report               {:9.1} ms",

@@ -2,7 +2,8 @@
 # Nothing changes for users: runs a base promgate binary and the current one on every
 # corpus and compares their output byte for byte, with the exit status:
 #   - `--format json` on each case (issue 12: the JSON contract must be byte-identical);
-#   - the default human output with NO_COLOR (what a user reads);
+#   - the default human output with NO_COLOR (what a user reads), and the human output
+#     with `--color always --show-info` (colours and info findings, issue 12's own renderer);
 #   - the current binary with RAYON_NUM_THREADS=1 and =2 (output independent of threads).
 #
 #   scripts/check-json-identity.sh BASE_BINARY [CURRENT_BINARY]
@@ -74,14 +75,18 @@ compare() {
 for case in "${CASES[@]}"; do
   name="${case%%|*}"
   read -r -a args <<<"${case#*|}"
-  for format in json human; do
-    run "$WORK/$name.$format.base" "$BASE" check --format "$format" "${args[@]}"
-    run "$WORK/$name.$format.current" "$CURRENT" check --format "$format" "${args[@]}"
-    compare "$name --format $format: base vs current" \
+  for format in json human human-color; do
+    case "$format" in
+      human-color) flags=(--format human --color always --show-info) ;;
+      *) flags=(--format "$format") ;;
+    esac
+    run "$WORK/$name.$format.base" "$BASE" check "${flags[@]}" "${args[@]}"
+    run "$WORK/$name.$format.current" "$CURRENT" check "${flags[@]}" "${args[@]}"
+    compare "$name ${flags[*]}: base vs current" \
       "$WORK/$name.$format.base" "$WORK/$name.$format.current"
-    RAYON_NUM_THREADS=1 run "$WORK/$name.$format.t1" "$CURRENT" check --format "$format" "${args[@]}"
-    RAYON_NUM_THREADS=2 run "$WORK/$name.$format.t2" "$CURRENT" check --format "$format" "${args[@]}"
-    compare "$name --format $format: 1 thread vs 2 threads" \
+    RAYON_NUM_THREADS=1 run "$WORK/$name.$format.t1" "$CURRENT" check "${flags[@]}" "${args[@]}"
+    RAYON_NUM_THREADS=2 run "$WORK/$name.$format.t2" "$CURRENT" check "${flags[@]}" "${args[@]}"
+    compare "$name ${flags[*]}: 1 thread vs 2 threads" \
       "$WORK/$name.$format.t1" "$WORK/$name.$format.t2"
   done
 done

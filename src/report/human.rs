@@ -4,6 +4,7 @@
 //! compilers do: the symbol alone (`×`, `⚠`, `☞`) says little to a newcomer and nothing
 //! to `grep`.
 
+use super::snippet::{self, Palette, Unsupported};
 use super::{summary, DisplayOptions, ReportedDiagnostic, RunReport};
 use crate::diagnostic::Severity;
 use crate::fix::Applicability;
@@ -12,6 +13,7 @@ use miette::{
     NamedSource, SourceSpan,
 };
 use rayon::prelude::*;
+use std::borrow::Cow;
 
 /// Renders the findings the display shows, then the summary unless `--quiet`.
 pub fn render(report: &RunReport, display: &DisplayOptions) -> String {
@@ -53,12 +55,12 @@ pub fn write_findings(
     display: &DisplayOptions,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
-    let handler = report_handler(display.color);
+    let renderer = Renderer::new(display.color);
     let shown: Vec<&ReportedDiagnostic> = display.shown(report).collect();
     for batch in shown.chunks(RENDER_BATCH) {
         let blocks: Vec<String> = batch
             .par_iter()
-            .map(|reported| render_block(&handler, reported))
+            .map(|reported| renderer.block(reported))
             .collect();
         out.write_all(blocks.concat().as_bytes())?;
     }
@@ -83,11 +85,96 @@ fn report_handler(color: bool) -> GraphicalReportHandler {
         .with_context_lines(1)
 }
 
-/// One finding's block: the report with its snippet, then a blank line.
-fn render_block(handler: &GraphicalReportHandler, reported: &ReportedDiagnostic) -> String {
+/// Renders findings: our own [`snippet`] renderer, and miette for the few it leaves out.
+struct Renderer {
+    palette: Palette,
+    handler: GraphicalReportHandler,
+}
+
+impl Renderer {
+    fn new(color: bool) -> Renderer {
+        Renderer {
+            palette: Palette::new(color),
+            handler: report_handler(color),
+        }
+    }
+
+    /// One finding's block: the report with its snippet, then a blank line.
+    fn block(&self, reported: &ReportedDiagnostic) -> String {
+        let mut out = String::with_capacity(512);
+        if render_fast(&self.palette, reported, &mut out).is_err() {
+            render_with_miette(&self.handler, reported, &mut out);
+        }
+        out.push('\n');
+        out
+    }
+}
+
+/// The finding's report through [`snippet::render`], or why it must go to miette.
+///
+/// The fallback (labels spanning several lines, spans outside the text, see
+/// [`snippet`]) writes the same bytes; `fast_path_misses` counts the findings that take
+/// it, and the tests assert none of the benchmark corpus or the fixtures do.
+fn render_fast(
+    palette: &Palette,
+    reported: &ReportedDiagnostic,
+    out: &mut String,
+) -> Result<(), Unsupported> {
+    let diagnostic = &reported.diagnostic;
+    let header = header(diagnostic);
+    let help = help_text(diagnostic);
+    let excerpt = LineExcerpt::for_long_line(reported);
+    let labels: Vec<snippet::Label<'_>> = match &excerpt {
+        Some(excerpt) => excerpt.labels(reported),
+        None => std::iter::once(snippet::Label {
+            offset: diagnostic.span.start,
+            len: diagnostic.span.end.saturating_sub(diagnostic.span.start),
+            text: None,
+            primary: true,
+        })
+        .chain(diagnostic.labels.iter().map(|label| snippet::Label {
+            offset: label.span.start,
+            len: label.span.end.saturating_sub(label.span.start),
+            text: Some(label.message.as_str()),
+            primary: false,
+        }))
+        .collect(),
+    };
+    let block = snippet::Block {
+        header: &header,
+        severity: diagnostic.severity,
+        message: &diagnostic.message,
+        help: help.as_deref(),
+        name: reported.path(),
+        labels: &labels,
+    };
+    match excerpt {
+        Some(excerpt) => snippet::render(&block, &excerpt.source(reported), palette, out),
+        None => snippet::render(&block, &FileText(reported.file.clone()), palette, out),
+    }
+}
+
+/// The findings of `report` the display shows that [`snippet`] leaves to miette.
+pub fn fast_path_misses(report: &RunReport, display: &DisplayOptions) -> usize {
+    let palette = Palette::new(display.color);
     let mut out = String::new();
+    display
+        .shown(report)
+        .filter(|reported| {
+            out.clear();
+            render_fast(&palette, reported, &mut out).is_err()
+        })
+        .count()
+}
+
+/// One finding's report as miette renders it (the fallback, and the tests' oracle).
+fn render_with_miette(
+    handler: &GraphicalReportHandler,
+    reported: &ReportedDiagnostic,
+    out: &mut String,
+) {
     let rendered = match LineExcerpt::for_long_line(reported) {
-        Some(excerpt) => excerpt.render(handler, reported, &mut out),
+        Some(excerpt) => excerpt.render(handler, reported, out),
         None => {
             let source = NamedSource::new(reported.path(), FileText(reported.file.clone()))
                 .with_language("yaml");
@@ -95,7 +182,7 @@ fn render_block(handler: &GraphicalReportHandler, reported: &ReportedDiagnostic)
                 diagnostic: to_miette(reported),
                 source,
             };
-            handler.render_report(&mut out, &diagnostic)
+            handler.render_report(out, &diagnostic)
         }
     };
     if rendered.is_err() {
@@ -103,8 +190,6 @@ fn render_block(handler: &GraphicalReportHandler, reported: &ReportedDiagnostic)
         out.push_str(&super::concise::line(reported, false));
         out.push('\n');
     }
-    out.push('\n');
-    out
 }
 
 /// A diagnostic with its source code, rendered directly by the handler: what miette's
@@ -282,44 +367,62 @@ impl LineExcerpt {
         })
     }
 
+    /// The excerpt's labels: the token (primary), then the secondary labels inside the
+    /// window, moved into the excerpt; others cannot be shown.
+    fn labels<'r>(&self, reported: &'r ReportedDiagnostic) -> Vec<snippet::Label<'r>> {
+        let secondary = reported
+            .diagnostic
+            .labels
+            .iter()
+            .filter(|label| {
+                self.window.start <= label.span.start && label.span.end <= self.window.end
+            })
+            .map(|label| snippet::Label {
+                offset: label.span.start - self.window.start + self.shift,
+                len: label.span.len(),
+                text: Some(label.message.as_str()),
+                primary: false,
+            });
+        std::iter::once(snippet::Label {
+            offset: self.token.start,
+            len: self.token.len(),
+            text: None,
+            primary: true,
+        })
+        .chain(secondary)
+        .collect()
+    }
+
+    /// The excerpt as the snippet's source.
+    fn source(&self, reported: &ReportedDiagnostic) -> ExcerptSource {
+        ExcerptSource {
+            name: reported.path().to_string(),
+            text: self.text.clone(),
+            line: reported.start.line - 1,
+            column: reported.start.column - 1,
+        }
+    }
+
     fn render(
         self,
         handler: &GraphicalReportHandler,
         reported: &ReportedDiagnostic,
         out: &mut String,
     ) -> std::fmt::Result {
-        let diagnostic = &reported.diagnostic;
-        let primary = LabeledSpan::new_primary_with_span(
-            None,
-            SourceSpan::new(self.token.start.into(), self.token.len()),
-        );
-        // Secondary labels inside the window keep their place; others cannot be shown.
-        let secondary = diagnostic
-            .labels
-            .iter()
-            .filter(|label| {
-                self.window.start <= label.span.start && label.span.end <= self.window.end
-            })
-            .map(|label| {
-                let start = label.span.start - self.window.start + self.shift;
-                LabeledSpan::new_with_span(
-                    Some(label.message.clone()),
-                    SourceSpan::new(start.into(), label.span.len()),
-                )
-            });
+        let labels = self.labels(reported).into_iter().map(|label| {
+            let span = SourceSpan::new(label.offset.into(), label.len);
+            match label.text {
+                None => LabeledSpan::new_primary_with_span(None, span),
+                Some(text) => LabeledSpan::new_with_span(Some(text.to_string()), span),
+            }
+        });
         let mut miette = to_miette(reported);
-        miette.labels = Some(std::iter::once(primary).chain(secondary).collect());
-        let source = ExcerptSource {
-            name: reported.path().to_string(),
-            text: self.text,
-            line: reported.start.line - 1,
-            column: reported.start.column - 1,
-        };
+        miette.labels = Some(labels.collect());
         handler.render_report(
             out,
             &WithSource {
                 diagnostic: miette,
-                source,
+                source: self.source(reported),
             },
         )
     }
@@ -389,19 +492,24 @@ fn to_miette(reported: &ReportedDiagnostic) -> MietteDiagnostic {
         .with_code(header(diagnostic))
         .with_severity(severity)
         .with_labels(std::iter::once(primary).chain(secondary));
-    // The fix's title ends the help; unsafe ones say how to apply them.
+    if let Some(help) = help_text(diagnostic) {
+        out = out.with_help(help.into_owned());
+    }
+    out
+}
+
+/// The help line: the check's help, then the fix's title; unsafe fixes say how to apply
+/// them.
+fn help_text(diagnostic: &crate::diagnostic::Diagnostic) -> Option<Cow<'_, str>> {
     let fix_line = diagnostic.fix.as_ref().map(|fix| match fix.applicability {
         Applicability::Safe => format!("fix: {}", fix.title),
         Applicability::Unsafe => format!("unsafe fix (--fix --unsafe-fixes): {}", fix.title),
     });
-    let help = match (&diagnostic.help, fix_line) {
-        (Some(help), Some(fix)) => Some(format!("{help}\n{fix}")),
-        (help, fix) => help.clone().or(fix),
-    };
-    if let Some(help) = help {
-        out = out.with_help(help);
+    match (&diagnostic.help, fix_line) {
+        (Some(help), Some(fix)) => Some(Cow::Owned(format!("{help}\n{fix}"))),
+        (Some(help), None) => Some(Cow::Borrowed(help.as_str())),
+        (None, fix) => fix.map(Cow::Owned),
     }
-    out
 }
 
 /// `error[catalog/histogram]`: the severity in words, then the check's code.
@@ -578,6 +686,225 @@ mod tests {
             let span = SourceSpan::new(offset.into(), len);
             assert!(file.read_span(&span, 1, 1).is_err(), "{offset}+{len}");
         }
+    }
+
+    /// Both renderers on one finding: ours (or `None` when it leaves the finding to
+    /// miette) and miette's, for colour off and on.
+    fn both_ways(reported: &ReportedDiagnostic, color: bool) -> (Option<String>, String) {
+        let mut fast = String::new();
+        let fast = render_fast(&Palette::new(color), reported, &mut fast)
+            .ok()
+            .map(|()| fast);
+        let mut miette = String::new();
+        render_with_miette(&report_handler(color), reported, &mut miette);
+        (fast, miette)
+    }
+
+    /// Asserts identical bytes for every finding, colour off and on; returns how many
+    /// findings the fast path left to miette (counted once, without colour).
+    fn assert_identical(findings: &[ReportedDiagnostic]) -> usize {
+        let mut misses = 0;
+        for reported in findings {
+            for color in [false, true] {
+                match both_ways(reported, color) {
+                    (Some(fast), miette) => assert_eq!(
+                        fast,
+                        miette,
+                        "{} {}:{} colour {color}:\n{fast}\n----- miette:\n{miette}",
+                        reported.diagnostic.code,
+                        reported.path(),
+                        reported.start.line
+                    ),
+                    (None, _) if !color => misses += 1,
+                    (None, _) => {}
+                }
+            }
+        }
+        misses
+    }
+
+    /// Every edge of miette's layout our renderer reproduces: wrapping, Unicode, tabs,
+    /// line breaks, empty spans, spans at the end of the text, several labels on a line,
+    /// labels on distant lines, multi-line label texts, help with newlines, wide lines.
+    #[test]
+    fn fast_renderer_writes_miettes_bytes_on_edge_cases() {
+        let texts: Vec<String> = vec![
+            "groups:\n  - name: api\n    rules:\n      - alert: HighErrors\n        expr: sum(rate(x[5m])) > 1\n        labels:\n          severity: page\n".into(),
+            "a: 1\r\nbb: 2\r\n\r\nccc: \"é ü\"\r\nd: 4".into(),
+            "\tkey:\tvalue\t# tab\n\t\tnested: x\tyy\n  ab\tc\n".into(),
+            "名前: 値です\nemoji: \"😀😀 x\"\ncombining: \"e\u{301}e\u{301}\"\nzw: \"a\u{200b}b\"\nctl: \"a\u{7}b\u{1b}[31mred\u{1b}[0m\"\n".into(),
+            "lone\rcarriage: x\nnext: y\n\n\nlast".into(),
+            (1..=120).map(|i| format!("line{i}: value {i}\n")).collect(),
+            "x".into(),
+            "k: v\n".into(),
+            format!("long: \"{}\"\nshort: y\n", "z".repeat(700)),
+            format!("{{\"a\": \"{}\", \"type\": \"graph\", \"b\": 1}}", "w".repeat(600)),
+        ];
+        let messages = [
+            "short message".to_string(),
+            String::new(),
+            "trailing spaces   ".to_string(),
+            "  leading spaces".to_string(),
+            "two\nlines".to_string(),
+            "blank\n\nline and trailing newline\n".to_string(),
+            "label `instance` is not in the result of `sum by (job) (rate(http_requests_total[5m]))`, so the template always renders an empty string".to_string(),
+            "a-very-long-hyphenated-word-that-goes-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on".to_string(),
+            "x".repeat(150),
+            "üñíçødé ".repeat(15),
+            "全角文字".repeat(30),
+            "tab\there and control \u{1b}[1mbold\u{1b}[0m".to_string(),
+            "exactly fits: ".to_string() + &"m".repeat(80),
+            "one over: ".to_string() + &"m".repeat(85),
+        ];
+        let helps: [Option<&str>; 5] = [
+            None,
+            Some("did you mean `http_requests_total`?"),
+            Some("first\nsecond line of help"),
+            Some("use `sum by (job, instance) (rate(http_requests_total[5m]))` so the label survives the aggregation, or drop it"),
+            Some(""),
+        ];
+        let mut findings = Vec::new();
+        for (t, text) in texts.iter().enumerate() {
+            let file = std::sync::Arc::new(crate::source::SourceFile::new(
+                format!("dir/file{t}.yml"),
+                text.as_str(),
+            ));
+            let len = text.len();
+            let boundaries: Vec<usize> = (0..=len).filter(|&i| text.is_char_boundary(i)).collect();
+            // Spans: every start on a sample of char boundaries, a few lengths.
+            let step = (boundaries.len() / 25).max(1);
+            let mut n = 0usize;
+            for (bi, &start) in boundaries.iter().enumerate().step_by(step) {
+                for extra in [0usize, 1, 3, 9, 40] {
+                    let end = boundaries[(bi + extra).min(boundaries.len() - 1)];
+                    n += 1;
+                    let severity = [Severity::Error, Severity::Warning, Severity::Info][n % 3];
+                    let mut diagnostic = crate::diagnostic::Diagnostic::new(
+                        "template/label",
+                        severity,
+                        start..end,
+                        messages[n % messages.len()].clone(),
+                    );
+                    if let Some(help) = helps[n % helps.len()] {
+                        diagnostic = diagnostic.with_help(help);
+                    }
+                    // Secondary labels: same line, next line, far away, empty, multi-line text.
+                    match n % 6 {
+                        0 => {}
+                        1 => {
+                            let other = boundaries[(bi + 2).min(boundaries.len() - 1)];
+                            diagnostic = diagnostic.with_label(other..other, "empty here");
+                        }
+                        2 => {
+                            let a = boundaries[bi.saturating_sub(4)];
+                            let b = boundaries[bi.saturating_sub(2)];
+                            diagnostic = diagnostic
+                                .with_label(a..b, "before it")
+                                .with_label(start..end, "the same span");
+                        }
+                        3 => {
+                            let far = boundaries[(bi + boundaries.len() / 2) % boundaries.len()];
+                            let far_end =
+                                boundaries[((bi + boundaries.len() / 2) % boundaries.len() + 2)
+                                    .min(boundaries.len() - 1)];
+                            diagnostic = diagnostic.with_label(far..far_end, "far away");
+                        }
+                        4 => {
+                            let a = boundaries[(bi + 1).min(boundaries.len() - 1)];
+                            let b = boundaries[(bi + 3).min(boundaries.len() - 1)];
+                            diagnostic = diagnostic.with_label(a..b, "two\nlines of label");
+                        }
+                        _ => {
+                            diagnostic = diagnostic
+                                .with_label(
+                                    0..boundaries[1.min(boundaries.len() - 1)],
+                                    "first byte",
+                                )
+                                .with_label(len..len, "at the end");
+                        }
+                    }
+                    if n % 7 == 0 {
+                        let applicability = if n % 14 == 0 {
+                            Applicability::Safe
+                        } else {
+                            Applicability::Unsafe
+                        };
+                        diagnostic.fix = crate::fix::Fix::new(
+                            "replace it",
+                            applicability,
+                            vec![crate::fix::Edit::new(start..end, "y")],
+                        );
+                    }
+                    findings.push(ReportedDiagnostic::new(file.clone(), diagnostic));
+                }
+            }
+            // A span past the end of the text: miette cannot read it, so neither do we.
+            findings.push(ReportedDiagnostic::new(
+                file.clone(),
+                crate::diagnostic::Diagnostic::new(
+                    "template/label",
+                    Severity::Warning,
+                    len..len + 3,
+                    "past the end",
+                ),
+            ));
+        }
+        let misses = assert_identical(&findings);
+        // Only the spans past the end of each text are left to miette, except on the
+        // minified one-line text: its long line is shown as an excerpt, which clamps the
+        // token into the line.
+        assert_eq!(misses, texts.len() - 1, "findings left to miette");
+    }
+
+    /// The fixtures' findings: identical bytes, and none left to miette.
+    #[test]
+    fn fast_renderer_covers_and_matches_every_fixture_finding() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let paths = [root.join("rules-fixtures"), root.join("tests")];
+        let report = crate::pipeline::run(&paths, &crate::pipeline::Options::default()).report;
+        assert!(
+            report.diagnostics.len() > 100,
+            "{}",
+            report.diagnostics.len()
+        );
+        let misses = assert_identical(&report.diagnostics);
+        let everything = DisplayOptions {
+            show_info: true,
+            ..DisplayOptions::default()
+        };
+        assert_eq!(misses, fast_path_misses(&report, &everything));
+        assert_eq!(misses, 0, "fixture findings left to miette");
+    }
+
+    /// The benchmark corpus (`../shared/tools/gen_corpus.py`, 2,000 rules here): every
+    /// finding takes the fast path and renders miette's bytes.
+    #[test]
+    #[ignore = "ci: needs ../shared; run by .ci/run"]
+    fn fast_renderer_covers_and_matches_the_benchmark_corpus() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let generator = root.join("../shared/tools/gen_corpus.py");
+        assert!(generator.is_file(), "{}", generator.display());
+        let dir = std::env::temp_dir().join(format!("promgate-h12r-corpus-{}", std::process::id()));
+        let status = std::process::Command::new("python3")
+            .arg(&generator)
+            .arg(&dir)
+            .args(["2000", "100"])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("python3 runs");
+        assert!(status.success());
+        let report = crate::pipeline::run(
+            std::slice::from_ref(&dir),
+            &crate::pipeline::Options::default(),
+        )
+        .report;
+        std::fs::remove_dir_all(&dir).expect("remove the corpus");
+        assert!(
+            report.diagnostics.len() > 1000,
+            "{}",
+            report.diagnostics.len()
+        );
+        assert_eq!(assert_identical(&report.diagnostics), 0, "left to miette");
     }
 
     /// Regression (issue 16): a finding past column 65,535 panicked in miette (exit 101),

@@ -11,6 +11,7 @@ pub mod identity;
 pub mod json;
 pub mod junit;
 pub mod sarif;
+pub mod snippet;
 pub mod statistics;
 pub mod summary;
 #[cfg(test)]
