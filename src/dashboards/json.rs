@@ -143,16 +143,22 @@ fn decode(raw: &str, start: usize, json: &JsonText<'_>) -> (String, OffsetMap) {
     let bytes = inner.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        let file = json.to_file(inner_start + i);
         if bytes[i] != b'\\' {
-            let ch_len = utf8_len(bytes[i]);
-            for k in 0..ch_len {
-                builder.mark(value.len() + k, json.to_file(inner_start + i + k));
+            // The text up to the next escape, copied as it is.
+            let end = inner[i..].find('\\').map_or(inner.len(), |at| i + at);
+            if json.base.is_none() {
+                // Shifted file bytes: one verbatim run (marking each byte would extend it).
+                builder.mark(value.len(), json.to_file(inner_start + i));
+            } else {
+                for k in 0..end - i {
+                    builder.mark(value.len() + k, json.to_file(inner_start + i + k));
+                }
             }
-            value.push_str(&inner[i..i + ch_len]);
-            i += ch_len;
+            value.push_str(&inner[i..end]);
+            i = end;
             continue;
         }
+        let file = json.to_file(inner_start + i);
         let (decoded, consumed) = decode_escape(&inner[i..]);
         let mut buf = [0u8; 4];
         let encoded = decoded.encode_utf8(&mut buf);
@@ -172,15 +178,6 @@ fn decode(raw: &str, start: usize, json: &JsonText<'_>) -> (String, OffsetMap) {
     let end = json.to_file(inner_start + inner.len());
     let map = builder.finish(value.len(), end);
     (value, map)
-}
-
-fn utf8_len(first: u8) -> usize {
-    match first {
-        0x00..=0x7f => 1,
-        0xc0..=0xdf => 2,
-        0xe0..=0xef => 3,
-        _ => 4,
-    }
 }
 
 /// One escape at the start of `s` (which starts with a backslash): the character and the

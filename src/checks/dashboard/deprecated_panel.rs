@@ -54,6 +54,9 @@ pub fn check(input: &DashboardInput<'_>, emit: &mut Emitter<'_>) {
     }
     for panel in &dashboard.panels {
         for target in &panel.targets {
+            if target.interval_factor.is_none() && target.step.is_none() {
+                continue;
+            }
             let context = context_of(dashboard, Some(panel), Some(target));
             for (span, field, help) in [
                 (
@@ -78,7 +81,12 @@ pub fn check(input: &DashboardInput<'_>, emit: &mut Emitter<'_>) {
             }
         }
     }
-    for (text, _) in &dashboard.strings {
+    // Only `[[name]]` is reported here: a string without `[[` has none.
+    for (text, _) in dashboard
+        .strings
+        .iter()
+        .filter(|(text, _)| text.value.contains("[["))
+    {
         for reference in refs::find(&text.value) {
             if reference.syntax != refs::Syntax::Brackets {
                 continue;
