@@ -309,7 +309,7 @@ fn load_yaml(file: SourceFile, explicit: bool, on_disk: Option<&Options>) -> Opt
         .first()
         .is_some_and(|document| crate::eval::ruletest::lint::is_test_document(document, explicit))
     {
-        let folder = on_disk.then(|| config_folder(&file));
+        let folder = on_disk.map(|_| config_folder(&file));
         let checked = crate::eval::ruletest::lint::read(&documents, folder.as_deref());
         let model = Model::RuleTest(Box::new(checked));
         return Some(Loaded::with_model(file, model, Vec::new()).with_suppressions(found));
