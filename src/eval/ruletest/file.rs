@@ -14,6 +14,18 @@ pub struct FileError {
 
 type R<T> = Result<T, FileError>;
 
+/// The keys of a test group (promtool's `testGroup`).
+pub const TEST_GROUP_KEYS: &[&str] = &[
+    "interval",
+    "input_series",
+    "alert_rule_test",
+    "promql_expr_test",
+    "external_labels",
+    "external_url",
+    "name",
+    "start_timestamp",
+];
+
 fn err<T>(node: &Node, message: impl Into<String>) -> R<T> {
     Err(FileError {
         span: node.span.clone(),
@@ -288,17 +300,7 @@ fn parse_group(node: &Node) -> R<TestGroup> {
         external_url: String::new(),
         start_ms: 0,
     };
-    let allowed = [
-        "interval",
-        "input_series",
-        "alert_rule_test",
-        "promql_expr_test",
-        "external_labels",
-        "external_url",
-        "name",
-        "start_timestamp",
-    ];
-    for (key, _, value) in mapping(node, "testGroup", &allowed)? {
+    for (key, _, value) in mapping(node, "testGroup", TEST_GROUP_KEYS)? {
         match key {
             "interval" => {
                 let ms = duration(value, "interval")?;

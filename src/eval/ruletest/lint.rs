@@ -20,18 +20,6 @@ pub const TOP_LEVEL: &[&str] = &[
 /// Keys only a unit-test file has at the top (not a prometheus.yml, not a rule file).
 const TEST_ONLY: &[&str] = &["evaluation_interval", "group_eval_order", "fuzzy_compare"];
 
-/// Keys of a test group (promtool's `testGroup`).
-const GROUP_KEYS: &[&str] = &[
-    "interval",
-    "input_series",
-    "alert_rule_test",
-    "promql_expr_test",
-    "external_labels",
-    "external_url",
-    "name",
-    "start_timestamp",
-];
-
 /// Whether a YAML document is a promtool unit-test file, by its shape: a mapping without
 /// `groups:` that has `rule_files:` beside `tests:` or a key only test files have, or a
 /// `tests:` list of test groups. Named on the command line (`explicit`), a mapping with
@@ -72,7 +60,7 @@ fn looks_like_test_groups(tests: &Node) -> bool {
     first.resolved().as_mapping().is_some_and(|entries| {
         let keys: Vec<Option<&str>> = entries.iter().map(|e| e.key.as_str()).collect();
         keys.iter()
-            .all(|k| k.is_some_and(|k| GROUP_KEYS.contains(&k)))
+            .all(|k| k.is_some_and(|k| super::file::TEST_GROUP_KEYS.contains(&k)))
             && keys.iter().any(|k| {
                 matches!(
                     k,
