@@ -12,6 +12,7 @@
 use super::json::Text;
 use super::model::Dashboard;
 use super::refs::{self, Syntax, VarRef};
+use super::scan::string_end;
 use crate::source::{OffsetMap, OffsetMapBuilder};
 use std::ops::Range;
 
@@ -95,9 +96,7 @@ pub fn expand(text: &Text, range: Range<usize>, dashboard: &Dashboard) -> Expand
     let mut brace_depth = 0usize;
     let mut i = 0;
     let copy = |out: &mut String, builder: &mut OffsetMapBuilder, from: usize, to: usize| {
-        for k in from..to {
-            builder.mark(out.len() + (k - from), text.map.to_file(range.start + k));
-        }
+        builder.mark_copy(out.len(), &text.map, range.start + from..range.start + to);
         out.push_str(&input[from..to]);
     };
     while i < bytes.len() {
@@ -161,9 +160,14 @@ pub fn expand(text: &Text, range: Range<usize>, dashboard: &Dashboard) -> Expand
             }
             _ => {}
         }
-        let ch_len = input[i..].chars().next().map(char::len_utf8).unwrap_or(1);
-        copy(&mut out, &mut builder, i, i + ch_len);
-        i += ch_len;
+        // Up to the next byte the arms above act on, the text is copied as it is, in one
+        // step (those bytes are ASCII, so the end is a character boundary).
+        let end = bytes[i + 1..]
+            .iter()
+            .position(|&b| acts_on(b))
+            .map_or(bytes.len(), |n| i + 1 + n);
+        copy(&mut out, &mut builder, i, end);
+        i = end;
     }
     let file_end = text.map.to_file(range.end);
     let map = builder.finish(out.len(), file_end);
@@ -175,21 +179,12 @@ pub fn expand(text: &Text, range: Range<usize>, dashboard: &Dashboard) -> Expand
     }
 }
 
-/// Offset just past the string literal starting at `start`.
-fn string_end(bytes: &[u8], start: usize) -> usize {
-    let quote = bytes[start];
-    let mut i = start + 1;
-    while i < bytes.len() {
-        if bytes[i] == b'\\' && quote != b'`' {
-            i += 2;
-            continue;
-        }
-        if bytes[i] == quote {
-            return i + 1;
-        }
-        i += 1;
-    }
-    bytes.len()
+/// The bytes [`expand`]'s loop treats specially; every other byte is copied as it is.
+fn acts_on(b: u8) -> bool {
+    matches!(
+        b,
+        b'"' | b'\'' | b'`' | b'#' | b'$' | b'[' | b']' | b'{' | b'}' | b'(' | b')'
+    )
 }
 
 fn is_ident_byte(b: u8) -> bool {

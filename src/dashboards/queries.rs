@@ -5,6 +5,7 @@ use super::datasource::{self, Language};
 use super::expand::{self, Expanded};
 use super::json::Text;
 use super::model::Dashboard;
+use super::scan::{self, Scan};
 use crate::promql::ParseResult;
 
 /// Where a query lives.
@@ -23,16 +24,21 @@ pub struct Query {
     pub expanded: Expanded,
     /// The expanded text parsed once, at load.
     pub parsed: ParseResult,
+    /// The expanded text's brackets, matchers and strings, read once at load for every
+    /// check that looks at the query's tokens.
+    pub scan: Scan,
 }
 
 impl Query {
     fn new(site: Site, language: Language, expanded: Expanded) -> Query {
         let parsed = crate::promql::parse(&expanded.source);
+        let scan = scan::scan(&expanded.source);
         Query {
             site,
             language,
             expanded,
             parsed,
+            scan,
         }
     }
 

@@ -21,7 +21,7 @@ pub struct MatcherString {
     pub value: Range<usize>,
 }
 
-#[derive(Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Scan {
     pub brackets: Vec<Bracket>,
     pub matchers: Vec<MatcherString>,

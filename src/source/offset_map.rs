@@ -196,6 +196,27 @@ impl OffsetMap {
     pub fn file_end(&self) -> usize {
         self.file_end
     }
+
+    /// Where the verbatim run holding `decoded` ends (the decoded offset of the next run,
+    /// or the end of the text); `None` when `decoded` is in a replaced run, before the
+    /// first run, or past the end.
+    fn verbatim_end(&self, decoded: usize) -> Option<usize> {
+        if decoded >= self.decoded_len {
+            return None;
+        }
+        if self.runs.is_empty() {
+            return Some(self.decoded_len);
+        }
+        let index = self.run_index(decoded)?;
+        if self.runs[index].replaced_len().is_some() {
+            return None;
+        }
+        Some(
+            self.runs
+                .get(index + 1)
+                .map_or(self.decoded_len, Run::decoded),
+        )
+    }
 }
 
 /// Builds an [`OffsetMap`] while a decoder writes the decoded text.
@@ -219,6 +240,21 @@ impl OffsetMapBuilder {
     /// for the `file_len` file bytes at `file`: an escape, a folded line break.
     pub fn mark_replaced(&mut self, decoded: usize, file: usize, file_len: usize) {
         self.push(Run::new(decoded, file, Some(file_len)));
+    }
+
+    /// Declares that the decoded bytes from `decoded` on are a copy of `source`'s decoded
+    /// bytes `range`. The result is that of marking every byte with `source.to_file`, but
+    /// a verbatim run of `source` takes one mark instead of one per byte; elsewhere
+    /// (escapes, offsets outside `source`'s runs) each byte is still marked on its own.
+    pub fn mark_copy(&mut self, decoded: usize, source: &OffsetMap, range: Range<usize>) {
+        let mut k = range.start;
+        while k < range.end {
+            self.mark(decoded + (k - range.start), source.to_file(k));
+            k = match source.verbatim_end(k) {
+                Some(end) => end.min(range.end),
+                None => k + 1,
+            };
+        }
     }
 
     fn push(&mut self, run: Run) {
@@ -262,6 +298,41 @@ impl OffsetMapBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `mark_copy` equals marking byte by byte, over a map with verbatim and replaced
+    /// runs, from every start to every end.
+    #[test]
+    fn mark_copy_equals_marking_each_byte() {
+        let mut source = OffsetMapBuilder::new();
+        source.mark(0, 100);
+        source.mark_replaced(3, 103, 2);
+        source.mark(4, 105);
+        source.mark_replaced(8, 109, 6);
+        source.mark(9, 115);
+        let source = source.finish(12, 118);
+        let identity = OffsetMap::identity(40, 7);
+        for map in [&source, &identity] {
+            let len = map.decoded_len() + 2;
+            for start in 0..len {
+                for end in start..=len {
+                    let mut copied = OffsetMapBuilder::new();
+                    let mut marked = OffsetMapBuilder::new();
+                    copied.mark(0, 7);
+                    marked.mark(0, 7);
+                    copied.mark_copy(5, map, start..end);
+                    for k in start..end {
+                        marked.mark(5 + (k - start), map.to_file(k));
+                    }
+                    let total = 5 + (end - start);
+                    assert_eq!(
+                        copied.finish(total, 500),
+                        marked.finish(total, 500),
+                        "{start}..{end}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn identity_shifts_by_start() {

@@ -11,7 +11,7 @@ use crate::checks::context::{expr_runners, ExprContext};
 use crate::checks::promql::{feature, histogram_le, regexp};
 use crate::checks::{CheckMeta, Emitter};
 use crate::dashboards::queries::Query;
-use crate::dashboards::{refs, scan};
+use crate::dashboards::refs;
 use crate::diagnostic::Diagnostic;
 use crate::pipeline::Options;
 use crate::source::SourceFile;
@@ -71,16 +71,24 @@ pub fn run(
             uncertain: query.expanded.uncertain,
             analysis: Default::default(),
         };
+        // These checks report in file positions: the templated ranges are mapped to the
+        // file once per query, and only when some check found something.
+        let mut templated_in_file: Option<Vec<Range<usize>>> = None;
         for &(meta, run) in expr_runners() {
             if !enabled(meta) {
                 continue;
             }
             let mut found = Vec::new();
             run(&context, &mut Emitter::new(meta, &mut found));
-            let templated_in_file: Vec<Range<usize>> = templated
-                .iter()
-                .map(|t| query.expanded.map.span_to_file(t.clone()))
-                .collect();
+            if found.is_empty() {
+                continue;
+            }
+            let templated_in_file = templated_in_file.get_or_insert_with(|| {
+                templated
+                    .iter()
+                    .map(|t| query.expanded.map.span_to_file(t.clone()))
+                    .collect()
+            });
             out.extend(
                 found
                     .into_iter()
@@ -104,10 +112,12 @@ fn templated_ranges(query: &Query) -> Vec<Range<usize>> {
         .map(|s| s.source.clone())
         .collect();
     ranges.extend(
-        scan::scan(source)
+        query
+            .scan
             .strings
-            .into_iter()
-            .filter(|s| !refs::find(&source[s.clone()]).is_empty()),
+            .iter()
+            .filter(|s| !refs::find(&source[(*s).clone()]).is_empty())
+            .cloned(),
     );
     ranges
 }

@@ -3,7 +3,6 @@
 
 use super::DashboardInput;
 use crate::checks::{CheckMeta, Emitter};
-use crate::dashboards::scan;
 use crate::diagnostic::Severity;
 use crate::fix::{Applicability, Fix};
 use crate::fixture;
@@ -28,7 +27,7 @@ const RATE_FUNCTIONS: &[&str] = &["rate", "irate", "increase"];
 pub fn check(input: &DashboardInput<'_>, emit: &mut Emitter<'_>) {
     for query in input.queries {
         let expanded = &query.expanded;
-        for bracket in scan::scan(&expanded.source).brackets {
+        for bracket in &query.scan.brackets {
             let Some(call) = bracket
                 .call
                 .as_deref()

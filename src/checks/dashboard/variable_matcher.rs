@@ -24,7 +24,7 @@ more than one value. Use the regex operators `=~` and `!~`.",
 pub fn check(input: &DashboardInput<'_>, emit: &mut Emitter<'_>) {
     for query in input.queries {
         let source = &query.expanded.source;
-        for matcher in scan::scan(source).matchers {
+        for matcher in &query.scan.matchers {
             if matcher.op != "=" && matcher.op != "!=" {
                 continue;
             }
