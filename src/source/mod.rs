@@ -10,6 +10,7 @@ mod offset_map;
 pub use offset_map::{OffsetMap, OffsetMapBuilder};
 
 use std::ops::Range;
+use std::sync::OnceLock;
 
 /// A byte range in a file's text.
 pub type Span = Range<usize>;
@@ -28,10 +29,13 @@ pub struct SourceFile {
     pub path: String,
     pub text: String,
     line_starts: Vec<usize>,
+    /// Whether the text is ASCII, where a character column is a byte column.
+    ascii: bool,
     /// `chars_before[k]`: characters that start before byte `k * CHECKPOINT_BYTES`, so a
     /// column is a lookup plus a count over at most one checkpoint's bytes, however long
-    /// the line (a minified dashboard is one line of megabytes).
-    chars_before: Vec<u32>,
+    /// the line (a minified dashboard is one line of megabytes). Built on the first
+    /// column asked of a non-ASCII file: most files are ASCII or have no finding.
+    chars_before: OnceLock<Vec<u32>>,
 }
 
 /// Bytes between character-count checkpoints: 8 bytes of index per 256 of text at most.
@@ -59,31 +63,38 @@ impl SourceFile {
         // A line ends at LF, CRLF, or a lone CR (old Mac files; YAML counts it too).
         let bytes = text.as_bytes();
         let line_starts = std::iter::once(0)
-            .chain(bytes.iter().enumerate().filter_map(|(i, &b)| match b {
-                b'\n' => Some(i + 1),
-                b'\r' if bytes.get(i + 1) != Some(&b'\n') => Some(i + 1),
-                _ => None,
-            }))
+            .chain(
+                memchr::memchr2_iter(b'\n', b'\r', bytes).filter_map(|i| match bytes[i] {
+                    b'\r' if bytes.get(i + 1) == Some(&b'\n') => None,
+                    _ => Some(i + 1),
+                }),
+            )
             .collect();
-        let chars_before = character_checkpoints(bytes);
         SourceFile {
             path: path.into(),
+            ascii: text.is_ascii(),
             text,
             line_starts,
-            chars_before,
+            chars_before: OnceLock::new(),
         }
     }
 
     /// Characters that start before byte `offset` (a character boundary): O(1) from the
     /// nearest checkpoint, then at most `CHECKPOINT_BYTES` bytes counted.
     fn chars_before(&self, offset: usize) -> usize {
+        if self.ascii {
+            return offset;
+        }
+        let checkpoints = self
+            .chars_before
+            .get_or_init(|| character_checkpoints(self.text.as_bytes()));
         let checkpoint = offset / CHECKPOINT_BYTES;
         let from = checkpoint * CHECKPOINT_BYTES;
         let counted = self.text.as_bytes()[from..offset]
             .iter()
             .filter(|&&b| is_char_start(b))
             .count();
-        self.chars_before[checkpoint] as usize + counted
+        checkpoints[checkpoint] as usize + counted
     }
 
     /// Line and character column of a byte offset (clamped to the text, snapped back to
@@ -225,6 +236,31 @@ mod tests {
             let counted = text[line_start.min(expected)..expected].chars().count() + 1;
             assert_eq!(file.line_col(offset).column, counted, "offset {offset}");
         }
+    }
+
+    /// ASCII text takes the byte offset as the column count: the same columns and lines
+    /// as counting, with every kind of line break.
+    #[test]
+    fn ascii_columns_equal_counted_columns() {
+        let text = "a: 1\rb: [x, y]\r\n\tc: z\n\n  d: 'e'\r\r\nf";
+        let file = SourceFile::new("a.yml", text);
+        let mut line = 1;
+        let mut line_start = 0;
+        for (offset, byte) in text.bytes().enumerate() {
+            let at = file.line_col(offset);
+            assert_eq!(
+                (at.line, at.column),
+                (line, offset - line_start + 1),
+                "{offset}"
+            );
+            let ends_line =
+                byte == b'\n' || (byte == b'\r' && text.as_bytes().get(offset + 1) != Some(&b'\n'));
+            if ends_line {
+                line += 1;
+                line_start = offset + 1;
+            }
+        }
+        assert_eq!(file.line_count(), 7);
     }
 
     #[test]

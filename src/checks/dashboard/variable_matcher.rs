@@ -57,7 +57,7 @@ pub fn check(input: &DashboardInput<'_>, emit: &mut Emitter<'_>) {
                     ),
                 );
                 diagnostic.help = Some(format!("use `{label}{regex_op}\"{value}\"`"));
-                diagnostic.fix = operator_fix(input, query, &matcher, regex_op, value);
+                diagnostic.fix = operator_fix(input, query, matcher, regex_op, value);
                 if let Some(flag) = &variable.multi_span {
                     diagnostic.labels.push(crate::diagnostic::Label {
                         span: flag.clone(),
