@@ -21,7 +21,7 @@ pub mod write;
 pub use family::{LabelValues, MetricFamily, MetricType, Origin, SeriesKind};
 pub use load::{load_file, load_str, LoadError};
 
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
@@ -122,6 +122,9 @@ pub struct Catalog {
     /// Series names by namespace, for suggestions: built on the first unknown name,
     /// since most runs never need it.
     by_namespace: OnceLock<HashMap<String, Vec<String>>>,
+    /// Label names whose values some family lists in full, built on first use and
+    /// forgotten on every change of the families.
+    labels_with_values: OnceLock<HashSet<String>>,
 }
 
 impl Default for Catalog {
@@ -146,6 +149,7 @@ impl Catalog {
             scrape: ScrapeFacts::default(),
             namespaces: BTreeSet::new(),
             by_namespace: OnceLock::new(),
+            labels_with_values: OnceLock::new(),
         }
     }
 
@@ -161,6 +165,7 @@ impl Catalog {
     /// Adds a family, merging it into an existing one of the same name. Call
     /// [`Catalog::finish`] before lookups.
     pub fn insert(&mut self, family: MetricFamily) {
+        self.labels_with_values = OnceLock::new();
         match self.families.get_mut(&family.name) {
             Some(existing) => existing.merge(family),
             None => {
@@ -178,6 +183,7 @@ impl Catalog {
 
     /// Puts `family` in place of the family of its name, if any.
     pub fn replace(&mut self, family: MetricFamily) {
+        self.labels_with_values = OnceLock::new();
         self.families.insert(family.name.clone(), family);
     }
 
@@ -191,6 +197,7 @@ impl Catalog {
         self.scrape.merge(other.scrape);
         // The common case, one catalog file: take its families whole.
         if self.families.is_empty() {
+            self.labels_with_values = OnceLock::new();
             self.families = other.families;
             return;
         }
@@ -229,6 +236,21 @@ impl Catalog {
         if covers && !self.namespaces.contains(space) {
             self.namespaces.insert(space.to_string());
         }
+    }
+
+    /// Whether some family lists every value of `label` (kube-state-metrics' `phase`):
+    /// only then can a matcher on it be held to known values.
+    pub fn has_label_values(&self, label: &str) -> bool {
+        self.labels_with_values
+            .get_or_init(|| {
+                self.families
+                    .values()
+                    .flat_map(|family| &family.labels)
+                    .filter(|(_, values)| values.is_some())
+                    .map(|(name, _)| name.clone())
+                    .collect()
+            })
+            .contains(label)
     }
 
     /// Every family, sorted by name.
@@ -380,6 +402,24 @@ mod tests {
         catalog.insert(MetricFamily::new("rpc_count", MetricType::Gauge));
         catalog.insert(MetricFamily::new("rpc", MetricType::Summary));
         catalog.with_builtins()
+    }
+
+    /// The set of labels with known values follows the families: asked before a family
+    /// with values joins, it is rebuilt after.
+    #[test]
+    fn labels_with_values_follow_insertions() {
+        let mut catalog = sample();
+        assert!(!catalog.has_label_values("phase"));
+        assert!(!catalog.has_label_values("route"));
+        let mut phase = MetricFamily::new("kube_pod_status_phase", MetricType::Gauge);
+        let values = ["Pending", "Running"]
+            .map(String::from)
+            .into_iter()
+            .collect();
+        phase.labels.insert("phase".into(), Some(values));
+        catalog.extend_indexed([phase]);
+        assert!(catalog.has_label_values("phase"));
+        assert!(!catalog.has_label_values("route"));
     }
 
     #[test]

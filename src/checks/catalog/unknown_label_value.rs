@@ -82,11 +82,15 @@ fn check_selector(
     skip: Skip,
     out: &mut Vec<Finding>,
 ) {
-    // Cheap first: most selectors have no matcher on a label with known values.
+    // Cheap first: most selectors have no matcher on a label whose values the catalog
+    // knows, which a set lookup tells without resolving the selector's family.
+    let values_known = |name: &str| {
+        catalog.has_label_values(name) || (name == "job" && catalog.scrape.jobs.is_some())
+    };
     if selector
         .matchers
         .iter()
-        .all(|m| m.name == "__name__" || matcher_matches_empty(m))
+        .all(|m| m.name == "__name__" || !values_known(&m.name) || matcher_matches_empty(m))
     {
         return;
     }
