@@ -1,5 +1,8 @@
 //! "Did you mean" suggestions by edit distance.
 
+use std::collections::HashMap;
+use std::sync::{PoisonError, RwLock};
+
 /// The candidates within a small edit distance of `name` (about a third of its
 /// length), or that extend it by a `_` word (`status` -> `status_code`), best first;
 /// ties sorted by name so output is deterministic.
@@ -40,12 +43,66 @@ pub fn closest<'a>(
 /// character set is a bit mask; an edit changes at most one character, so the count of
 /// characters one name has and the other lacks is a lower bound of their distance, and
 /// names of one mask are ruled out together.
+///
+/// Answers are remembered per asked name: rules ask about the same unknown job again
+/// and again (a selector per rule, rules copied between files), and each answer depends
+/// only on the name, so which thread asks first changes nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct NameIndex {
     /// Sorted and unique.
     names: Vec<String>,
     /// Indexes into `names`, grouped by character mask.
     by_mask: Vec<(u128, Vec<usize>)>,
+    answers: Answers,
+}
+
+/// Each asked name's suggestions, best first, as indexes into [`NameIndex::names`],
+/// with the limit they were asked with (a smaller limit takes a prefix). A cache: not
+/// part of the index's value, so equality ignores it.
+#[derive(Default)]
+struct Answers(RwLock<HashMap<String, Answer>>);
+
+struct Answer {
+    limit: usize,
+    names: Box<[usize]>,
+}
+
+impl Answers {
+    /// `read` of the remembered answer for `name`, when it was asked with a limit as
+    /// high.
+    fn read<T>(&self, name: &str, limit: usize, read: impl FnOnce(&[usize]) -> T) -> Option<T> {
+        // A panic elsewhere while the lock was held leaves complete answers only.
+        let map = self.0.read().unwrap_or_else(PoisonError::into_inner);
+        map.get(name)
+            .filter(|answer| answer.limit >= limit)
+            .map(|answer| read(&answer.names))
+    }
+
+    fn insert(&self, name: &str, answer: Answer) {
+        let mut map = self.0.write().unwrap_or_else(PoisonError::into_inner);
+        map.insert(name.to_string(), answer);
+    }
+}
+
+impl Clone for Answers {
+    /// A fresh cache: the answers are recomputed on demand.
+    fn clone(&self) -> Self {
+        Answers::default()
+    }
+}
+
+impl PartialEq for Answers {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Answers {}
+
+impl std::fmt::Debug for Answers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Answers").finish_non_exhaustive()
+    }
 }
 
 /// One bit per ASCII character, one for every other character: two names whose masks
@@ -67,11 +124,36 @@ impl NameIndex {
         NameIndex {
             names: sorted,
             by_mask: groups.into_iter().collect(),
+            answers: Answers::default(),
         }
     }
 
     /// [`closest`] over every indexed name.
     pub fn closest(&self, name: &str, limit: usize) -> Vec<&str> {
+        let named = |answer: &[usize]| -> Vec<&str> {
+            answer
+                .iter()
+                .take(limit)
+                .map(|&at| self.names[at].as_str())
+                .collect()
+        };
+        if let Some(found) = self.answers.read(name, limit, named) {
+            return found;
+        }
+        let answer = self.rank(name, limit);
+        let found = named(&answer);
+        self.answers.insert(
+            name,
+            Answer {
+                limit,
+                names: answer,
+            },
+        );
+        found
+    }
+
+    /// What [`closest`] suggests for `name`, as indexes into `names`.
+    fn rank(&self, name: &str, limit: usize) -> Box<[usize]> {
         let max_distance = (name.chars().count() / 3).clamp(1, 6);
         let mask = char_mask(name);
         let mut candidates: Vec<&str> = Vec::new();
@@ -106,6 +188,16 @@ impl NameIndex {
         candidates.sort_unstable();
         candidates.dedup();
         closest(name, candidates.into_iter(), limit)
+            .into_iter()
+            .map(|found| self.position(found))
+            .collect()
+    }
+
+    /// Where an indexed name is in `names` (sorted).
+    fn position(&self, name: &str) -> usize {
+        self.names
+            .binary_search_by(|n| n.as_str().cmp(name))
+            .expect("a suggestion is an indexed name")
     }
 }
 
@@ -131,7 +223,9 @@ impl BoundedOsa {
     fn within(&mut self, candidate: &str, max: usize) -> Option<usize> {
         self.candidate.clear();
         self.candidate.extend(candidate.chars());
-        let (a, b) = (&self.name, &self.candidate);
+        // Names compared for suggestions mostly share a long prefix (`svc1234` against
+        // `svc123`): the table only needs the part where they differ.
+        let (a, b) = without_common_ends(&self.name, &self.candidate);
         let width = b.len() + 1;
         let [before, previous, current] = &mut self.rows;
         for row in [&mut *before, &mut *previous, &mut *current] {
@@ -164,6 +258,22 @@ impl BoundedOsa {
         let distance = previous[b.len()];
         (distance <= max).then_some(distance)
     }
+}
+
+/// `a` and `b` without the characters they start and end with in common, which leaves
+/// their distance as it is (as for Levenshtein: an optimal alignment can pair the shared
+/// first and last characters; a unit test checks it against strsim on every short string
+/// of a small alphabet).
+fn without_common_ends<'s>(a: &'s [char], b: &'s [char]) -> (&'s [char], &'s [char]) {
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let (a, b) = (&a[prefix..], &b[prefix..]);
+    let suffix = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    (&a[..a.len() - suffix], &b[..b.len() - suffix])
 }
 
 /// `status_code` extends `status`; `http_requests` extends `http` only when
@@ -214,6 +324,32 @@ mod tests {
         }
     }
 
+    /// Every string of up to five characters over a small alphabet (with a shared
+    /// character to strip, a transposable pair and a multi-byte one), against every
+    /// other: stripping the common ends never changes the distance.
+    #[test]
+    fn bounded_distance_agrees_with_strsim_on_every_short_string() {
+        let mut words = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..5 {
+            last = last
+                .iter()
+                .flat_map(|w| ['a', 'b', 'é'].map(|c| format!("{w}{c}")))
+                .collect();
+            words.extend(last.iter().cloned());
+        }
+        for a in &words {
+            let mut bounded = BoundedOsa::new(a);
+            for b in &words {
+                let exact = strsim::osa_distance(a, b);
+                for max in [0, 1, 2, exact, 6] {
+                    let expected = (exact <= max).then_some(exact);
+                    assert_eq!(bounded.within(b, max), expected, "{a:?} {b:?} {max}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn the_index_suggests_what_the_whole_list_suggests() {
         let mut names: Vec<String> = (0..300).map(|i| format!("svc{i}")).collect();
@@ -250,8 +386,10 @@ mod tests {
             "a_b_c",
             "status_code_x",
         ];
+        // Each name is asked with a growing and then a shrinking limit, so remembered
+        // answers are both extended and cut.
         for name in asked {
-            for limit in [1, 3] {
+            for limit in [1, 3, 2, 1] {
                 assert_eq!(
                     index.closest(name, limit),
                     closest(name, names.iter().map(String::as_str), limit),
@@ -271,13 +409,24 @@ mod tests {
             .step_by(7)
             .map(|n| format!("svc{n}"))
             .chain((0..1000).step_by(13).map(|n| format!("worker{n}")));
-        for name in asked {
+        // Twice: computed, then remembered.
+        for name in asked.clone().chain(asked) {
             assert_eq!(
                 index.closest(&name, 3),
                 closest(&name, names.iter().map(String::as_str), 3),
                 "{name}"
             );
         }
+    }
+
+    /// A copy or a comparison of indexes is not disturbed by what either was asked.
+    #[test]
+    fn remembered_answers_are_not_part_of_the_index() {
+        let names: Vec<String> = ["node", "pumpflix-api"].map(String::from).to_vec();
+        let asked = NameIndex::new(&names);
+        assert_eq!(asked.closest("pumpflix-apii", 3), ["pumpflix-api"]);
+        assert_eq!(asked, NameIndex::new(&names));
+        assert_eq!(asked.clone().closest("nod", 1), ["node"]);
     }
 
     #[test]
