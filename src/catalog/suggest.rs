@@ -156,38 +156,43 @@ impl NameIndex {
     fn rank(&self, name: &str, limit: usize) -> Box<[usize]> {
         let max_distance = (name.chars().count() / 3).clamp(1, 6);
         let mask = char_mask(name);
-        let mut candidates: Vec<&str> = Vec::new();
+        // Marks by position rather than a list to sort and deduplicate: a thousand names
+        // are cheaper to scan once than a few hundred strings are to sort.
+        let mut candidate = vec![false; self.names.len()];
         for (group_mask, members) in &self.by_mask {
             let missing = (mask & !group_mask).count_ones() as usize;
             let extra = (group_mask & !mask).count_ones() as usize;
             if missing.max(extra) > max_distance {
                 continue;
             }
-            candidates.extend(
-                members
-                    .iter()
-                    .map(|&at| self.names[at].as_str())
-                    .filter(|c| c.len().abs_diff(name.len()) <= max_distance),
-            );
+            for &at in members {
+                if self.names[at].len().abs_diff(name.len()) <= max_distance {
+                    candidate[at] = true;
+                }
+            }
         }
         // Word extensions qualify whatever their distance: longer names that start
         // with `name_`, and shorter names that `name` extends.
         let prefix = format!("{name}_");
         let from = self.names.partition_point(|n| n.as_str() < prefix.as_str());
-        candidates.extend(
-            self.names[from..]
-                .iter()
-                .take_while(|n| n.starts_with(&prefix))
-                .map(String::as_str),
-        );
+        for (at, extension) in self.names.iter().enumerate().skip(from) {
+            if !extension.starts_with(&prefix) {
+                break;
+            }
+            candidate[at] = true;
+        }
         for (at, _) in name.match_indices('_') {
             if let Ok(found) = self.names.binary_search_by(|n| n.as_str().cmp(&name[..at])) {
-                candidates.push(self.names[found].as_str());
+                candidate[found] = true;
             }
         }
-        candidates.sort_unstable();
-        candidates.dedup();
-        closest(name, candidates.into_iter(), limit)
+        let candidates = self
+            .names
+            .iter()
+            .zip(&candidate)
+            .filter(|(_, &marked)| marked)
+            .map(|(name, _)| name.as_str());
+        closest(name, candidates, limit)
             .into_iter()
             .map(|found| self.position(found))
             .collect()
@@ -226,13 +231,20 @@ impl BoundedOsa {
         // Names compared for suggestions mostly share a long prefix (`svc1234` against
         // `svc123`): the table only needs the part where they differ.
         let (a, b) = without_common_ends(&self.name, &self.candidate);
+        if a.is_empty() || b.is_empty() {
+            let distance = a.len().max(b.len());
+            return (distance <= max).then_some(distance);
+        }
         let width = b.len() + 1;
         let [before, previous, current] = &mut self.rows;
+        // Rows only grow; every cell of `before` and `current` read below is written
+        // first, so only the first row needs values.
         for row in [&mut *before, &mut *previous, &mut *current] {
-            row.clear();
-            row.resize(width, 0);
+            if row.len() < width {
+                row.resize(width, 0);
+            }
         }
-        for (j, cell) in previous.iter_mut().enumerate() {
+        for (j, cell) in previous[..width].iter_mut().enumerate() {
             *cell = j;
         }
         for i in 1..=a.len() {
