@@ -211,6 +211,9 @@ impl NameIndex {
 /// the table exceeds the bound; the rows are reused.
 struct BoundedOsa {
     name: Vec<char>,
+    /// The name's bytes when it is ASCII: an ASCII candidate is then compared byte by
+    /// byte (the same characters), without decoding it first.
+    ascii: Option<Vec<u8>>,
     candidate: Vec<char>,
     rows: [Vec<usize>; 3],
 }
@@ -219,6 +222,7 @@ impl BoundedOsa {
     fn new(name: &str) -> Self {
         BoundedOsa {
             name: name.chars().collect(),
+            ascii: name.is_ascii().then(|| name.as_bytes().to_vec()),
             candidate: Vec::new(),
             rows: [Vec::new(), Vec::new(), Vec::new()],
         }
@@ -226,57 +230,70 @@ impl BoundedOsa {
 
     /// The distance to `candidate` when it is at most `max`.
     fn within(&mut self, candidate: &str, max: usize) -> Option<usize> {
+        if let Some(name) = self.ascii.as_deref().filter(|_| candidate.is_ascii()) {
+            return osa_within(name, candidate.as_bytes(), max, &mut self.rows);
+        }
         self.candidate.clear();
         self.candidate.extend(candidate.chars());
-        // Names compared for suggestions mostly share a long prefix (`svc1234` against
-        // `svc123`): the table only needs the part where they differ.
-        let (a, b) = without_common_ends(&self.name, &self.candidate);
-        if a.is_empty() || b.is_empty() {
-            let distance = a.len().max(b.len());
-            return (distance <= max).then_some(distance);
-        }
-        let width = b.len() + 1;
-        let [before, previous, current] = &mut self.rows;
-        // Rows only grow; every cell of `before` and `current` read below is written
-        // first, so only the first row needs values.
-        for row in [&mut *before, &mut *previous, &mut *current] {
-            if row.len() < width {
-                row.resize(width, 0);
-            }
-        }
-        for (j, cell) in previous[..width].iter_mut().enumerate() {
-            *cell = j;
-        }
-        for i in 1..=a.len() {
-            current[0] = i;
-            let mut row_min = i;
-            for j in 1..=b.len() {
-                let cost = usize::from(a[i - 1] != b[j - 1]);
-                let mut cell = (previous[j] + 1)
-                    .min(current[j - 1] + 1)
-                    .min(previous[j - 1] + cost);
-                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                    cell = cell.min(before[j - 2] + 1);
-                }
-                current[j] = cell;
-                row_min = row_min.min(cell);
-            }
-            if row_min > max {
-                return None;
-            }
-            std::mem::swap(before, previous);
-            std::mem::swap(previous, current);
-        }
-        let distance = previous[b.len()];
-        (distance <= max).then_some(distance)
+        osa_within(&self.name, &self.candidate, max, &mut self.rows)
     }
+}
+
+/// The distance from `a` to `b` when it is at most `max`, in `rows` (grown as needed).
+fn osa_within<T: PartialEq>(
+    a: &[T],
+    b: &[T],
+    max: usize,
+    rows: &mut [Vec<usize>; 3],
+) -> Option<usize> {
+    // Names compared for suggestions mostly share a long prefix (`svc1234` against
+    // `svc123`): the table only needs the part where they differ.
+    let (a, b) = without_common_ends(a, b);
+    if a.is_empty() || b.is_empty() {
+        let distance = a.len().max(b.len());
+        return (distance <= max).then_some(distance);
+    }
+    let width = b.len() + 1;
+    let [before, previous, current] = rows;
+    // Rows only grow; every cell of `before` and `current` read below is written
+    // first, so only the first row needs values.
+    for row in [&mut *before, &mut *previous, &mut *current] {
+        if row.len() < width {
+            row.resize(width, 0);
+        }
+    }
+    for (j, cell) in previous[..width].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        current[0] = i;
+        let mut row_min = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut cell = (previous[j] + 1)
+                .min(current[j - 1] + 1)
+                .min(previous[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                cell = cell.min(before[j - 2] + 1);
+            }
+            current[j] = cell;
+            row_min = row_min.min(cell);
+        }
+        if row_min > max {
+            return None;
+        }
+        std::mem::swap(before, previous);
+        std::mem::swap(previous, current);
+    }
+    let distance = previous[b.len()];
+    (distance <= max).then_some(distance)
 }
 
 /// `a` and `b` without the characters they start and end with in common, which leaves
 /// their distance as it is (as for Levenshtein: an optimal alignment can pair the shared
 /// first and last characters; a unit test checks it against strsim on every short string
 /// of a small alphabet).
-fn without_common_ends<'s>(a: &'s [char], b: &'s [char]) -> (&'s [char], &'s [char]) {
+fn without_common_ends<'s, T: PartialEq>(a: &'s [T], b: &'s [T]) -> (&'s [T], &'s [T]) {
     let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
     let (a, b) = (&a[prefix..], &b[prefix..]);
     let suffix = a
