@@ -14,25 +14,38 @@ pub fn closest<'a>(
     let max_distance = (name.chars().count() / 3).clamp(1, 6);
     // One set of buffers for every candidate: a job list of thousands is compared
     // against each unknown value.
+    if limit == 0 {
+        return Vec::new();
+    }
     let mut distance = BoundedOsa::new(name);
-    let mut scored: Vec<(usize, &str)> = candidates
-        .filter(|candidate| *candidate != name)
-        .filter_map(|candidate| {
-            if is_word_extension(name, candidate) {
-                return Some((candidate.len().abs_diff(name.len()), candidate));
-            }
+    // The best `limit` so far, sorted and unique. Once it is full, a candidate further
+    // than its worst cannot enter, so the distance is only computed up to that.
+    let mut best: Vec<(usize, &str)> = Vec::new();
+    for candidate in candidates.filter(|candidate| *candidate != name) {
+        let bound = match best.get(limit - 1) {
+            Some(&(worst, _)) => worst.min(max_distance),
+            None => max_distance,
+        };
+        let score = if is_word_extension(name, candidate) {
+            candidate.len().abs_diff(name.len())
+        } else {
             // Cheap length filter first: the distance is at least the length difference.
-            if candidate.len().abs_diff(name.len()) > max_distance {
-                return None;
+            if candidate.len().abs_diff(name.len()) > bound {
+                continue;
             }
-            distance
-                .within(candidate, max_distance)
-                .map(|distance| (distance, candidate))
-        })
-        .collect();
-    scored.sort();
-    scored.dedup_by(|a, b| a.1 == b.1);
-    scored.into_iter().take(limit).map(|(_, c)| c).collect()
+            match distance.within(candidate, bound) {
+                Some(distance) => distance,
+                None => continue,
+            }
+        };
+        if let Err(at) = best.binary_search(&(score, candidate)) {
+            if at < limit {
+                best.insert(at, (score, candidate));
+                best.truncate(limit);
+            }
+        }
+    }
+    best.into_iter().map(|(_, c)| c).collect()
 }
 
 /// Names indexed for [`closest`] when one list is asked about many times (a
@@ -424,6 +437,71 @@ mod tests {
         }
         assert_eq!(count_bound(b"svc1234", b"svc567", &mut counts), 4);
         assert_eq!(count_bound(b"ab", b"ba", &mut counts), 0);
+    }
+
+    /// [`closest`] as first written: every qualifying candidate scored, sorted, cut.
+    fn every_candidate_scored<'a>(
+        name: &str,
+        candidates: &[&'a str],
+        limit: usize,
+    ) -> Vec<&'a str> {
+        let max_distance = (name.chars().count() / 3).clamp(1, 6);
+        let mut scored: Vec<(usize, &str)> = candidates
+            .iter()
+            .copied()
+            .filter(|candidate| *candidate != name)
+            .filter_map(|candidate| {
+                if is_word_extension(name, candidate) {
+                    return Some((candidate.len().abs_diff(name.len()), candidate));
+                }
+                if candidate.len().abs_diff(name.len()) > max_distance {
+                    return None;
+                }
+                let distance = strsim::osa_distance(name, candidate);
+                (distance <= max_distance).then_some((distance, candidate))
+            })
+            .collect();
+        scored.sort();
+        scored.dedup();
+        scored.into_iter().take(limit).map(|(_, c)| c).collect()
+    }
+
+    /// Keeping only the best `limit` while scoring gives what scoring everything gives,
+    /// whatever the candidates' order, with duplicates.
+    #[test]
+    fn closest_keeps_what_scoring_every_candidate_keeps() {
+        let mut names: Vec<String> = (0..400).map(|i| format!("svc{i}")).collect();
+        names.extend(
+            [
+                "status",
+                "status_code",
+                "statu",
+                "stat",
+                "http_requests",
+                "http",
+                "api",
+            ]
+            .map(String::from),
+        );
+        let forward: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut backward = forward.clone();
+        backward.reverse();
+        let mut doubled = forward.clone();
+        doubled.extend(backward.iter().copied());
+        let asked = [
+            "svc12", "svc1234", "svc3999", "sv12", "status", "statsu", "http", "x", "",
+        ];
+        for name in asked {
+            for list in [&forward, &backward, &doubled] {
+                for limit in [0, 1, 2, 3, 10, usize::MAX] {
+                    assert_eq!(
+                        closest(name, list.iter().copied(), limit),
+                        every_candidate_scored(name, list, limit),
+                        "{name:?} {limit}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
