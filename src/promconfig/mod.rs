@@ -145,9 +145,25 @@ pub fn read_with(documents: &[Document], included: Option<Included<'_>>) -> Prom
 #[derive(Default)]
 pub(crate) struct Reader {
     pub problems: Vec<Problem>,
+    /// Relabel regexes by pattern, compiled or refused: a configuration repeats a few
+    /// patterns in every job (a thousand jobs, one `([^:]+):.*` each), and compiling one
+    /// costs far more than reading the rest of its job.
+    relabel_regexes: std::collections::HashMap<String, Result<regex::Regex, String>>,
 }
 
 impl Reader {
+    /// A relabel `regex`, anchored as Prometheus anchors it, or the compiler's message.
+    pub fn relabel_regex(&mut self, pattern: &str) -> Result<regex::Regex, String> {
+        if let Some(compiled) = self.relabel_regexes.get(pattern) {
+            return compiled.clone();
+        }
+        let compiled =
+            regex::Regex::new(&format!("^(?s:{pattern})$")).map_err(|error| error.to_string());
+        self.relabel_regexes
+            .insert(pattern.to_string(), compiled.clone());
+        compiled
+    }
+
     pub fn problem(&mut self, span: Span, message: impl Into<String>) {
         self.problems.push(Problem {
             span,

@@ -32,18 +32,26 @@ pub struct Relabel {
     pub source_labels: Option<Vec<String>>,
     pub target_label: String,
     pub regex: String,
+    /// `regex`, compiled once when read (it had to compile to be valid).
+    pub compiled: Compiled,
     pub replacement: String,
     pub separator: String,
     pub modulus: u64,
     pub span: Span,
 }
 
-impl Relabel {
-    /// The rule's compiled regex, anchored as Prometheus anchors it.
-    pub fn compiled(&self) -> Option<regex::Regex> {
-        regex::Regex::new(&format!("^(?s:{})$", self.regex)).ok()
+/// A compiled relabel regex, anchored as Prometheus anchors it; two are equal when
+/// their patterns are.
+#[derive(Debug, Clone)]
+pub struct Compiled(pub regex::Regex);
+
+impl PartialEq for Compiled {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_str() == other.0.as_str()
     }
 }
+
+impl Eq for Compiled {}
 
 /// Reads and validates one relabel rule; `empty` is Prometheus' message for a null one.
 pub(super) fn read(reader: &mut Reader, node: &Node, empty: &str) -> Option<Relabel> {
@@ -54,11 +62,15 @@ pub(super) fn read(reader: &mut Reader, node: &Node, empty: &str) -> Option<Rela
     if !reader.fields(node, "relabel.plain", super::schema::RELABEL) {
         return None;
     }
+    let default_regex = reader
+        .relabel_regex(DEFAULT_REGEX)
+        .expect("the default relabel regex compiles");
     let mut rule = Relabel {
         action: "replace".to_string(),
         source_labels: None,
         target_label: String::new(),
         regex: DEFAULT_REGEX.to_string(),
+        compiled: Compiled(default_regex),
         replacement: DEFAULT_REPLACEMENT.to_string(),
         separator: DEFAULT_SEPARATOR.to_string(),
         modulus: 0,
@@ -102,11 +114,13 @@ pub(super) fn read(reader: &mut Reader, node: &Node, empty: &str) -> Option<Rela
             "target_label" => rule.target_label = reader.text(value)?,
             "regex" => {
                 let pattern = reader.text(value)?;
-                if let Err(error) = regex::Regex::new(&format!("^(?s:{pattern})$")) {
-                    let detail = error.to_string();
-                    let last = detail.lines().last().unwrap_or("").trim().to_string();
-                    reader.problem(value.span.clone(), format!("error parsing regexp: {last}"));
-                    return None;
+                match reader.relabel_regex(&pattern) {
+                    Ok(compiled) => rule.compiled = Compiled(compiled),
+                    Err(detail) => {
+                        let last = detail.lines().last().unwrap_or("").trim().to_string();
+                        reader.problem(value.span.clone(), format!("error parsing regexp: {last}"));
+                        return None;
+                    }
                 }
                 rule.regex = pattern;
             }
@@ -190,10 +204,7 @@ pub fn apply(rule: &Relabel, names: &mut Names) {
             }
         }
         "labelmap" => {
-            let Some(re) = rule.compiled() else {
-                names.open = Some("a labelmap rule".into());
-                return;
-            };
+            let re = &rule.compiled.0;
             if names.open_sources {
                 names.open = Some(
                     "a labelmap rule over service-discovery labels promgate cannot list".into(),
@@ -208,16 +219,8 @@ pub fn apply(rule: &Relabel, names: &mut Names) {
                 .collect();
             names.set.extend(mapped);
         }
-        "labeldrop" => {
-            if let Some(re) = rule.compiled() {
-                names.set.retain(|name| !re.is_match(name));
-            }
-        }
-        "labelkeep" => {
-            if let Some(re) = rule.compiled() {
-                names.set.retain(|name| re.is_match(name));
-            }
-        }
+        "labeldrop" => names.set.retain(|name| !rule.compiled.0.is_match(name)),
+        "labelkeep" => names.set.retain(|name| rule.compiled.0.is_match(name)),
         _ => {}
     }
 }
