@@ -32,7 +32,9 @@ pub struct ReportedDiagnostic {
 }
 
 impl ReportedDiagnostic {
-    pub fn new(file: Arc<SourceFile>, diagnostic: Diagnostic) -> Self {
+    pub fn new(file: Arc<SourceFile>, mut diagnostic: Diagnostic) -> Self {
+        // Kept until the report is written: no slack.
+        diagnostic.compact();
         let start = file.line_col(diagnostic.span.start);
         let end = file.line_col(diagnostic.span.end);
         ReportedDiagnostic {
