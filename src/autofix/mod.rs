@@ -232,7 +232,7 @@ fn fixable_by_file(
         by_file
             .entry(reported.path().to_string())
             .or_default()
-            .push((text, reported.diagnostic.clone()));
+            .push((text, (*reported.diagnostic).clone()));
     }
     by_file
 }

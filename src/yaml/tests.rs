@@ -421,6 +421,31 @@ fn duplicate_keys_are_listed() {
     assert_eq!(duplicates[0].1.value.as_str(), Some("3"));
 }
 
+/// Small mappings are searched by comparison, large ones by hashing: both find the same
+/// pairs in the same order, whatever the size and the repeats.
+#[test]
+fn duplicate_keys_by_comparison_and_by_hashing_agree() {
+    for size in 1..=40 {
+        for alphabet in [1, 2, 3, 7, 40] {
+            let keys: Vec<usize> = (0..size).map(|i| (i * 7 + size) % alphabet).collect();
+            let text: String = keys.iter().map(|k| format!("k{k}: 0\n")).collect();
+            let distinct = keys.iter().collect::<std::collections::HashSet<_>>().len();
+            let (_, root) = parse_one(&text);
+            let entries = root.as_mapping().expect("a mapping");
+            let spans = |pairs: Vec<(&Entry, &Entry)>| -> Vec<(Span, Span)> {
+                pairs
+                    .into_iter()
+                    .map(|(first, again)| (first.key.span.clone(), again.key.span.clone()))
+                    .collect()
+            };
+            let small = spans(duplicate_keys_small(entries));
+            assert_eq!(small, spans(duplicate_keys_hashed(entries)), "{text}");
+            assert_eq!(small, spans(root.duplicate_keys()));
+            assert_eq!(small.len(), size - distinct, "{text}");
+        }
+    }
+}
+
 /// Every scalar of every real-world rule file maps exactly (no fallback to the start).
 #[test]
 #[ignore = "ci: needs ../shared; run by .ci/run"]
