@@ -16,6 +16,7 @@ pub mod statistics;
 pub mod summary;
 #[cfg(test)]
 mod test_support;
+mod wrap;
 pub(crate) mod xml;
 
 use crate::diagnostic::{Diagnostic, Severity};

@@ -11,9 +11,10 @@
 //!
 //! - **Header**: `warning[code]` in the severity's colour, then a blank line.
 //! - **Message**: `  × ` (`⚠` warning, `☞` advice) then the message, wrapped by textwrap
-//!   at 98 columns, continuation lines indented `  │ `. A line that fits is written as
-//!   is (trailing spaces trimmed, as textwrap does); anything else goes to textwrap
-//!   itself with miette's options, so wrapping stays textwrap's.
+//!   at 98 columns, continuation lines indented `  │ `. Printable ASCII is wrapped by
+//!   [`super::wrap`], our copy of textwrap's `fill` with the same breaks; other text that
+//!   fits is written as is (trailing spaces trimmed, as textwrap does), and the rest goes
+//!   to textwrap itself with miette's options.
 //! - **Snippets**: labels sorted by offset, each read with one context line; overlapping
 //!   contexts merge into one. Each context: `╭─[name:line:col]` (the primary label's
 //!   position, in miette's byte column), the lines with a right-aligned number gutter
@@ -226,9 +227,14 @@ fn render_inner(
     Ok(())
 }
 
-/// textwrap's `fill` with miette's options: a line that fits is the indent and the line
-/// without trailing spaces; anything else is textwrap's.
+/// textwrap's `fill` with miette's options: printable ASCII through our own copy of it
+/// ([`super::wrap`]); otherwise a line that fits is the indent and the line without
+/// trailing spaces, and anything else is textwrap's.
 fn wrap(out: &mut String, text: &str, initial: &str, rest: &str) {
+    if super::wrap::is_plain_ascii(text) {
+        super::wrap::fill(out, text, initial, rest, WRAP_WIDTH);
+        return;
+    }
     let initial_width = textwrap::core::display_width(initial);
     let rest_width = textwrap::core::display_width(rest);
     let room = WRAP_WIDTH
