@@ -4,6 +4,7 @@
 pub mod checkstyle;
 pub mod color;
 pub mod concise;
+mod context;
 pub mod github;
 pub mod gitlab;
 pub mod human;

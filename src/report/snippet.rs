@@ -15,8 +15,9 @@
 //!   [`super::wrap`], our copy of textwrap's `fill` with the same breaks; other text that
 //!   fits is written as is (trailing spaces trimmed, as textwrap does), and the rest goes
 //!   to textwrap itself with miette's options.
-//! - **Snippets**: labels sorted by offset, each read with one context line; overlapping
-//!   contexts merge into one. Each context: `╭─[name:line:col]` (the primary label's
+//! - **Snippets**: labels sorted by offset, each read with one context line (what
+//!   miette's `read_span` returns, computed from the file's line index by
+//!   [`super::context`]); overlapping contexts merge into one. Each context: `╭─[name:line:col]` (the primary label's
 //!   position, in miette's byte column), the lines with a right-aligned number gutter
 //!   as wide as the last line number, tabs expanded to 4 columns, and under each line
 //!   its single-line labels: `─` underlines with `┬` (labelled), `▲` (empty span), the
@@ -31,8 +32,9 @@
 //! finding with miette instead: spans miette cannot read (past the end of the text, or not on character
 //! boundaries), and more than 20 labels sharing an offset (miette's unstable sort).
 
+use super::context::{self, Context};
 use crate::diagnostic::Severity;
-use miette::{SourceCode, SourceSpan, SpanContents};
+use crate::source::SourceFile;
 use std::fmt::Write as _;
 use unicode_width::UnicodeWidthChar;
 
@@ -162,6 +164,28 @@ impl Label<'_> {
     }
 }
 
+/// Where a snippet's lines come from.
+pub enum Source<'a> {
+    /// A file, read through its line index ([`context::read`], miette's `read_span`).
+    File(&'a SourceFile),
+    /// One long line's excerpt standing for the whole text: every read gives all of it,
+    /// at the token's 0-based line and column in the file (`human::ExcerptSource`).
+    Excerpt {
+        text: &'a str,
+        line: usize,
+        column: usize,
+    },
+}
+
+impl Source<'_> {
+    fn text(&self) -> &str {
+        match self {
+            Source::File(file) => &file.text,
+            Source::Excerpt { text, .. } => text,
+        }
+    }
+}
+
 /// One finding's block, as miette's `render_report` writes it.
 pub struct Block<'a> {
     /// `warning[code]`, with the fix marker.
@@ -178,7 +202,7 @@ pub struct Block<'a> {
 /// Writes the block to `out`, or leaves `out` unchanged and says why miette must.
 pub fn render(
     block: &Block<'_>,
-    source: &dyn SourceCode,
+    source: &Source<'_>,
     palette: &Palette,
     out: &mut String,
 ) -> Result<(), Unsupported> {
@@ -192,7 +216,7 @@ pub fn render(
 
 fn render_inner(
     block: &Block<'_>,
-    source: &dyn SourceCode,
+    source: &Source<'_>,
     palette: &Palette,
     out: &mut String,
 ) -> Result<(), Unsupported> {
@@ -262,27 +286,30 @@ fn wrap(out: &mut String, text: &str, initial: &str, rest: &str) {
     }
 }
 
-/// What the context merging keeps of a span miette read.
-#[derive(Debug, Clone, Copy)]
-struct Read {
-    line: usize,
-    line_count: usize,
-}
-
+/// What miette's `read_span` returns for a span with `lines` of context each side.
 fn read(
-    source: &dyn SourceCode,
+    source: &Source<'_>,
     offset: usize,
     len: usize,
-    context: usize,
-) -> Result<Box<dyn SpanContents<'_> + '_>, Unsupported> {
-    source
-        .read_span(&SourceSpan::new(offset.into(), len), context, context)
-        .map_err(|_| Unsupported("a span the source cannot read"))
+    lines: usize,
+) -> Result<Context, Unsupported> {
+    let unreadable = Unsupported("a span the source cannot read");
+    match *source {
+        Source::File(file) => context::read(file, offset, len, lines, lines).ok_or(unreadable),
+        Source::Excerpt { text, line, column } if offset + len <= text.len() => Ok(Context {
+            start: 0,
+            end: text.len(),
+            line,
+            column,
+            line_count: 0,
+        }),
+        Source::Excerpt { .. } => Err(unreadable),
+    }
 }
 
 fn render_snippets(
     block: &Block<'_>,
-    source: &dyn SourceCode,
+    source: &Source<'_>,
     palette: &Palette,
     out: &mut String,
 ) -> Result<(), Unsupported> {
@@ -297,22 +324,14 @@ fn render_snippets(
     }
 
     // Contexts: (offset, len) of each snippet, merged where their lines overlap.
-    let mut contexts: Vec<(usize, usize, Read)> = Vec::with_capacity(labels.len());
+    let mut contexts: Vec<(usize, usize, Context)> = Vec::with_capacity(labels.len());
     for right in &labels {
         let right_read = read(source, right.offset, right.len, CONTEXT_LINES)?;
-        let right_read = Read {
-            line: right_read.line(),
-            line_count: right_read.line_count(),
-        };
         if let Some(&(left_offset, left_len, left_read)) = contexts.last() {
             if left_read.line + left_read.line_count >= right_read.line {
                 let new_end = (left_offset + left_len).max(right.end());
                 if let Ok(merged) = read(source, left_offset, new_end - left_offset, CONTEXT_LINES)
                 {
-                    let merged = Read {
-                        line: merged.line(),
-                        line_count: merged.line_count(),
-                    };
                     contexts.pop();
                     contexts.push((left_offset, new_end - left_offset, merged));
                     continue;
@@ -496,7 +515,7 @@ fn visual_offset(line: &Line<'_>, offset: usize, start: bool) -> usize {
 
 fn render_context(
     name: &str,
-    source: &dyn SourceCode,
+    source: &Source<'_>,
     palette: &Palette,
     context_offset: usize,
     context_len: usize,
@@ -504,9 +523,11 @@ fn render_context(
     out: &mut String,
 ) -> Result<(), Unsupported> {
     let contents = read(source, context_offset, context_len, CONTEXT_LINES)?;
-    let text = std::str::from_utf8(contents.data())
-        .map_err(|_| Unsupported("a context that is not whole characters"))?;
-    let lines = split_lines(text, contents.line(), contents.span().offset());
+    let text = source
+        .text()
+        .get(contents.start..contents.end)
+        .ok_or(Unsupported("a context that is not whole characters"))?;
+    let lines = split_lines(text, contents.line, contents.start);
 
     let context_end = context_offset + context_len;
     let mut in_context = labels
@@ -535,9 +556,9 @@ fn render_context(
     let (line, column) = match primary {
         Some(label) => {
             let at = read(source, label.offset, label.len, 0)?;
-            (at.line(), at.column())
+            (at.line, at.column)
         }
-        None => (contents.line(), contents.column()),
+        None => (contents.line, contents.column),
     };
     repeat(out, ' ', linum_width + 2);
     out.push(LTOP);
