@@ -44,7 +44,19 @@ enum Class {
     Ba,
 }
 
-fn class(byte: u8) -> Class {
+/// The class of each ASCII byte, looked up once per byte (a `match` per byte was most of
+/// the scan's cost).
+const CLASSES: [Class; 128] = {
+    let mut table = [Class::Al; 128];
+    let mut byte = 0;
+    while byte < 128 {
+        table[byte] = class_of(byte as u8);
+        byte += 1;
+    }
+    table
+};
+
+const fn class_of(byte: u8) -> Class {
     match byte {
         b' ' => Class::Sp,
         b'0'..=b'9' => Class::Nu,
@@ -61,6 +73,10 @@ fn class(byte: u8) -> Class {
         b'|' => Class::Ba,
         _ => Class::Al,
     }
+}
+
+fn class(byte: u8) -> Class {
+    CLASSES[usize::from(byte & 0x7f)]
 }
 
 /// Whether `text` takes this module's path: printable ASCII and line feeds only (no
@@ -112,14 +128,16 @@ fn break_opportunities(line: &[u8], breaks: &mut Vec<usize>) {
     breaks.clear();
     // The class of the last character that is not a space, for LB14 (`OP SP* ×`).
     let mut last_non_space = None;
-    for (index, pair) in line.windows(2).enumerate() {
-        let before = class(pair[0]);
+    let mut before = line.first().map_or(Class::Sp, |&b| class(b));
+    for (index, &byte) in line.iter().enumerate().skip(1) {
+        let after = class(byte);
         if before != Class::Sp {
             last_non_space = Some(before);
         }
-        if pair[0] != b'-' && is_break(last_non_space, before, class(pair[1])) {
-            breaks.push(index + 1);
+        if before != Class::Hy && is_break(last_non_space, before, after) {
+            breaks.push(index);
         }
+        before = after;
     }
     // LB3: the end of the text is always an opportunity.
     if !line.is_empty() && line[line.len() - 1] != b'-' {
