@@ -490,7 +490,29 @@ impl VisualWidths {
     }
 }
 
+/// A line's text with its tabs expanded to the next multiple of 4 columns.
+fn write_expanded(out: &mut String, text: &str) {
+    if !text.contains('\t') {
+        // Only tabs are rewritten; everything else is copied as it is.
+        out.push_str(text);
+        return;
+    }
+    let mut widths = VisualWidths::new();
+    for c in text.chars() {
+        let width = widths.next(c);
+        if c == '\t' {
+            repeat(out, ' ', width);
+        } else {
+            out.push(c);
+        }
+    }
+}
+
 fn visual_width(text: &str) -> usize {
+    if text.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+        // Printable ASCII: one column a character.
+        return text.len();
+    }
     let mut widths = VisualWidths::new();
     text.chars().map(|c| widths.next(c)).sum()
 }
@@ -584,15 +606,7 @@ fn render_context(
         out.push(VBAR);
         out.push(' ');
         snippet.line_gutter(out, line);
-        let mut widths = VisualWidths::new();
-        for c in line.text.chars() {
-            let width = widths.next(c);
-            if c == '\t' {
-                repeat(out, ' ', width);
-            } else {
-                out.push(c);
-            }
-        }
+        write_expanded(out, line.text);
         out.push('\n');
 
         let applicable = labels

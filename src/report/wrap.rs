@@ -282,6 +282,13 @@ fn fill_line(
         write_line(out, "", line.trim_end_matches(' '), lines_written);
         return;
     }
+    if !line.is_empty() && line.len() <= indents.widths[0].min(indents.widths[1]) {
+        // Every fragment fits on the first line, none is broken: the line as it is,
+        // without its trailing spaces (an empty line is left to the layout below, which
+        // may write it without its indent).
+        write_line(out, indent, line.trim_end_matches(' '), lines_written);
+        return;
+    }
     let bytes = line.as_bytes();
     let mut fragments = fragments(bytes, indents.widths[1], breaks);
     if !indents.initial.is_empty() {
