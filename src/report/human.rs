@@ -148,10 +148,15 @@ fn render_fast(
         name: reported.path(),
         labels: &labels,
     };
-    match excerpt {
-        Some(excerpt) => snippet::render(&block, &excerpt.source(reported), palette, out),
-        None => snippet::render(&block, &FileText(reported.file.clone()), palette, out),
-    }
+    let source = match &excerpt {
+        Some(excerpt) => snippet::Source::Excerpt {
+            text: &excerpt.text,
+            line: reported.start.line - 1,
+            column: reported.start.column - 1,
+        },
+        None => snippet::Source::File(&reported.file),
+    };
+    snippet::render(&block, &source, palette, out)
 }
 
 /// The findings of `report` the display shows that [`snippet`] leaves to miette.
@@ -240,7 +245,8 @@ impl<S: miette::SourceCode> miette::Diagnostic for WithSource<S> {
     }
 }
 
-/// A shared file's text as miette source code, without copying it per diagnostic.
+/// A shared file's text as miette source code, without copying it per diagnostic: for
+/// the findings left to miette (our renderer reads contexts with `report::context`).
 ///
 /// miette's own `read_span` for text counts lines from the start of the file on every
 /// call (several calls per diagnostic), which made the human output quadratic in file

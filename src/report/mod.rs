@@ -4,6 +4,7 @@
 pub mod checkstyle;
 pub mod color;
 pub mod concise;
+mod context;
 pub mod github;
 pub mod gitlab;
 pub mod human;
@@ -16,6 +17,7 @@ pub mod statistics;
 pub mod summary;
 #[cfg(test)]
 mod test_support;
+mod wrap;
 pub(crate) mod xml;
 
 use crate::diagnostic::{Diagnostic, Severity};

@@ -11,11 +11,13 @@
 //!
 //! - **Header**: `warning[code]` in the severity's colour, then a blank line.
 //! - **Message**: `  × ` (`⚠` warning, `☞` advice) then the message, wrapped by textwrap
-//!   at 98 columns, continuation lines indented `  │ `. A line that fits is written as
-//!   is (trailing spaces trimmed, as textwrap does); anything else goes to textwrap
-//!   itself with miette's options, so wrapping stays textwrap's.
-//! - **Snippets**: labels sorted by offset, each read with one context line; overlapping
-//!   contexts merge into one. Each context: `╭─[name:line:col]` (the primary label's
+//!   at 98 columns, continuation lines indented `  │ `. Printable ASCII is wrapped by
+//!   [`super::wrap`], our copy of textwrap's `fill` with the same breaks; other text that
+//!   fits is written as is (trailing spaces trimmed, as textwrap does), and the rest goes
+//!   to textwrap itself with miette's options.
+//! - **Snippets**: labels sorted by offset, each read with one context line (what
+//!   miette's `read_span` returns, computed from the file's line index by
+//!   [`super::context`]); overlapping contexts merge into one. Each context: `╭─[name:line:col]` (the primary label's
 //!   position, in miette's byte column), the lines with a right-aligned number gutter
 //!   as wide as the last line number, tabs expanded to 4 columns, and under each line
 //!   its single-line labels: `─` underlines with `┬` (labelled), `▲` (empty span), the
@@ -30,8 +32,9 @@
 //! finding with miette instead: spans miette cannot read (past the end of the text, or not on character
 //! boundaries), and more than 20 labels sharing an offset (miette's unstable sort).
 
+use super::context::{self, Context};
 use crate::diagnostic::Severity;
-use miette::{SourceCode, SourceSpan, SpanContents};
+use crate::source::SourceFile;
 use std::fmt::Write as _;
 use unicode_width::UnicodeWidthChar;
 
@@ -161,6 +164,28 @@ impl Label<'_> {
     }
 }
 
+/// Where a snippet's lines come from.
+pub enum Source<'a> {
+    /// A file, read through its line index ([`context::read`], miette's `read_span`).
+    File(&'a SourceFile),
+    /// One long line's excerpt standing for the whole text: every read gives all of it,
+    /// at the token's 0-based line and column in the file (`human::ExcerptSource`).
+    Excerpt {
+        text: &'a str,
+        line: usize,
+        column: usize,
+    },
+}
+
+impl Source<'_> {
+    fn text(&self) -> &str {
+        match self {
+            Source::File(file) => &file.text,
+            Source::Excerpt { text, .. } => text,
+        }
+    }
+}
+
 /// One finding's block, as miette's `render_report` writes it.
 pub struct Block<'a> {
     /// `warning[code]`, with the fix marker.
@@ -177,7 +202,7 @@ pub struct Block<'a> {
 /// Writes the block to `out`, or leaves `out` unchanged and says why miette must.
 pub fn render(
     block: &Block<'_>,
-    source: &dyn SourceCode,
+    source: &Source<'_>,
     palette: &Palette,
     out: &mut String,
 ) -> Result<(), Unsupported> {
@@ -191,7 +216,7 @@ pub fn render(
 
 fn render_inner(
     block: &Block<'_>,
-    source: &dyn SourceCode,
+    source: &Source<'_>,
     palette: &Palette,
     out: &mut String,
 ) -> Result<(), Unsupported> {
@@ -226,9 +251,14 @@ fn render_inner(
     Ok(())
 }
 
-/// textwrap's `fill` with miette's options: a line that fits is the indent and the line
-/// without trailing spaces; anything else is textwrap's.
+/// textwrap's `fill` with miette's options: printable ASCII through our own copy of it
+/// ([`super::wrap`]); otherwise a line that fits is the indent and the line without
+/// trailing spaces, and anything else is textwrap's.
 fn wrap(out: &mut String, text: &str, initial: &str, rest: &str) {
+    if super::wrap::is_plain_ascii(text) {
+        super::wrap::fill(out, text, initial, rest, WRAP_WIDTH);
+        return;
+    }
     let initial_width = textwrap::core::display_width(initial);
     let rest_width = textwrap::core::display_width(rest);
     let room = WRAP_WIDTH
@@ -256,27 +286,30 @@ fn wrap(out: &mut String, text: &str, initial: &str, rest: &str) {
     }
 }
 
-/// What the context merging keeps of a span miette read.
-#[derive(Debug, Clone, Copy)]
-struct Read {
-    line: usize,
-    line_count: usize,
-}
-
+/// What miette's `read_span` returns for a span with `lines` of context each side.
 fn read(
-    source: &dyn SourceCode,
+    source: &Source<'_>,
     offset: usize,
     len: usize,
-    context: usize,
-) -> Result<Box<dyn SpanContents<'_> + '_>, Unsupported> {
-    source
-        .read_span(&SourceSpan::new(offset.into(), len), context, context)
-        .map_err(|_| Unsupported("a span the source cannot read"))
+    lines: usize,
+) -> Result<Context, Unsupported> {
+    let unreadable = Unsupported("a span the source cannot read");
+    match *source {
+        Source::File(file) => context::read(file, offset, len, lines, lines).ok_or(unreadable),
+        Source::Excerpt { text, line, column } if offset + len <= text.len() => Ok(Context {
+            start: 0,
+            end: text.len(),
+            line,
+            column,
+            line_count: 0,
+        }),
+        Source::Excerpt { .. } => Err(unreadable),
+    }
 }
 
 fn render_snippets(
     block: &Block<'_>,
-    source: &dyn SourceCode,
+    source: &Source<'_>,
     palette: &Palette,
     out: &mut String,
 ) -> Result<(), Unsupported> {
@@ -291,22 +324,14 @@ fn render_snippets(
     }
 
     // Contexts: (offset, len) of each snippet, merged where their lines overlap.
-    let mut contexts: Vec<(usize, usize, Read)> = Vec::with_capacity(labels.len());
+    let mut contexts: Vec<(usize, usize, Context)> = Vec::with_capacity(labels.len());
     for right in &labels {
         let right_read = read(source, right.offset, right.len, CONTEXT_LINES)?;
-        let right_read = Read {
-            line: right_read.line(),
-            line_count: right_read.line_count(),
-        };
         if let Some(&(left_offset, left_len, left_read)) = contexts.last() {
             if left_read.line + left_read.line_count >= right_read.line {
                 let new_end = (left_offset + left_len).max(right.end());
                 if let Ok(merged) = read(source, left_offset, new_end - left_offset, CONTEXT_LINES)
                 {
-                    let merged = Read {
-                        line: merged.line(),
-                        line_count: merged.line_count(),
-                    };
                     contexts.pop();
                     contexts.push((left_offset, new_end - left_offset, merged));
                     continue;
@@ -465,7 +490,29 @@ impl VisualWidths {
     }
 }
 
+/// A line's text with its tabs expanded to the next multiple of 4 columns.
+fn write_expanded(out: &mut String, text: &str) {
+    if !text.contains('\t') {
+        // Only tabs are rewritten; everything else is copied as it is.
+        out.push_str(text);
+        return;
+    }
+    let mut widths = VisualWidths::new();
+    for c in text.chars() {
+        let width = widths.next(c);
+        if c == '\t' {
+            repeat(out, ' ', width);
+        } else {
+            out.push(c);
+        }
+    }
+}
+
 fn visual_width(text: &str) -> usize {
+    if text.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+        // Printable ASCII: one column a character.
+        return text.len();
+    }
     let mut widths = VisualWidths::new();
     text.chars().map(|c| widths.next(c)).sum()
 }
@@ -490,7 +537,7 @@ fn visual_offset(line: &Line<'_>, offset: usize, start: bool) -> usize {
 
 fn render_context(
     name: &str,
-    source: &dyn SourceCode,
+    source: &Source<'_>,
     palette: &Palette,
     context_offset: usize,
     context_len: usize,
@@ -498,9 +545,11 @@ fn render_context(
     out: &mut String,
 ) -> Result<(), Unsupported> {
     let contents = read(source, context_offset, context_len, CONTEXT_LINES)?;
-    let text = std::str::from_utf8(contents.data())
-        .map_err(|_| Unsupported("a context that is not whole characters"))?;
-    let lines = split_lines(text, contents.line(), contents.span().offset());
+    let text = source
+        .text()
+        .get(contents.start..contents.end)
+        .ok_or(Unsupported("a context that is not whole characters"))?;
+    let lines = split_lines(text, contents.line, contents.start);
 
     let context_end = context_offset + context_len;
     let mut in_context = labels
@@ -529,9 +578,9 @@ fn render_context(
     let (line, column) = match primary {
         Some(label) => {
             let at = read(source, label.offset, label.len, 0)?;
-            (at.line(), at.column())
+            (at.line, at.column)
         }
-        None => (contents.line(), contents.column()),
+        None => (contents.line, contents.column),
     };
     repeat(out, ' ', linum_width + 2);
     out.push(LTOP);
@@ -557,15 +606,7 @@ fn render_context(
         out.push(VBAR);
         out.push(' ');
         snippet.line_gutter(out, line);
-        let mut widths = VisualWidths::new();
-        for c in line.text.chars() {
-            let width = widths.next(c);
-            if c == '\t' {
-                repeat(out, ' ', width);
-            } else {
-                out.push(c);
-            }
-        }
+        write_expanded(out, line.text);
         out.push('\n');
 
         let applicable = labels
