@@ -325,8 +325,10 @@ fn check(
     let mut options = options.clone();
     if !args.workflow.stdin || !named_configs.is_empty() {
         let scan_paths: &[PathBuf] = if args.workflow.stdin { &[] } else { &paths };
-        match pipeline::prometheus_scan::scan(scan_paths, &named_configs, &options) {
-            Ok(scan) => {
+        // The files under the paths load while the configurations are read.
+        match pipeline::preload::scan_loading_ahead(scan_paths, &named_configs, &options) {
+            Ok((scan, preloaded)) => {
+                options.preloaded = Some(std::sync::Arc::new(preloaded));
                 if let Some(facts) = scan.facts {
                     options.prometheus = Some(std::sync::Arc::new(facts));
                 }

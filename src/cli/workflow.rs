@@ -182,6 +182,7 @@ pub fn options_from(
         config: Arc::new(config),
         skip_unrecognized,
         overlay: None,
+        preloaded: None,
     })
 }
 

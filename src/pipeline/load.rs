@@ -139,6 +139,10 @@ pub fn load(candidate: &Candidate, options: &Options) -> Result<Vec<Loaded>, Dis
         let file = SourceFile::new(candidate.display.clone(), text.clone());
         return Ok(load_file(file, candidate.kind, candidate.explicit, options));
     }
+    let preloaded = options.preloaded.as_deref();
+    if let Some(units) = preloaded.and_then(|preloaded| preloaded.take_file(candidate)) {
+        return units;
+    }
     let io_error = |error: std::io::Error| DiscoverError {
         path: candidate.display.clone(),
         message: describe_io_error(&error),
@@ -176,8 +180,53 @@ pub fn load(candidate: &Candidate, options: &Options) -> Result<Vec<Loaded>, Dis
             return Ok(vec![Loaded::problem(file, diagnostic)]);
         }
     };
+    if candidate.kind == FileKind::Yaml {
+        if let Some(unit) = preloaded.and_then(|p| scanned_config(p, &candidate.display, &text)) {
+            return Ok(vec![unit]);
+        }
+    }
     let file = SourceFile::new(candidate.display.clone(), text);
     Ok(load_file(file, candidate.kind, candidate.explicit, options))
+}
+
+/// The unit of a configuration the scan before the run read from the same text, built
+/// from that reading: what [`load_yaml`] would build, without parsing and validating
+/// the file again.
+fn scanned_config(
+    preloaded: &super::preload::Preloaded,
+    display: &str,
+    text: &str,
+) -> Option<Loaded> {
+    let folder = std::path::Path::new(display)
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    let scanned = preloaded.take_config(display, text, &folder)?;
+    // A named configuration is read whatever its shape; the loader reads it as a
+    // configuration only when it is shaped like one.
+    if !scanned
+        .documents
+        .first()
+        .is_some_and(crate::promconfig::is_config_document)
+    {
+        return None;
+    }
+    let file = SourceFile::new(display, scanned.text);
+    let found = suppressions(&file, &scanned.documents);
+    Some(config_unit(file, &scanned.documents, scanned.config, found))
+}
+
+/// A configuration's unit: reports quote the file with its secrets overwritten.
+fn config_unit(
+    file: SourceFile,
+    documents: &[crate::yaml::Document],
+    config: crate::promconfig::PromConfig,
+    found: Option<Suppressions>,
+) -> Loaded {
+    let redacted = crate::promconfig::redact(&file.text, documents);
+    let file = SourceFile::new(file.path, redacted);
+    let model = Model::PromConfig(Box::new(config));
+    Loaded::with_model(file, model, Vec::new()).with_suppressions(found)
 }
 
 /// The units of a decoded file.
@@ -292,9 +341,6 @@ fn load_yaml(file: SourceFile, explicit: bool, on_disk: Option<&Options>) -> Opt
         .first()
         .is_some_and(crate::promconfig::is_config_document)
     {
-        // Reports quote the file: they get it with its secrets overwritten.
-        let redacted = crate::promconfig::redact(&file.text, &documents);
-        let file = SourceFile::new(file.path.clone(), redacted);
         let config = match on_disk {
             Some(options) => {
                 let files = super::prometheus_scan::RunFiles::on_disk(options);
@@ -302,8 +348,7 @@ fn load_yaml(file: SourceFile, explicit: bool, on_disk: Option<&Options>) -> Opt
             }
             None => crate::promconfig::read(&documents),
         };
-        let model = Model::PromConfig(Box::new(config));
-        return Some(Loaded::with_model(file, model, Vec::new()).with_suppressions(found));
+        return Some(config_unit(file, &documents, config, found));
     }
     if documents
         .first()

@@ -7,6 +7,7 @@
 mod catalog_run;
 mod load;
 mod options;
+pub mod preload;
 pub mod prometheus_scan;
 
 pub use catalog_run::run_loading_catalog;

@@ -89,6 +89,9 @@ pub struct Options {
     /// What the Prometheus configuration says (jobs, scrape intervals, target labels,
     /// external labels), or `.promgate.yml`'s `prometheus:` fallback.
     pub prometheus: Option<Arc<crate::promconfig::Facts>>,
+    /// What the run read before its checks (the configurations the scan read, files
+    /// loaded meanwhile), for the loader to take instead of reading them again.
+    pub preloaded: Option<Arc<super::preload::Preloaded>>,
 }
 
 impl Default for Options {
@@ -103,6 +106,7 @@ impl Default for Options {
             config: Arc::new(Config::default()),
             overlay: None,
             prometheus: None,
+            preloaded: None,
         }
     }
 }

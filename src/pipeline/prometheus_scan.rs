@@ -2,6 +2,7 @@
 //! `--prometheus-config` or in `.promgate.yml`, or met among the files to lint), so that
 //! their facts reach every check and the rule files they name join the run.
 
+use super::preload::ScannedConfig;
 use super::Options;
 use crate::discover::{describe_io_error, discover, DiscoverError, FileKind};
 use crate::promconfig::{self, Facts};
@@ -21,6 +22,10 @@ pub struct ConfigScan {
     pub scrape_config_files: Vec<PathBuf>,
     /// The files that were read as configurations.
     pub configs: Vec<PathBuf>,
+    /// Each configuration as read, by the path the run shows it under: the run lints
+    /// these files too, and takes this reading instead of parsing them again
+    /// ([`super::preload::Preloaded`]).
+    pub read: Vec<(String, ScannedConfig)>,
 }
 
 /// The files a configuration names, as a run reads them: texts in memory (the language
@@ -135,7 +140,7 @@ pub fn scan_with(
 /// What [`add`] read: the configurations, and the rule files unit-test files name.
 #[derive(Default)]
 struct Reading {
-    configs: Vec<(PathBuf, promconfig::PromConfig)>,
+    configs: Vec<(PathBuf, ScannedConfig)>,
     test_rule_files: Vec<PathBuf>,
 }
 
@@ -148,22 +153,26 @@ fn finish(found: &mut ConfigScan, reading: Reading) {
     let included: Vec<PathBuf> = reading
         .configs
         .iter()
-        .flat_map(|(_, config)| config.scrape_config_files.iter())
+        .flat_map(|(_, scanned)| scanned.config.scrape_config_files.iter())
         .flat_map(|entry| entry.matched.iter().cloned())
         .collect();
-    for (path, config) in reading.configs {
+    for (path, scanned) in reading.configs {
+        let config = &scanned.config;
         found.configs.push(path.clone());
         for entry in &config.rule_files {
             found.rule_files.extend(entry.matched.iter().cloned());
         }
-        found.scrape_config_files.extend(included_paths(&config));
-        if included.iter().any(|p| same_file(p, &path)) {
-            continue;
+        found.scrape_config_files.extend(included_paths(config));
+        if !included.iter().any(|p| same_file(p, &path)) {
+            // A copy: the reading, facts included, goes to the loader whole.
+            match &mut found.facts {
+                Some(facts) => facts.merge(config.facts.clone()),
+                None => found.facts = Some(config.facts.clone()),
+            }
         }
-        match &mut found.facts {
-            Some(facts) => facts.merge(config.facts),
-            None => found.facts = Some(config.facts),
-        }
+        found
+            .read
+            .push((crate::discover::display_path(&path), scanned));
     }
     found.rule_files.sort();
     found.rule_files.dedup();
@@ -256,7 +265,13 @@ fn add(
     }
     let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let config = read_config(&documents, &folder, files);
-    found.configs.push((path.to_path_buf(), config));
+    let scanned = ScannedConfig {
+        folder,
+        text: file.text,
+        documents,
+        config,
+    };
+    found.configs.push((path.to_path_buf(), scanned));
     Ok(())
 }
 
