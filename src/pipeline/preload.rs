@@ -19,6 +19,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
+/// A file loaded ahead: the candidate it was loaded as, and what loading it gave.
+type LoadedAhead = (Candidate, Result<Vec<Loaded>, DiscoverError>);
+
 /// A configuration as the scan read it.
 #[derive(Debug)]
 pub struct ScannedConfig {
@@ -38,7 +41,7 @@ pub struct Preloaded {
     /// By the path shown in output.
     configs: Mutex<HashMap<String, ScannedConfig>>,
     /// The units of files loaded ahead, with the candidate each was loaded as.
-    files: Mutex<HashMap<String, (Candidate, Result<Vec<Loaded>, DiscoverError>)>>,
+    files: Mutex<HashMap<String, LoadedAhead>>,
 }
 
 /// A read-ahead is a cache of one run, not a setting: it equals only itself.
@@ -119,7 +122,7 @@ fn load_ahead(
     paths: &[PathBuf],
     options: &Options,
     done: &AtomicBool,
-) -> HashMap<String, (Candidate, Result<Vec<Loaded>, DiscoverError>)> {
+) -> HashMap<String, LoadedAhead> {
     if paths.is_empty() || done.load(Ordering::Acquire) {
         return HashMap::new();
     }
