@@ -40,13 +40,14 @@ pub(super) fn parse_streaming(
     on_entry: &mut dyn FnMut(Node, Node) -> Result<(), LoadError>,
 ) -> Option<Result<Option<Node>, LoadError>> {
     let lines = lines(text)?;
-    // Both passes see the same lines, so the second cannot decline.
-    match Reader::new(&lines, stream_key).root(&mut |_, _| Ok(())) {
+    // Both passes see the same lines, so the second cannot decline. The first builds
+    // no values (nothing keeps them).
+    match Reader::new(&lines, stream_key, false).root(&mut |_, _| Ok(())) {
         Ok(_) => {}
         Err(Stop::Decline) => return None,
         Err(Stop::Error(error)) => return Some(Err(error)),
     }
-    match Reader::new(&lines, stream_key).root(on_entry) {
+    match Reader::new(&lines, stream_key, true).root(on_entry) {
         Ok(root) => Some(Ok(Some(root))),
         Err(Stop::Error(error)) => Some(Err(error)),
         Err(Stop::Decline) => unreachable!("the first pass read the same lines"),
@@ -104,14 +105,17 @@ struct Reader<'l, 't> {
     lines: &'l [Line<'t>],
     next: usize,
     stream_key: &'l str,
+    /// Whether to build the values (the checking pass only reads).
+    build: bool,
 }
 
 impl<'l, 't> Reader<'l, 't> {
-    fn new(lines: &'l [Line<'t>], stream_key: &'l str) -> Self {
+    fn new(lines: &'l [Line<'t>], stream_key: &'l str, build: bool) -> Self {
         Reader {
             lines,
             next: 0,
             stream_key,
+            build,
         }
     }
 
@@ -157,13 +161,14 @@ impl<'l, 't> Reader<'l, 't> {
                 at: 0,
                 line: line.number,
                 column0: indent,
+                build: self.build,
             };
-            let key = cursor.key()?;
+            let (key, key_text) = cursor.key()?;
             if !cursor.eat(':') {
                 return Err(Stop::Decline);
             }
             // The mapping under the top-level stream key goes to `on_entry` entry by entry.
-            let streams = depth == 1 && key.as_str() == Some(self.stream_key);
+            let streams = depth == 1 && key_text == self.stream_key;
             let value = if cursor.done() {
                 self.block_value(indent, depth + 1, streams, on_entry)?
             } else {
@@ -180,7 +185,7 @@ impl<'l, 't> Reader<'l, 't> {
             };
             if streamed {
                 on_entry(key, value).map_err(Stop::Error)?;
-            } else {
+            } else if self.build {
                 entries.push((key, value));
             }
         }
@@ -240,9 +245,11 @@ struct Cursor<'t> {
     line: usize,
     /// The content's first column, 0-based.
     column0: usize,
+    /// Whether to build the values.
+    build: bool,
 }
 
-impl Cursor<'_> {
+impl<'t> Cursor<'t> {
     fn pos(&self) -> Pos {
         Pos {
             line: self.line,
@@ -270,17 +277,36 @@ impl Cursor<'_> {
         }
     }
 
-    /// A mapping key: a plain or double-quoted scalar short enough to be implicit.
-    fn key(&mut self) -> Read<Node> {
+    /// A mapping key: a plain or double-quoted scalar short enough to be implicit, and
+    /// its text.
+    fn key(&mut self) -> Read<(Node, &'t str)> {
         let start = self.at;
-        let key = self.scalar()?;
+        let (pos, text, quoted) = self.scalar_text()?;
         if self.at - start > MAX_KEY {
             return Err(Stop::Decline);
         }
-        Ok(key)
+        Ok((self.scalar_node(pos, text, quoted), text))
     }
 
     fn scalar(&mut self) -> Read<Node> {
+        let (pos, text, quoted) = self.scalar_text()?;
+        Ok(self.scalar_node(pos, text, quoted))
+    }
+
+    fn scalar_node(&self, pos: Pos, text: &str, quoted: bool) -> Node {
+        let text = if self.build {
+            text.to_string()
+        } else {
+            String::new()
+        };
+        Node {
+            pos,
+            value: Value::Scalar(text, quoted),
+        }
+    }
+
+    /// A scalar's position, value and whether it was quoted.
+    fn scalar_text(&mut self) -> Read<(Pos, &'t str, bool)> {
         match self.peek() {
             Some(b'"') => self.double_quoted(),
             Some(byte) if plain_start(byte) => Ok(self.plain()),
@@ -289,7 +315,7 @@ impl Cursor<'_> {
     }
 
     /// A plain scalar: safe characters, single spaces between them.
-    fn plain(&mut self) -> Node {
+    fn plain(&mut self) -> (Pos, &'t str, bool) {
         let pos = self.pos();
         let start = self.at;
         let bytes = self.text.as_bytes();
@@ -304,16 +330,14 @@ impl Cursor<'_> {
             }
         }
         self.at = end;
-        Node {
-            pos,
-            value: Value::Scalar(self.text[start..end].to_string(), false),
-        }
+        (pos, &self.text[start..end], false)
     }
 
     /// A double-quoted scalar on one line without escapes.
-    fn double_quoted(&mut self) -> Read<Node> {
+    fn double_quoted(&mut self) -> Read<(Pos, &'t str, bool)> {
         let pos = self.pos();
-        let rest = &self.text[self.at + 1..];
+        let text = self.text;
+        let rest = &text[self.at + 1..];
         let Some(length) = rest.find('"') else {
             return Err(Stop::Decline);
         };
@@ -322,10 +346,7 @@ impl Cursor<'_> {
             return Err(Stop::Decline);
         }
         self.at += length + 2;
-        Ok(Node {
-            pos,
-            value: Value::Scalar(value.to_string(), true),
-        })
+        Ok((pos, value, true))
     }
 
     /// A value inside a line: a scalar, or a flow mapping or sequence closed on the line.
@@ -356,15 +377,20 @@ impl Cursor<'_> {
         if !self.eat(close as char) {
             loop {
                 if close == b'}' {
-                    let key = self.key()?;
+                    let (key, _) = self.key()?;
                     if !self.eat(':') || !self.eat(' ') {
                         return Err(Stop::Decline);
                     }
                     self.skip_spaces();
                     let value = self.flow_value(depth + 1, false, &mut |_, _| Ok(()))?;
-                    entries.push((key, value));
+                    if self.build {
+                        entries.push((key, value));
+                    }
                 } else {
-                    items.push(self.flow_value(depth + 1, false, &mut |_, _| Ok(()))?);
+                    let item = self.flow_value(depth + 1, false, &mut |_, _| Ok(()))?;
+                    if self.build {
+                        items.push(item);
+                    }
                 }
                 self.skip_spaces();
                 if self.eat(close as char) {
