@@ -8,6 +8,7 @@
 
 use super::{CheckMeta, Emitter};
 use crate::catalog::Catalog;
+use crate::checks::catalog::common::ExprWalk;
 use crate::pipeline::Options;
 use crate::promql::analysis::{analyze, Analysis, ExprInfo, LabelInfo};
 use crate::promql::{Expr, ParseResult};
@@ -215,6 +216,8 @@ pub struct ExprContext<'a> {
     /// The label-flow analysis, built when a check first asks and shared by the rest;
     /// start it empty (`Default::default()`).
     pub(crate) analysis: std::cell::OnceCell<Analysis<'a>>,
+    /// The catalog checks' shared walk ([`Self::walk`]); start it empty.
+    pub(crate) walk: std::cell::OnceCell<ExprWalk<'a>>,
 }
 
 impl<'a> ExprContext<'a> {
@@ -235,7 +238,14 @@ impl<'a> ExprContext<'a> {
             catalog,
             uncertain: parsed.uncertain,
             analysis: std::cell::OnceCell::new(),
+            walk: std::cell::OnceCell::new(),
         })
+    }
+
+    /// The one walk of the expression the catalog checks share (its nodes with their
+    /// parent chains, each named selector's series): built on first use.
+    pub fn walk(&self, catalog: &'a Catalog) -> &ExprWalk<'a> {
+        self.walk.get_or_init(|| ExprWalk::new(self.expr, catalog))
     }
 
     /// The one label-flow analysis of the expression, with the catalog (when there is
