@@ -117,6 +117,14 @@ impl ParsedExpr {
             .as_ref()
     }
 
+    /// Frees the syntax tree and its analysis, for a holder that needs neither again
+    /// (the catalog run keeps thousands of expressions until the recorded series are
+    /// known).
+    pub fn drop_tree(&mut self) {
+        self.result.expr = None;
+        self.analysis = std::sync::OnceLock::new();
+    }
+
     /// What the analysis knows of the labels of the expression's result.
     pub fn labels(&self) -> Option<&LabelInfo> {
         self.analysis().map(|info| &info.labels)
