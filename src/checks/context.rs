@@ -8,6 +8,7 @@
 
 use super::{CheckMeta, Emitter};
 use crate::catalog::Catalog;
+use crate::checks::catalog::common::ExprWalk;
 use crate::pipeline::Options;
 use crate::promql::analysis::{analyze, Analysis, ExprInfo, LabelInfo};
 use crate::promql::{Expr, ParseResult};
@@ -116,6 +117,14 @@ impl ParsedExpr {
             .as_ref()
     }
 
+    /// Frees the syntax tree and its analysis, for a holder that needs neither again
+    /// (the catalog run keeps thousands of expressions until the recorded series are
+    /// known).
+    pub fn drop_tree(&mut self) {
+        self.result.expr = None;
+        self.analysis = std::sync::OnceLock::new();
+    }
+
     /// What the analysis knows of the labels of the expression's result.
     pub fn labels(&self) -> Option<&LabelInfo> {
         self.analysis().map(|info| &info.labels)
@@ -215,6 +224,8 @@ pub struct ExprContext<'a> {
     /// The label-flow analysis, built when a check first asks and shared by the rest;
     /// start it empty (`Default::default()`).
     pub(crate) analysis: std::cell::OnceCell<Analysis<'a>>,
+    /// The catalog checks' shared walk ([`Self::walk`]); start it empty.
+    pub(crate) walk: std::cell::OnceCell<ExprWalk<'a>>,
 }
 
 impl<'a> ExprContext<'a> {
@@ -235,7 +246,14 @@ impl<'a> ExprContext<'a> {
             catalog,
             uncertain: parsed.uncertain,
             analysis: std::cell::OnceCell::new(),
+            walk: std::cell::OnceCell::new(),
         })
+    }
+
+    /// The one walk of the expression the catalog checks share (its nodes with their
+    /// parent chains, each named selector's series): built on first use.
+    pub fn walk(&self, catalog: &'a Catalog) -> &ExprWalk<'a> {
+        self.walk.get_or_init(|| ExprWalk::new(self.expr, catalog))
     }
 
     /// The one label-flow analysis of the expression, with the catalog (when there is

@@ -184,7 +184,7 @@ fn check_early(
             );
             // A recording rule's tree is read again when the catalog learns its output.
             if !matches!(parsed.origin, ExprOrigin::RecordingRule { .. }) {
-                parsed.result.expr = None;
+                parsed.drop_tree();
             }
             Some(EarlyCheck { names, findings })
         })

@@ -7,6 +7,7 @@ mod catalog_file;
 mod exposition;
 mod markdown;
 mod metric_list;
+mod regular;
 pub(crate) mod tree;
 
 use super::Catalog;

@@ -78,6 +78,21 @@ pub fn parse_streaming(
     stream_key: &str,
     on_entry: &mut dyn FnMut(Node, Node) -> Result<(), LoadError>,
 ) -> Result<Option<Node>, LoadError> {
+    // Most catalogs are regular enough for a much cheaper reader, which gives the same
+    // tree (and declines everything else).
+    if let Some(read) = super::regular::parse_streaming(text, stream_key, on_entry) {
+        return read;
+    }
+    parse_events(path, text, stream_key, on_entry)
+}
+
+/// [`parse_streaming`] by saphyr's event stream: any YAML (and JSON).
+pub(super) fn parse_events(
+    path: &str,
+    text: &str,
+    stream_key: &str,
+    on_entry: &mut dyn FnMut(Node, Node) -> Result<(), LoadError>,
+) -> Result<Option<Node>, LoadError> {
     let mut stack: Vec<(Pos, Value, Option<Node>)> = Vec::new();
     let mut root: Option<Node> = None;
     for item in Parser::new_from_str(text) {

@@ -1,6 +1,8 @@
 //! Shared pieces of the catalog checks: what a finding is before it becomes a
 //! diagnostic, and small helpers to quote query fragments in help text.
 
+use crate::catalog::flow::{resolve, Resolved};
+use crate::catalog::{Catalog, SeriesRef};
 use crate::promql::ast::{Expr, VectorSelector};
 use crate::source::Span;
 
@@ -83,14 +85,88 @@ pub fn walk_with_parents<'e>(expr: &'e Expr, visit: &mut dyn FnMut(&'e Expr, &[&
     go(expr, &mut Vec::new(), visit);
 }
 
-/// Every vector selector in `expr` (inside range selectors too).
-pub fn for_each_selector<'e>(
-    expr: &'e Expr,
-    visit: &mut dyn FnMut(&'e VectorSelector, &[&'e Expr]),
-) {
-    walk_with_parents(expr, &mut |node, parents| match node {
-        Expr::Selector(selector) => visit(selector, parents),
-        Expr::Matrix(matrix) => visit(&matrix.selector, parents),
-        _ => {}
-    });
+/// The vector selector a node is or holds (a range selector's).
+fn selector_of(node: &Expr) -> Option<&VectorSelector> {
+    match node {
+        Expr::Selector(selector) => Some(selector),
+        Expr::Matrix(matrix) => Some(&matrix.selector),
+        _ => None,
+    }
+}
+
+/// One walk of an expression, shared by the catalog checks (built once per expression,
+/// [`crate::checks::context::ExprContext::walk`]): every node in walk order with its
+/// depth, and the series each named selector reads, looked up in the catalog once.
+/// Each check used to walk the tree with its parent chains and resolve the selectors
+/// it met on its own.
+pub struct ExprWalk<'a> {
+    /// Parents first, children in order (as [`walk_with_parents`] visits them), with
+    /// the number of ancestors.
+    nodes: Vec<(&'a Expr, usize)>,
+    /// Each selector with a metric name, and the catalog's series of that name.
+    named: Vec<(&'a VectorSelector, Option<SeriesRef<'a>>)>,
+    catalog: &'a Catalog,
+}
+
+impl<'a> ExprWalk<'a> {
+    pub fn new(expr: &'a Expr, catalog: &'a Catalog) -> Self {
+        let mut nodes = Vec::new();
+        let mut named = Vec::new();
+        walk_with_parents(expr, &mut |node, parents| {
+            nodes.push((node, parents.len()));
+            if let Some(selector) = selector_of(node) {
+                if let Some((name, _)) = selector.metric_name() {
+                    named.push((selector, catalog.series(name)));
+                }
+            }
+        });
+        ExprWalk {
+            nodes,
+            named,
+            catalog,
+        }
+    }
+
+    /// The walked expression.
+    pub fn expr(&self) -> &'a Expr {
+        self.nodes[0].0
+    }
+
+    /// Every sub-expression, parents first, with its parent chain (outermost first):
+    /// what [`walk_with_parents`] gives, without walking the tree again.
+    pub fn each(&self, visit: &mut dyn FnMut(&'a Expr, &[&'a Expr])) {
+        let mut chain: Vec<&'a Expr> = Vec::new();
+        for &(node, depth) in &self.nodes {
+            chain.truncate(depth);
+            visit(node, &chain);
+            chain.push(node);
+        }
+    }
+
+    /// Every vector selector (inside range selectors too), with its parent chain.
+    pub fn selectors(&self, visit: &mut dyn FnMut(&'a VectorSelector, &[&'a Expr])) {
+        self.each(&mut |node, parents| {
+            if let Some(selector) = selector_of(node) {
+                visit(selector, parents);
+            }
+        });
+    }
+
+    /// The series a selector of the walked expression reads: [`resolve`], answered from
+    /// the walk for a named selector.
+    pub fn resolve(&self, selector: &VectorSelector) -> Resolved<'a> {
+        match self.named.iter().find(|(s, _)| std::ptr::eq(*s, selector)) {
+            Some((_, Some(series))) => Resolved::Series(*series),
+            Some((_, None)) => Resolved::Unresolved,
+            None => resolve(selector, self.catalog),
+        }
+    }
+
+    /// `catalog.series(name)` for the metric name of a selector of the walked expression.
+    pub fn series(&self, selector: &VectorSelector, name: &str) -> Option<SeriesRef<'a>> {
+        match self.named.iter().find(|(s, _)| std::ptr::eq(*s, selector)) {
+            Some((_, series)) => *series,
+            None => self.catalog.series(name),
+        }
+    }
 }

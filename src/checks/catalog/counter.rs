@@ -2,8 +2,8 @@
 //! or increase is meant. A counter's raw value only says how much happened since the
 //! process started, and drops to zero on every restart.
 
-use super::common::{walk_with_parents, Finding};
-use crate::catalog::flow::{resolve, Resolved};
+use super::common::{ExprWalk, Finding};
+use crate::catalog::flow::Resolved;
 use crate::catalog::{Catalog, MetricType, SeriesKind, SeriesRef};
 use crate::checks::context::{ExprContext, ExprOrigin};
 use crate::checks::{CheckMeta, Emitter};
@@ -66,7 +66,11 @@ pub fn is_counter_series(series: &SeriesRef) -> bool {
 
 pub fn run(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>) {
     if let Some(catalog) = super::catalog_for(ctx) {
-        super::emit(ctx, emitter, find(ctx.expr, catalog, recording_rule(ctx)));
+        super::emit(
+            ctx,
+            emitter,
+            find_in(ctx.walk(catalog), recording_rule(ctx)),
+        );
     }
 }
 
@@ -75,14 +79,19 @@ fn recording_rule(ctx: &ExprContext<'_>) -> bool {
 }
 
 pub fn find(expr: &Expr, catalog: &Catalog, recording_rule: bool) -> Vec<Finding> {
+    find_in(&ExprWalk::new(expr, catalog), recording_rule)
+}
+
+/// The findings on an expression walked with the catalog.
+pub fn find_in(walk: &ExprWalk<'_>, recording_rule: bool) -> Vec<Finding> {
     let mut findings = Vec::new();
-    walk_with_parents(expr, &mut |node, parents| {
+    walk.each(&mut |node, parents| {
         let selector = match node {
             Expr::Selector(selector) => &**selector,
             Expr::Matrix(matrix) => &matrix.selector,
             _ => return,
         };
-        let Resolved::Series(series) = resolve(selector, catalog) else {
+        let Resolved::Series(series) = walk.resolve(selector) else {
             return;
         };
         if !is_counter_series(&series) {

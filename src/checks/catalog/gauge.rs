@@ -3,9 +3,9 @@
 //! value only grows and treats every drop as a counter reset; the second misreads
 //! every reset as a huge drop.
 
-use super::common::{walk_with_parents, Finding};
+use super::common::{ExprWalk, Finding};
 use super::counter::is_counter_series;
-use crate::catalog::flow::{resolve, Resolved};
+use crate::catalog::flow::Resolved;
 use crate::catalog::{Catalog, MetricType};
 use crate::checks::context::ExprContext;
 use crate::checks::{CheckMeta, Emitter};
@@ -31,7 +31,7 @@ window); for a counter use `rate`, `increase` or `irate`.",
 
 pub fn run(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>) {
     if let Some(catalog) = super::catalog_for(ctx) {
-        super::emit(ctx, emitter, find(ctx.expr, catalog, ctx.source));
+        super::emit(ctx, emitter, find_in(ctx.walk(catalog), ctx.source));
     }
 }
 
@@ -58,13 +58,18 @@ fn drops_negatives(call: &Expr, parents: &[&Expr]) -> bool {
 }
 
 pub fn find(expr: &Expr, catalog: &Catalog, source: &str) -> Vec<Finding> {
+    find_in(&ExprWalk::new(expr, catalog), source)
+}
+
+/// The findings on an expression walked with the catalog.
+pub fn find_in(walk: &ExprWalk<'_>, source: &str) -> Vec<Finding> {
     let mut findings = Vec::new();
-    walk_with_parents(expr, &mut |node, parents| {
+    walk.each(&mut |node, parents| {
         let Expr::Call(call) = node else { return };
         let Some(Expr::Matrix(matrix)) = call.args.first().map(Expr::unparen) else {
             return;
         };
-        let Resolved::Series(series) = resolve(&matrix.selector, catalog) else {
+        let Resolved::Series(series) = walk.resolve(&matrix.selector) else {
             return;
         };
         let Some((name, _)) = matrix.selector.metric_name() else {

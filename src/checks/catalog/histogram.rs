@@ -3,8 +3,8 @@
 //! not a bucket series, `le` on a series that has none, and averaging or summing the
 //! precomputed quantiles of a summary.
 
-use super::common::{rewrite_selector, walk_with_parents, Finding};
-use crate::catalog::flow::{resolve, Resolved};
+use super::common::{rewrite_selector, walk_with_parents, ExprWalk, Finding};
+use crate::catalog::flow::Resolved;
 use crate::catalog::{Catalog, MetricFamily, MetricType, SeriesKind};
 use crate::checks::context::ExprContext;
 use crate::checks::{CheckMeta, Emitter};
@@ -40,21 +40,33 @@ Fix: the help writes the corrected query.",
 
 pub fn run(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>) {
     if let Some(catalog) = super::catalog_for(ctx) {
-        super::emit(ctx, emitter, find_in(ctx.analysis(), ctx.source, catalog));
+        let walk = ctx.walk(catalog);
+        super::emit(
+            ctx,
+            emitter,
+            find_in(ctx.analysis(), walk, ctx.source, catalog),
+        );
     }
 }
 
 /// The findings on `expr`, analysed with `catalog` as its label source.
 pub fn find(expr: &Expr, source: &str, catalog: &Catalog) -> Vec<Finding> {
-    find_in(&Analysis::new(expr, Some(catalog)), source, catalog)
+    let walk = ExprWalk::new(expr, catalog);
+    find_in(&Analysis::new(expr, Some(catalog)), &walk, source, catalog)
 }
 
-/// The findings on an expression already analysed with `catalog` as its label source.
-pub fn find_in(analysis: &Analysis<'_>, source: &str, catalog: &Catalog) -> Vec<Finding> {
+/// The findings on an expression already analysed with `catalog` as its label source
+/// and walked with it.
+pub fn find_in(
+    analysis: &Analysis<'_>,
+    walk: &ExprWalk<'_>,
+    source: &str,
+    catalog: &Catalog,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
-    walk_with_parents(analysis.expr(), &mut |node, parents| match node {
+    walk.each(&mut |node, parents| match node {
         Expr::Selector(selector) => {
-            findings.extend(check_selector(selector, parents, source, catalog, "5m"))
+            findings.extend(check_selector(selector, parents, source, walk, catalog, "5m"))
         }
         Expr::Matrix(matrix) => {
             let range = source.get(matrix.range.span()).unwrap_or("5m");
@@ -62,17 +74,18 @@ pub fn find_in(analysis: &Analysis<'_>, source: &str, catalog: &Catalog) -> Vec<
                 &matrix.selector,
                 parents,
                 source,
+                walk,
                 catalog,
                 range,
             ));
         }
         Expr::Call(call) if call.name == "histogram_quantile" => {
-            findings.extend(check_histogram_quantile(call, analysis, source, catalog));
+            findings.extend(check_histogram_quantile(call, analysis, walk, source, catalog));
         }
         Expr::Aggregate(aggregate)
             if matches!(aggregate.op, AggregateOp::Sum | AggregateOp::Avg) =>
         {
-            if let Some(family) = summary_quantiles(&aggregate.expr, catalog) {
+            if let Some(family) = summary_quantiles(&aggregate.expr, walk) {
                 let op = aggregate.op.as_str();
                 let name = &family.name;
                 findings.push(
@@ -123,6 +136,7 @@ fn check_selector(
     selector: &VectorSelector,
     parents: &[&Expr],
     source: &str,
+    walk: &ExprWalk<'_>,
     catalog: &Catalog,
     range: &str,
 ) -> Vec<Finding> {
@@ -131,7 +145,7 @@ fn check_selector(
     };
     let span = selector.base_span();
     let mut out = Vec::new();
-    match catalog.series(name) {
+    match walk.series(selector, name) {
         None => {
             let Some(family) = catalog.family_by_stem(name) else {
                 return out;
@@ -236,6 +250,7 @@ fn check_selector(
 fn check_histogram_quantile(
     call: &Call,
     analysis: &Analysis<'_>,
+    walk: &ExprWalk<'_>,
     source: &str,
     catalog: &Catalog,
 ) -> Vec<Finding> {
@@ -245,7 +260,7 @@ fn check_histogram_quantile(
     let mut out = Vec::new();
     let mut maybe_native = false;
     value_selectors(input, &mut |selector| {
-        let Resolved::Series(series) = resolve(selector, catalog) else {
+        let Resolved::Series(series) = walk.resolve(selector) else {
             maybe_native = true; // unknown: could be anything
             return;
         };
@@ -378,12 +393,12 @@ fn dropped_le(expr: &Expr, analysis: &Analysis<'_>) -> Option<Finding> {
 }
 
 /// The summary whose quantile series an aggregation reads directly.
-fn summary_quantiles<'c>(expr: &Expr, catalog: &'c Catalog) -> Option<&'c MetricFamily> {
+fn summary_quantiles<'c>(expr: &Expr, walk: &ExprWalk<'c>) -> Option<&'c MetricFamily> {
     let selector = match expr.unparen() {
         Expr::Selector(selector) => selector,
         _ => return None,
     };
-    let Resolved::Series(series) = resolve(selector, catalog) else {
+    let Resolved::Series(series) = walk.resolve(selector) else {
         return None;
     };
     (series.family.kind == MetricType::Summary && series.kind == SeriesKind::Bare)

@@ -404,6 +404,7 @@ fn job_scoped(query: &str) -> Vec<String> {
     let expr = crate::promql::parse(query).expr.expect("parses");
     super::unknown_label::find_in(
         &crate::promql::analysis::Analysis::new(&expr, Some(&catalog)),
+        &super::common::ExprWalk::new(&expr, &catalog),
         &catalog,
         Some(&facts),
     )

@@ -2,8 +2,8 @@
 //! point, cannot carry: in a matcher, `by`/`without`, `on`/`ignoring`,
 //! `group_left`/`group_right`, or a `label_replace`/`label_join`/`sort_by_label` source.
 
-use super::common::{walk_with_parents, Finding};
-use crate::catalog::flow::{resolve, selector_labels, Resolved};
+use super::common::{ExprWalk, Finding};
+use crate::catalog::flow::{selector_labels, Resolved};
 use crate::catalog::{closest, Catalog, MetricType};
 use crate::checks::context::ExprContext;
 use crate::checks::{CheckMeta, Emitter};
@@ -43,27 +43,34 @@ Fix: use the label the help suggests.",
 pub fn run(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>) {
     if let Some(catalog) = super::catalog_for(ctx) {
         let facts = ctx.options.prometheus.as_deref();
-        super::emit(ctx, emitter, find_in(ctx.analysis(), catalog, facts));
+        let walk = ctx.walk(catalog);
+        super::emit(ctx, emitter, find_in(ctx.analysis(), walk, catalog, facts));
     }
 }
 
 /// The findings on `expr`, analysed with `catalog` as its label source.
 pub fn find(expr: &Expr, catalog: &Catalog) -> Vec<Finding> {
-    find_in(&Analysis::new(expr, Some(catalog)), catalog, None)
+    let walk = ExprWalk::new(expr, catalog);
+    find_in(&Analysis::new(expr, Some(catalog)), &walk, catalog, None)
 }
 
 /// The findings on an expression already analysed with `catalog` as its label source.
 /// With a Prometheus configuration's facts, a selector that names its job is held to
 /// that job's target labels ([`super::job_scope`]).
-pub fn find_in(analysis: &Analysis<'_>, catalog: &Catalog, facts: Option<&Facts>) -> Vec<Finding> {
+pub fn find_in(
+    analysis: &Analysis<'_>,
+    walk: &ExprWalk<'_>,
+    catalog: &Catalog,
+    facts: Option<&Facts>,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
     let selector = |selector: &VectorSelector, findings: &mut Vec<Finding>| {
-        matchers(selector, catalog, findings);
+        matchers(selector, walk, catalog, findings);
         if let Some(facts) = facts {
             findings.extend(super::job_scope::findings(selector, catalog, facts));
         }
     };
-    walk_with_parents(analysis.expr(), &mut |node, _| match node {
+    walk.each(&mut |node, _| match node {
         Expr::Selector(s) => selector(s, &mut findings),
         Expr::Matrix(matrix) => selector(&matrix.selector, &mut findings),
         Expr::Aggregate(aggregate) => grouping(aggregate, analysis, catalog, &mut findings),
@@ -110,10 +117,15 @@ fn suggestion(label: &str, set: &LabelSet) -> String {
     help
 }
 
-fn matchers(selector: &VectorSelector, catalog: &Catalog, out: &mut Vec<Finding>) {
+fn matchers(
+    selector: &VectorSelector,
+    walk: &ExprWalk<'_>,
+    catalog: &Catalog,
+    out: &mut Vec<Finding>,
+) {
     // Nearly every selector is fine: ask the family about each label before building
     // the label set that a finding's message and suggestions need.
-    if let Resolved::Series(series) = resolve(selector, catalog) {
+    if let Resolved::Series(series) = walk.resolve(selector) {
         if selector
             .matchers
             .iter()
@@ -125,7 +137,7 @@ fn matchers(selector: &VectorSelector, catalog: &Catalog, out: &mut Vec<Finding>
     let Labels::Known(set) = selector_labels(selector, catalog) else {
         return;
     };
-    let (subject, histogram_like) = match resolve(selector, catalog) {
+    let (subject, histogram_like) = match walk.resolve(selector) {
         Resolved::Series(series) => (
             format!(
                 "`{}`",

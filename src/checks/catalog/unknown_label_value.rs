@@ -2,8 +2,8 @@
 //! takes, where the catalog knows them all (kube-state-metrics' enums such as
 //! `phase`, the jobs of a server the catalog was imported from).
 
-use super::common::{for_each_selector, quoted_list, Finding};
-use crate::catalog::flow::{name_regex, resolve, Resolved};
+use super::common::{quoted_list, ExprWalk, Finding};
+use crate::catalog::flow::{name_regex, Resolved};
 use crate::catalog::{closest, Catalog, Origin};
 use crate::checks::context::ExprContext;
 use crate::checks::{CheckMeta, Emitter};
@@ -52,7 +52,7 @@ pub fn run(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>) {
         } else {
             Skip::Nothing
         };
-        super::emit(ctx, emitter, find_with(ctx.expr, catalog, skip));
+        super::emit(ctx, emitter, find_in(ctx.walk(catalog), catalog, skip));
     }
 }
 
@@ -69,15 +69,21 @@ pub fn find(expr: &Expr, catalog: &Catalog) -> Vec<Finding> {
 }
 
 pub fn find_with(expr: &Expr, catalog: &Catalog, skip: Skip) -> Vec<Finding> {
+    find_in(&ExprWalk::new(expr, catalog), catalog, skip)
+}
+
+/// The findings on an expression walked with `catalog`.
+pub fn find_in(walk: &ExprWalk<'_>, catalog: &Catalog, skip: Skip) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for_each_selector(expr, &mut |selector, _| {
-        check_selector(selector, catalog, skip, &mut findings);
+    walk.selectors(&mut |selector, _| {
+        check_selector(selector, walk, catalog, skip, &mut findings);
     });
     findings
 }
 
 fn check_selector(
     selector: &VectorSelector,
+    walk: &ExprWalk<'_>,
     catalog: &Catalog,
     skip: Skip,
     out: &mut Vec<Finding>,
@@ -94,7 +100,7 @@ fn check_selector(
     {
         return;
     }
-    let Resolved::Series(series) = resolve(selector, catalog) else {
+    let Resolved::Series(series) = walk.resolve(selector) else {
         return;
     };
     let family = series.family;

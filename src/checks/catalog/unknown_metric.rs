@@ -1,7 +1,7 @@
 //! `catalog/unknown-metric`: a selector names a metric the catalog does not have.
 
-use super::common::{for_each_selector, quoted_list, Finding};
-use crate::catalog::flow::{resolve, Resolved};
+use super::common::{quoted_list, ExprWalk, Finding};
+use crate::catalog::flow::Resolved;
 use crate::catalog::{Catalog, MetricType};
 use crate::checks::context::ExprContext;
 use crate::checks::{CheckMeta, Emitter};
@@ -32,14 +32,19 @@ Fix: use the name the help suggests, or add the metric to the catalog (`promgate
 
 pub fn run(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>) {
     if let Some(catalog) = super::catalog_for(ctx) {
-        super::emit(ctx, emitter, find(ctx.expr, catalog));
+        super::emit(ctx, emitter, find_in(ctx.walk(catalog), catalog));
     }
 }
 
 pub fn find(expr: &Expr, catalog: &Catalog) -> Vec<Finding> {
+    find_in(&ExprWalk::new(expr, catalog), catalog)
+}
+
+/// The findings on an expression walked with `catalog`.
+pub fn find_in(walk: &ExprWalk<'_>, catalog: &Catalog) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for_each_selector(expr, &mut |selector, _| {
-        if let Some(finding) = check_selector(selector, catalog) {
+    walk.selectors(&mut |selector, _| {
+        if let Some(finding) = check_selector(selector, walk, catalog) {
             findings.push(finding);
         }
     });
@@ -56,9 +61,13 @@ fn reportable(name: &str, catalog: &Catalog) -> bool {
     catalog.complete || (!name.contains(':') && catalog.knows_namespace_of(name))
 }
 
-fn check_selector(selector: &VectorSelector, catalog: &Catalog) -> Option<Finding> {
+fn check_selector(
+    selector: &VectorSelector,
+    walk: &ExprWalk<'_>,
+    catalog: &Catalog,
+) -> Option<Finding> {
     if let Some((name, span)) = selector.metric_name() {
-        if catalog.series(name).is_some() || !reportable(name, catalog) {
+        if walk.series(selector, name).is_some() || !reportable(name, catalog) {
             return None;
         }
         if let Some(family) = catalog.family_by_stem(name) {
@@ -102,7 +111,7 @@ fn check_selector(selector: &VectorSelector, catalog: &Catalog) -> Option<Findin
         .matchers
         .iter()
         .find(|m| m.name == "__name__" && m.op == MatchOp::Regex)?;
-    let Resolved::Regex(matched) = resolve(selector, catalog) else {
+    let Resolved::Regex(matched) = walk.resolve(selector) else {
         return None;
     };
     if !matched.is_empty() {

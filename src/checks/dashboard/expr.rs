@@ -70,6 +70,7 @@ pub fn run(
             catalog: shared.catalog,
             uncertain: query.expanded.uncertain,
             analysis: Default::default(),
+            walk: Default::default(),
         };
         // These checks report in file positions: the templated ranges are mapped to the
         // file once per query, and only when some check found something.

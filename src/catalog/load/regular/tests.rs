@@ -1,0 +1,114 @@
+//! The reader against saphyr's event stream: on every text it accepts, the same tree,
+//! the same streamed entries and the same errors.
+
+use super::super::tree::{parse_events, Node};
+use super::super::LoadError;
+
+/// What a read gives, written out: the root, each streamed entry, or the error. An
+/// entry whose key is `stop` is refused, as the catalog loader refuses a bad entry.
+fn outcome(
+    read: impl FnOnce(
+        &mut dyn FnMut(Node, Node) -> Result<(), LoadError>,
+    ) -> Option<Result<Option<Node>, LoadError>>,
+) -> Option<String> {
+    let mut entries = Vec::new();
+    let result = read(&mut |key, value| {
+        if key.as_str() == Some("stop") {
+            return Err(LoadError::at("t.yml", key.pos.line, key.pos.column, "stop"));
+        }
+        entries.push(format!("{key:?} => {value:?}"));
+        Ok(())
+    })?;
+    Some(format!("{result:?}\n{}", entries.join("\n")))
+}
+
+/// Whether the reader declined `text`; panics when it read it otherwise than saphyr.
+fn same_as_saphyr(text: &str) -> bool {
+    let Some(fast) = outcome(|on_entry| super::parse_streaming(text, "metrics", on_entry)) else {
+        return false;
+    };
+    let full = outcome(|on_entry| Some(parse_events("t.yml", text, "metrics", on_entry)))
+        .expect("saphyr always answers");
+    assert_eq!(fast, full, "text:\n{text}");
+    true
+}
+
+const SEEDS: &[&str] = &[
+    "version: 1\ntarget_labels: [cluster]\nmetrics:\n  http_requests_total: {type: counter, help: Requests., labels: [method, route, status, service]}\n  node_memory_MemTotal_bytes: {type: gauge, help: Memory., labels: []}\n  ns01_subsystem1_metric_1: {type: gauge, help: Generated metric 1., unit: seconds, labels: [route, status, code]}\n",
+    "# promgate metric catalog; format: docs/catalog.md\nversion: 1\ncomplete: false\ntarget_labels: [cluster, \"a b\"]\nscrape_interval: 15s\njobs:\n  api: {scrape_interval: 30s}\n  node: {}\nmetrics:\n  a:\n    type: gauge\n  b_total:\n    type: counter\n    help: \"Requests: all of them.\"\n    labels: []\n    label_values:\n      code: [\"200\", \"500\"]\n  \"c:d\":\n    type: histogram\n    native_histogram: unknown\n",
+    "metrics: {}\n",
+    "metrics:\n  # a comment\n  a: {type: gauge}\n# another\n  stop: {type: counter}\n  c: {type: gauge}\n",
+    "version: 1\n\nmetrics:\n\n  a: {type: gauge, labels: [x, y], label_values: {x: [p, q]}}\n  \n  b: {type: summary}\nversion: 2\n",
+    "metrics: {a: {type: gauge}, stop: {type: counter}}\n",
+    "complete: true\nmetrics: [a, b]\n",
+];
+
+/// Tricky characters to insert.
+const PALETTE: &[u8] = b" :#-\"\\{}[],\n\n\n.?&*!|>'%@`\tab1_ ";
+
+#[test]
+fn seeds_read_like_saphyr() {
+    for seed in SEEDS {
+        assert!(same_as_saphyr(seed), "declined:\n{seed}");
+    }
+}
+
+/// Thousands of small edits of the seeds: wherever the reader accepts, it must agree.
+#[test]
+fn edited_seeds_read_like_saphyr_or_are_declined() {
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move |bound: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % bound as u64) as usize
+    };
+    let mut accepted = 0;
+    for round in 0..20_000 {
+        let mut text = SEEDS[round % SEEDS.len()].as_bytes().to_vec();
+        for _ in 0..1 + next(3) {
+            let at = next(text.len() + 1);
+            match next(4) {
+                0 if at < text.len() => {
+                    text.remove(at);
+                }
+                1 => {
+                    let line_start = text[..at]
+                        .iter()
+                        .rposition(|&b| b == b'\n')
+                        .map_or(0, |i| i + 1);
+                    text.insert(line_start, b' ');
+                }
+                _ => text.insert(at, PALETTE[next(PALETTE.len())]),
+            }
+        }
+        let text = String::from_utf8(text).expect("ASCII edits");
+        accepted += usize::from(same_as_saphyr(&text));
+    }
+    // The edits must leave much of the subset for the comparison to mean anything.
+    assert!(accepted > 2500, "only {accepted} edited texts were read");
+}
+
+#[test]
+fn declines_what_it_does_not_read() {
+    for text in [
+        "",
+        "# only a comment\n",
+        "a: b\n  c\n",
+        "a: b # comment\n",
+        "a:\n- x\n",
+        "a:\n",
+        "---\na: b\n",
+        "a: [x,\n  y]\n",
+        "a: \"x\\ty\"\n",
+        "a:\tb\n",
+        "a: b\r\n",
+        "a: é\n",
+        "{\"a\": 1}\n",
+        "a: &x b\n",
+        "a: -1\n",
+        "a: [x, ]\n",
+    ] {
+        assert!(!same_as_saphyr(text), "read:\n{text}");
+    }
+}
