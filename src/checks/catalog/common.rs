@@ -103,7 +103,9 @@ pub struct ExprWalk<'a> {
     /// Parents first, children in order (as [`walk_with_parents`] visits them), with
     /// the number of ancestors.
     nodes: Vec<(&'a Expr, usize)>,
-    /// Each selector with a metric name, and the catalog's series of that name.
+    /// Each selector with a metric name, and the catalog's series of that name, sorted
+    /// by the selector's address: looked up by binary search, so an expression with
+    /// thousands of selectors (a long `or` chain) stays linear in the checks.
     named: Vec<(&'a VectorSelector, Option<SeriesRef<'a>>)>,
     catalog: &'a Catalog,
 }
@@ -120,6 +122,7 @@ impl<'a> ExprWalk<'a> {
                 }
             }
         });
+        named.sort_unstable_by_key(|(selector, _)| address(selector));
         ExprWalk {
             nodes,
             named,
@@ -155,18 +158,32 @@ impl<'a> ExprWalk<'a> {
     /// The series a selector of the walked expression reads: [`resolve`], answered from
     /// the walk for a named selector.
     pub fn resolve(&self, selector: &VectorSelector) -> Resolved<'a> {
-        match self.named.iter().find(|(s, _)| std::ptr::eq(*s, selector)) {
-            Some((_, Some(series))) => Resolved::Series(*series),
-            Some((_, None)) => Resolved::Unresolved,
+        match self.named_series(selector) {
+            Some(Some(series)) => Resolved::Series(series),
+            Some(None) => Resolved::Unresolved,
             None => resolve(selector, self.catalog),
         }
     }
 
     /// `catalog.series(name)` for the metric name of a selector of the walked expression.
     pub fn series(&self, selector: &VectorSelector, name: &str) -> Option<SeriesRef<'a>> {
-        match self.named.iter().find(|(s, _)| std::ptr::eq(*s, selector)) {
-            Some((_, series)) => *series,
+        match self.named_series(selector) {
+            Some(series) => series,
             None => self.catalog.series(name),
         }
     }
+
+    /// The looked-up series of a named selector of the walked expression; `None` for a
+    /// selector the walk did not meet or that has no metric name.
+    fn named_series(&self, selector: &VectorSelector) -> Option<Option<SeriesRef<'a>>> {
+        self.named
+            .binary_search_by_key(&address(selector), |(s, _)| address(s))
+            .ok()
+            .map(|index| self.named[index].1)
+    }
+}
+
+/// A selector's address: the walk knows its selectors by identity, not by value.
+fn address(selector: &VectorSelector) -> usize {
+    selector as *const VectorSelector as usize
 }
