@@ -96,7 +96,8 @@ fn verbatim_flow(
             if memchr::memchr(escape, value.as_bytes()).is_some() {
                 return None;
             }
-            let close = closing_quote(text, span.start, style)?;
+            let close = verbatim_close(text, span.start, style, value)
+                .or_else(|| closing_quote(text, span.start, style))?;
             let verbatim = text.get(span.start + 1..close) == Some(value);
             verbatim.then(|| {
                 (
@@ -107,6 +108,28 @@ fn verbatim_flow(
         }
         ScalarStyle::Literal | ScalarStyle::Folded => None,
     }
+}
+
+/// Where the quoted scalar opening at `open` closes when its raw text is `value`
+/// itself: then no byte of it is a quote or an escape, and the quote closing it is the
+/// byte right after it. Checking that is what [`closing_quote`] would find, without
+/// scanning the text byte by byte (annotations are long, and most are quoted). `None`
+/// when that is not so; [`closing_quote`] then decides.
+fn verbatim_close(text: &str, open: usize, style: ScalarStyle, value: &str) -> Option<usize> {
+    let quote = if style == ScalarStyle::SingleQuoted {
+        b'\''
+    } else {
+        b'"'
+    };
+    let bytes = text.as_bytes();
+    let close = open + 1 + value.len();
+    let verbatim = bytes.get(open) == Some(&quote)
+        && memchr::memchr2(quote, b'\\', value.as_bytes()).is_none()
+        && bytes.get(open + 1..close) == Some(value.as_bytes())
+        && bytes.get(close) == Some(&quote)
+        // `''` inside a single-quoted scalar is an escaped quote, not its end.
+        && !(quote == b'\'' && bytes.get(close + 1) == Some(&b'\''));
+    verbatim.then_some(close)
 }
 
 /// The offset of the scalar itself after any anchor (`&name`) and tag (`!tag`) written
@@ -557,6 +580,43 @@ mod tests {
             assert_eq!(located, rebuild(text, style, span, &value), "{value:?}");
         }
         assert!(fast >= 15, "only {fast} scalars took the fast path");
+    }
+
+    /// Where the raw text of a quoted scalar is its value, the quick close is the one
+    /// the byte-by-byte scan finds; elsewhere it gives way to the scan.
+    #[test]
+    fn the_quick_closing_quote_is_the_scanned_one() {
+        let text = r#"a: "x y"
+b: 'p q'
+c: 'it''s'
+d: "t\"u"
+e: 'v'''
+f: ""
+g: "a'b"
+h: 'a"b'
+i: "back\\slash"
+"#;
+        let mut quick = 0;
+        for (style, span, value) in scalars(text) {
+            if !style.is_quoted() {
+                continue;
+            }
+            let scanned = closing_quote(text, span.start, style);
+            match verbatim_close(text, span.start, style, &value) {
+                Some(close) => {
+                    quick += 1;
+                    assert_eq!(Some(close), scanned, "{value:?}");
+                }
+                None => assert!(
+                    value.contains(['\'', '"', '\\']),
+                    "{value:?} should have closed quickly"
+                ),
+            }
+        }
+        assert_eq!(
+            quick, 5,
+            "x y, p q, a'b, a\"b and the empty one close quickly"
+        );
     }
 
     #[test]
