@@ -469,13 +469,10 @@ fn rebuild_block(text: &str, span: &Span, folded: bool, value: &str) -> Rebuilt 
     let at_end = pos >= bytes.len() && col >= indent.max(1);
     // Each chomping adds only line feeds to the content: the value says which one it
     // is, so only that one is built (no copies of the text and map to compare).
-    let Some(added) = value
+    let added = value
         .strip_prefix(out.text.as_str())
         .filter(|rest| rest.bytes().all(|b| b == b'\n'))
-        .map(str::len)
-    else {
-        return None;
-    };
+        .map(str::len)?;
     let clip_breaks = leading_break.iter().count() + usize::from(at_end);
     if added == 0 {
         return out.finish(node_span, last_content_end);
