@@ -301,7 +301,7 @@ pub fn load_text_as(
 /// The file's text, or the valid text before the first NUL or non-UTF-8 byte with the
 /// diagnostic pointing there.
 fn decode_text(bytes: Vec<u8>) -> Result<String, Box<(String, Diagnostic)>> {
-    if let Some(nul) = bytes.iter().position(|&b| b == 0) {
+    if let Some(nul) = memchr::memchr(0, &bytes) {
         let prefix = String::from_utf8_lossy(&bytes[..nul]).into_owned();
         // Report at the NUL's place in the (lossily decoded) prefix.
         let at = prefix.len();
@@ -545,6 +545,12 @@ mod tests {
         assert_eq!(prefix, "groups:\n  - x");
         assert_eq!(diagnostic.span, 13..13);
         assert_eq!(diagnostic.code, "input/invalid");
+        // Past the first vector-sized blocks of the search, the first NUL still wins.
+        let mut long = "a: b\n".repeat(40).into_bytes();
+        long.extend(b"c\0d\0");
+        let (prefix, diagnostic) = *decode_text(long).unwrap_err();
+        assert_eq!(prefix.len(), 201);
+        assert_eq!(diagnostic.span, 201..201);
     }
 
     #[test]

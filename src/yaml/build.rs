@@ -13,16 +13,20 @@ use saphyr_parser::{Event, Parser, ScalarStyle as SaphyrStyle};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// An open collection. Its children wait in the builder's shared `items` / `entries`
+/// stacks from `first` on: one vector each for the whole file, so a collection's own
+/// vector is allocated once, at its exact size, when it closes (growing one vector per
+/// collection by doubling and then shrinking it cost several reallocations each).
 enum Frame {
     Sequence {
         start: usize,
         anchor: usize,
-        items: Vec<Node>,
+        first: usize,
     },
     Mapping {
         start: usize,
         anchor: usize,
-        entries: Vec<Entry>,
+        first: usize,
         key: Option<Node>,
     },
 }
@@ -35,6 +39,10 @@ struct Builder<'a> {
     insertions: &'a Insertions,
     chars: CharToByte<'a>,
     stack: Vec<Frame>,
+    /// Items of the open sequences, innermost last.
+    items: Vec<Node>,
+    /// Entries of the open mappings, innermost last.
+    entries: Vec<Entry>,
     anchors: HashMap<usize, Arc<Node>>,
     documents: Vec<Document>,
     document_start: usize,
@@ -74,6 +82,8 @@ fn parse_patched(text: &str, insertions: &Insertions) -> Result<Vec<Document>, Y
         insertions,
         chars: CharToByte::new(text),
         stack: Vec::new(),
+        items: Vec::new(),
+        entries: Vec::new(),
         anchors: HashMap::new(),
         documents: Vec::new(),
         document_start: 0,
@@ -199,7 +209,7 @@ impl Builder<'_> {
                 self.stack.push(Frame::Sequence {
                     start: self.collection_start(&span),
                     anchor,
-                    items: Vec::new(),
+                    first: self.items.len(),
                 });
             }
             Event::MappingStart(anchor, _) => {
@@ -207,7 +217,7 @@ impl Builder<'_> {
                 self.stack.push(Frame::Mapping {
                     start: self.collection_start(&span),
                     anchor,
-                    entries: Vec::new(),
+                    first: self.entries.len(),
                     key: None,
                 });
             }
@@ -260,28 +270,28 @@ impl Builder<'_> {
             Frame::Sequence {
                 start,
                 anchor,
-                mut items,
+                first,
             } => {
-                // Trees live as long as the run: no spare capacity.
-                items.shrink_to_fit();
+                // Trees live as long as the run: exact size (a drain's length is known).
+                let items: Vec<Node> = self.items.drain(first..).collect();
                 let last_end = items.last().map(|n| n.span.end);
                 (start, anchor, NodeKind::Sequence(items), last_end)
             }
             Frame::Mapping {
                 start,
                 anchor,
-                mut entries,
+                first,
                 key,
             } => {
                 // A key without a value cannot come out of the parser, but never lose it.
                 if let Some(key) = key {
                     let at = key.span.end;
-                    entries.push(Entry {
+                    self.entries.push(Entry {
                         key,
                         value: empty_scalar(at),
                     });
                 }
-                entries.shrink_to_fit();
+                let entries: Vec<Entry> = self.entries.drain(first..).collect();
                 let last_end = entries.last().map(|e| e.value.span.end.max(e.key.span.end));
                 (start, anchor, NodeKind::Mapping(entries), last_end)
             }
@@ -310,10 +320,10 @@ impl Builder<'_> {
     fn attach(&mut self, node: Node) {
         match self.stack.last_mut() {
             None => self.root = Some(node),
-            Some(Frame::Sequence { items, .. }) => items.push(node),
-            Some(Frame::Mapping { entries, key, .. }) => match key.take() {
+            Some(Frame::Sequence { .. }) => self.items.push(node),
+            Some(Frame::Mapping { key, .. }) => match key.take() {
                 None => *key = Some(node),
-                Some(k) => entries.push(Entry {
+                Some(k) => self.entries.push(Entry {
                     key: k,
                     value: node,
                 }),

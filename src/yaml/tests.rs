@@ -714,3 +714,66 @@ fn lone_carriage_return_files_map_tokens() {
     let lc = check_token(text, &["b"], "dq_total", 0, "dq_total", 0);
     assert_eq!(lc, LineCol { line: 5, column: 3 });
 }
+
+/// Chomping picks one of three endings of the same content; each kept line feed maps to
+/// a line break of the file (or, for a block ending the file without one, to its end).
+#[test]
+fn block_chomping_maps_every_kept_line_feed_to_a_break() {
+    for header in ["|", "|-", "|+", ">", ">-", ">+"] {
+        for tail in ["\n\n\nb: 1\n", "\n", "", "\n\n"] {
+            let text = format!("a: {header}\n  one\n  two{tail}");
+            let before = fallbacks();
+            let (_, root) = parse_one(&text);
+            assert_eq!(fallbacks(), before, "fell back in {text:?}");
+            let scalar = root.get("a").unwrap().as_scalar().unwrap();
+            for (at, _) in scalar.value.match_indices('\n') {
+                let span = scalar.span_of(at..at + 1);
+                let file = &text[span.clone()];
+                assert!(
+                    file == "\n" || (file.is_empty() && span.start == text.len()),
+                    "{header} {tail:?}: line feed {at} of {:?} maps to {file:?}",
+                    scalar.value
+                );
+            }
+        }
+    }
+}
+
+/// Sequences and mappings are built at their exact size: a tree lives as long as the
+/// run, and spare capacity would be memory held for nothing.
+#[test]
+fn collections_have_no_spare_capacity() {
+    fn check(node: &Node) {
+        match &node.kind {
+            NodeKind::Sequence(items) => {
+                assert_eq!(items.capacity(), items.len());
+                items.iter().for_each(check);
+            }
+            NodeKind::Mapping(entries) => {
+                assert_eq!(entries.capacity(), entries.len());
+                for entry in entries {
+                    check(&entry.key);
+                    check(&entry.value);
+                }
+            }
+            NodeKind::Scalar(_) | NodeKind::Alias(_) => {}
+        }
+    }
+    let mut text = String::from("groups:\n");
+    for group in 0..3 {
+        text.push_str(&format!("  - name: g{group}\n    rules:\n"));
+        for rule in 0..(group * 7 + 1) {
+            text.push_str(&format!(
+                "      - record: r{rule}\n        expr: up\n        labels: {{a: b, c: [1, 2, 3]}}\n"
+            ));
+        }
+    }
+    text.push_str("flow: [[], {}, [a, [b, {c: d}]]]\n");
+    let (_, root) = parse_one(&text);
+    check(&root);
+    assert_eq!(at(&root, &["groups", "2", "rules"]).items().count(), 15);
+    assert_eq!(
+        at(&root, &["groups", "2", "rules", "14", "record"]).as_str(),
+        Some("r14")
+    );
+}

@@ -13,7 +13,9 @@ pub use ast::{Command, Control, Definition, Node, Operand, Pipeline, Segment, Te
 pub use parser::{MAX_CONTROL_DEPTH, MAX_PAREN_DEPTH};
 
 use crate::rules::{RuleFile, RuleKind};
-use std::collections::HashMap;
+// Fx: the keys are texts of this run, and SipHash over every alert label and
+// annotation looked up was 1.5% of a run on 10,000 rules.
+use rustc_hash::FxHashMap as HashMap;
 use std::ops::Range;
 
 /// A template that does not parse: Go's message, and the bytes it is about.
@@ -96,7 +98,7 @@ pub struct ParsedTemplates<'a> {
 impl<'a> ParsedTemplates<'a> {
     /// Parses every alert template of `file`.
     pub fn of(file: &'a RuleFile) -> Self {
-        let mut by_text = HashMap::new();
+        let mut by_text = HashMap::default();
         for (_, rule) in file.rules() {
             // Prometheus expands templates only for alerts.
             if rule.kind() != Some(RuleKind::Alerting) {
