@@ -335,11 +335,20 @@ impl Catalog {
     /// series wins over a suffix match (a gauge `foo_count` beside a histogram `foo`);
     /// among suffix matches the first family name in sorted order wins.
     pub fn series(&self, name: &str) -> Option<SeriesRef<'_>> {
+        self.series_or_stem(name).0
+    }
+
+    /// [`Catalog::series`], and whether some family would own the name by its suffix
+    /// ([`Catalog::family_by_stem`] is some): one pass over the families the name can
+    /// belong to, for a caller that asks both of most names.
+    pub fn series_or_stem(&self, name: &str) -> (Option<SeriesRef<'_>>, bool) {
         let mut found: Option<SeriesRef<'_>> = None;
+        let mut by_stem = false;
         any_family_of_series(name, |family_name| {
             let Some(family) = self.families.get(family_name) else {
                 return false;
             };
+            by_stem = true;
             let Some(kind) = family.kind_of_series(name) else {
                 return false;
             };
@@ -349,7 +358,7 @@ impl Catalog {
             // The family named exactly like the series wins: stop looking.
             family.name == name
         });
-        found
+        (found, by_stem)
     }
 
     /// The family a name would belong to by its suffix even when that series does not
@@ -497,6 +506,21 @@ mod tests {
                 .kind,
             MetricType::Histogram
         );
+        // Every name a family owns by its suffix, whether that series exists or not.
+        for name in [
+            "http_request_duration_seconds",
+            "http_request_duration_seconds_bucket",
+            "rpc_count",
+            "rpc_total",
+            "nothing_here_total",
+            "up",
+        ] {
+            assert_eq!(
+                catalog.series_or_stem(name).1,
+                catalog.family_by_stem(name).is_some(),
+                "{name}"
+            );
+        }
         // An exact family name wins over a suffix of another family.
         assert_eq!(
             catalog.series("rpc_count").unwrap().family.name,

@@ -128,8 +128,11 @@ impl<'a> ExprWalk<'a> {
             };
             match selector.metric_name() {
                 Some((name, _)) => {
-                    let series = catalog.series(name);
-                    blind &= series.is_none() && !catalog_knows_of(name, catalog);
+                    let (series, by_stem) = catalog.series_or_stem(name);
+                    // The catalog says something of a name some family owns (a series,
+                    // or by its stem: the bare name of a classic histogram) and of a name
+                    // `catalog/unknown-metric` reports.
+                    blind = blind && !by_stem && !super::unknown_metric::reportable(name, catalog);
                     named.push((selector, series));
                 }
                 // Without a `__name__` matcher the selector resolves to nothing.
@@ -224,13 +227,6 @@ impl<'a> ExprWalk<'a> {
             .ok()
             .map(|index| self.named[index].1)
     }
-}
-
-/// Whether the catalog says anything about a name that is none of its series: it
-/// belongs to a family by its stem (the bare name of a classic histogram), or
-/// `catalog/unknown-metric` reports it.
-fn catalog_knows_of(name: &str, catalog: &Catalog) -> bool {
-    catalog.family_by_stem(name).is_some() || super::unknown_metric::reportable(name, catalog)
 }
 
 /// A selector's address: the walk knows its selectors by identity, not by value.
