@@ -55,12 +55,31 @@ pub fn name_regex(pattern: &str) -> Option<regex::Regex> {
 }
 
 /// The labels one resolved series can carry, `Unknown` when its family's label list
-/// is not complete.
+/// is not complete. Built once per family and series kind, then shared
+/// ([`Catalog::series_label_set`]): every selector of the family asks.
 pub fn series_labels(series: &SeriesRef, catalog: &Catalog) -> Labels {
-    let family = series.family;
-    if !family.labels_complete {
+    if !series.family.labels_complete {
         return Labels::Unknown;
     }
+    let implicit = implicit_label(series);
+    Labels::Known(catalog.series_label_set(series.family, implicit, || {
+        series_label_set(series, implicit, catalog)
+    }))
+}
+
+/// The label a kind of series carries beyond its family's: `le` of a histogram's
+/// buckets, `quantile` of a summary's quantiles.
+fn implicit_label(series: &SeriesRef) -> Option<&'static str> {
+    match (series.family.kind, series.kind) {
+        (MetricType::Histogram | MetricType::GaugeHistogram, SeriesKind::Bucket) => Some("le"),
+        (MetricType::Summary, SeriesKind::Bare) => Some("quantile"),
+        _ => None,
+    }
+}
+
+/// [`series_labels`]' set, built.
+fn series_label_set(series: &SeriesRef, implicit: Option<&str>, catalog: &Catalog) -> LabelSet {
+    let family = series.family;
     let mut set = LabelSet {
         names: family.labels.keys().cloned().collect(),
         prefixes: family.label_prefixes.clone(),
@@ -68,13 +87,8 @@ pub fn series_labels(series: &SeriesRef, catalog: &Catalog) -> Labels {
     if family.origin != Origin::Recorded {
         set.names.extend(catalog.target_labels.iter().cloned());
     }
-    let implicit = match (family.kind, series.kind) {
-        (MetricType::Histogram | MetricType::GaugeHistogram, SeriesKind::Bucket) => Some("le"),
-        (MetricType::Summary, SeriesKind::Bare) => Some("quantile"),
-        _ => None,
-    };
     set.names.extend(implicit.map(str::to_string));
-    Labels::Known(set)
+    set
 }
 
 /// The labels a selector's result can carry.
@@ -89,7 +103,7 @@ pub fn selector_labels(selector: &VectorSelector, catalog: &Catalog) -> Labels {
                     Labels::Unknown => return Labels::Unknown,
                 }
             }
-            Labels::Known(union)
+            Labels::known_set(union)
         }
         _ => Labels::Unknown,
     }

@@ -106,7 +106,9 @@ pub struct Catalog {
     /// Every metric that exists is in the catalog: unknown names are reported in
     /// every namespace, not only in the namespaces the catalog knows.
     pub complete: bool,
-    /// Labels the scrape adds to every series (`job`, `instance`, ...).
+    /// Labels the scrape adds to every series (`job`, `instance`, ...). Set while the
+    /// catalog is built: the series label sets remembered from it
+    /// ([`Catalog::series_label_set`]) are forgotten only by the catalog's methods.
     pub target_labels: BTreeSet<String>,
     /// Whether a catalog file said which labels the scrape adds (`target_labels`, even
     /// empty). Until one does, relabeling may add any label, so a label the catalog does
@@ -125,6 +127,32 @@ pub struct Catalog {
     /// Label names whose values some family lists in full, built on first use and
     /// forgotten on every change of the families.
     labels_with_values: OnceLock<HashSet<String>>,
+    /// The label set of each family's series, built when a selector first asks
+    /// ([`Catalog::series_label_set`]) and forgotten on every change of the families.
+    series_label_sets: SeriesLabelSets,
+}
+
+/// Label sets by family (its address: no family moves until the catalog changes, and
+/// every change forgets them all) and by the label its kind of series adds.
+type SeriesLabelKey = (usize, Option<&'static str>);
+
+/// [`Catalog::series_label_set`]'s memory. A copied catalog starts it empty (the
+/// addresses are the original's).
+#[derive(Default)]
+struct SeriesLabelSets(
+    std::sync::RwLock<HashMap<SeriesLabelKey, std::sync::Arc<crate::promql::analysis::LabelSet>>>,
+);
+
+impl Clone for SeriesLabelSets {
+    fn clone(&self) -> Self {
+        SeriesLabelSets::default()
+    }
+}
+
+impl std::fmt::Debug for SeriesLabelSets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SeriesLabelSets")
+    }
 }
 
 impl Default for Catalog {
@@ -150,6 +178,7 @@ impl Catalog {
             namespaces: BTreeSet::new(),
             by_namespace: OnceLock::new(),
             labels_with_values: OnceLock::new(),
+            series_label_sets: SeriesLabelSets::default(),
         }
     }
 
@@ -166,6 +195,7 @@ impl Catalog {
     /// [`Catalog::finish`] before lookups.
     pub fn insert(&mut self, family: MetricFamily) {
         self.labels_with_values = OnceLock::new();
+        self.series_label_sets = SeriesLabelSets::default();
         match self.families.get_mut(&family.name) {
             Some(existing) => existing.merge(family),
             None => {
@@ -176,6 +206,7 @@ impl Catalog {
 
     /// Marks every family as coming from `origin`.
     pub(crate) fn set_origin(&mut self, origin: Origin) {
+        self.series_label_sets = SeriesLabelSets::default();
         for family in self.families.values_mut() {
             family.origin = origin.clone();
         }
@@ -184,12 +215,14 @@ impl Catalog {
     /// Puts `family` in place of the family of its name, if any.
     pub fn replace(&mut self, family: MetricFamily) {
         self.labels_with_values = OnceLock::new();
+        self.series_label_sets = SeriesLabelSets::default();
         self.families.insert(family.name.clone(), family);
     }
 
     /// Merges another catalog into this one (families, flags and label options).
     /// Call [`Catalog::finish`] before lookups.
     pub fn merge(&mut self, other: Catalog) {
+        self.series_label_sets = SeriesLabelSets::default();
         self.complete |= other.complete;
         self.target_labels_declared |= other.target_labels_declared;
         self.target_labels.extend(other.target_labels);
@@ -208,6 +241,7 @@ impl Catalog {
 
     /// Brings the derived lookups up to date after insertions.
     pub fn finish(&mut self) {
+        self.series_label_sets = SeriesLabelSets::default();
         self.namespaces.clear();
         self.by_namespace = OnceLock::new();
         let families = std::mem::take(&mut self.families);
@@ -221,6 +255,7 @@ impl Catalog {
     /// families the catalog has already (thousands, where the additions are a few
     /// recording rules).
     pub fn extend_indexed(&mut self, families: impl IntoIterator<Item = MetricFamily>) {
+        self.series_label_sets = SeriesLabelSets::default();
         for family in families {
             self.note_namespace(&family);
             self.insert(family);
@@ -253,6 +288,30 @@ impl Catalog {
             .contains(label)
     }
 
+    /// The label set of the series of `family` (one of this catalog's) that add the
+    /// label `implicit`: `build`'s, built on the first question and then shared. It
+    /// depends on the family and the target labels, which change only while the catalog
+    /// is built; each of its changes forgets the sets (the target labels are set before
+    /// any question).
+    pub fn series_label_set(
+        &self,
+        family: &MetricFamily,
+        implicit: Option<&'static str>,
+        build: impl FnOnce() -> crate::promql::analysis::LabelSet,
+    ) -> std::sync::Arc<crate::promql::analysis::LabelSet> {
+        let key = (family as *const MetricFamily as usize, implicit);
+        let sets = &self.series_label_sets.0;
+        if let Some(set) = sets.read().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return set.clone();
+        }
+        let set = std::sync::Arc::new(build());
+        sets.write()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(key)
+            .or_insert(set)
+            .clone()
+    }
+
     /// Every family, sorted by name.
     pub fn families(&self) -> impl Iterator<Item = &MetricFamily> {
         let mut families: Vec<&MetricFamily> = self.families.values().collect();
@@ -276,11 +335,20 @@ impl Catalog {
     /// series wins over a suffix match (a gauge `foo_count` beside a histogram `foo`);
     /// among suffix matches the first family name in sorted order wins.
     pub fn series(&self, name: &str) -> Option<SeriesRef<'_>> {
+        self.series_or_stem(name).0
+    }
+
+    /// [`Catalog::series`], and whether some family would own the name by its suffix
+    /// ([`Catalog::family_by_stem`] is some): one pass over the families the name can
+    /// belong to, for a caller that asks both of most names.
+    pub fn series_or_stem(&self, name: &str) -> (Option<SeriesRef<'_>>, bool) {
         let mut found: Option<SeriesRef<'_>> = None;
+        let mut by_stem = false;
         any_family_of_series(name, |family_name| {
             let Some(family) = self.families.get(family_name) else {
                 return false;
             };
+            by_stem = true;
             let Some(kind) = family.kind_of_series(name) else {
                 return false;
             };
@@ -290,7 +358,7 @@ impl Catalog {
             // The family named exactly like the series wins: stop looking.
             family.name == name
         });
-        found
+        (found, by_stem)
     }
 
     /// The family a name would belong to by its suffix even when that series does not
@@ -438,6 +506,21 @@ mod tests {
                 .kind,
             MetricType::Histogram
         );
+        // Every name a family owns by its suffix, whether that series exists or not.
+        for name in [
+            "http_request_duration_seconds",
+            "http_request_duration_seconds_bucket",
+            "rpc_count",
+            "rpc_total",
+            "nothing_here_total",
+            "up",
+        ] {
+            assert_eq!(
+                catalog.series_or_stem(name).1,
+                catalog.family_by_stem(name).is_some(),
+                "{name}"
+            );
+        }
         // An exact family name wins over a suffix of another family.
         assert_eq!(
             catalog.series("rpc_count").unwrap().family.name,

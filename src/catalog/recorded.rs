@@ -127,6 +127,7 @@ fn families(
             let mut family = MetricFamily::new(rule.record, MetricType::Unknown);
             family.origin = Origin::Recorded;
             if let Labels::Known(set) = infer(rule.expr) {
+                let set = std::sync::Arc::unwrap_or_clone(set);
                 family.labels_complete = true;
                 family.labels = set.names.into_iter().map(|l| (l, None)).collect();
                 family.label_prefixes = set.prefixes;

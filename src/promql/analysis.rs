@@ -28,6 +28,7 @@ use super::check::matcher_matches_empty;
 use rustc_hash::FxHashMap;
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// Whether a label is on the result series.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -218,7 +219,31 @@ pub struct Analysis<'e> {
     /// Keyed by node address: the tree is borrowed for the analysis' lifetime, so no
     /// node moves.
     labels: OnceCell<FxHashMap<*const Expr, LabelInfo>>,
-    bounds: OnceCell<FxHashMap<*const Expr, Labels>>,
+    bounds: OnceCell<Bounds>,
+}
+
+/// The bounds of an analysed tree, each computed when a question first needs it (with
+/// the bounds of its subtree): the catalog checks ask about a few nodes (a grouped
+/// aggregation's input), rarely the whole tree. Nodes are known by their index in walk
+/// order (the tree is borrowed for the analysis' lifetime, so no node moves).
+struct Bounds {
+    /// Each node's address with its index in walk order, sorted by address.
+    index: Vec<(usize, usize)>,
+    /// By index: the node's bound, once computed.
+    slots: Vec<OnceCell<Slot>>,
+}
+
+/// A node's bound as kept: its own, or that of the node at an index that it passes
+/// through unchanged (`rate(x[5m])` bounds like `x[5m]`), which is then not copied.
+enum Slot {
+    Own(Labels),
+    Same(usize),
+}
+
+/// A node's bound as computed from its children's.
+enum Bound<'n> {
+    Own(Labels),
+    Same(&'n Expr),
 }
 
 impl<'e> Analysis<'e> {
@@ -260,17 +285,82 @@ impl<'e> Analysis<'e> {
     /// # Panics
     /// When `node` is not part of the analysed tree (a programming error).
     pub fn bound(&self, node: &Expr) -> &Labels {
-        let all = self.bounds.get_or_init(|| {
-            bottom_up(
-                self.root,
-                |node, done: &FxHashMap<*const Expr, Labels>| match self.source {
-                    Some(source) => bound_of(node, source, &|e| &done[&(e as *const Expr)]),
-                    None => Labels::Unknown,
-                },
-            )
-        });
-        &all[&(node as *const Expr)]
+        static UNKNOWN: Labels = Labels::Unknown;
+        let bounds = self.bounds.get_or_init(|| Bounds::new(self.root));
+        match self.source {
+            Some(source) => bounds.bound(node, source),
+            None => {
+                // Still only for a node of the tree, as with a source.
+                bounds.at(node);
+                &UNKNOWN
+            }
+        }
     }
+}
+
+impl Bounds {
+    fn new(root: &Expr) -> Bounds {
+        let mut index = Vec::new();
+        root.walk(&mut |node| index.push((address(node), index.len())));
+        index.sort_unstable();
+        let slots = index.iter().map(|_| OnceCell::new()).collect();
+        Bounds { index, slots }
+    }
+
+    /// The index of a node of the tree.
+    ///
+    /// # Panics
+    /// When `node` is not part of the analysed tree (a programming error).
+    fn at(&self, node: &Expr) -> usize {
+        let found = self
+            .index
+            .binary_search_by_key(&address(node), |&(address, _)| address)
+            .expect("a node of the analysed tree");
+        self.index[found].1
+    }
+
+    /// The bound of `node`, computed first if needed with the missing bounds of its
+    /// subtree, children before parents, by a work list (trees are as deep as
+    /// `MAX_DEPTH`).
+    fn bound(&self, node: &Expr, source: &dyn LabelSource) -> &Labels {
+        let at = self.at(node);
+        if self.slots[at].get().is_none() {
+            // Nodes of the subtree whose bound is missing, parents first.
+            let mut missing = Vec::new();
+            let mut pending = vec![node];
+            while let Some(node) = pending.pop() {
+                let index = self.at(node);
+                if self.slots[index].get().is_none() {
+                    missing.push((node, index));
+                    pending.extend(node.children());
+                }
+            }
+            for &(node, index) in missing.iter().rev() {
+                let slot = match bound_of(node, source, &|child| self.resolved(self.at(child))) {
+                    Bound::Own(labels) => Slot::Own(labels),
+                    Bound::Same(inner) => Slot::Same(self.at(inner)),
+                };
+                // Each node is missing once: a tree shares no node.
+                let _ = self.slots[index].set(slot);
+            }
+        }
+        self.resolved(at)
+    }
+
+    /// The computed bound of the node at `at`, following pass-through links.
+    fn resolved(&self, mut at: usize) -> &Labels {
+        loop {
+            match self.slots[at].get().expect("children are computed first") {
+                Slot::Own(labels) => return labels,
+                Slot::Same(inner) => at = *inner,
+            }
+        }
+    }
+}
+
+/// A node's address: the analysis knows the nodes of its tree by identity.
+fn address(node: &Expr) -> usize {
+    node as *const Expr as usize
 }
 
 /// One value per node of `root`, each computed from its children's (`compute` gets the
@@ -636,16 +726,22 @@ impl LabelSet {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Labels {
-    /// The result can carry these labels and no others.
-    Known(LabelSet),
+    /// The result can carry these labels and no others. Shared: a label source hands
+    /// out one set per metric family, and nodes that keep their input's labels keep it.
+    Known(Arc<LabelSet>),
     /// The catalog cannot tell.
     Unknown,
 }
 
 impl Labels {
+    /// `Known(set)`, for a set of its own.
+    pub fn known_set(set: LabelSet) -> Labels {
+        Labels::Known(Arc::new(set))
+    }
+
     pub fn known(&self) -> Option<&LabelSet> {
         match self {
-            Labels::Known(set) => Some(set),
+            Labels::Known(set) => Some(set.as_ref()),
             Labels::Unknown => None,
         }
     }
@@ -657,13 +753,14 @@ impl Labels {
 
     pub(crate) fn map(self, f: impl FnOnce(LabelSet) -> LabelSet) -> Labels {
         match self {
-            Labels::Known(set) => Labels::Known(f(set)),
+            Labels::Known(set) => Labels::known_set(f(Arc::unwrap_or_clone(set))),
             Labels::Unknown => Labels::Unknown,
         }
     }
 }
 
-/// Functions whose result keeps the labels of their (single) vector or matrix argument.
+/// Functions whose result keeps the labels of their (single) vector or matrix argument,
+/// sorted (searched by bisection: every call node of every bound asks).
 const KEEPS_LABELS: &[&str] = &[
     "abs",
     "acos",
@@ -697,6 +794,7 @@ const KEEPS_LABELS: &[&str] = &[
     "histogram_stddev",
     "histogram_stdvar",
     "histogram_sum",
+    "holt_winters",
     "hour",
     "idelta",
     "increase",
@@ -736,31 +834,33 @@ const KEEPS_LABELS: &[&str] = &[
     "ts_of_max_over_time",
     "ts_of_min_over_time",
     "year",
-    "holt_winters",
 ];
 
 /// The labels `expr`'s result can carry at most, from its children's bounds and, for
 /// selectors, the label source. `Unknown` wherever the source cannot be sure.
-fn bound_of<'n>(expr: &Expr, source: &dyn LabelSource, child: &Child<'n>) -> Labels {
-    let bound = |e: &Expr| child(e).clone();
+fn bound_of<'e>(expr: &'e Expr, source: &dyn LabelSource, child: &Child<'_>) -> Bound<'e> {
+    let own = Bound::Own;
     match expr {
-        Expr::Number(_) | Expr::String(_) => Labels::Known(LabelSet::default()),
-        Expr::Selector(selector) => source.selector_labels(selector),
-        Expr::Matrix(matrix) => source.selector_labels(&matrix.selector),
-        Expr::Subquery(subquery) => bound(&subquery.expr),
-        Expr::Paren(paren) => bound(&paren.expr),
-        Expr::Unary(unary) => bound(&unary.expr),
+        Expr::Number(_) | Expr::String(_) => own(Labels::known_set(LabelSet::default())),
+        Expr::Selector(selector) => own(source.selector_labels(selector)),
+        Expr::Matrix(matrix) => own(source.selector_labels(&matrix.selector)),
+        Expr::Subquery(subquery) => Bound::Same(&subquery.expr),
+        Expr::Paren(paren) => Bound::Same(&paren.expr),
+        Expr::Unary(unary) => Bound::Same(&unary.expr),
         Expr::Call(call) => call_bound(call, child),
         Expr::Aggregate(aggregate) => aggregate_bound(aggregate, child),
         Expr::Binary(binary) => binary_bound(binary, child),
     }
 }
 
-fn aggregate_bound<'n>(aggregate: &AggregateExpr, child: &Child<'n>) -> Labels {
+fn aggregate_bound<'e>(aggregate: &'e AggregateExpr, child: &Child<'_>) -> Bound<'e> {
+    // `topk` and the like keep some input series as they are.
+    if aggregate.op.selects_series() {
+        return Bound::Same(&aggregate.expr);
+    }
     let input = child(&aggregate.expr).clone();
     let grouped = match &aggregate.grouping {
-        _ if aggregate.op.selects_series() => input,
-        None => Labels::Known(LabelSet::default()),
+        None => Labels::known_set(LabelSet::default()),
         Some(grouping) if grouping.without => input.map(|mut set| {
             for label in &grouping.labels {
                 set.names.remove(&label.name);
@@ -771,7 +871,7 @@ fn aggregate_bound<'n>(aggregate: &AggregateExpr, child: &Child<'n>) -> Labels {
         Some(grouping) => {
             let listed = LabelSet::of(grouping.labels.iter().map(|l| l.name.as_str()));
             match input {
-                Labels::Known(set) => Labels::Known(LabelSet {
+                Labels::Known(set) => Labels::known_set(LabelSet {
                     names: listed
                         .names
                         .into_iter()
@@ -779,11 +879,11 @@ fn aggregate_bound<'n>(aggregate: &AggregateExpr, child: &Child<'n>) -> Labels {
                         .collect(),
                     prefixes: BTreeSet::new(),
                 }),
-                Labels::Unknown => Labels::Known(listed),
+                Labels::Unknown => Labels::known_set(listed),
             }
         }
     };
-    if aggregate.op == AggregateOp::CountValues {
+    Bound::Own(if aggregate.op == AggregateOp::CountValues {
         match aggregate.param.as_deref().map(Expr::unparen) {
             Some(Expr::String(label)) => grouped.map(|mut set| {
                 set.names.insert(label.value.clone());
@@ -793,7 +893,7 @@ fn aggregate_bound<'n>(aggregate: &AggregateExpr, child: &Child<'n>) -> Labels {
         }
     } else {
         grouped
-    }
+    })
 }
 
 fn string_value(args: &[Expr], index: usize) -> Option<&str> {
@@ -803,16 +903,20 @@ fn string_value(args: &[Expr], index: usize) -> Option<&str> {
     }
 }
 
-fn call_bound<'n>(call: &Call, child: &Child<'n>) -> Labels {
+fn call_bound<'e>(call: &'e Call, child: &Child<'_>) -> Bound<'e> {
     let name = call.name.as_str();
-    let vector_arg = || {
-        call.args
-            .iter()
-            .find(|a| matches!(a.value_type(), ValueType::Vector | ValueType::Matrix))
-            .map(|a| child(a).clone())
-            .unwrap_or(Labels::Unknown)
-    };
-    match name {
+    let vector = call
+        .args
+        .iter()
+        .find(|a| matches!(a.value_type(), ValueType::Vector | ValueType::Matrix));
+    if KEEPS_LABELS.binary_search(&name).is_ok() {
+        return match vector {
+            Some(arg) => Bound::Same(arg),
+            None => Bound::Own(Labels::Unknown),
+        };
+    }
+    let vector_arg = || vector.map(|a| child(a).clone()).unwrap_or(Labels::Unknown);
+    Bound::Own(match name {
         "label_replace" | "label_join" => match string_value(&call.args, 1) {
             Some(dst) => vector_arg().map(|mut set| {
                 set.names.insert(dst.to_string());
@@ -831,7 +935,7 @@ fn call_bound<'n>(call: &Call, child: &Child<'n>) -> Labels {
                 Some(Expr::Matrix(m)) => Some(&m.selector),
                 _ => None,
             };
-            Labels::Known(LabelSet::of(
+            Labels::known_set(LabelSet::of(
                 selector
                     .into_iter()
                     .flat_map(|s| s.matchers.iter())
@@ -839,38 +943,49 @@ fn call_bound<'n>(call: &Call, child: &Child<'n>) -> Labels {
                     .map(|m| m.name.as_str()),
             ))
         }
-        "vector" | "time" | "pi" | "scalar" => Labels::Known(LabelSet::default()),
-        _ if KEEPS_LABELS.contains(&name) => vector_arg(),
+        "vector" | "time" | "pi" | "scalar" => Labels::known_set(LabelSet::default()),
         _ => Labels::Unknown,
-    }
+    })
 }
 
-fn binary_bound<'n>(binary: &BinaryExpr, child: &Child<'n>) -> Labels {
+fn binary_bound<'e>(binary: &'e BinaryExpr, child: &Child<'_>) -> Bound<'e> {
     let (lhs_scalar, rhs_scalar) = (
         binary.lhs.value_type() == ValueType::Scalar,
         binary.rhs.value_type() == ValueType::Scalar,
     );
     if lhs_scalar && rhs_scalar {
-        return Labels::Known(LabelSet::default());
+        return Bound::Own(Labels::known_set(LabelSet::default()));
     }
-    let bound = |e: &Expr| child(e).clone();
     if lhs_scalar {
-        return bound(&binary.rhs);
+        return Bound::Same(&binary.rhs);
     }
     if rhs_scalar {
-        return bound(&binary.lhs);
+        return Bound::Same(&binary.lhs);
     }
-    let lhs = bound(&binary.lhs);
-    let rhs = || bound(&binary.rhs);
     match binary.op {
-        BinaryOp::And | BinaryOp::Unless => return lhs,
-        BinaryOp::Or => {
-            return match (lhs, rhs()) {
-                (Labels::Known(a), Labels::Known(b)) => Labels::Known(a.union(&b)),
-                _ => Labels::Unknown,
-            }
+        BinaryOp::And | BinaryOp::Unless => return Bound::Same(&binary.lhs),
+        BinaryOp::Or => {}
+        _ if binary.group.is_none() && binary.matching.is_none() => {
+            return Bound::Same(&binary.lhs)
         }
         _ => {}
+    }
+    Bound::Own(vector_binary_bound(binary, child))
+}
+
+/// The bound of a binary operation between two vectors that changes the labels:
+/// `or`, and matching with `on`/`ignoring`/`group_*`.
+fn vector_binary_bound(binary: &BinaryExpr, child: &Child<'_>) -> Labels {
+    let bound = |e: &Expr| child(e).clone();
+    let lhs = bound(&binary.lhs);
+    let rhs = || bound(&binary.rhs);
+    if binary.op == BinaryOp::Or {
+        return match (lhs, rhs()) {
+            (Labels::Known(a), Labels::Known(b)) => {
+                Labels::known_set(Arc::unwrap_or_clone(a).union(&b))
+            }
+            _ => Labels::Unknown,
+        };
     }
     match &binary.group {
         Some(group) => {
@@ -880,14 +995,15 @@ fn binary_bound<'n>(binary: &BinaryExpr, child: &Child<'n>) -> Labels {
                 GroupSide::Right => (rhs(), lhs),
             };
             match many {
-                Labels::Known(mut set) => {
+                Labels::Known(set) => {
+                    let mut set = Arc::unwrap_or_clone(set);
                     for label in &group.labels {
                         // A listed label the "one" side cannot carry is not added.
                         if one.can_carry(&label.name) != Some(false) {
                             set.names.insert(label.name.clone());
                         }
                     }
-                    Labels::Known(set)
+                    Labels::known_set(set)
                 }
                 Labels::Unknown => Labels::Unknown,
             }
@@ -897,7 +1013,7 @@ fn binary_bound<'n>(binary: &BinaryExpr, child: &Child<'n>) -> Labels {
             Some(matching) if matching.on => {
                 let listed = LabelSet::of(matching.labels.iter().map(|l| l.name.as_str()));
                 match lhs {
-                    Labels::Known(set) => Labels::Known(LabelSet {
+                    Labels::Known(set) => Labels::known_set(LabelSet {
                         names: listed
                             .names
                             .into_iter()
@@ -905,7 +1021,7 @@ fn binary_bound<'n>(binary: &BinaryExpr, child: &Child<'n>) -> Labels {
                             .collect(),
                         prefixes: BTreeSet::new(),
                     }),
-                    Labels::Unknown => Labels::Known(listed),
+                    Labels::Unknown => Labels::known_set(listed),
                 }
             }
             Some(matching) => lhs.map(|mut set| {
@@ -1347,5 +1463,95 @@ mod tests {
         assert_eq!(names, ["a", "b", "c"]);
         let expr = parse(r#"{"my.metric", a="b"}"#).expr.unwrap();
         assert_eq!(metric_names(&expr), [("my.metric", 1..12)]);
+    }
+}
+
+#[cfg(test)]
+mod bound_tests {
+    use super::*;
+
+    /// Knows `x` (labels `a`, `le`) and `y` (label `b`); nothing else.
+    struct Source;
+
+    impl LabelSource for Source {
+        fn selector_labels(&self, selector: &VectorSelector) -> Labels {
+            match selector.metric_name().map(|(name, _)| name) {
+                Some("x") => Labels::known_set(LabelSet::of(["a", "le"])),
+                Some("y") => Labels::known_set(LabelSet::of(["b"])),
+                _ => Labels::Unknown,
+            }
+        }
+    }
+
+    fn nodes(expr: &Expr) -> Vec<&Expr> {
+        let mut nodes = Vec::new();
+        expr.walk(&mut |node| nodes.push(node));
+        nodes
+    }
+
+    /// Regression (issue 12): bounds were computed for every node at once, copying the
+    /// label set at every node that passes it through. They are now computed for the
+    /// subtree a question needs and shared by pass-through nodes: whichever node is
+    /// asked first, every node's bound is the same.
+    #[test]
+    fn bounds_do_not_depend_on_the_order_of_questions() {
+        for query in [
+            "sum by (a, b) (rate(x[5m])) / on (a) group_left (b) max by (a, b) (y)",
+            "histogram_quantile(0.9, sum without (a) (rate(x[5m]) * 2)) or -(y)",
+            "topk(3, label_replace(abs(x), \"c\", \"$1\", \"a\", \"(.*)\")) and y",
+            "count_values(\"v\", y) unless on (b) (x > 1)",
+            "max_over_time(rate(x[5m])[30m:1m]) - ignoring (le) y",
+        ] {
+            let parsed = crate::promql::parse(query);
+            let expr = parsed
+                .expr
+                .unwrap_or_else(|| panic!("{query}: {:?}", parsed.errors));
+            let root_first = Analysis::new(&expr, Some(&Source));
+            let leaves_first = Analysis::new(&expr, Some(&Source));
+            let all = nodes(&expr);
+            let asked: Vec<Labels> = all
+                .iter()
+                .map(|node| root_first.bound(node).clone())
+                .collect();
+            let reversed: Vec<Labels> = all
+                .iter()
+                .rev()
+                .map(|node| leaves_first.bound(node).clone())
+                .collect();
+            let reversed: Vec<Labels> = reversed.into_iter().rev().collect();
+            assert_eq!(asked, reversed, "{query}");
+        }
+    }
+
+    #[test]
+    fn functions_keeping_labels_are_sorted_for_bisection() {
+        assert!(KEEPS_LABELS.windows(2).all(|pair| pair[0] < pair[1]));
+    }
+
+    #[test]
+    fn pass_through_nodes_bound_like_their_input() {
+        let query = "sum by (a) (rate(x[5m])) + on (a) (abs(-(y)) > 1)";
+        let expr = crate::promql::parse(query).expr.expect("parses");
+        let analysis = Analysis::new(&expr, Some(&Source));
+        let Expr::Binary(binary) = &expr else {
+            panic!("a binary expression")
+        };
+        assert_eq!(
+            analysis.bound(&binary.lhs),
+            &Labels::known_set(LabelSet::of(["a"]))
+        );
+        assert_eq!(
+            analysis.bound(&binary.rhs),
+            &Labels::known_set(LabelSet::of(["b"]))
+        );
+        assert_eq!(
+            analysis.bound(&expr),
+            &Labels::known_set(LabelSet::of(["a"]))
+        );
+        // Without a source every bound is unknown.
+        assert_eq!(
+            Analysis::new(&expr, None).bound(&binary.rhs),
+            &Labels::Unknown
+        );
     }
 }

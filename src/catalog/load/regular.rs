@@ -417,13 +417,35 @@ impl<'t> Cursor<'t> {
 /// A character that may start a plain scalar here. Indicators are out, and so are `-`
 /// and `.` (`---` and `...` mark documents, `- ` a sequence entry).
 fn plain_start(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'/')
+    PLAIN[usize::from(byte)] & START != 0
 }
 
 /// A character a plain scalar may hold anywhere in block and flow context alike.
 fn plain_char(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'.' | b'/' | b'-' | b'+')
+    PLAIN[usize::from(byte)] & INSIDE != 0
 }
+
+/// [`PLAIN`]'s flags: a byte that may start a plain scalar, a byte it may hold.
+const START: u8 = 1;
+const INSIDE: u8 = 2;
+
+/// The plain-scalar flags of every byte, looked up once per byte: a catalog is hundreds
+/// of kilobytes of names, read twice.
+static PLAIN: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        if b.is_ascii_alphanumeric() || b == b'_' || b == b'/' {
+            table[byte] |= START;
+        }
+        if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'/' | b'-' | b'+') {
+            table[byte] |= INSIDE;
+        }
+        byte += 1;
+    }
+    table
+};
 
 #[cfg(test)]
 mod tests;

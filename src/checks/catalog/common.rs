@@ -107,6 +107,7 @@ pub struct ExprWalk<'a> {
     /// by the selector's address: looked up by binary search, so an expression with
     /// thousands of selectors (a long `or` chain) stays linear in the checks.
     named: Vec<(&'a VectorSelector, Option<SeriesRef<'a>>)>,
+    blind: bool,
     catalog: &'a Catalog,
 }
 
@@ -114,18 +115,35 @@ impl<'a> ExprWalk<'a> {
     pub fn new(expr: &'a Expr, catalog: &'a Catalog) -> Self {
         let mut nodes = Vec::new();
         let mut named = Vec::new();
-        walk_with_parents(expr, &mut |node, parents| {
-            nodes.push((node, parents.len()));
-            if let Some(selector) = selector_of(node) {
-                if let Some((name, _)) = selector.metric_name() {
-                    named.push((selector, catalog.series(name)));
+        let mut blind = true;
+        // A work list, not recursion: trees are as deep as `MAX_DEPTH`.
+        let mut pending = vec![(expr, 0)];
+        while let Some((node, depth)) = pending.pop() {
+            nodes.push((node, depth));
+            let first_child = pending.len();
+            pending.extend(node.children().map(|child| (child, depth + 1)));
+            pending[first_child..].reverse();
+            let Some(selector) = selector_of(node) else {
+                continue;
+            };
+            match selector.metric_name() {
+                Some((name, _)) => {
+                    let (series, by_stem) = catalog.series_or_stem(name);
+                    // The catalog says something of a name some family owns (a series,
+                    // or by its stem: the bare name of a classic histogram) and of a name
+                    // `catalog/unknown-metric` reports.
+                    blind = blind && !by_stem && !super::unknown_metric::reportable(name, catalog);
+                    named.push((selector, series));
                 }
+                // Without a `__name__` matcher the selector resolves to nothing.
+                None => blind &= !selector.matchers.iter().any(|m| m.name == "__name__"),
             }
-        });
+        }
         named.sort_unstable_by_key(|(selector, _)| address(selector));
         ExprWalk {
             nodes,
             named,
+            blind,
             catalog,
         }
     }
@@ -133,6 +151,26 @@ impl<'a> ExprWalk<'a> {
     /// The walked expression.
     pub fn expr(&self) -> &'a Expr {
         self.nodes[0].0
+    }
+
+    /// Whether the catalog knows nothing of what the expression reads: every selector
+    /// names a metric that is no series of the catalog, belongs to none of its families
+    /// by its stem, and is not reported as unknown (`catalog/unknown-metric` stays quiet
+    /// on it); no selector picks metrics by a `__name__` matcher. The catalog then bounds
+    /// no selector's labels, so the checks that judge what a selector reads have nothing
+    /// to say, and only what the query itself limits (`sum by (a) (...)`, `vector(1)`)
+    /// is left to judge. With a catalog that knows few metrics (the built-in series a
+    /// Prometheus configuration brings) most expressions are blind.
+    pub fn blind(&self) -> bool {
+        self.blind
+    }
+
+    /// The walk with [`Self::blind`] false: the checks then take their full path, to
+    /// show that the blind path finds the same.
+    #[cfg(test)]
+    pub(super) fn not_blind(mut self) -> Self {
+        self.blind = false;
+        self
     }
 
     /// Every sub-expression, parents first, with its parent chain (outermost first):
@@ -146,11 +184,19 @@ impl<'a> ExprWalk<'a> {
         }
     }
 
-    /// Every vector selector (inside range selectors too), with its parent chain.
-    pub fn selectors(&self, visit: &mut dyn FnMut(&'a VectorSelector, &[&'a Expr])) {
-        self.each(&mut |node, parents| {
+    /// Every sub-expression, parents first, without parent chains (for a check that
+    /// needs none).
+    pub fn each_node(&self, visit: &mut dyn FnMut(&'a Expr)) {
+        for &(node, _) in &self.nodes {
+            visit(node);
+        }
+    }
+
+    /// Every vector selector (inside range selectors too), parents first.
+    pub fn selectors(&self, visit: &mut dyn FnMut(&'a VectorSelector)) {
+        self.each_node(&mut |node| {
             if let Some(selector) = selector_of(node) {
-                visit(selector, parents);
+                visit(selector);
             }
         });
     }

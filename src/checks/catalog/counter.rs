@@ -85,6 +85,10 @@ pub fn find(expr: &Expr, catalog: &Catalog, recording_rule: bool) -> Vec<Finding
 /// The findings on an expression walked with the catalog.
 pub fn find_in(walk: &ExprWalk<'_>, recording_rule: bool) -> Vec<Finding> {
     let mut findings = Vec::new();
+    // Only a selector the catalog resolves can be a counter.
+    if walk.blind() {
+        return findings;
+    }
     walk.each(&mut |node, parents| {
         let selector = match node {
             Expr::Selector(selector) => &**selector,

@@ -64,6 +64,10 @@ pub fn find(expr: &Expr, catalog: &Catalog, source: &str) -> Vec<Finding> {
 /// The findings on an expression walked with the catalog.
 pub fn find_in(walk: &ExprWalk<'_>, source: &str) -> Vec<Finding> {
     let mut findings = Vec::new();
+    // Only a selector the catalog resolves can be a gauge.
+    if walk.blind() {
+        return findings;
+    }
     walk.each(&mut |node, parents| {
         let Expr::Call(call) = node else { return };
         let Some(Expr::Matrix(matrix)) = call.args.first().map(Expr::unparen) else {

@@ -430,3 +430,124 @@ fn a_selector_naming_its_job_is_held_to_that_jobs_target_labels() {
     // `team!=""`-style matchers that accept the empty value match series without it.
     assert!(job_scoped(r#"up{job="api", team!="infra"}"#).is_empty());
 }
+
+/// What a Prometheus configuration alone gives: the built-in series, closed target labels.
+fn config_only_catalog() -> Catalog {
+    let mut catalog = Catalog::new();
+    catalog.target_labels_declared = true;
+    catalog.with_builtins()
+}
+
+/// Every catalog check's findings on `query`, as `check | text | message`.
+fn all_checks(query: &str, catalog: &Catalog) -> Vec<String> {
+    let findings = checked(query, catalog, false);
+    assert_eq!(findings, checked(query, catalog, true), "{query}");
+    findings
+}
+
+/// [`all_checks`], with the checks' full path when `full` (even on a blind expression).
+fn checked(query: &str, catalog: &Catalog, full: bool) -> Vec<String> {
+    let expr = crate::promql::parse(query).expr.expect("parses");
+    let analysis = crate::promql::analysis::Analysis::new(&expr, Some(catalog));
+    let mut walk = super::common::ExprWalk::new(&expr, catalog);
+    if full {
+        walk = walk.not_blind();
+    }
+    let skip = super::unknown_label_value::Skip::Nothing;
+    let found = [
+        (
+            "unknown-metric",
+            super::unknown_metric::find_in(&walk, catalog),
+        ),
+        (
+            "unknown-label",
+            super::unknown_label::find_in(&analysis, &walk, catalog, None),
+        ),
+        (
+            "unknown-label-value",
+            super::unknown_label_value::find_in(&walk, catalog, skip),
+        ),
+        (
+            "histogram",
+            super::histogram::find_in(&analysis, &walk, query, catalog),
+        ),
+        ("counter", super::counter::find_in(&walk, false)),
+        ("gauge", super::gauge::find_in(&walk, query)),
+    ];
+    found
+        .into_iter()
+        .flat_map(|(check, findings)| {
+            findings
+                .into_iter()
+                .map(move |f| format!("{check} | {} | {}", &query[f.span.clone()], f.message))
+        })
+        .collect()
+}
+
+fn blind(query: &str, catalog: &Catalog) -> bool {
+    let expr = crate::promql::parse(query).expr.expect("parses");
+    super::common::ExprWalk::new(&expr, catalog).blind()
+}
+
+/// Regression (issue 11): with a catalog that knows few metrics (a configuration's
+/// built-in series), every catalog check ran in full on every expression. An expression
+/// whose selectors the catalog knows nothing of is now blind: the checks judge only what
+/// the query itself limits, and say exactly what they said before.
+#[test]
+fn blind_expressions_keep_what_the_query_alone_limits() {
+    let catalog = config_only_catalog();
+    for query in [
+        "rate(http_requests_total[5m])",
+        "sum by (job) (rate(http_requests_total{code=~\"5..\"}[5m])) > 0.05",
+        "{job=\"api\"}",
+    ] {
+        assert!(blind(query, &catalog), "{query}");
+        assert!(all_checks(query, &catalog).is_empty(), "{query}");
+    }
+    // Grouped twice: the outer `by` names a label the inner one removed.
+    assert!(blind("sum by (a) (sum by (b) (x))", &catalog));
+    assert_eq!(
+        all_checks("sum by (a) (sum by (b) (x))", &catalog),
+        ["unknown-label | a | `sum by (a)`: the input has no `a` label, so the result never has it"]
+    );
+    // `histogram_quantile` over a vector the query itself leaves without `le`.
+    let query = "histogram_quantile(0.9, sum(label_replace(vector(1), \"le\", \"1\", \"\", \"\")))";
+    assert!(blind(query, &catalog));
+    assert_eq!(all_checks(query, &catalog).len(), 1);
+    // The same as the full path on queries of every shape.
+    for query in [
+        "count_values(\"le\", vector(1)) / on (le) group_left (x) absent(y{x=\"1\"})",
+        "histogram_quantile(0.5, rate(x_bucket[5m])) + ignoring (pod) sum without (le) (z)",
+        "label_join(sum by (a) (x), \"d\", \",\", \"a\", \"b\") or sort_by_label(y, \"c\")",
+        "sum by (le) (histogram_quantile(0.9, sum by (job) (x)))",
+        "time() - max by (c) (timestamp(y)) > on (c) group_right (e) vector(0)",
+    ] {
+        assert!(blind(query, &catalog), "{query}");
+        all_checks(query, &catalog);
+    }
+}
+
+/// What the catalog knows makes an expression not blind: a series it has, a name in a
+/// namespace it knows (reported as unknown), a `__name__` matcher.
+#[test]
+fn expressions_naming_what_the_catalog_knows_are_not_blind() {
+    let catalog = config_only_catalog();
+    for query in [
+        "up{pod=\"x\"} == 0",
+        "rate(x[5m]) / scrape_duration_seconds",
+        "scrape_duraton_seconds",
+        "{__name__=~\"up|x\"}",
+        "{__name__!=\"x\", job=\"a\"}",
+    ] {
+        assert!(!blind(query, &catalog), "{query}");
+    }
+    assert_eq!(
+        all_checks("up{pod=\"x\"} == 0", &catalog),
+        ["unknown-label | pod | `pod` is not a label of `up`, so this selector matches nothing"]
+    );
+    assert_eq!(all_checks("scrape_duraton_seconds", &catalog).len(), 1);
+    // The bare name of a classic histogram belongs to its family by the stem.
+    let full = self::catalog();
+    assert!(!blind("http_request_duration_seconds", &full));
+    assert_eq!(all_checks("http_request_duration_seconds", &full).len(), 1);
+}

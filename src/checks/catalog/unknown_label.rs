@@ -70,9 +70,12 @@ pub fn find_in(
             findings.extend(super::job_scope::findings(selector, catalog, facts));
         }
     };
-    walk.each(&mut |node, _| match node {
-        Expr::Selector(s) => selector(s, &mut findings),
-        Expr::Matrix(matrix) => selector(&matrix.selector, &mut findings),
+    // A blind expression's selectors carry labels the catalog cannot bound: only what
+    // the query itself limits (`sum by (a) (...)`, `vector(1)`) is left to judge.
+    let blind = walk.blind();
+    walk.each_node(&mut |node| match node {
+        Expr::Selector(s) if !blind => selector(s, &mut findings),
+        Expr::Matrix(matrix) if !blind => selector(&matrix.selector, &mut findings),
         Expr::Aggregate(aggregate) => grouping(aggregate, analysis, catalog, &mut findings),
         Expr::Binary(binary) => matching(binary, analysis, catalog, &mut findings),
         Expr::Call(call) => call_sources(call, analysis, catalog, &mut findings),

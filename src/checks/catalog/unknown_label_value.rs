@@ -75,7 +75,11 @@ pub fn find_with(expr: &Expr, catalog: &Catalog, skip: Skip) -> Vec<Finding> {
 /// The findings on an expression walked with `catalog`.
 pub fn find_in(walk: &ExprWalk<'_>, catalog: &Catalog, skip: Skip) -> Vec<Finding> {
     let mut findings = Vec::new();
-    walk.selectors(&mut |selector, _| {
+    // Values are judged only on a selector whose family the catalog knows.
+    if walk.blind() {
+        return findings;
+    }
+    walk.selectors(&mut |selector| {
         check_selector(selector, walk, catalog, skip, &mut findings);
     });
     findings

@@ -43,7 +43,11 @@ pub fn find(expr: &Expr, catalog: &Catalog) -> Vec<Finding> {
 /// The findings on an expression walked with `catalog`.
 pub fn find_in(walk: &ExprWalk<'_>, catalog: &Catalog) -> Vec<Finding> {
     let mut findings = Vec::new();
-    walk.selectors(&mut |selector, _| {
+    // A blind expression names no metric this check would report.
+    if walk.blind() {
+        return findings;
+    }
+    walk.selectors(&mut |selector| {
         if let Some(finding) = check_selector(selector, walk, catalog) {
             findings.push(finding);
         }
@@ -54,7 +58,7 @@ pub fn find_in(walk: &ExprWalk<'_>, catalog: &Catalog) -> Vec<Finding> {
 /// Whether an unknown `name` is worth reporting: the catalog is complete, or it knows
 /// other metrics of the name's namespace (a typo is likelier than a gap). Names with
 /// `:` are recording-rule outputs from elsewhere: reported only in complete catalogs.
-fn reportable(name: &str, catalog: &Catalog) -> bool {
+pub(super) fn reportable(name: &str, catalog: &Catalog) -> bool {
     if catalog.is_excluded(name) {
         return false;
     }

@@ -112,3 +112,16 @@ fn declines_what_it_does_not_read() {
         assert!(!same_as_saphyr(text), "read:\n{text}");
     }
 }
+
+/// Regression (issue 12): the plain-scalar byte classes became a lookup table; it holds
+/// exactly the classes the reader accepted before, for every byte.
+#[test]
+fn the_plain_byte_table_keeps_the_byte_classes() {
+    for byte in 0..=255u8 {
+        let start = byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'/');
+        let inside =
+            byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'.' | b'/' | b'-' | b'+');
+        assert_eq!(super::plain_start(byte), start, "{byte}");
+        assert_eq!(super::plain_char(byte), inside, "{byte}");
+    }
+}
