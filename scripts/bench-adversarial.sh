@@ -76,6 +76,13 @@ elif cls == "recording-catalog":
     put("r.yml", rules("".join(rec("job:r%d" % i, "sum by (job) (up)") for i in range(n))
                        + "      - alert: A\n        expr: job:r0 > 1\n"))
     args = ["--catalog", "catalog.yml", "r.yml"]
+elif cls == "recording-memory":
+    # Issue 16's memory case, `{record: rN, expr: up}` in one file (590,000 of them
+    # peaked at 1.3 GB): the model, the parsed expressions and the checks' state must
+    # grow linearly with the rules. --max-file-size: 4N rules pass the default 16 MiB
+    # only at N <= 100,000.
+    put("r.yml", rules("".join("      - {record: r%d, expr: up}\n" % i for i in range(n))))
+    args = ["--max-file-size", "64MiB", "--format", "json", "r.yml"]
 elif cls == "recording-chain":
     put("catalog.yml", catalog)
     body = rec("job:c0", "sum by (job) (up)") + "".join(rec("job:c%d" % i, "job:c%d + 1" % (i - 1)) for i in range(1, n))
@@ -123,6 +130,7 @@ ALL=(
   "minified-human 4000"
   "minified-json 4000"
   "recording-catalog 10000"
+  "recording-memory 50000"
   "recording-chain 2500"
   "promql-chain 2500"
   "promql-unary 2500"

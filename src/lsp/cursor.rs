@@ -83,7 +83,7 @@ pub fn alert_expr<'l>(loaded: &'l Loaded, rule: &Rule) -> Option<&'l Expr> {
     }
     let name = rule.name()?;
     loaded.exprs.iter().find_map(|parsed| match &parsed.origin {
-        ExprOrigin::AlertingRule { name: n, .. } if n == name => parsed.result.expr.as_ref(),
+        ExprOrigin::AlertingRule { name: n, .. } if &**n == name => parsed.result.expr.as_ref(),
         _ => None,
     })
 }

@@ -508,7 +508,7 @@ fn reads_any(loaded: &Loaded, names: &BTreeSet<String>) -> bool {
             // A `__name__` pattern may read any of them.
             None => found = true,
         });
-        found || matches!(&parsed.origin, ExprOrigin::RecordingRule { name, .. } if names.contains(name))
+        found || matches!(&parsed.origin, ExprOrigin::RecordingRule { name, .. } if names.contains(&**name))
     })
 }
 

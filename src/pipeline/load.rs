@@ -106,20 +106,33 @@ pub(super) fn rules_with_expr(
 }
 
 /// The `expr` of every rule, decoded, with its scalar's map. Empty ones are left to
-/// `rules/schema`.
+/// `rules/schema`. Rules with the same text share one parse ([`ParsedExpr::sharing`]),
+/// and a group's expressions share its name.
 fn rule_exprs(rule_file: &RuleFile) -> Vec<ParsedExpr> {
-    let mut exprs = Vec::new();
+    // Sized exactly: a file may hold hundreds of thousands of expressions, and growing
+    // by doubling would hold the old and the new buffer at once.
+    let mut exprs = Vec::with_capacity(rules_with_expr(rule_file).count());
+    let mut seen = rustc_hash::FxHashMap::default();
+    let mut group_name: Option<(&Group, Arc<str>)> = None;
     for (group, rule, scalar) in rules_with_expr(rule_file) {
-        let name = rule.name().unwrap_or("").to_string();
-        let group = group.name().to_string();
+        let group = match &group_name {
+            Some((last, name)) if std::ptr::eq(*last, group) => Arc::clone(name),
+            _ => {
+                let name: Arc<str> = Arc::from(group.name());
+                group_name = Some((group, Arc::clone(&name)));
+                name
+            }
+        };
+        let name: Box<str> = rule.name().unwrap_or("").into();
         let origin = match rule.kind() {
             Some(RuleKind::Recording) => ExprOrigin::RecordingRule { group, name },
             _ => ExprOrigin::AlertingRule { group, name },
         };
-        exprs.push(ParsedExpr::new(
-            scalar.value.clone(),
+        exprs.push(ParsedExpr::sharing(
+            &scalar.value,
             scalar.map.clone(),
             origin,
+            &mut seen,
         ));
     }
     exprs

@@ -236,7 +236,7 @@ pub fn recording_rules_of(loaded: &Loaded) -> Vec<crate::catalog::recorded::Reco
                 record: name,
                 expr,
                 labels: labels
-                    .get(&(group.as_str(), name.as_str()))
+                    .get(&(&**group, &**name))
                     .cloned()
                     .unwrap_or_default(),
             })

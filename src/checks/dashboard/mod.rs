@@ -78,9 +78,9 @@ impl DashboardInput<'_> {
             Site::Variable { .. } | Site::Annotation { .. } => (None, None),
         };
         crate::checks::context::ExprOrigin::DashboardQuery {
-            dashboard: self.dashboard.title().to_string(),
-            panel,
-            ref_id,
+            dashboard: self.dashboard.title().into(),
+            panel: panel.map(String::into_boxed_str),
+            ref_id: ref_id.map(String::into_boxed_str),
         }
     }
 
