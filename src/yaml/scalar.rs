@@ -52,7 +52,9 @@ fn rebuild(text: &str, style: ScalarStyle, span: Span, value: &str) -> (Span, Of
         _ => {
             #[cfg(test)]
             FALLBACKS.with(|count| count.set(count.get() + 1));
-            let node_span = span.start..trimmed_end(text, &span);
+            let end = trimmed_end(text, &span);
+            // Never an inverted span, whatever the parser's end says.
+            let node_span = span.start.min(end)..end;
             let map = OffsetMap::collapsed(node_span.clone(), value.len());
             (node_span, map)
         }
@@ -163,7 +165,11 @@ fn skip_properties(text: &str, start: usize) -> usize {
 /// The first non-space character after the block scalar header at `header`, skipping
 /// blank lines.
 fn first_content_after_header(text: &str, header: usize) -> Option<usize> {
-    let line_end = text[header..].find('\n')? + header + 1;
+    // A lone `\r` ends a line in YAML as `\n` and `\r\n` do: looking for `\n` alone
+    // ran past the scalar's end and gave it a span that ends before it starts.
+    let bytes = text.as_bytes();
+    let break_at = memchr::memchr2(b'\n', b'\r', &bytes[header..])? + header;
+    let line_end = break_at + break_len(bytes, break_at);
     let offset = text[line_end..].find(|c: char| !matches!(c, ' ' | '\r' | '\n'))?;
     Some(line_end + offset)
 }

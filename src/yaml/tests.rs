@@ -783,3 +783,38 @@ fn nodes_have_no_spare_capacity() {
         Some("r14")
     );
 }
+
+/// A block scalar whose header line ends with a lone `\r` (found by the `promql` fuzz
+/// target: an explicit key `? >` after a comment). The header's line ends at the `\r`;
+/// the node must cover its content and never end before it starts.
+#[test]
+fn block_scalar_header_ended_by_a_lone_carriage_return() {
+    for text in [
+        "groups:\n- >\n >u\r?\n >",
+        "groups: []\r? #c\n  >\n\n\n  >>\r\r? u\r",
+        "a: >\r  folded_total\r  more\rb: 1\n",
+        "? >\r  key_total\r: v\n",
+    ] {
+        let file = SourceFile::new("cr.yml", text);
+        let Ok(documents) = crate::yaml::parse_documents(&file) else {
+            continue;
+        };
+        for document in &documents {
+            let mut pending: Vec<&Node> = document.root.iter().collect();
+            while let Some(node) = pending.pop() {
+                assert!(
+                    node.span.start <= node.span.end && node.span.end <= text.len(),
+                    "{text:?}: node span {:?}",
+                    node.span
+                );
+                for entry in node.entries() {
+                    pending.push(&entry.key);
+                    pending.push(&entry.value);
+                }
+                pending.extend(node.items());
+            }
+        }
+    }
+    let text = "a: >\r  folded_total\r  more\rb: 1\n";
+    check_token(text, &["a"], "folded_total", 0, "folded_total", 0);
+}
