@@ -8,12 +8,14 @@ use super::snippet::{self, Palette, Unsupported};
 use super::{summary, DisplayOptions, ReportedDiagnostic, RunReport};
 use crate::diagnostic::Severity;
 use crate::fix::Applicability;
+use crate::source::SourceFile;
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, MietteSpanContents,
     NamedSource, SourceSpan,
 };
 use rayon::prelude::*;
 use std::borrow::Cow;
+use std::sync::Arc;
 
 /// Renders the findings the display shows, then the summary unless `--quiet`.
 pub fn render(report: &RunReport, display: &DisplayOptions) -> String {
@@ -57,10 +59,11 @@ pub fn write_findings(
 ) -> std::io::Result<()> {
     let renderer = Renderer::new(display.color);
     let shown: Vec<&ReportedDiagnostic> = display.shown(report).collect();
+    let lone_cr_files = LoneCrFiles::of(&shown);
     for batch in shown.chunks(RENDER_BATCH) {
         let blocks: Vec<String> = batch
             .par_iter()
-            .map(|reported| renderer.block(reported))
+            .map(|reported| renderer.block(&lone_cr_files.view(reported)))
             .collect();
         out.write_all(blocks.concat().as_bytes())?;
     }
@@ -69,6 +72,42 @@ pub fn write_findings(
 
 /// Findings rendered in parallel before their blocks are written.
 const RENDER_BATCH: usize = 2048;
+
+/// The files of the shown findings that end lines with a lone `\r`, each copied once
+/// with `\n` in its place. Snippets split lines at `\n` as miette does, while a
+/// finding's line and column (and YAML, and Prometheus) count a lone `\r` as a line
+/// break too: rendering from the copy keeps the gutter's line numbers and the header's
+/// in agreement. Offsets are the same in both texts.
+struct LoneCrFiles {
+    /// Keyed by the address of the file's shared text (`Arc::as_ptr`).
+    copies: std::collections::HashMap<usize, Arc<SourceFile>>,
+}
+
+impl LoneCrFiles {
+    fn of(shown: &[&ReportedDiagnostic]) -> LoneCrFiles {
+        let mut copies = std::collections::HashMap::new();
+        for reported in shown {
+            let key = Arc::as_ptr(&reported.file) as usize;
+            if !copies.contains_key(&key) {
+                if let Some(copy) = reported.file.with_lone_cr_as_lf() {
+                    copies.insert(key, Arc::new(copy));
+                }
+            }
+        }
+        LoneCrFiles { copies }
+    }
+
+    /// The finding itself, or for a lone-`\r` file the finding on the file's copy.
+    fn view<'a>(&self, reported: &'a ReportedDiagnostic) -> Cow<'a, ReportedDiagnostic> {
+        match self.copies.get(&(Arc::as_ptr(&reported.file) as usize)) {
+            None => Cow::Borrowed(reported),
+            Some(copy) => Cow::Owned(ReportedDiagnostic {
+                file: copy.clone(),
+                ..reported.clone()
+            }),
+        }
+    }
+}
 
 /// miette's graphical handler with the theme, width and context fixed here, so
 /// rendering never asks the terminal anything (miette's own `Report` probes the
@@ -599,6 +638,46 @@ mod tests {
             ..DisplayOptions::default()
         };
         insta::assert_snapshot!(render(&sample_report(), &display));
+    }
+
+    /// A file whose lines end with a lone `\r` (old Mac): the header counts them as line
+    /// breaks (as YAML and Prometheus do), so the snippet's gutter must too, on our
+    /// renderer and on miette's fallback (a label over two lines).
+    #[test]
+    fn lone_carriage_return_lines_are_numbered_as_the_header_says() {
+        let text = "groups:\r  - name: g\r    rules:\r      - alert: A\r        expr: up\r";
+        let file = Arc::new(SourceFile::new("cr.yml", text));
+        let at = text.rfind("up").unwrap();
+        let two_lines = text.find("alert").unwrap()..at + 2;
+        let report = RunReport::new(
+            1,
+            vec![
+                ReportedDiagnostic::new(
+                    file.clone(),
+                    crate::diagnostic::Diagnostic::new(
+                        "alerts/comparison",
+                        Severity::Warning,
+                        at..at + 2,
+                        "m",
+                    ),
+                ),
+                ReportedDiagnostic::new(
+                    file,
+                    crate::diagnostic::Diagnostic::new(
+                        "promql/style",
+                        Severity::Warning,
+                        two_lines,
+                        "spans",
+                    ),
+                ),
+            ],
+        );
+        let out = render_findings(&report, &DisplayOptions::default());
+        assert!(out.contains("[cr.yml:5:15]"), "{out}");
+        assert!(out.contains(" 5 │         expr: up\n"), "{out}");
+        assert!(out.contains(" 4 │       - alert: A\n"), "{out}");
+        assert!(!out.contains('\r'), "{out:?}");
+        assert!(!out.contains("A        expr"), "{out}");
     }
 
     /// Rendering runs in parallel: more findings than one batch, rendered on one thread

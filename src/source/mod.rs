@@ -31,6 +31,8 @@ pub struct SourceFile {
     line_starts: Vec<usize>,
     /// Whether the text is ASCII, where a character column is a byte column.
     ascii: bool,
+    /// Whether a line ends with a lone `\r` (old Mac files).
+    lone_cr: bool,
     /// `chars_before[k]`: characters that start before byte `k * CHECKPOINT_BYTES`, so a
     /// column is a lookup plus a count over at most one checkpoint's bytes, however long
     /// the line (a minified dashboard is one line of megabytes). Built on the first
@@ -62,10 +64,15 @@ impl SourceFile {
         let text = text.into();
         // A line ends at LF, CRLF, or a lone CR (old Mac files; YAML counts it too).
         let bytes = text.as_bytes();
+        let mut lone_cr = false;
         let line_starts = std::iter::once(0)
             .chain(
                 memchr::memchr2_iter(b'\n', b'\r', bytes).filter_map(|i| match bytes[i] {
                     b'\r' if bytes.get(i + 1) == Some(&b'\n') => None,
+                    b'\r' => {
+                        lone_cr = true;
+                        Some(i + 1)
+                    }
                     _ => Some(i + 1),
                 }),
             )
@@ -73,10 +80,29 @@ impl SourceFile {
         SourceFile {
             path: path.into(),
             ascii: text.is_ascii(),
+            lone_cr,
             text,
             line_starts,
             chars_before: OnceLock::new(),
         }
+    }
+
+    /// This file with every lone `\r` written as `\n`, when it has any: the same bytes at
+    /// the same offsets and the same lines, for code that splits lines at `\n` only (the
+    /// human output's snippets, as miette does) and must agree with [`Self::line_col`].
+    pub fn with_lone_cr_as_lf(&self) -> Option<SourceFile> {
+        if !self.lone_cr {
+            return None;
+        }
+        let bytes = self.text.as_bytes();
+        let mut text = self.text.clone().into_bytes();
+        for i in memchr::memchr_iter(b'\r', bytes) {
+            if bytes.get(i + 1) != Some(&b'\n') {
+                text[i] = b'\n';
+            }
+        }
+        let text = String::from_utf8(text).expect("one ASCII byte replaced by another");
+        Some(SourceFile::new(self.path.clone(), text))
     }
 
     /// Characters that start before byte `offset` (a character boundary): O(1) from the
