@@ -79,8 +79,9 @@ const RENDER_BATCH: usize = 2048;
 /// break too: rendering from the copy keeps the gutter's line numbers and the header's
 /// in agreement. Offsets are the same in both texts.
 struct LoneCrFiles {
-    /// Keyed by the address of the file's shared text (`Arc::as_ptr`).
-    copies: std::collections::HashMap<usize, Arc<SourceFile>>,
+    /// Keyed by the address of the file's shared text (`Arc::as_ptr`); `None` for a
+    /// file without a lone `\r`.
+    copies: std::collections::HashMap<usize, Option<Arc<SourceFile>>>,
 }
 
 impl LoneCrFiles {
@@ -88,11 +89,9 @@ impl LoneCrFiles {
         let mut copies = std::collections::HashMap::new();
         for reported in shown {
             let key = Arc::as_ptr(&reported.file) as usize;
-            if !copies.contains_key(&key) {
-                if let Some(copy) = reported.file.with_lone_cr_as_lf() {
-                    copies.insert(key, Arc::new(copy));
-                }
-            }
+            copies
+                .entry(key)
+                .or_insert_with(|| reported.file.with_lone_cr_as_lf().map(Arc::new));
         }
         LoneCrFiles { copies }
     }
@@ -100,11 +99,11 @@ impl LoneCrFiles {
     /// The finding itself, or for a lone-`\r` file the finding on the file's copy.
     fn view<'a>(&self, reported: &'a ReportedDiagnostic) -> Cow<'a, ReportedDiagnostic> {
         match self.copies.get(&(Arc::as_ptr(&reported.file) as usize)) {
-            None => Cow::Borrowed(reported),
-            Some(copy) => Cow::Owned(ReportedDiagnostic {
+            Some(Some(copy)) => Cow::Owned(ReportedDiagnostic {
                 file: copy.clone(),
                 ..reported.clone()
             }),
+            _ => Cow::Borrowed(reported),
         }
     }
 }
