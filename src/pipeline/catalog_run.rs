@@ -240,6 +240,7 @@ fn second_phase(
     } = pending;
     let set = SetContext {
         catalog: Some(catalog),
+        templates: None,
     };
     if early.is_empty() {
         run_checks(

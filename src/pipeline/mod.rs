@@ -25,11 +25,14 @@ use rayon::prelude::*;
 use std::path::PathBuf;
 
 /// What the whole set of files tells each file's checks: the metric catalog (which,
-/// once every file is loaded, includes the outputs of their recording rules).
+/// once every file is loaded, includes the outputs of their recording rules), and the
+/// alert templates already parsed.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SetContext<'a> {
     /// The metric catalog the expression checks consult, when one is configured.
     pub catalog: Option<&'a Catalog>,
+    /// Alert templates parsed by other files of the run (`None`: parse each file's own).
+    pub templates: Option<&'a crate::rules::template::TemplateCache>,
 }
 
 /// Which of a file's checks a call runs. A run with a catalog checks each file twice:
@@ -66,7 +69,11 @@ pub struct Outcome {
 /// files in flight, not the size of the whole set.
 pub fn run(paths: &[PathBuf], options: &Options) -> Outcome {
     let (candidates, mut io_errors) = candidates(paths, options);
-    let set = SetContext::default();
+    let templates = crate::rules::template::TemplateCache::default();
+    let set = SetContext {
+        catalog: None,
+        templates: Some(&templates),
+    };
     let checked: Vec<Result<Option<Checked>, DiscoverError>> = candidates
         .par_iter()
         .map(|candidate| {
@@ -156,6 +163,7 @@ pub fn run_bytes(
     });
     let set = SetContext {
         catalog: catalog.as_ref(),
+        templates: None,
     };
     let diagnostics = units
         .iter()
@@ -174,7 +182,14 @@ type Checked = Vec<ReportedDiagnostic>;
 /// the whole set (the language server's entry point: it keeps files in memory and
 /// re-lints one at a time).
 pub fn check_file(loaded: &Loaded, catalog: Option<&Catalog>, options: &Options) -> Checked {
-    check_loaded(loaded, &SetContext { catalog }, options)
+    check_loaded(
+        loaded,
+        &SetContext {
+            catalog,
+            templates: None,
+        },
+        options,
+    )
 }
 
 /// Runs the expression checks of one expression (its file, the expression, which checks
@@ -196,7 +211,10 @@ pub fn check_file_with(
     exprs: &mut ExprChecker<'_>,
 ) -> Checked {
     let mut diagnostics = loaded.diagnostics.clone();
-    let set = SetContext { catalog };
+    let set = SetContext {
+        catalog,
+        templates: None,
+    };
     run_checks_with(
         loaded,
         &set,
@@ -371,7 +389,8 @@ fn run_checks_with(
     let enabled = enabled_checks(options, &relative, scope);
     match &loaded.model {
         Some(Model::Rules(rule_file)) if scope != CheckScope::CatalogOnly => {
-            let templates = crate::rules::template::ParsedTemplates::of(rule_file);
+            let templates =
+                crate::rules::template::ParsedTemplates::of_with(rule_file, set.templates);
             crate::checks::rules::check_rule_file(
                 rule_file,
                 &templates,

@@ -9,7 +9,7 @@ use crate::diagnostic::Severity;
 use crate::diagnostic::{Diagnostic, Label};
 use crate::fixture;
 use crate::promql::analysis::{LabelInfo, Presence};
-use crate::rules::template::{ParsedTemplates, Template};
+use crate::rules::template::{LabelReference, ParsedTemplates, Template};
 use crate::rules::{Group, Rule, RuleKind};
 use crate::yaml::Scalar;
 
@@ -49,8 +49,19 @@ pub fn find(
     template: &Template,
     rule_labels: &[&str],
 ) -> Vec<LabelFinding> {
+    find_references(labels, query, &template.label_references(), rule_labels)
+}
+
+/// [`find`] over the labels a template reads (`Template::label_references`), computed
+/// once per template text and shared by every rule that uses it.
+pub fn find_references(
+    labels: &LabelInfo,
+    query: &str,
+    references: &[LabelReference],
+    rule_labels: &[&str],
+) -> Vec<LabelFinding> {
     let mut out = Vec::new();
-    for reference in template.label_references() {
+    for reference in references {
         if rule_labels.contains(&reference.name.as_str())
             || labels.presence(&reference.name) != Presence::Never
         {
@@ -93,17 +104,16 @@ pub fn run(
         if rule.kind() != Some(RuleKind::Alerting) {
             continue;
         }
-        // Only the parsed templates that may read `$labels` / `.Labels`; one that does
-        // not parse is template/syntax's.
-        let label_templates: Vec<(&Scalar, &Template)> = rule
+        // Only the parsed templates that read `$labels` / `.Labels` (so the query is
+        // analysed only for them); one that does not parse is template/syntax's.
+        let label_templates: Vec<(&Scalar, &[LabelReference])> = rule
             .labels
             .iter()
             .chain(&rule.annotations)
             .filter_map(|pair| pair.scalar())
-            .filter(|scalar| scalar.value.contains("abels"))
-            .filter_map(|scalar| match templates.get(&scalar.value) {
-                Some(Ok(template)) => Some((scalar, template)),
-                _ => None,
+            .filter_map(|scalar| {
+                let references = templates.parsed(&scalar.value)?.label_references()?;
+                (!references.is_empty()).then_some((scalar, references))
             })
             .collect();
         if label_templates.is_empty() {
@@ -113,8 +123,8 @@ pub fn run(
             continue;
         };
         let rule_labels: Vec<&str> = rule.labels.iter().map(|p| p.key.as_str()).collect();
-        for (scalar, template) in label_templates {
-            for found in find(labels, &parsed.source, template, &rule_labels) {
+        for (scalar, references) in label_templates {
+            for found in find_references(labels, &parsed.source, references, &rule_labels) {
                 let diagnostic =
                     emitter.report(scalar.span_of(found.finding.span), found.finding.message);
                 diagnostic.help = found.finding.help;
