@@ -15,6 +15,12 @@
 //!    unknown metric (whose suggestions may now include recorded series). The rest,
 //!    and every file that loaded before the catalog was read, get the catalog checks now.
 //!
+//! A YAML rule file whose every expression was checked early without an unknown metric
+//! is finished in step 2 already ([`Finished`]): only the recording rules' trees (the
+//! catalog needs them) and the names its expressions read are kept, not the file. In
+//! the rare case a recording rule writes one of those names, the file is loaded again
+//! from its text and checked like a file that loaded before the catalog was read.
+//!
 //! The findings are exactly those of checking everything against the final catalog.
 
 use super::{
@@ -25,7 +31,7 @@ use crate::catalog::recorded::{add_recording_rules, RecordingRule};
 use crate::catalog::Catalog;
 use crate::checks::context::{check_expr, ExprOrigin, ParsedExpr};
 use crate::diagnostic::Diagnostic;
-use crate::discover::DiscoverError;
+use crate::discover::{Candidate, DiscoverError, FileKind};
 use crate::promql::ast::{Expr, MatchOp};
 use crate::report::RunReport;
 use rayon::prelude::*;
@@ -50,7 +56,7 @@ pub fn run_loading_catalog<E: Send>(
     let recorded = add_recorded_series(&mut catalog, &pending);
     let (checked, spent): (Vec<Checked>, Vec<Loaded>) = pending
         .into_par_iter()
-        .map(|pending| second_phase(pending, &catalog, &recorded, options))
+        .map(|unit| complete(unit, &catalog, &recorded, options))
         .unzip();
     // Thousands of families and expressions take a while to free: a pool thread does
     // it while the report is sorted and printed.
@@ -60,6 +66,46 @@ pub fn run_loading_catalog<E: Send>(
         report: RunReport::new(files, checked.into_iter().flatten().collect()),
         io_errors,
     })
+}
+
+/// A unit after the first phase.
+enum Unit {
+    /// Waits for the recorded series to get (the rest of) its catalog checks.
+    Pending(Pending),
+    /// Finished against the catalog as read.
+    Finished(Finished),
+}
+
+/// A rule file finished in the first phase: every expression got the catalog checks
+/// against the catalog as read, and none named an unknown metric, so its findings are
+/// final unless a recording rule writes a series one of them reads.
+struct Finished {
+    checked: Checked,
+    /// The metric names its expressions read.
+    names: Vec<String>,
+    /// The file with only its recording rules' expressions (the catalog learns their
+    /// outputs from their trees); its text is kept to load it again when stale.
+    recording: Loaded,
+    /// The static label names of each recording rule's output, by index in
+    /// `recording.exprs`.
+    recorded_labels: Vec<(usize, Vec<String>)>,
+    /// How the file was named (a file loaded again is loaded the same way).
+    explicit: bool,
+}
+
+impl Finished {
+    fn stale(&self, recorded: &HashSet<String>) -> bool {
+        reads_recorded(&self.names, recorded)
+    }
+}
+
+/// Whether a recording rule writes one of `names`, or a family they belong to: a
+/// series belongs to a family named like it or like its stem (`foo` for `foo_count`),
+/// and a recording rule writing either changes what the catalog says of it.
+fn reads_recorded(names: &[String], recorded: &HashSet<String>) -> bool {
+    names
+        .iter()
+        .any(|name| crate::catalog::any_family_of_series(name, |family| recorded.contains(family)))
 }
 
 /// A file after the first phase.
@@ -85,12 +131,13 @@ struct EarlyCheck {
 impl EarlyCheck {
     /// Whether the recording rules' series could change the findings.
     fn stale(&self, recorded: &HashSet<String>) -> bool {
-        // A series belongs to a family named like it or like its stem (`foo` for
-        // `foo_count`): a recording rule writing either changes what the catalog says.
-        self.names.iter().any(|name| {
-            crate::catalog::any_family_of_series(name, |family| recorded.contains(family))
-        }) || self
-            .findings
+        reads_recorded(&self.names, recorded) || self.names_unknown_metric()
+    }
+
+    /// An unknown metric's finding may change whatever the recording rules write (its
+    /// suggestions may come to include a recorded series).
+    fn names_unknown_metric(&self) -> bool {
+        self.findings
             .iter()
             .any(|finding| finding.code == crate::checks::catalog::unknown_metric::META.code)
     }
@@ -104,15 +151,21 @@ fn first_phase(
     paths: &[PathBuf],
     options: &Options,
     catalog: &OnceLock<Catalog>,
-) -> (Vec<Pending>, usize, Vec<DiscoverError>) {
+) -> (Vec<Unit>, usize, Vec<DiscoverError>) {
     let (candidates, mut io_errors) = candidates(paths, options);
-    let results: Vec<Result<Vec<Pending>, DiscoverError>> = candidates
+    let results: Vec<Result<Vec<Unit>, DiscoverError>> = candidates
         .par_iter()
         .map(|candidate| {
             let units = super::load(candidate, options)?;
             Ok(units
                 .into_iter()
-                .map(|loaded| check_own(loaded, catalog.get(), options))
+                .map(|loaded| {
+                    settle(
+                        check_own(loaded, catalog.get(), options),
+                        candidate,
+                        options,
+                    )
+                })
                 .collect())
         })
         .collect();
@@ -155,6 +208,63 @@ fn check_own(mut loaded: Loaded, catalog: Option<&Catalog>, options: &Options) -
         recorded_labels,
         early,
     }
+}
+
+/// Finishes a YAML rule file whose every expression was checked early without naming an
+/// unknown metric (holding thousands of files until the recorded series are known was
+/// most of a catalog run's memory); any other file waits as it is.
+fn settle(pending: Pending, candidate: &Candidate, options: &Options) -> Unit {
+    let finishable = candidate.kind == FileKind::Yaml
+        && !pending.early.is_empty()
+        && pending
+            .early
+            .iter()
+            .all(|early| early.as_ref().is_some_and(|e| !e.names_unknown_metric()));
+    if !finishable {
+        return Unit::Pending(pending);
+    }
+    let Pending {
+        mut loaded,
+        mut diagnostics,
+        recorded_labels,
+        early,
+    } = pending;
+    let mut names = Vec::new();
+    // In expression order, as the second phase would add them.
+    for early in early.into_iter().flatten() {
+        names.extend(early.names);
+        diagnostics.extend(early.findings);
+    }
+    let checked = finish(&loaded, diagnostics, options);
+    let (exprs, recorded_labels) =
+        recording_exprs(std::mem::take(&mut loaded.exprs), recorded_labels);
+    loaded.exprs = exprs;
+    loaded.suppressions = None;
+    Unit::Finished(Finished {
+        checked,
+        names,
+        recording: loaded,
+        recorded_labels,
+        explicit: candidate.explicit,
+    })
+}
+
+/// The recording rules' expressions among `exprs`, with their labels indexed anew.
+fn recording_exprs(
+    exprs: Vec<ParsedExpr>,
+    recorded_labels: Vec<(usize, Vec<String>)>,
+) -> (Vec<ParsedExpr>, Vec<(usize, Vec<String>)>) {
+    let mut kept = Vec::with_capacity(recorded_labels.len());
+    let mut labels = Vec::with_capacity(recorded_labels.len());
+    // Both are in expression order: one pass pairs them.
+    let mut wanted = recorded_labels.into_iter().peekable();
+    for (index, parsed) in exprs.into_iter().enumerate() {
+        if let Some((_, rule_labels)) = wanted.next_if(|(at, _)| *at == index) {
+            labels.push((kept.len(), rule_labels));
+            kept.push(parsed);
+        }
+    }
+    (kept, labels)
 }
 
 /// The catalog checks of every rule expression that reads only named metrics (a
@@ -212,15 +322,40 @@ fn metric_names(expr: &Expr) -> Option<Vec<String>> {
 }
 
 /// Adds every recording rule's output series to the catalog; returns their names.
-fn add_recorded_series(catalog: &mut Catalog, pending: &[Pending]) -> HashSet<String> {
-    let rules = recording_rules(
-        pending
-            .iter()
-            .map(|file| (&file.loaded, file.recorded_labels.as_slice())),
-    );
+fn add_recorded_series(catalog: &mut Catalog, units: &[Unit]) -> HashSet<String> {
+    let rules = recording_rules(units.iter().map(|unit| match unit {
+        Unit::Pending(file) => (&file.loaded, file.recorded_labels.as_slice()),
+        Unit::Finished(file) => (&file.recording, file.recorded_labels.as_slice()),
+    }));
     let names = rules.iter().map(|rule| rule.record.to_string()).collect();
     add_recording_rules(catalog, &rules);
     names
+}
+
+/// A unit's findings against the final catalog: a finished file's own, unless a
+/// recording rule writes a series it reads (then it is loaded again and checked like a
+/// file that loaded before the catalog was read). The unit comes back to be freed off
+/// the critical path.
+fn complete(
+    unit: Unit,
+    catalog: &Catalog,
+    recorded: &HashSet<String>,
+    options: &Options,
+) -> (Checked, Loaded) {
+    match unit {
+        Unit::Pending(pending) => second_phase(pending, catalog, recorded, options),
+        Unit::Finished(finished) if finished.stale(recorded) => {
+            let file = &finished.recording.file;
+            match super::load::load_yaml_again(file, finished.explicit, options) {
+                Some(loaded) => {
+                    second_phase(check_own(loaded, None, options), catalog, recorded, options)
+                }
+                // The text gave a rule file once; it gives the same unit again.
+                None => (finished.checked, finished.recording),
+            }
+        }
+        Unit::Finished(finished) => (finished.checked, finished.recording),
+    }
 }
 
 /// The catalog checks not made early (or made against a catalog the recording rules
@@ -358,35 +493,132 @@ mod tests {
         out
     }
 
-    /// Both files through both phases, the catalog read before (`early`) or after
-    /// (`!early`) they load.
-    fn two_phase(early: bool) -> Vec<String> {
+    /// A catalog that does not list every metric: reading a metric it lacks is no
+    /// finding, so an expression reading a series only a recording rule writes is
+    /// finished in the first phase.
+    const OPEN_CATALOG: &str = "target_labels: []\nmetrics:\n  http_requests_total:\n    type: counter\n    labels: [route, code]\n";
+    /// Reads the recorded series, with a label its output cannot carry.
+    const READS_RECORDED: &str = "groups:\n  - name: a\n    rules:\n      - alert: Slow\n        expr: route_requests_rate5m{code=\"500\"} > 1\n";
+    /// Reads only a series of the catalog.
+    const READS_CATALOG: &str = "groups:\n  - name: a\n    rules:\n      - alert: Fine\n        expr: sum by (route) (rate(http_requests_total{code=\"500\"}[5m])) > 1\n      - alert: Bad\n        expr: sum by (route) (rate(http_requests_total{zone=\"a\"}[5m])) > 1\n";
+
+    /// The files through both phases, the catalog read before (`early`) or after
+    /// (`!early`) they load. Returns the findings and how many files were finished in
+    /// the first phase.
+    fn run_phases(catalog_text: &str, files: &[(&str, &str)], early: bool) -> (Vec<String>, usize) {
         let options = Options::default();
         let catalog = || {
-            crate::catalog::load_str("c.yml", CATALOG)
+            crate::catalog::load_str("c.yml", catalog_text)
                 .unwrap()
                 .with_builtins()
         };
         let read = catalog();
-        let pending: Vec<Pending> = [("rec.yml", RECORDING), ("alerts.yml", ALERTS)]
-            .into_iter()
+        let units: Vec<Unit> = files
+            .iter()
             .map(|(name, text)| {
                 let loaded =
                     super::super::load_text(name, text.to_string(), FileKind::Yaml, &options)
                         .pop()
                         .unwrap();
-                check_own(loaded, early.then_some(&read), &options)
+                let candidate = Candidate {
+                    display: name.to_string(),
+                    path: PathBuf::from(name),
+                    kind: FileKind::Yaml,
+                    explicit: true,
+                };
+                settle(
+                    check_own(loaded, early.then_some(&read), &options),
+                    &candidate,
+                    &options,
+                )
             })
             .collect();
         if early {
-            assert!(pending.iter().all(|file| !file.early.is_empty()));
+            assert!(units.iter().all(|unit| match unit {
+                Unit::Pending(file) => !file.early.is_empty(),
+                Unit::Finished(_) => true,
+            }));
         }
+        let finished = units
+            .iter()
+            .filter(|unit| matches!(unit, Unit::Finished(_)))
+            .count();
         let mut catalog = catalog();
-        let recorded = add_recorded_series(&mut catalog, &pending);
-        pending
+        let recorded = add_recorded_series(&mut catalog, &units);
+        let findings = units
             .into_iter()
-            .flat_map(|file| findings(&second_phase(file, &catalog, &recorded, &options).0))
-            .collect()
+            .flat_map(|unit| findings(&complete(unit, &catalog, &recorded, &options).0))
+            .collect();
+        (findings, finished)
+    }
+
+    fn two_phase(early: bool) -> Vec<String> {
+        run_phases(
+            CATALOG,
+            &[("rec.yml", RECORDING), ("alerts.yml", ALERTS)],
+            early,
+        )
+        .0
+    }
+
+    /// A file finished before the recorded series were known is checked again when it
+    /// reads one (here the finding appears only then); the others keep their findings.
+    #[test]
+    fn a_finished_file_reading_a_recorded_series_is_checked_again() {
+        let files = [
+            ("rec.yml", RECORDING),
+            ("slow.yml", READS_RECORDED),
+            ("fine.yml", READS_CATALOG),
+        ];
+        let (late, none) = run_phases(OPEN_CATALOG, &files, false);
+        assert_eq!(none, 0);
+        let (early, finished) = run_phases(OPEN_CATALOG, &files, true);
+        assert_eq!(finished, 3);
+        assert_eq!(early, late);
+        assert!(
+            late.iter()
+                .any(|f| f.starts_with("catalog/unknown-label 5:")),
+            "{late:?}"
+        );
+        assert!(
+            late.iter()
+                .any(|f| f.starts_with("catalog/unknown-label 7:")),
+            "{late:?}"
+        );
+    }
+
+    /// Only the recording rules' expressions stay, each with its own labels.
+    #[test]
+    fn a_finished_file_keeps_its_recording_rules_only() {
+        let parsed = |text: &str, origin: ExprOrigin| {
+            ParsedExpr::new(
+                text.to_string(),
+                crate::source::OffsetMap::identity(0, text.len()),
+                origin,
+            )
+        };
+        let alert = || ExprOrigin::AlertingRule {
+            group: "g".into(),
+            name: "a".into(),
+        };
+        let record = |name: &str| ExprOrigin::RecordingRule {
+            group: "g".into(),
+            name: name.into(),
+        };
+        let exprs = vec![
+            parsed("up", alert()),
+            parsed("sum(up)", record("r1")),
+            parsed("up == 0", alert()),
+            parsed("count(up)", record("r2")),
+        ];
+        let labels = vec![(1, vec!["a".to_string()]), (3, vec!["b".to_string()])];
+        let (kept, labels) = recording_exprs(exprs, labels);
+        let sources: Vec<&str> = kept.iter().map(|p| p.source.as_str()).collect();
+        assert_eq!(sources, ["sum(up)", "count(up)"]);
+        assert_eq!(
+            labels,
+            vec![(0, vec!["a".to_string()]), (1, vec!["b".to_string()])]
+        );
     }
 
     #[test]
