@@ -575,15 +575,15 @@ mod tests {
         let (early, finished) = run_phases(OPEN_CATALOG, &files, true);
         assert_eq!(finished, 3);
         assert_eq!(early, late);
+        assert_found(&late, "catalog/unknown-label 5:");
+        assert_found(&late, "catalog/unknown-label 7:");
+    }
+
+    /// Asserts that one of `findings` (as `code line:...`) starts with `prefix`.
+    fn assert_found(findings: &[String], prefix: &str) {
         assert!(
-            late.iter()
-                .any(|f| f.starts_with("catalog/unknown-label 5:")),
-            "{late:?}"
-        );
-        assert!(
-            late.iter()
-                .any(|f| f.starts_with("catalog/unknown-label 7:")),
-            "{late:?}"
+            findings.iter().any(|f| f.starts_with(prefix)),
+            "no {prefix:?} in {findings:?}"
         );
     }
 
@@ -627,16 +627,8 @@ mod tests {
         assert_eq!(two_phase(true), late);
         // The recorded series is known (no unknown-metric), its labels are inferred
         // (`code` is gone after `sum by (route)`), and the typo is still found.
-        assert!(
-            late.iter()
-                .any(|f| f.starts_with("catalog/unknown-label 5:")),
-            "{late:?}"
-        );
-        assert!(
-            late.iter()
-                .any(|f| f.starts_with("catalog/unknown-metric 7:")),
-            "{late:?}"
-        );
+        assert_found(&late, "catalog/unknown-label 5:");
+        assert_found(&late, "catalog/unknown-metric 7:");
         assert!(
             !late
                 .iter()
