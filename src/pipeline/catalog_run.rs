@@ -34,6 +34,7 @@ use crate::diagnostic::Diagnostic;
 use crate::discover::{Candidate, DiscoverError, FileKind};
 use crate::promql::ast::{Expr, MatchOp};
 use crate::report::RunReport;
+use crate::rules::template::TemplateCache;
 use rayon::prelude::*;
 use rustc_hash::FxHashSet as HashSet;
 use std::path::PathBuf;
@@ -47,16 +48,18 @@ pub fn run_loading_catalog<E: Send>(
     load_catalog: impl FnOnce() -> Result<Catalog, E> + Send,
 ) -> Result<Outcome, E> {
     let read: OnceLock<Catalog> = OnceLock::new();
+    // Alert templates repeat across files: each distinct text is parsed once per run.
+    let templates = TemplateCache::default();
     let (loaded, (pending, files, mut io_errors)) = rayon::join(
         || load_catalog().map(|catalog| drop(read.set(catalog))),
-        || first_phase(paths, options, &read),
+        || first_phase(paths, options, &read, &templates),
     );
     loaded?;
     let mut catalog = read.into_inner().expect("the catalog was read");
     let recorded = add_recorded_series(&mut catalog, &pending);
     let (checked, spent): (Vec<Checked>, Vec<Loaded>) = pending
         .into_par_iter()
-        .map(|unit| complete(unit, &catalog, &recorded, options))
+        .map(|unit| complete(unit, &catalog, &recorded, &templates, options))
         .unzip();
     // Thousands of families and expressions take a while to free: a pool thread does
     // it while the report is sorted and printed.
@@ -151,6 +154,7 @@ fn first_phase(
     paths: &[PathBuf],
     options: &Options,
     catalog: &OnceLock<Catalog>,
+    templates: &TemplateCache,
 ) -> (Vec<Unit>, usize, Vec<DiscoverError>) {
     let (candidates, mut io_errors) = candidates(paths, options);
     let results: Vec<Result<Vec<Unit>, DiscoverError>> = candidates
@@ -161,7 +165,7 @@ fn first_phase(
                 .into_iter()
                 .map(|loaded| {
                     settle(
-                        check_own(loaded, catalog.get(), options),
+                        check_own(loaded, catalog.get(), templates, options),
                         candidate,
                         options,
                     )
@@ -184,9 +188,17 @@ fn first_phase(
 }
 
 /// A file's own checks, and the early catalog checks of its rule expressions.
-fn check_own(mut loaded: Loaded, catalog: Option<&Catalog>, options: &Options) -> Pending {
+fn check_own(
+    mut loaded: Loaded,
+    catalog: Option<&Catalog>,
+    templates: &TemplateCache,
+    options: &Options,
+) -> Pending {
     let mut diagnostics = std::mem::take(&mut loaded.diagnostics);
-    let set = SetContext::default();
+    let set = SetContext {
+        catalog: None,
+        templates: Some(templates),
+    };
     run_checks(
         &loaded,
         &set,
@@ -340,6 +352,7 @@ fn complete(
     unit: Unit,
     catalog: &Catalog,
     recorded: &HashSet<String>,
+    templates: &TemplateCache,
     options: &Options,
 ) -> (Checked, Loaded) {
     match unit {
@@ -348,7 +361,8 @@ fn complete(
             let file = &finished.recording.file;
             match super::load::load_yaml_again(file, finished.explicit, options) {
                 Some(loaded) => {
-                    second_phase(check_own(loaded, None, options), catalog, recorded, options)
+                    let pending = check_own(loaded, None, templates, options);
+                    second_phase(pending, catalog, recorded, options)
                 }
                 // The text gave a rule file once; it gives the same unit again.
                 None => (finished.checked, finished.recording),
@@ -513,6 +527,7 @@ mod tests {
                 .with_builtins()
         };
         let read = catalog();
+        let templates = TemplateCache::default();
         let units: Vec<Unit> = files
             .iter()
             .map(|(name, text)| {
@@ -527,7 +542,7 @@ mod tests {
                     explicit: true,
                 };
                 settle(
-                    check_own(loaded, early.then_some(&read), &options),
+                    check_own(loaded, early.then_some(&read), &templates, &options),
                     &candidate,
                     &options,
                 )
@@ -547,7 +562,7 @@ mod tests {
         let recorded = add_recorded_series(&mut catalog, &units);
         let findings = units
             .into_iter()
-            .flat_map(|unit| findings(&complete(unit, &catalog, &recorded, &options).0))
+            .flat_map(|unit| findings(&complete(unit, &catalog, &recorded, &templates, &options).0))
             .collect();
         (findings, finished)
     }
