@@ -239,8 +239,51 @@ impl<T: Clone> Memo<T> {
 
 /// Checks a matcher regex; the error reads like Go's `regexp` errors.
 pub fn validate(pattern: &str) -> Result<(), String> {
+    if trivially_valid(pattern) {
+        return Ok(());
+    }
     static VALIDATED: Memo<Result<(), String>> = Memo::new();
     VALIDATED.get(pattern, validate_uncached)
+}
+
+/// Longest pattern [`trivially_valid`] answers for: far below any size limit of Go's
+/// or Rust's parser.
+const TRIVIAL_MAX_LEN: usize = 1000;
+
+/// Whether `pattern` is alternatives of literal characters and `.`, each at most once
+/// repeated by `*`, `+` or `?` (greedy or lazy): what most matcher regexes are (`5..`,
+/// `ns3.*`, `GET|POST`). Go and Rust accept every such pattern, so no parser needs to
+/// see it: parsing costs ~20,000 instructions a pattern, and a corpus has thousands of
+/// distinct ones. Anything else (groups, classes, escapes, counts, a repetition without
+/// an argument or of a repetition) is left to the parsers.
+fn trivially_valid(pattern: &str) -> bool {
+    let bytes = pattern.as_bytes();
+    if bytes.len() > TRIVIAL_MAX_LEN {
+        return false;
+    }
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'|' {
+            i += 1;
+            continue;
+        }
+        if !trivial_atom(bytes[i]) {
+            return false;
+        }
+        i += 1;
+        if matches!(bytes.get(i), Some(b'*' | b'+' | b'?')) {
+            i += 1;
+            // The lazy form; a third operator is Go's nested repetition error.
+            i += usize::from(bytes.get(i) == Some(&b'?'));
+        }
+    }
+    true
+}
+
+/// A byte that is one literal character (or `.`) in RE2 and Rust syntax alike.
+fn trivial_atom(byte: u8) -> bool {
+    const PUNCTUATION: &[u8] = b"._-:/ ,=@%!'\"<>~&;";
+    byte.is_ascii_alphanumeric() || PUNCTUATION.contains(&byte)
 }
 
 fn validate_uncached(pattern: &str) -> Result<(), String> {
@@ -315,6 +358,44 @@ pub fn literal_value(pattern: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The shortcut answers only for patterns both parsers accept: every string of up to
+    /// five characters over the bytes that matter (atoms, operators, alternation, and a
+    /// few the shortcut must leave to the parsers).
+    #[test]
+    fn trivially_valid_patterns_are_valid() {
+        let alphabet = [b'a', b'.', b'*', b'+', b'?', b'|', b'(', b'{', b'\\', b'['];
+        let mut trivial = 0;
+        for len in 0..=5u32 {
+            for mut n in 0..alphabet.len().pow(len) {
+                let mut pattern = String::new();
+                for _ in 0..len {
+                    pattern.push(char::from(alphabet[n % alphabet.len()]));
+                    n /= alphabet.len();
+                }
+                if trivially_valid(&pattern) {
+                    trivial += 1;
+                    assert_eq!(validate_uncached(&pattern), Ok(()), "{pattern:?}");
+                }
+            }
+        }
+        assert!(trivial > 1000, "{trivial}");
+        let shortcut = [
+            "5..",
+            "ns3.*",
+            "GET|POST",
+            "a*?b+?c??",
+            "",
+            "|",
+            "api-v1/x:y",
+        ];
+        for pattern in shortcut {
+            assert!(trivially_valid(pattern), "{pattern:?}");
+        }
+        for pattern in ["a**", "*a", "a|+", "a???", "(a)", "a{2}", r"\d", "[a]", "é"] {
+            assert!(!trivially_valid(pattern), "{pattern:?}");
+        }
+    }
 
     #[test]
     fn go_literal_braces_are_accepted() {
