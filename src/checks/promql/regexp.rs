@@ -32,18 +32,16 @@ selector of `info()`.",
 
 pub fn find(expr: &Expr, source: &str) -> Vec<Finding> {
     let mut findings = Vec::new();
+    // One walk: parents come first, so an `info()` call is met before its selector.
     let mut info_selectors = Vec::new();
     expr.walk(&mut |node| {
-        if let Expr::Call(c) = node {
-            if c.name == "info" {
+        let selector: &VectorSelector = match node {
+            Expr::Call(c) if c.name == "info" => {
                 if let Some(Expr::Selector(s)) = c.args.get(1) {
                     info_selectors.push(s.span.clone());
                 }
+                return;
             }
-        }
-    });
-    expr.walk(&mut |node| {
-        let selector: &VectorSelector = match node {
             Expr::Selector(s) => s,
             Expr::Matrix(m) => &m.selector,
             _ => return,
