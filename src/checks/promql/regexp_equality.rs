@@ -54,10 +54,11 @@ pub fn find(expr: &Expr, source: &str) -> Vec<Finding> {
             _ => return,
         };
         for m in &selector.matchers {
+            // Cheapest test first: almost no value looks like a regex.
             if matches!(m.op, MatchOp::Equal | MatchOp::NotEqual)
                 && !m.bare_name
-                && !holds_patterns(&m.name)
                 && looks_like_regex(&m.value)
+                && !holds_patterns(&m.name)
             {
                 findings.push(finding(m, source));
             }
