@@ -128,13 +128,35 @@ impl Expr {
 
     /// Calls `visit` on this node and every node below it, parents first.
     pub fn walk<'a>(&'a self, visit: &mut dyn FnMut(&'a Expr)) {
-        // A work list, not recursion: trees are as deep as `MAX_DEPTH`.
-        let mut pending = vec![self];
-        while let Some(expr) = pending.pop() {
+        // A loop, not recursion: trees are as deep as `MAX_DEPTH`. Every check walks
+        // every expression, so the walk goes straight down to each node's first child
+        // and keeps only the later siblings on a list: a chain of single children
+        // (parentheses, unary minus, most calls) allocates nothing.
+        let mut later: Vec<&'a Expr> = Vec::new();
+        let mut next = Some(self);
+        while let Some(expr) = next.take().or_else(|| later.pop()) {
             visit(expr);
-            let first_child = pending.len();
-            pending.extend(expr.children());
-            pending[first_child..].reverse();
+            next = match expr {
+                Expr::Number(_) | Expr::String(_) | Expr::Selector(_) | Expr::Matrix(_) => None,
+                Expr::Subquery(s) => Some(&s.expr),
+                Expr::Call(c) => c.args.split_first().map(|(first, rest)| {
+                    later.extend(rest.iter().rev());
+                    first
+                }),
+                Expr::Aggregate(a) => match a.param.as_deref() {
+                    Some(param) => {
+                        later.push(&a.expr);
+                        Some(param)
+                    }
+                    None => Some(&a.expr),
+                },
+                Expr::Binary(b) => {
+                    later.push(&b.rhs);
+                    Some(&b.lhs)
+                }
+                Expr::Unary(u) => Some(&u.expr),
+                Expr::Paren(p) => Some(&p.expr),
+            };
         }
     }
 

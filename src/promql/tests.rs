@@ -340,3 +340,31 @@ fn several_independent_errors_are_reported() {
     let result = parse("rate(x) + irate(y)");
     assert_eq!(result.errors.len(), 2);
 }
+
+/// `walk` visits every node parents first, children in source order: the order a
+/// recursive walk over `children` gives (checks rely on a call coming before its
+/// arguments).
+#[test]
+fn walk_visits_in_source_preorder() {
+    fn preorder<'a>(expr: &'a Expr, out: &mut Vec<Span>) {
+        out.push(expr.span());
+        for child in expr.children() {
+            preorder(child, out);
+        }
+    }
+    for input in [
+        "a",
+        "-(a + b) * c",
+        "sum by (x) (rate(a[5m])) / on (x) group_left count(b)",
+        "topk(3, sum without (y) (c))",
+        "quantile_over_time(0.9, (a - b)[1h:5m]) or vector(1) and label_replace(a, \"d\", \"$1\", \"s\", \"(.*)\")",
+        "clamp(a, 0, 1) > bool 2 ^ -3 ^ 4",
+    ] {
+        let expr = ok(input);
+        let mut walked = Vec::new();
+        expr.walk(&mut |node| walked.push(node.span()));
+        let mut expected = Vec::new();
+        preorder(&expr, &mut expected);
+        assert_eq!(walked, expected, "{input}");
+    }
+}
