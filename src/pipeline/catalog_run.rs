@@ -29,10 +29,11 @@ use super::{
 };
 use crate::catalog::recorded::{add_recording_rules, RecordingRule};
 use crate::catalog::Catalog;
+use crate::checks::catalog::silent::silent_visiting;
 use crate::checks::context::{check_expr, ExprOrigin, ParsedExpr};
 use crate::diagnostic::Diagnostic;
 use crate::discover::{Candidate, DiscoverError, FileKind};
-use crate::promql::ast::{Expr, MatchOp};
+use crate::promql::ast::{MatchOp, VectorSelector};
 use crate::report::RunReport;
 use crate::rules::template::TemplateCache;
 use rayon::prelude::*;
@@ -294,16 +295,23 @@ fn check_early(
         .exprs
         .iter_mut()
         .map(|parsed| {
-            let names = metric_names(parsed.result.expr.as_ref()?)?;
+            let expr = parsed.result.expr.as_ref()?;
+            let mut names = MetricNames::default();
+            let silent = silent_visiting(expr, catalog, &mut |selector| names.add(selector));
+            let names = names.finish()?;
             let mut findings = Vec::new();
-            check_expr(
-                file,
-                parsed,
-                options,
-                Some(catalog),
-                &enabled,
-                &mut findings,
-            );
+            // Most expressions read nothing a small catalog knows (a Prometheus
+            // configuration's): the checks would find nothing, so they are not run.
+            if !silent {
+                check_expr(
+                    file,
+                    parsed,
+                    options,
+                    Some(catalog),
+                    &enabled,
+                    &mut findings,
+                );
+            }
             // A recording rule's tree is read again when the catalog learns its output.
             if !matches!(parsed.origin, ExprOrigin::RecordingRule { .. }) {
                 parsed.drop_tree();
@@ -313,24 +321,31 @@ fn check_early(
         .collect()
 }
 
-/// The metric names an expression's selectors read, or `None` when a selector picks
-/// metrics by a `__name__` pattern.
-fn metric_names(expr: &Expr) -> Option<Vec<String>> {
-    let mut names = Vec::new();
-    let mut by_pattern = false;
-    crate::catalog::flow::selectors(expr, &mut |selector, _| {
+/// The metric names an expression's selectors read, gathered selector by selector:
+/// `None` when a selector picks metrics by a `__name__` pattern.
+#[derive(Default)]
+struct MetricNames {
+    names: Vec<String>,
+    by_pattern: bool,
+}
+
+impl MetricNames {
+    fn add(&mut self, selector: &VectorSelector) {
         if selector
             .matchers
             .iter()
             .any(|m| m.name == "__name__" && m.op != MatchOp::Equal)
         {
-            by_pattern = true;
+            self.by_pattern = true;
         }
         if let Some((name, _)) = selector.metric_name() {
-            names.push(name.to_string());
+            self.names.push(name.to_string());
         }
-    });
-    (!by_pattern).then_some(names)
+    }
+
+    fn finish(self) -> Option<Vec<String>> {
+        (!self.by_pattern).then_some(self.names)
+    }
 }
 
 /// Adds every recording rule's output series to the catalog; returns their names.

@@ -129,14 +129,10 @@ impl<'a> ExprWalk<'a> {
             match selector.metric_name() {
                 Some((name, _)) => {
                     let (series, by_stem) = catalog.series_or_stem(name);
-                    // The catalog says something of a name some family owns (a series,
-                    // or by its stem: the bare name of a classic histogram) and of a name
-                    // `catalog/unknown-metric` reports.
-                    blind = blind && !by_stem && !super::unknown_metric::reportable(name, catalog);
+                    blind = blind && blind_to_name(name, by_stem, catalog);
                     named.push((selector, series));
                 }
-                // Without a `__name__` matcher the selector resolves to nothing.
-                None => blind &= !selector.matchers.iter().any(|m| m.name == "__name__"),
+                None => blind &= blind_to_unnamed(selector),
             }
         }
         named.sort_unstable_by_key(|(selector, _)| address(selector));
@@ -227,6 +223,28 @@ impl<'a> ExprWalk<'a> {
             .ok()
             .map(|index| self.named[index].1)
     }
+}
+
+/// Whether the catalog says nothing of what `selector` reads: the selector that makes
+/// no expression of [`ExprWalk::blind`] false.
+pub fn blind_to(selector: &VectorSelector, catalog: &Catalog) -> bool {
+    match selector.metric_name() {
+        Some((name, _)) => blind_to_name(name, catalog.series_or_stem(name).1, catalog),
+        None => blind_to_unnamed(selector),
+    }
+}
+
+/// The catalog says something of a name some family owns (a series, or by its stem:
+/// the bare name of a classic histogram; `by_stem` from [`Catalog::series_or_stem`]) and
+/// of a name `catalog/unknown-metric` reports.
+fn blind_to_name(name: &str, by_stem: bool, catalog: &Catalog) -> bool {
+    !by_stem && !super::unknown_metric::reportable(name, catalog)
+}
+
+/// A selector without a metric name resolves to nothing unless a `__name__` matcher
+/// picks its metrics.
+fn blind_to_unnamed(selector: &VectorSelector) -> bool {
+    !selector.matchers.iter().any(|m| m.name == "__name__")
 }
 
 /// A selector's address: the walk knows its selectors by identity, not by value.

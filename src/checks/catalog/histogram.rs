@@ -318,7 +318,7 @@ fn check_histogram_quantile(
 /// aggregations, the "many" side of a `group_left`/`group_right` join (the other side
 /// only lends labels), the left side of `and`/`unless`, both sides of `or`. Other
 /// joins of two vectors leave us unsure: their selectors are not visited.
-fn value_selectors<'e>(expr: &'e Expr, visit: &mut dyn FnMut(&'e VectorSelector)) {
+pub(super) fn value_selectors<'e>(expr: &'e Expr, visit: &mut dyn FnMut(&'e VectorSelector)) {
     match expr {
         Expr::Selector(selector) => visit(selector),
         Expr::Matrix(matrix) => visit(&matrix.selector),

@@ -7,6 +7,7 @@ pub mod counter;
 pub mod gauge;
 pub mod histogram;
 pub mod job_scope;
+pub mod silent;
 pub mod unknown_label;
 pub mod unknown_label_value;
 pub mod unknown_metric;

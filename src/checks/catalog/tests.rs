@@ -551,3 +551,96 @@ fn expressions_naming_what_the_catalog_knows_are_not_blind() {
     assert!(!blind("http_request_duration_seconds", &full));
     assert_eq!(all_checks("http_request_duration_seconds", &full).len(), 1);
 }
+
+fn silent(query: &str, catalog: &Catalog) -> bool {
+    let expr = crate::promql::parse(query).expr.expect("parses");
+    super::silent::silent(&expr, catalog)
+}
+
+/// Queries of every shape the silence proof distinguishes.
+const SHAPES: &[&str] = &[
+    "rate(http_requests_total[5m])",
+    "sum by (job, instance) (rate(x{job=\"a\",code=~\"5..\"}[5m])) / sum by (job, instance) (rate(x{job=\"a\"}[5m])) > 0.05",
+    "histogram_quantile(0.99, sum by (le, route) (rate(x_bucket[5m]))) > 1.5",
+    "(x{c=\"2\"} - y{c=\"2\"}) / x{c=\"2\"} > 0.9",
+    "predict_linear(z{fstype!~\"tmpfs\"}[6h], 4 * 3600) < 0",
+    "count by (namespace) (kube_pod_info{namespace=~\"ns.*\"})",
+    "topk(3, sum by (a) (x)) and y",
+    "max_over_time(x[10m:1m]) - scalar(y)",
+    "topk(3, sum by (a) (x)) and on (a) y",
+    "sum by (a) (sum by (b) (x))",
+    "sum without (a) (sum by (b) (x))",
+    "histogram_quantile(0.9, sum(label_replace(vector(1), \"le\", \"1\", \"\", \"\")))",
+    "histogram_quantile(0.9, sum by (job) (x) / sum by (job) (y))",
+    "count_values(\"le\", vector(1)) / on (le) group_left (x) absent(y{x=\"1\"})",
+    "label_join(sum by (a) (x), \"d\", \",\", \"a\", \"b\") or sort_by_label(y, \"c\")",
+    "label_replace(sum by (a) (x), \"d\", \"$1\", \"b\", \"(.+)\")",
+    "x * on (a) y",
+    "sum by (a) (x * on (b) y)",
+    "time() - max by (c) (timestamp(y)) > on (c) group_right (e) vector(0)",
+    "up{job=\"x\",foo=\"y\"}",
+    "up == 0",
+    "rate(x[5m]) / scrape_duration_seconds",
+    "scrape_duraton_seconds",
+    "{__name__=~\"up|x\"}",
+    "{__name__!=\"x\", job=\"a\"}",
+    "http_request_duration_seconds",
+    "http_request_total",
+    "topk(scalar(up), x)",
+];
+
+/// Regression (issue 11): the catalog run skips the catalog checks of an expression
+/// they are proved silent on. Whatever the catalog, a silent expression has no
+/// finding, and the proof does not claim silence where the catalog knows a selector.
+#[test]
+fn silent_expressions_have_no_catalog_finding() {
+    let complete = load_str("c.yml", "complete: true\nmetrics: {}\n")
+        .unwrap()
+        .with_builtins();
+    for catalog in [config_only_catalog(), catalog(), complete] {
+        for query in SHAPES {
+            if silent(query, &catalog) {
+                assert!(all_checks(query, &catalog).is_empty(), "{query}");
+                assert!(blind(query, &catalog), "{query}");
+            }
+        }
+    }
+}
+
+/// What the shortcut must not skip: a selector the catalog knows (`up`, a series of
+/// its families, a name it would report as unknown), a name in a complete catalog,
+/// a `__name__` matcher, and a bound the query itself sets where a check judges it.
+#[test]
+fn the_silence_proof_leaves_what_a_check_may_report() {
+    let config = config_only_catalog();
+    for query in &SHAPES[..8] {
+        assert!(silent(query, &config), "{query}");
+    }
+    for query in [
+        "up{job=\"x\",foo=\"y\"}",
+        "rate(x[5m]) / scrape_duration_seconds",
+        "scrape_duraton_seconds",
+        "{__name__=~\"up|x\"}",
+        "{__name__!=\"x\", job=\"a\"}",
+        "topk(scalar(up), x)",
+        "sum by (a) (sum by (b) (x))",
+        "histogram_quantile(0.9, sum(label_replace(vector(1), \"le\", \"1\", \"\", \"\")))",
+        "histogram_quantile(0.9, sum by (job) (x) / sum by (job) (y))",
+        "label_replace(sum by (a) (x), \"d\", \"$1\", \"b\", \"(.+)\")",
+        "sum by (a) (x * on (b) y)",
+    ] {
+        assert!(!silent(query, &config), "{query}");
+    }
+    assert_eq!(
+        all_checks("up{job=\"x\",foo=\"y\"}", &config),
+        ["unknown-label | foo | `foo` is not a label of `up`, so this selector matches nothing"]
+    );
+    // A complete catalog reports every name it lacks.
+    let complete = load_str("c.yml", "complete: true\nmetrics: {}\n")
+        .unwrap()
+        .with_builtins();
+    assert!(!silent("rate(x[5m])", &complete));
+    assert_eq!(all_checks("rate(x[5m])", &complete).len(), 1);
+    // A name the catalog owns by its stem.
+    assert!(!silent("http_request_duration_seconds", &catalog()));
+}

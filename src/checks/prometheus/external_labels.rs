@@ -73,10 +73,13 @@ pub fn run(
             if !scalar.value.contains("xternalLabels") {
                 continue;
             }
-            let Some(Ok(template)) = templates.get(&scalar.value) else {
+            let Some(references) = templates
+                .parsed(&scalar.value)
+                .and_then(|parsed| parsed.external_label_references())
+            else {
                 continue;
             };
-            for reference in template.external_label_references() {
+            for reference in references {
                 if external.contains(&reference.name.as_str()) {
                     continue;
                 }

@@ -106,6 +106,9 @@ pub type ParseResult = Result<Template, TemplateError>;
 pub struct Parsed {
     result: ParseResult,
     label_references: OnceLock<Vec<LabelReference>>,
+    /// The `$externalLabels` references, for `prometheus/external-labels`: every
+    /// alert of a repository may read `$externalLabels.cluster` in one description.
+    external_label_references: OnceLock<Vec<LabelReference>>,
 }
 
 impl Parsed {
@@ -113,6 +116,7 @@ impl Parsed {
         Parsed {
             result: parse_prometheus(text),
             label_references: OnceLock::new(),
+            external_label_references: OnceLock::new(),
         }
     }
 
@@ -128,6 +132,16 @@ impl Parsed {
         Some(
             self.label_references
                 .get_or_init(|| template.label_references()),
+        )
+    }
+
+    /// [`Template::external_label_references`] of the template, computed on first use;
+    /// `None` when it does not parse.
+    pub fn external_label_references(&self) -> Option<&[LabelReference]> {
+        let template = self.result.as_ref().ok()?;
+        Some(
+            self.external_label_references
+                .get_or_init(|| template.external_label_references()),
         )
     }
 }
