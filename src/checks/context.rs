@@ -270,6 +270,8 @@ pub struct ExprContext<'a> {
     pub(crate) analysis: std::cell::OnceCell<Analysis<'a>>,
     /// The catalog checks' shared walk ([`Self::walk`]); start it empty.
     pub(crate) walk: std::cell::OnceCell<ExprWalk<'a>>,
+    /// The expression's nodes in walk order ([`Self::nodes`]); start it empty.
+    pub(crate) nodes: std::cell::OnceCell<Vec<&'a Expr>>,
 }
 
 impl<'a> ExprContext<'a> {
@@ -291,7 +293,14 @@ impl<'a> ExprContext<'a> {
             uncertain: parsed.uncertain,
             analysis: std::cell::OnceCell::new(),
             walk: std::cell::OnceCell::new(),
+            nodes: std::cell::OnceCell::new(),
         })
+    }
+
+    /// Every node of the expression in [`Expr::walk`]'s order, walked once and shared
+    /// by the checks that visit every node (six walks an expression before).
+    pub fn nodes(&self) -> &[&'a Expr] {
+        self.nodes.get_or_init(|| self.expr.nodes())
     }
 
     /// The one walk of the expression the catalog checks share (its nodes with their

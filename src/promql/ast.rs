@@ -128,14 +128,25 @@ impl Expr {
 
     /// Calls `visit` on this node and every node below it, parents first.
     pub fn walk<'a>(&'a self, visit: &mut dyn FnMut(&'a Expr)) {
-        // A work list, not recursion: trees are as deep as `MAX_DEPTH`.
-        let mut pending = vec![self];
+        // A work list, not recursion: trees are as deep as `MAX_DEPTH`. Room for a
+        // typical rule's pending nodes up front: growing from one slot reallocated
+        // three times a walk.
+        let mut pending = Vec::with_capacity(16);
+        pending.push(self);
         while let Some(expr) = pending.pop() {
             visit(expr);
             let first_child = pending.len();
             pending.extend(expr.children());
             pending[first_child..].reverse();
         }
+    }
+
+    /// Every node of the tree in [`Expr::walk`]'s order (parents first, children in
+    /// source order): one walk that several checks can share by looping over it.
+    pub fn nodes(&self) -> Vec<&Expr> {
+        let mut nodes = Vec::with_capacity(16);
+        self.walk(&mut |node| nodes.push(node));
+        nodes
     }
 
     /// The expression with any parentheses around it removed.

@@ -340,3 +340,20 @@ fn several_independent_errors_are_reported() {
     let result = parse("rate(x) + irate(y)");
     assert_eq!(result.errors.len(), 2);
 }
+
+#[test]
+fn nodes_lists_the_walk_order() {
+    for input in [
+        "up",
+        "sum by (job) (rate(a{x=\"y\"}[5m])) / on (job) group_left b > 1",
+        "histogram_quantile(0.9, sum by (le) (rate(x_bucket[5m])))[1h:5m] offset 1m",
+        "-(a + b) * c unless d",
+        "topk(3, count_values(\"v\", x))",
+    ] {
+        let expr = ok(input);
+        let mut walked = Vec::new();
+        expr.walk(&mut |node| walked.push(node as *const Expr));
+        let listed: Vec<*const Expr> = expr.nodes().into_iter().map(|n| n as *const Expr).collect();
+        assert_eq!(listed, walked, "{input}");
+    }
+}

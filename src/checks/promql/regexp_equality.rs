@@ -41,17 +41,22 @@ the regex of its route, so `route!=\"^/-/health$\"` there compares with a real v
 };
 
 pub fn run(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>) {
-    super::emit(ctx, emitter, find(ctx.expr, ctx.source));
+    super::emit(ctx, emitter, find_in(ctx.nodes(), ctx.source));
 }
 
 /// The equality matchers of `expr` whose value is regex text.
 pub fn find(expr: &Expr, source: &str) -> Vec<Finding> {
+    find_in(&expr.nodes(), source)
+}
+
+/// [`find`] over an expression's nodes in walk order ([`Expr::nodes`]).
+fn find_in(nodes: &[&Expr], source: &str) -> Vec<Finding> {
     let mut findings = Vec::new();
-    expr.walk(&mut |node| {
+    for node in nodes {
         let selector: &VectorSelector = match node {
             Expr::Selector(s) => s,
             Expr::Matrix(m) => &m.selector,
-            _ => return,
+            _ => continue,
         };
         for m in &selector.matchers {
             if matches!(m.op, MatchOp::Equal | MatchOp::NotEqual)
@@ -62,7 +67,7 @@ pub fn find(expr: &Expr, source: &str) -> Vec<Finding> {
                 findings.push(finding(m, source));
             }
         }
-    });
+    }
     findings
 }
 
