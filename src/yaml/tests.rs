@@ -818,3 +818,27 @@ fn block_scalar_header_ended_by_a_lone_carriage_return() {
     let text = "a: >\r  folded_total\r  more\rb: 1\n";
     check_token(text, &["a"], "folded_total", 0, "folded_total", 0);
 }
+
+/// The word-at-a-time line-break test agrees with `memchr2` on every length up to and
+/// past its `memchr2` cutoff, with a break (or a byte next to one in value) anywhere.
+#[test]
+fn line_break_test_agrees_with_memchr() {
+    let fillers = [b'a', b'\t', 0x0b, 0x0c, 0x0e, 0x8a, 0x8d, 0xff, 0x00];
+    for len in 0..80 {
+        for filler in fillers {
+            let plain = vec![filler; len];
+            assert!(!super::scalar::has_line_break(&plain), "{len} {filler}");
+            for at in 0..len {
+                for special in [b'\n', b'\r', 0x09, 0x0b, 0x8a] {
+                    let mut bytes = plain.clone();
+                    bytes[at] = special;
+                    assert_eq!(
+                        super::scalar::has_line_break(&bytes),
+                        memchr::memchr2(b'\n', b'\r', &bytes).is_some(),
+                        "{bytes:?}"
+                    );
+                }
+            }
+        }
+    }
+}
