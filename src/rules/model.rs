@@ -66,10 +66,20 @@ pub fn is_rule_document(document: &Document) -> bool {
 /// The entries of a mapping with YAML merge keys (`<<: *anchor`) expanded the way Go's
 /// yaml.v3 does: explicit keys win over merged ones, earlier merged mappings over later.
 pub fn merged_entries(node: &Node) -> Vec<&Entry> {
-    let mut out: Vec<&Entry> = Vec::new();
+    let mut out: Vec<&Entry> = Vec::with_capacity(node.as_mapping().map_or(0, <[Entry]>::len));
     let mut budget = crate::yaml::AliasBudget::default();
     collect_merged(node, &mut out, &mut budget, 0);
     out
+}
+
+/// Whether the mapping itself writes a merge key (`<<`): without one, [`merged_entries`]
+/// is its own entries, in order, and callers can read them without building the list.
+pub fn has_merge_key(node: &Node) -> bool {
+    node.entries().any(is_merge_key)
+}
+
+fn is_merge_key(entry: &Entry) -> bool {
+    entry.key.as_str() == Some("<<")
 }
 
 fn collect_merged<'a>(
@@ -83,7 +93,7 @@ fn collect_merged<'a>(
     };
     let mut merged: Vec<&'a Entry> = Vec::new();
     for entry in entries {
-        if entry.key.as_str() == Some("<<") && depth < 16 {
+        if is_merge_key(entry) && depth < 16 {
             let Some(value) = budget.follow(&entry.value) else {
                 continue;
             };
@@ -437,6 +447,17 @@ fn pairs(node: &mut Node, key: &str) -> (Vec<Pair>, Option<Span>) {
 
 /// The pairs of a mapping value, merge keys expanded ([`merged_entries`]).
 fn pairs_of(mut value: Node) -> Vec<Pair> {
+    if !has_merge_key(&value) {
+        // The common case: the own entries, in order, each moved out.
+        return match &mut value.kind {
+            NodeKind::Mapping(entries) => entries
+                .iter_mut()
+                .filter(|entry| entry.key.as_str().is_some())
+                .map(take_pair)
+                .collect(),
+            _ => Vec::new(),
+        };
+    }
     let plan: Vec<Located<Pair>> = merged_entries(&value)
         .into_iter()
         .filter_map(|entry| {
@@ -594,6 +615,25 @@ mod tests {
         fn with_index(self, index: usize) -> Self {
             (index, self.1, self.2, self.3)
         }
+    }
+
+    #[test]
+    fn pairs_without_merge_keys_keep_every_scalar_key_in_order() {
+        let file = load("groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up\n        labels: {b: '1', a: 2, b: three, [x]: y, ? {k: v} : z, '<': w}\n");
+        let labels: Vec<(&str, Option<&str>)> = file.groups[0].rules[0]
+            .labels
+            .iter()
+            .map(|pair| (pair.key.as_str(), pair.text()))
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                ("b", Some("1")),
+                ("a", Some("2")),
+                ("b", Some("three")),
+                ("<", Some("w"))
+            ]
+        );
     }
 
     #[test]
