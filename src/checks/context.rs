@@ -270,6 +270,8 @@ pub struct ExprContext<'a> {
     pub(crate) analysis: std::cell::OnceCell<Analysis<'a>>,
     /// The catalog checks' shared walk ([`Self::walk`]); start it empty.
     pub(crate) walk: std::cell::OnceCell<ExprWalk<'a>>,
+    /// The expression's nodes in walk order ([`Self::nodes`]); start it empty.
+    pub(crate) nodes: std::cell::OnceCell<Vec<&'a Expr>>,
 }
 
 impl<'a> ExprContext<'a> {
@@ -291,7 +293,14 @@ impl<'a> ExprContext<'a> {
             uncertain: parsed.uncertain,
             analysis: std::cell::OnceCell::new(),
             walk: std::cell::OnceCell::new(),
+            nodes: std::cell::OnceCell::new(),
         })
+    }
+
+    /// Every node of the expression in [`Expr::walk`]'s order, walked once and shared
+    /// by the checks that visit every node (six walks an expression before).
+    pub fn nodes(&self) -> &[&'a Expr] {
+        self.nodes.get_or_init(|| self.expr.nodes())
     }
 
     /// The one walk of the expression the catalog checks share (its nodes with their
@@ -343,6 +352,29 @@ pub fn expr_runners() -> &'static [(&'static CheckMeta, ExprRun)] {
     &RUNNERS
 }
 
+/// The expression checks that one file's configuration turns on, decided once: the
+/// answer depends on the check and the file alone, and asking the config for each
+/// check of each expression was 140,000 lookups on 10,000 rules.
+pub struct EnabledExprChecks {
+    /// `promql/syntax`, which reports the parse itself.
+    syntax: bool,
+    /// The other checks, in [`expr_runners`]' order.
+    runners: Vec<(&'static CheckMeta, ExprRun)>,
+}
+
+impl EnabledExprChecks {
+    pub fn new(enabled: &dyn Fn(&CheckMeta) -> bool) -> EnabledExprChecks {
+        EnabledExprChecks {
+            syntax: enabled(&super::promql::syntax::META),
+            runners: expr_runners()
+                .iter()
+                .filter(|(meta, _)| enabled(meta))
+                .copied()
+                .collect(),
+        }
+    }
+}
+
 /// Reports `promql/syntax` for a parsed expression, then runs every expression check
 /// that `enabled` selects on it.
 pub fn check_expr(
@@ -353,6 +385,19 @@ pub fn check_expr(
     enabled: &dyn Fn(&CheckMeta) -> bool,
     out: &mut Vec<crate::diagnostic::Diagnostic>,
 ) {
+    let checks = EnabledExprChecks::new(enabled);
+    check_expr_with(file, parsed, options, catalog, &checks, out);
+}
+
+/// [`check_expr`] with the checks a file turns on already decided.
+pub fn check_expr_with(
+    file: &SourceFile,
+    parsed: &ParsedExpr,
+    options: &Options,
+    catalog: Option<&Catalog>,
+    checks: &EnabledExprChecks,
+    out: &mut Vec<crate::diagnostic::Diagnostic>,
+) {
     let first = out.len();
     // vmalert evaluates MetricsQL, a superset of PromQL (`lag()`, aggregations over range
     // vectors, `WITH` templates...): a PromQL parse error there is no proof of a bug.
@@ -360,15 +405,13 @@ pub fn check_expr(
         parsed.origin,
         ExprOrigin::AlertingRule { .. } | ExprOrigin::RecordingRule { .. }
     ) && options.dialect_for_file(&file.path) == crate::rules::Dialect::Vmalert;
-    if !parsed.uncertain && !metricsql && enabled(&super::promql::syntax::META) {
+    if !parsed.uncertain && !metricsql && checks.syntax {
         let mut emitter = Emitter::new(&super::promql::syntax::META, out);
         super::promql::syntax::report(&parsed.result, &parsed.map, &mut emitter);
     }
     if let Some(context) = ExprContext::of(file, parsed, options, catalog) {
-        for &(meta, run) in expr_runners() {
-            if enabled(meta) {
-                run(&context, &mut Emitter::new(meta, out));
-            }
+        for &(meta, run) in &checks.runners {
+            run(&context, &mut Emitter::new(meta, out));
         }
     }
     if out.len() > first {
@@ -409,6 +452,37 @@ mod tests {
         assert_eq!(out[0].code, "promql/syntax");
         assert!(out[0].span.start >= 6);
         assert_eq!(out[0].context[0], ("group", "g".to_string()));
+    }
+
+    #[test]
+    fn checks_decided_once_run_as_asked_each_time() {
+        let text = "expr: x{code=\"5..\"} > 1 unless sum(y)\n";
+        let file = SourceFile::new("r.yml", text);
+        let parsed = ParsedExpr::new(
+            text[6..text.len() - 1].to_string(),
+            OffsetMap::identity(6, text.len() - 7),
+            ExprOrigin::Standalone,
+        );
+        let options = Options::default();
+        let codes = |enabled: &dyn Fn(&CheckMeta) -> bool| {
+            let checks = EnabledExprChecks::new(enabled);
+            let mut out = Vec::new();
+            // Twice: the decision serves every expression of a file.
+            for _ in 0..2 {
+                check_expr_with(&file, &parsed, &options, None, &checks, &mut out);
+            }
+            out.iter().map(|d| d.code).collect::<Vec<_>>()
+        };
+        let all = codes(&|_| true);
+        assert!(all.contains(&"promql/regexp-equality"), "{all:?}");
+        assert!(codes(&|_| false).is_empty());
+        let without = codes(&|meta| meta.code != "promql/regexp-equality");
+        let expected: Vec<_> = all
+            .iter()
+            .copied()
+            .filter(|&code| code != "promql/regexp-equality")
+            .collect();
+        assert_eq!(without, expected);
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub use load::{load, load_bytes, load_text, load_text_as, Loaded, Model};
 pub use options::{parse_file_size, Feature, Options, DEFAULT_MAX_FILE_BYTES};
 
 use crate::catalog::Catalog;
-use crate::checks::context::check_expr;
+use crate::checks::context::{check_expr_with, EnabledExprChecks};
 use crate::checks::CheckMeta;
 use crate::config::{stage, DashboardSite};
 use crate::diagnostic::Diagnostic;
@@ -193,7 +193,7 @@ pub fn check_file(loaded: &Loaded, catalog: Option<&Catalog>, options: &Options)
 }
 
 /// Runs the expression checks of one expression (its file, the expression, which checks
-/// are on) into `out`: [`check_expr`], or a cache of its results.
+/// are on) into `out`: [`check_expr`](crate::checks::context::check_expr), or a cache of its results.
 pub type ExprChecker<'a> = dyn FnMut(
         &crate::source::SourceFile,
         &crate::checks::context::ParsedExpr,
@@ -368,11 +368,15 @@ pub fn run_checks(
     scope: CheckScope,
     out: &mut Vec<Diagnostic>,
 ) {
+    // `run_checks_with` hands every expression of the file the same `enabled`: decide
+    // which checks it turns on at the first one.
+    let mut checks = None;
     let mut exprs = |file: &crate::source::SourceFile,
                      parsed: &crate::checks::context::ParsedExpr,
                      enabled: &dyn Fn(&CheckMeta) -> bool,
                      out: &mut Vec<Diagnostic>| {
-        check_expr(file, parsed, options, set.catalog, enabled, out)
+        let checks = checks.get_or_insert_with(|| EnabledExprChecks::new(enabled));
+        check_expr_with(file, parsed, options, set.catalog, checks, out)
     };
     run_checks_with(loaded, set, options, scope, out, &mut exprs);
 }

@@ -370,8 +370,7 @@ fn bottom_up<T>(
     root: &Expr,
     compute: impl Fn(&Expr, &FxHashMap<*const Expr, T>) -> T,
 ) -> FxHashMap<*const Expr, T> {
-    let mut order = Vec::new();
-    root.walk(&mut |node| order.push(node));
+    let order = root.nodes();
     let mut done = FxHashMap::with_capacity_and_hasher(order.len(), Default::default());
     for &node in order.iter().rev() {
         let value = compute(node, &done);
@@ -384,9 +383,10 @@ fn bottom_up<T>(
 /// is known about `expr` itself: the same pass as [`Analysis::new`], where each node
 /// hands its labels over to its parent instead of keeping a copy.
 pub fn analyze(expr: &Expr) -> ExprInfo {
-    let mut order = Vec::new();
-    expr.walk(&mut |node| order.push(node));
-    let mut done: FxHashMap<*const Expr, LabelInfo> = FxHashMap::default();
+    let order = expr.nodes();
+    // Sized for every node up front: grown from empty, it rehashed twice a rule.
+    let mut done: FxHashMap<*const Expr, LabelInfo> =
+        FxHashMap::with_capacity_and_hasher(order.len(), Default::default());
     for &node in order.iter().rev() {
         let labels = labels_of(node, &mut |e| {
             done.remove(&(e as *const Expr))

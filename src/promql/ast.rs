@@ -160,6 +160,14 @@ impl Expr {
         }
     }
 
+    /// Every node of the tree in [`Expr::walk`]'s order (parents first, children in
+    /// source order): one walk that several checks can share by looping over it.
+    pub fn nodes(&self) -> Vec<&Expr> {
+        let mut nodes = Vec::with_capacity(16);
+        self.walk(&mut |node| nodes.push(node));
+        nodes
+    }
+
     /// The expression with any parentheses around it removed.
     pub fn unparen(&self) -> &Expr {
         let mut e = self;

@@ -368,3 +368,20 @@ fn walk_visits_in_source_preorder() {
         assert_eq!(walked, expected, "{input}");
     }
 }
+
+#[test]
+fn nodes_lists_the_walk_order() {
+    for input in [
+        "up",
+        "sum by (job) (rate(a{x=\"y\"}[5m])) / on (job) group_left b > 1",
+        "histogram_quantile(0.9, sum by (le) (rate(x_bucket[5m])))[1h:5m] offset 1m",
+        "-(a + b) * c unless d",
+        "topk(3, count_values(\"v\", x))",
+    ] {
+        let expr = ok(input);
+        let mut walked = Vec::new();
+        expr.walk(&mut |node| walked.push(node as *const Expr));
+        let listed: Vec<*const Expr> = expr.nodes().into_iter().map(|n| n as *const Expr).collect();
+        assert_eq!(listed, walked, "{input}");
+    }
+}

@@ -66,10 +66,20 @@ pub fn is_rule_document(document: &Document) -> bool {
 /// The entries of a mapping with YAML merge keys (`<<: *anchor`) expanded the way Go's
 /// yaml.v3 does: explicit keys win over merged ones, earlier merged mappings over later.
 pub fn merged_entries(node: &Node) -> Vec<&Entry> {
-    let mut out: Vec<&Entry> = Vec::new();
+    let mut out: Vec<&Entry> = Vec::with_capacity(node.as_mapping().map_or(0, <[Entry]>::len));
     let mut budget = crate::yaml::AliasBudget::default();
     collect_merged(node, &mut out, &mut budget, 0);
     out
+}
+
+/// Whether the mapping itself writes a merge key (`<<`): without one, [`merged_entries`]
+/// is its own entries, in order, and callers can read them without building the list.
+pub fn has_merge_key(node: &Node) -> bool {
+    node.entries().any(is_merge_key)
+}
+
+fn is_merge_key(entry: &Entry) -> bool {
+    entry.key.as_str() == Some("<<")
 }
 
 fn collect_merged<'a>(
@@ -83,7 +93,7 @@ fn collect_merged<'a>(
     };
     let mut merged: Vec<&'a Entry> = Vec::new();
     for entry in entries {
-        if entry.key.as_str() == Some("<<") && depth < 16 {
+        if is_merge_key(entry) && depth < 16 {
             let Some(value) = budget.follow(&entry.value) else {
                 continue;
             };
@@ -344,7 +354,7 @@ fn take_resolved(node: &mut Node) -> Node {
     // The YAML scanner grows a scalar's text as it reads it: a moved text would keep
     // that slack for as long as the model lives (a clone was sized exactly).
     if let NodeKind::Scalar(scalar) = &mut value.kind {
-        scalar.value.shrink_to_fit();
+        crate::yaml::trim_slack(&mut scalar.value);
     }
     value
 }
@@ -437,6 +447,17 @@ fn pairs(node: &mut Node, key: &str) -> (Vec<Pair>, Option<Span>) {
 
 /// The pairs of a mapping value, merge keys expanded ([`merged_entries`]).
 fn pairs_of(mut value: Node) -> Vec<Pair> {
+    if !has_merge_key(&value) {
+        // The common case: the own entries, in order, each moved out.
+        return match &mut value.kind {
+            NodeKind::Mapping(entries) => entries
+                .iter_mut()
+                .filter(|entry| entry.key.as_str().is_some())
+                .map(take_pair)
+                .collect(),
+            _ => Vec::new(),
+        };
+    }
     let plan: Vec<Located<Pair>> = merged_entries(&value)
         .into_iter()
         .filter_map(|entry| {
@@ -464,7 +485,7 @@ fn take_pair(entry: &mut Entry) -> Pair {
     let key = match &mut entry.key.kind {
         NodeKind::Scalar(scalar) => {
             let mut key = std::mem::take(&mut scalar.value);
-            key.shrink_to_fit();
+            crate::yaml::trim_slack(&mut key);
             key
         }
         _ => entry.key.as_str().unwrap_or_default().to_string(),
@@ -526,6 +547,7 @@ fn build_rule(index: usize, node: &mut Node) -> Rule {
 mod tests {
     use super::*;
     use crate::source::SourceFile;
+    use crate::yaml::has_no_freeable_slack;
 
     fn load(text: &str) -> RuleFile {
         crate::rules::load(&SourceFile::new("r.yml", text)).expect("parses")
@@ -596,18 +618,41 @@ mod tests {
     }
 
     #[test]
+    fn pairs_without_merge_keys_keep_every_scalar_key_in_order() {
+        let file = load("groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up\n        labels: {b: '1', a: 2, b: three, [x]: y, ? {k: v} : z, '<': w}\n");
+        let labels: Vec<(&str, Option<&str>)> = file.groups[0].rules[0]
+            .labels
+            .iter()
+            .map(|pair| (pair.key.as_str(), pair.text()))
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                ("b", Some("1")),
+                ("a", Some("2")),
+                ("b", Some("three")),
+                ("<", Some("w"))
+            ]
+        );
+    }
+
+    #[test]
     fn moved_texts_carry_no_growth_slack() {
         let file = load("groups:\n  - name: g\n    rules:\n      - record: a_rather_long_recording_rule_name\n        expr: sum by (job) (rate(some_counter_total[5m]))\n        labels: {team: platform}\n");
         let rule = &file.groups[0].rules[0];
-        let scalar = |field: &Field| {
-            let scalar = field.scalar().expect("scalar");
-            (scalar.value.len(), scalar.value.capacity())
-        };
-        let (len, capacity) = scalar(rule.record.as_ref().expect("record"));
-        assert_eq!(len, capacity);
-        let (len, capacity) = scalar(rule.expr.as_ref().expect("expr"));
-        assert_eq!(len, capacity);
+        let record = rule
+            .record
+            .as_ref()
+            .expect("record")
+            .scalar()
+            .expect("scalar");
+        assert!(has_no_freeable_slack(
+            &record.value,
+            record.value.capacity()
+        ));
+        let expr = rule.expr.as_ref().expect("expr").scalar().expect("scalar");
+        assert!(has_no_freeable_slack(&expr.value, expr.value.capacity()));
         let pair = &rule.labels[0];
-        assert_eq!(pair.key.len(), pair.key.capacity());
+        assert!(has_no_freeable_slack(&pair.key, pair.key.capacity()));
     }
 }

@@ -354,12 +354,11 @@ pub(super) fn convert_style(style: SaphyrStyle) -> ScalarStyle {
     }
 }
 
-/// `text` holding only its own bytes. The scanner hands over the buffer it decoded the
-/// scalar into, with room left over (about 130 bytes a scalar): a tree of 590,000
-/// recording rules held some 300 MB of it at its peak, before the rule model is built.
+/// `text` without the scanner's slack where dropping it frees memory. The scanner
+/// hands over the buffer it decoded the scalar into, with room left over: a tree of
+/// 590,000 recording rules held some 300 MB of it at its peak, before the rule model
+/// is built. See [`super::trim_slack`].
 fn exact_text(mut text: String) -> String {
-    if text.capacity() > text.len() {
-        text.shrink_to_fit();
-    }
+    super::trim_slack(&mut text);
     text
 }

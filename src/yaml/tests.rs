@@ -739,9 +739,10 @@ fn block_chomping_maps_every_kept_line_feed_to_a_break() {
     }
 }
 
-/// Sequences, mappings and scalar texts are built at their exact size: a tree lives
-/// until its model is built, and spare capacity would be memory held for nothing (the
-/// scanner's slack in scalar texts was 300 MB of a 590,000-rule file's peak).
+/// Sequences and mappings are built at their exact size, scalar texts without slack
+/// that shrinking would free (`trim_slack`): a tree lives until its model is built, and
+/// spare capacity would be memory held for nothing (the scanner's slack in scalar texts
+/// was 300 MB of a 590,000-rule file's peak).
 #[test]
 fn nodes_have_no_spare_capacity() {
     fn check(node: &Node) {
@@ -758,7 +759,11 @@ fn nodes_have_no_spare_capacity() {
                 }
             }
             NodeKind::Scalar(scalar) => {
-                assert_eq!(scalar.value.capacity(), scalar.value.len(), "{scalar:?}");
+                let value = &scalar.value;
+                assert!(
+                    super::has_no_freeable_slack(value, value.capacity()),
+                    "{scalar:?}"
+                );
             }
             NodeKind::Alias(_) => {}
         }
@@ -817,4 +822,45 @@ fn block_scalar_header_ended_by_a_lone_carriage_return() {
     }
     let text = "a: >\r  folded_total\r  more\rb: 1\n";
     check_token(text, &["a"], "folded_total", 0, "folded_total", 0);
+}
+
+/// `trim_slack` frees a buffer at least half spare and leaves a fuller one, whose
+/// shrink mimalloc would answer with the same block.
+#[test]
+fn trim_slack_shrinks_only_half_empty_buffers() {
+    let mut half = String::with_capacity(64);
+    half.push_str(&"x".repeat(32));
+    super::trim_slack(&mut half);
+    assert_eq!((half.len(), half.capacity()), (32, 32));
+    let mut fuller = String::with_capacity(64);
+    fuller.push_str(&"x".repeat(33));
+    super::trim_slack(&mut fuller);
+    assert_eq!((fuller.len(), fuller.capacity()), (33, 64));
+    let mut empty = String::with_capacity(8);
+    super::trim_slack(&mut empty);
+    assert_eq!(empty.capacity(), 0);
+}
+
+/// The word-at-a-time line-break test agrees with `memchr2` on every length up to and
+/// past its `memchr2` cutoff, with a break (or a byte next to one in value) anywhere.
+#[test]
+fn line_break_test_agrees_with_memchr() {
+    let fillers = [b'a', b'\t', 0x0b, 0x0c, 0x0e, 0x8a, 0x8d, 0xff, 0x00];
+    for len in 0..80 {
+        for filler in fillers {
+            let plain = vec![filler; len];
+            assert!(!super::scalar::has_line_break(&plain), "{len} {filler}");
+            for at in 0..len {
+                for special in [b'\n', b'\r', 0x09, 0x0b, 0x8a] {
+                    let mut bytes = plain.clone();
+                    bytes[at] = special;
+                    assert_eq!(
+                        super::scalar::has_line_break(&bytes),
+                        memchr::memchr2(b'\n', b'\r', &bytes).is_some(),
+                        "{bytes:?}"
+                    );
+                }
+            }
+        }
+    }
 }

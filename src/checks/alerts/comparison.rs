@@ -7,7 +7,6 @@ use crate::checks::CheckMeta;
 use crate::checks::Emitter;
 use crate::diagnostic::Severity;
 use crate::fixture;
-use crate::promql::analysis::selectors;
 use crate::promql::ast::{BinaryOp, Expr};
 
 pub static META: CheckMeta = CheckMeta {
@@ -42,7 +41,15 @@ enum Filtering {
 
 /// Checks an alerting rule's expression.
 pub fn find(expr: &Expr) -> Option<Finding> {
-    if selectors(expr).is_empty() {
+    find_in(expr, &expr.nodes())
+}
+
+/// [`find`] with the expression's nodes in walk order ([`Expr::nodes`]).
+fn find_in(expr: &Expr, nodes: &[&Expr]) -> Option<Finding> {
+    let reads_series = nodes
+        .iter()
+        .any(|node| matches!(node, Expr::Selector(_) | Expr::Matrix(_)));
+    if !reads_series {
         // `vector(1)`: a watchdog that is meant to always fire.
         return None;
     }
@@ -141,7 +148,8 @@ fn selector_filtering(name: Option<&str>) -> Filtering {
 /// Alerting rules only.
 pub fn run(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>) {
     if matches!(ctx.origin, ExprOrigin::AlertingRule { .. }) {
-        crate::checks::promql::emit(ctx, emitter, find(ctx.expr).into_iter().collect());
+        let finding = find_in(ctx.expr, ctx.nodes());
+        crate::checks::promql::emit(ctx, emitter, finding.into_iter().collect());
     }
 }
 

@@ -71,6 +71,7 @@ pub fn run(
             uncertain: query.expanded.uncertain,
             analysis: Default::default(),
             walk: Default::default(),
+            nodes: Default::default(),
         };
         // These checks report in file positions: the templated ranges are mapped to the
         // file once per query, and only when some check found something.

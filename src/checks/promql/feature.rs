@@ -40,6 +40,11 @@ pub const FEATURES: &[&str] = &[
 
 /// Reports every use of a feature not in `enabled` (Prometheus' flag names).
 pub fn find(expr: &Expr, enabled: &[&str]) -> Vec<Finding> {
+    find_in(&expr.nodes(), enabled)
+}
+
+/// [`find`] over an expression's nodes in walk order ([`Expr::nodes`]).
+fn find_in(nodes: &[&Expr], enabled: &[&str]) -> Vec<Finding> {
     let on = |flag: &str| enabled.contains(&flag);
     let mut findings = Vec::new();
     let mut needs = |span: Span, what: String, flag: &str| {
@@ -50,34 +55,36 @@ pub fn find(expr: &Expr, enabled: &[&str]) -> Vec<Finding> {
             );
         }
     };
-    expr.walk(&mut |node| match node {
-        Expr::Call(c) if c.function.is_some_and(|f| f.experimental) => {
-            needs(
-                c.name_span.clone(),
-                format!("the function `{}`", c.name),
-                EXPERIMENTAL_FUNCTIONS,
-            );
-        }
-        Expr::Aggregate(a) if a.op.is_experimental() => {
-            needs(
-                a.op_span.clone(),
-                format!("the aggregation `{}`", a.op.as_str()),
-                EXPERIMENTAL_FUNCTIONS,
-            );
-        }
-        Expr::Binary(b) => {
-            for fill in &b.fill {
+    for node in nodes {
+        match node {
+            Expr::Call(c) if c.function.is_some_and(|f| f.experimental) => {
                 needs(
-                    fill.span.clone(),
-                    "the fill modifier".to_string(),
-                    BINOP_FILL_MODIFIERS,
+                    c.name_span.clone(),
+                    format!("the function `{}`", c.name),
+                    EXPERIMENTAL_FUNCTIONS,
                 );
             }
+            Expr::Aggregate(a) if a.op.is_experimental() => {
+                needs(
+                    a.op_span.clone(),
+                    format!("the aggregation `{}`", a.op.as_str()),
+                    EXPERIMENTAL_FUNCTIONS,
+                );
+            }
+            Expr::Binary(b) => {
+                for fill in &b.fill {
+                    needs(
+                        fill.span.clone(),
+                        "the fill modifier".to_string(),
+                        BINOP_FILL_MODIFIERS,
+                    );
+                }
+            }
+            Expr::Selector(s) => modifiers(&s.modifiers, &mut needs),
+            Expr::Matrix(m) => modifiers(&m.modifiers, &mut needs),
+            _ => {}
         }
-        Expr::Selector(s) => modifiers(&s.modifiers, &mut needs),
-        Expr::Matrix(m) => modifiers(&m.modifiers, &mut needs),
-        _ => {}
-    });
+    }
     findings
 }
 
@@ -100,7 +107,7 @@ fn modifiers(m: &Modifiers, needs: &mut impl FnMut(Span, String, &str)) {
 
 pub fn run(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>) {
     let enabled: Vec<&str> = ctx.options.features.iter().map(|f| f.name()).collect();
-    super::emit(ctx, emitter, find(ctx.expr, &enabled));
+    super::emit(ctx, emitter, find_in(ctx.nodes(), &enabled));
 }
 
 #[cfg(test)]

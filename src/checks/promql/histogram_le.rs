@@ -38,25 +38,26 @@ const BUCKET_FUNCTIONS: &[(&str, usize)] = &[("histogram_quantile", 1), ("histog
 /// buckets (few do).
 pub fn find(expr: &Expr, source: &str) -> Vec<Finding> {
     let analysis = std::cell::OnceCell::new();
-    find_with(expr, source, &|| {
+    find_with(&expr.nodes(), source, &|| {
         analysis.get_or_init(|| Analysis::new(expr, None))
     })
 }
 
-/// [`find`] over the analysis an [`ExprContext`] shares with the other checks.
+/// [`find`] over the expression's nodes in walk order ([`Expr::nodes`]) and the
+/// analysis an [`ExprContext`] shares with the other checks.
 fn find_with<'a>(
-    expr: &Expr,
+    nodes: &[&Expr],
     source: &str,
     analysis: &dyn Fn() -> &'a Analysis<'a>,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
-    expr.walk(&mut |node| {
+    for node in nodes {
         if let Expr::Call(call) = node {
             if reads_buckets(call, source).is_some() {
                 findings.extend(check_call(call, source, analysis()));
             }
         }
-    });
+    }
     findings
 }
 
@@ -159,7 +160,7 @@ pub fn run(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>) {
     super::emit(
         ctx,
         emitter,
-        find_with(ctx.expr, ctx.source, &|| ctx.analysis()),
+        find_with(ctx.nodes(), ctx.source, &|| ctx.analysis()),
     );
 }
 

@@ -31,30 +31,35 @@ selector of `info()`.",
 };
 
 pub fn find(expr: &Expr, source: &str) -> Vec<Finding> {
+    find_in(&expr.nodes(), source)
+}
+
+/// [`find`] over an expression's nodes in walk order ([`Expr::nodes`]).
+fn find_in(nodes: &[&Expr], source: &str) -> Vec<Finding> {
     let mut findings = Vec::new();
-    // One walk: parents come first, so an `info()` call is met before its selector.
+    // One pass: parents come first, so an `info()` call is met before its selector.
     let mut info_selectors = Vec::new();
-    expr.walk(&mut |node| {
+    for node in nodes {
         let selector: &VectorSelector = match node {
             Expr::Call(c) if c.name == "info" => {
                 if let Some(Expr::Selector(s)) = c.args.get(1) {
                     info_selectors.push(s.span.clone());
                 }
-                return;
+                continue;
             }
             Expr::Selector(s) => s,
             Expr::Matrix(m) => &m.selector,
-            _ => return,
+            _ => continue,
         };
         if info_selectors.contains(&selector.span) {
-            return;
+            continue;
         }
         for m in &selector.matchers {
             if m.op.is_regex() {
                 check_matcher(selector, m, source, &mut findings);
             }
         }
-    });
+    }
     findings
 }
 
@@ -195,7 +200,7 @@ pub fn run(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>) {
         ctx.origin,
         crate::checks::context::ExprOrigin::DashboardQuery { .. }
     ) {
-        super::emit(ctx, emitter, find(ctx.expr, ctx.source));
+        super::emit(ctx, emitter, find_in(ctx.nodes(), ctx.source));
     }
 }
 

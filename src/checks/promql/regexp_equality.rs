@@ -41,17 +41,22 @@ the regex of its route, so `route!=\"^/-/health$\"` there compares with a real v
 };
 
 pub fn run(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>) {
-    super::emit(ctx, emitter, find(ctx.expr, ctx.source));
+    super::emit(ctx, emitter, find_in(ctx.nodes(), ctx.source));
 }
 
 /// The equality matchers of `expr` whose value is regex text.
 pub fn find(expr: &Expr, source: &str) -> Vec<Finding> {
+    find_in(&expr.nodes(), source)
+}
+
+/// [`find`] over an expression's nodes in walk order ([`Expr::nodes`]).
+fn find_in(nodes: &[&Expr], source: &str) -> Vec<Finding> {
     let mut findings = Vec::new();
-    expr.walk(&mut |node| {
+    for node in nodes {
         let selector: &VectorSelector = match node {
             Expr::Selector(s) => s,
             Expr::Matrix(m) => &m.selector,
-            _ => return,
+            _ => continue,
         };
         for m in &selector.matchers {
             // Cheapest test first: almost no value looks like a regex.
@@ -63,7 +68,7 @@ pub fn find(expr: &Expr, source: &str) -> Vec<Finding> {
                 findings.push(finding(m, source));
             }
         }
-    });
+    }
     findings
 }
 
@@ -72,11 +77,14 @@ pub fn find(expr: &Expr, source: &str) -> Vec<Finding> {
 /// regex of the route that served it (`route="^/api/v4/jobs/request\\z"`), so
 /// `route!="^/-/health$"` there compares with a real value and is right.
 fn holds_patterns(label: &str) -> bool {
-    let label = label.to_ascii_lowercase();
-    label == "route"
-        || ["pattern", "regex", "route_"]
-            .iter()
-            .any(|word| label.contains(word))
+    // Compared without lowercasing a copy: this runs on every equality matcher.
+    let contains = |word: &str| {
+        label
+            .as_bytes()
+            .windows(word.len())
+            .any(|window| window.eq_ignore_ascii_case(word.as_bytes()))
+    };
+    label.eq_ignore_ascii_case("route") || ["pattern", "regex", "route_"].into_iter().any(contains)
 }
 
 fn finding(m: &Matcher, source: &str) -> Finding {
@@ -120,6 +128,14 @@ fn fix(name: &str, op: MatchOp, regex_op: &str, value: &str) -> String {
 /// Whether a label value is unmistakably regex text (see the module docs), and a valid
 /// regex at that.
 pub fn looks_like_regex(value: &str) -> bool {
+    // Every signal below needs one of these bytes; most values (`job="api"`) have none,
+    // and this runs on every equality matcher.
+    if !value
+        .bytes()
+        .any(|b| matches!(b, b'^' | b'.' | b'|' | b'[' | b'\\'))
+    {
+        return false;
+    }
     let signals = anchored(value)
         || value.contains(".*")
         || value.contains(".+")
@@ -247,6 +263,58 @@ mod tests {
     #[test]
     fn labels_that_hold_patterns_are_left_alone() {
         assert!(found(r#"x{route!="^/-/health$", url_pattern="^/a/.*"}"#).is_empty());
+    }
+
+    #[test]
+    fn pattern_labels_are_known_whatever_their_case() {
+        // The lowercased copy this replaced, as the reference.
+        let reference = |label: &str| {
+            let label = label.to_ascii_lowercase();
+            label == "route"
+                || ["pattern", "regex", "route_"]
+                    .iter()
+                    .any(|word| label.contains(word))
+        };
+        for label in [
+            "route",
+            "ROUTE",
+            "Route",
+            "routes",
+            "route_name",
+            "http_ROUTE_id",
+            "URL_Pattern",
+            "path_regex",
+            "rege",
+            "patter",
+            "job",
+            "",
+            "r",
+            "rout",
+            "RÖUTE",
+            "routé_",
+            "x_regeX",
+        ] {
+            assert_eq!(holds_patterns(label), reference(label), "{label}");
+        }
+    }
+
+    #[test]
+    fn values_without_regex_bytes_are_literals() {
+        // Each signal needs `^`, `.`, `|`, `[` or `\`; the shortcut agrees on values with
+        // and without them.
+        for value in [
+            "api", "svc0", "5..", "^/a", "a|b", "[0-9]", "db\\d+", "web-.*", "x.y",
+        ] {
+            let full = anchored(value)
+                || value.contains(".*")
+                || value.contains(".+")
+                || alternation(value)
+                || class_range(value)
+                || regex_escape(value)
+                || status_pattern(value);
+            let full = full && regex_syntax::Parser::new().parse(value).is_ok();
+            assert_eq!(looks_like_regex(value), full, "{value}");
+        }
     }
 
     #[test]

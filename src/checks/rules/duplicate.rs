@@ -66,6 +66,10 @@ pub fn run(file: &RuleFile, out: &mut Vec<Diagnostic>) {
 /// only keys with more than one rule.
 fn same_name_and_labels(file: &RuleFile) -> Vec<(RuleKey, Vec<Copy<'_>>)> {
     let shared = shared_hashes(file);
+    if shared.is_empty() {
+        // No two rules share a key hash: no copies, and no second pass to find them.
+        return Vec::new();
+    }
     // Each key once, in order of first appearance, with the index of its rules. Only
     // rules whose hash another rule shares get a key: the others cannot be copies.
     let mut keyed: Vec<(RuleKey, Vec<Copy<'_>>)> = Vec::new();

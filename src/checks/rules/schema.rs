@@ -11,7 +11,8 @@ use crate::rules::dialect::{
 };
 use crate::rules::duration::parse_duration;
 use crate::rules::model::{
-    entry_of, groups_root, is_prometheus_rule, merged_entries, value_of, RuleFile, RuleFileKind,
+    entry_of, groups_root, has_merge_key, is_prometheus_rule, merged_entries, value_of, RuleFile,
+    RuleFileKind,
 };
 use crate::rules::names::{label_name_verdict, metric_name_verdict, NameValidation, NameVerdict};
 use crate::rules::{Dialect, RuleOptions};
@@ -468,35 +469,45 @@ impl<'a> Checker<'a> {
     }
 
     fn label_names(&mut self, mapping: &Node, what: &'static str) {
-        for entry in merged_entries(mapping) {
-            let Some(name) = entry.key.as_str() else {
-                continue;
-            };
-            let verdict = if what == "label" && name == "__name__" {
-                NameVerdict::Invalid
-            } else {
-                label_name_verdict(name)
-            };
-            if verdict == NameVerdict::Valid {
-                continue;
+        if has_merge_key(mapping) {
+            for entry in merged_entries(mapping) {
+                self.label_name(entry, what);
             }
-            let d = self.name_problem(
-                entry.key.span.clone(),
-                verdict,
-                format!("invalid {what} name: {name}"),
-            );
-            d.help = Some(match (what, name) {
-                ("label", "__name__") => {
-                    "`__name__` holds the metric name and cannot be set as a label: remove it"
-                        .into()
-                }
-                _ if name.is_empty() => format!("give the {what} a name"),
-                _ => format!(
-                    "{what} names should match [a-zA-Z_][a-zA-Z0-9_]*: try `{}`",
-                    legacy_spelling(name)
-                ),
-            });
+        } else {
+            // No list to build: most label mappings merge nothing.
+            for entry in mapping.entries() {
+                self.label_name(entry, what);
+            }
         }
+    }
+
+    fn label_name(&mut self, entry: &Entry, what: &'static str) {
+        let Some(name) = entry.key.as_str() else {
+            return;
+        };
+        let verdict = if what == "label" && name == "__name__" {
+            NameVerdict::Invalid
+        } else {
+            label_name_verdict(name)
+        };
+        if verdict == NameVerdict::Valid {
+            return;
+        }
+        let d = self.name_problem(
+            entry.key.span.clone(),
+            verdict,
+            format!("invalid {what} name: {name}"),
+        );
+        d.help = Some(match (what, name) {
+            ("label", "__name__") => {
+                "`__name__` holds the metric name and cannot be set as a label: remove it".into()
+            }
+            _ if name.is_empty() => format!("give the {what} a name"),
+            _ => format!(
+                "{what} names should match [a-zA-Z_][a-zA-Z0-9_]*: try `{}`",
+                legacy_spelling(name)
+            ),
+        });
     }
 
     fn duplicate_keys(&mut self, mapping: &Node) {
