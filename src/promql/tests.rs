@@ -346,7 +346,7 @@ fn several_independent_errors_are_reported() {
 /// arguments).
 #[test]
 fn walk_visits_in_source_preorder() {
-    fn preorder<'a>(expr: &'a Expr, out: &mut Vec<Span>) {
+    fn preorder(expr: &Expr, out: &mut Vec<Span>) {
         out.push(expr.span());
         for child in expr.children() {
             preorder(child, out);
