@@ -341,47 +341,35 @@ fn several_independent_errors_are_reported() {
     assert_eq!(result.errors.len(), 2);
 }
 
-/// `walk` visits every node parents first, children in source order: the order a
-/// recursive walk over `children` gives (checks rely on a call coming before its
-/// arguments).
+/// `walk` and `nodes` visit every node parents first, children in source order: the
+/// order a recursive walk over `children` gives (checks rely on a call coming before its
+/// arguments, and on `nodes` listing what `walk` visits).
 #[test]
-fn walk_visits_in_source_preorder() {
-    fn preorder(expr: &Expr, out: &mut Vec<Span>) {
-        out.push(expr.span());
+fn walk_and_nodes_visit_in_source_preorder() {
+    fn preorder(expr: &Expr, out: &mut Vec<*const Expr>) {
+        out.push(expr);
         for child in expr.children() {
             preorder(child, out);
         }
     }
     for input in [
         "a",
-        "-(a + b) * c",
+        "-(a + b) * c unless d",
         "sum by (x) (rate(a[5m])) / on (x) group_left count(b)",
+        "sum by (job) (rate(a{x=\"y\"}[5m])) / on (job) group_left b > 1",
         "topk(3, sum without (y) (c))",
+        "topk(3, count_values(\"v\", x))",
+        "histogram_quantile(0.9, sum by (le) (rate(x_bucket[5m])))[1h:5m] offset 1m",
         "quantile_over_time(0.9, (a - b)[1h:5m]) or vector(1) and label_replace(a, \"d\", \"$1\", \"s\", \"(.*)\")",
         "clamp(a, 0, 1) > bool 2 ^ -3 ^ 4",
     ] {
         let expr = ok(input);
-        let mut walked = Vec::new();
-        expr.walk(&mut |node| walked.push(node.span()));
         let mut expected = Vec::new();
         preorder(&expr, &mut expected);
-        assert_eq!(walked, expected, "{input}");
-    }
-}
-
-#[test]
-fn nodes_lists_the_walk_order() {
-    for input in [
-        "up",
-        "sum by (job) (rate(a{x=\"y\"}[5m])) / on (job) group_left b > 1",
-        "histogram_quantile(0.9, sum by (le) (rate(x_bucket[5m])))[1h:5m] offset 1m",
-        "-(a + b) * c unless d",
-        "topk(3, count_values(\"v\", x))",
-    ] {
-        let expr = ok(input);
         let mut walked = Vec::new();
         expr.walk(&mut |node| walked.push(node as *const Expr));
+        assert_eq!(walked, expected, "{input}");
         let listed: Vec<*const Expr> = expr.nodes().into_iter().map(|n| n as *const Expr).collect();
-        assert_eq!(listed, walked, "{input}");
+        assert_eq!(listed, expected, "{input}");
     }
 }

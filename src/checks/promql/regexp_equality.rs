@@ -136,6 +136,11 @@ pub fn looks_like_regex(value: &str) -> bool {
     {
         return false;
     }
+    regex_signals(value)
+}
+
+/// Whether `value` reads as regex text, by its signals and Rust's regex parser.
+fn regex_signals(value: &str) -> bool {
     let signals = anchored(value)
         || value.contains(".*")
         || value.contains(".+")
@@ -305,15 +310,7 @@ mod tests {
         for value in [
             "api", "svc0", "5..", "^/a", "a|b", "[0-9]", "db\\d+", "web-.*", "x.y",
         ] {
-            let full = anchored(value)
-                || value.contains(".*")
-                || value.contains(".+")
-                || alternation(value)
-                || class_range(value)
-                || regex_escape(value)
-                || status_pattern(value);
-            let full = full && regex_syntax::Parser::new().parse(value).is_ok();
-            assert_eq!(looks_like_regex(value), full, "{value}");
+            assert_eq!(looks_like_regex(value), regex_signals(value), "{value}");
         }
     }
 
