@@ -253,18 +253,6 @@ fn load_file(file: SourceFile, kind: FileKind, explicit: bool, options: &Options
     }
 }
 
-/// Loads a YAML file again from the text it was first read from (the catalog run redoes
-/// the rare file it finished before the recording rules were known): the same text
-/// gives the same unit.
-pub(super) fn load_yaml_again(
-    file: &SourceFile,
-    explicit: bool,
-    options: &Options,
-) -> Option<Loaded> {
-    let file = SourceFile::new(file.path.clone(), file.text.clone());
-    load_yaml(file, explicit, Some(options))
-}
-
 /// Loads a text that is not on disk, as an explicitly named file.
 pub fn load_text(display: &str, text: String, kind: FileKind, options: &Options) -> Vec<Loaded> {
     load_bytes(display, text.into_bytes(), kind, options)

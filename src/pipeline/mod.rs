@@ -156,7 +156,7 @@ pub fn run_bytes(
             units
                 .iter()
                 .zip(&labels)
-                .map(|(unit, labels)| (unit, labels.as_slice())),
+                .map(|(unit, labels)| (unit.exprs.as_slice(), labels.as_slice())),
         );
         crate::catalog::recorded::add_recording_rules(&mut catalog, &rules);
         catalog

@@ -83,6 +83,13 @@ impl Preloaded {
         }
     }
 
+    /// Whether the scan read a configuration shown as `display` that the loader has
+    /// not taken yet.
+    pub fn has_config(&self, display: &str) -> bool {
+        let configs = self.configs.lock().unwrap_or_else(|e| e.into_inner());
+        configs.contains_key(display)
+    }
+
     /// How many configurations the loader has not taken.
     pub fn configs_left(&self) -> usize {
         self.configs.lock().unwrap_or_else(|e| e.into_inner()).len()
