@@ -62,7 +62,16 @@ pub fn run_loading_catalog<E: Send>(
     );
     loaded?;
     let mut catalog = read.into_inner().expect("the catalog was read");
-    let recorded = add_recorded_series(&mut catalog, &pending);
+    let recorded = recorded_names(&pending);
+    // The recorded series' labels matter only to the files checked now: when every file
+    // was finished against the catalog as read and none reads a recorded series, the
+    // inference over every recording rule (serial work at the end of the run) is skipped.
+    if pending
+        .par_iter()
+        .any(|unit| unit.needs_final_catalog(&recorded))
+    {
+        add_recorded_series(&mut catalog, &pending);
+    }
     let (checked, spent): (Vec<Checked>, Vec<Spent>) = pending
         .into_par_iter()
         .map(|unit| complete(unit, &catalog, &recorded, &templates, options))
@@ -83,6 +92,24 @@ enum Unit {
     Pending(Pending),
     /// Finished against the catalog as read.
     Finished(Finished),
+}
+
+impl Unit {
+    /// Whether completing the unit reads the catalog with the recorded series in it.
+    fn needs_final_catalog(&self, recorded: &HashSet<String>) -> bool {
+        match self {
+            Unit::Pending(_) => true,
+            Unit::Finished(finished) => finished.stale(recorded),
+        }
+    }
+
+    /// The unit's expressions and, by index among them, its recording rules' labels.
+    fn recording(&self) -> (&[ParsedExpr], &[(usize, Vec<String>)]) {
+        match self {
+            Unit::Pending(file) => (&file.loaded.exprs, &file.recorded_labels),
+            Unit::Finished(file) => (&file.recording.exprs, &file.recording.labels),
+        }
+    }
 }
 
 /// A file finished in the first phase: every rule expression got the catalog checks
@@ -374,20 +401,26 @@ impl MetricNames {
     }
 }
 
-/// Adds every recording rule's output series to the catalog; returns their names.
-fn add_recorded_series(catalog: &mut Catalog, units: &[Unit]) -> HashSet<String> {
-    let rules = recording_rules(units.iter().map(|unit| match unit {
-        Unit::Pending(file) => (
-            file.loaded.exprs.as_slice(),
-            file.recorded_labels.as_slice(),
-        ),
-        Unit::Finished(file) => (
-            file.recording.exprs.as_slice(),
-            file.recording.labels.as_slice(),
-        ),
-    }));
-    let names = rules.iter().map(|rule| rule.record.to_string()).collect();
+/// Adds every recording rule's output series to the catalog.
+fn add_recorded_series(catalog: &mut Catalog, units: &[Unit]) {
+    let rules = recording_rules(units.iter().map(Unit::recording));
     add_recording_rules(catalog, &rules);
+}
+
+/// The names of the series the recording rules write (those whose expression parsed:
+/// the others add nothing to the catalog).
+fn recorded_names(units: &[Unit]) -> HashSet<String> {
+    let mut names = HashSet::default();
+    for (exprs, labels) in units.iter().map(Unit::recording) {
+        for (index, _) in labels {
+            let parsed = &exprs[*index];
+            if let (ExprOrigin::RecordingRule { name, .. }, Some(_)) =
+                (&parsed.origin, &parsed.result.expr)
+            {
+                names.insert(name.to_string());
+            }
+        }
+    }
     names
 }
 
@@ -577,24 +610,21 @@ mod tests {
     /// Reads only a series of the catalog.
     const READS_CATALOG: &str = "groups:\n  - name: a\n    rules:\n      - alert: Fine\n        expr: sum by (route) (rate(http_requests_total{code=\"500\"}[5m])) > 1\n      - alert: Bad\n        expr: sum by (route) (rate(http_requests_total{zone=\"a\"}[5m])) > 1\n";
 
-    /// The files through both phases, the catalog read before (`early`) or after
-    /// (`!early`) they load. The files are written to a folder first: a finished file
-    /// that turns out stale is loaded again from the disk. Returns the findings and how
-    /// many files were finished in the first phase.
-    fn run_phases(catalog_text: &str, files: &[(&str, &str)], early: bool) -> (Vec<String>, usize) {
+    /// The files through the first phase, the catalog read before (`early`) or after
+    /// (`!early`) they load. The files are written to `folder` first: a finished file
+    /// that turns out stale is loaded again from the disk.
+    fn first_phase_of(
+        folder: &std::path::Path,
+        catalog: &Catalog,
+        files: &[(&str, &str)],
+        early: bool,
+        templates: &TemplateCache,
+    ) -> Vec<Unit> {
         let options = Options::default();
-        let catalog = || {
-            crate::catalog::load_str("c.yml", catalog_text)
-                .unwrap()
-                .with_builtins()
-        };
-        let read = catalog();
-        let templates = TemplateCache::default();
-        let folder = tempfile::tempdir().unwrap();
         let units: Vec<Unit> = files
             .iter()
             .map(|(name, text)| {
-                let path = folder.path().join(name);
+                let path = folder.join(name);
                 std::fs::write(&path, text).unwrap();
                 let loaded =
                     super::super::load_text(name, text.to_string(), FileKind::Yaml, &options)
@@ -607,7 +637,7 @@ mod tests {
                     explicit: true,
                 };
                 settle(
-                    check_own(loaded, early.then_some(&read), &templates, &options),
+                    check_own(loaded, early.then_some(catalog), templates, &options),
                     &candidate,
                     &options,
                 )
@@ -619,17 +649,60 @@ mod tests {
                 Unit::Finished(_) => true,
             }));
         }
+        units
+    }
+
+    fn catalog_of(text: &str) -> Catalog {
+        crate::catalog::load_str("c.yml", text)
+            .unwrap()
+            .with_builtins()
+    }
+
+    /// The files through both phases (see [`first_phase_of`]). Returns the findings and
+    /// how many files were finished in the first phase.
+    fn run_phases(catalog_text: &str, files: &[(&str, &str)], early: bool) -> (Vec<String>, usize) {
+        let options = Options::default();
+        let templates = TemplateCache::default();
+        let folder = tempfile::tempdir().unwrap();
+        let read = catalog_of(catalog_text);
+        let units = first_phase_of(folder.path(), &read, files, early, &templates);
         let finished = units
             .iter()
             .filter(|unit| matches!(unit, Unit::Finished(_)))
             .count();
-        let mut catalog = catalog();
-        let recorded = add_recorded_series(&mut catalog, &units);
+        let mut catalog = catalog_of(catalog_text);
+        let recorded = recorded_names(&units);
+        add_recorded_series(&mut catalog, &units);
         let findings = units
             .into_iter()
             .flat_map(|unit| findings(&complete(unit, &catalog, &recorded, &templates, &options).0))
             .collect();
         (findings, finished)
+    }
+
+    /// The recorded series are inferred only when a file still needs the catalog: here
+    /// every file was finished early, and only the one reading a recorded series does.
+    #[test]
+    fn only_a_file_reading_a_recorded_series_needs_the_final_catalog() {
+        let folder = tempfile::tempdir().unwrap();
+        let templates = TemplateCache::default();
+        let catalog = catalog_of(OPEN_CATALOG);
+        let files = [
+            ("rec.yml", RECORDING),
+            ("fine.yml", READS_CATALOG),
+            ("slow.yml", READS_RECORDED),
+        ];
+        let units = first_phase_of(folder.path(), &catalog, &files, true, &templates);
+        let recorded = recorded_names(&units);
+        assert_eq!(
+            recorded,
+            HashSet::from_iter(["route_requests_rate5m".to_string()])
+        );
+        let needs: Vec<bool> = units
+            .iter()
+            .map(|unit| unit.needs_final_catalog(&recorded))
+            .collect();
+        assert_eq!(needs, [false, false, true]);
     }
 
     fn two_phase(early: bool) -> Vec<String> {
