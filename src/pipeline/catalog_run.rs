@@ -117,7 +117,7 @@ impl Unit {
 /// final unless a recording rule writes a series one of them reads.
 struct Finished {
     checked: Checked,
-    /// The metric names its expressions read.
+    /// The metric names its expressions read, each once.
     names: Vec<String>,
     /// Its recording rules (the catalog learns their outputs from their trees).
     recording: Recording,
@@ -291,6 +291,10 @@ fn settle(pending: Pending, candidate: &Candidate, options: &Options) -> Unit {
         names.extend(early.names);
         diagnostics.extend(early.findings);
     }
+    // Only the set matters (is one of them recorded?): rules of a file read the same
+    // metrics again and again.
+    names.sort_unstable();
+    names.dedup();
     let checked = finish(&loaded, diagnostics, options);
     let (exprs, labels) = recording_exprs(loaded.exprs, recorded_labels);
     Unit::Finished(Finished {

@@ -25,7 +25,6 @@ pub use redact::{redact, redact_lines};
 
 use crate::source::Span;
 use crate::yaml::{Document, Node, NodeKind};
-use std::collections::BTreeSet;
 
 /// Something Prometheus would refuse, at the node that causes it. Messages never quote
 /// the value of a secret field.
@@ -183,15 +182,19 @@ impl Reader {
             }
             return false;
         };
-        let mut seen = BTreeSet::new();
+        // By index in `allowed`: one small allocation per mapping instead of a set
+        // node per key (this runs on every mapping of a configuration).
+        let mut seen = vec![false; allowed.len()];
         for entry in entries {
             let key = entry.key.as_str().unwrap_or("");
-            if !allowed.contains(&key) {
+            let Some(at) = allowed.iter().position(|name| *name == key) else {
                 self.problem(
                     entry.key.span.clone(),
                     format!("field {key} not found in type {type_name}"),
                 );
-            } else if !seen.insert(key) {
+                continue;
+            };
+            if std::mem::replace(&mut seen[at], true) {
                 self.problem(
                     entry.key.span.clone(),
                     format!("field {key} already set in type {type_name}"),

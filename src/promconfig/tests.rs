@@ -328,3 +328,19 @@ fn scrape_config_files_bring_their_jobs() {
     // Without the file system the jobs are not all known.
     assert!(read_text(text).1.facts.job_names().is_none());
 }
+
+/// Each field is checked once per mapping: a repeated known field is reported at its
+/// second occurrence, an unknown one at every occurrence (as Prometheus' YAML decoder
+/// reports them).
+#[test]
+fn repeated_and_unknown_fields_are_reported() {
+    let found = messages("global:\n  scrape_interval: 15s\n  scrape_interval: 30s\n  colour: red\n  colour: blue\n  evaluation_interval: 1m\n");
+    assert_eq!(
+        found,
+        [
+            "field scrape_interval already set in type config.plain",
+            "field colour not found in type config.plain",
+            "field colour not found in type config.plain",
+        ]
+    );
+}

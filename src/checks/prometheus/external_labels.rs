@@ -70,7 +70,7 @@ pub fn run(
             let Some(scalar) = pair.scalar() else {
                 continue;
             };
-            if !scalar.value.contains("xternalLabels") {
+            if !reads_external_labels(&scalar.value) {
                 continue;
             }
             let Some(references) = templates
@@ -108,4 +108,14 @@ pub fn run(
             }
         }
     }
+}
+
+/// Whether a template may read `$externalLabels` (or `.ExternalLabels`): a cheap test of
+/// every label and annotation of every alert before a parsed template is looked up.
+/// One searcher for the run: `str::contains` builds its own on every call, which cost
+/// more than the search on these short texts.
+fn reads_external_labels(text: &str) -> bool {
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("xternalLabels"));
+    FINDER.find(text.as_bytes()).is_some()
 }
