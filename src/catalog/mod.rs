@@ -127,6 +127,9 @@ pub struct Catalog {
     /// Label names whose values some family lists in full, built on first use and
     /// forgotten on every change of the families.
     labels_with_values: OnceLock<HashSet<String>>,
+    /// The namespace of every family, whatever its origin: built on first use and
+    /// forgotten on every change of the families.
+    family_namespaces: OnceLock<HashSet<String>>,
     /// The label set of each family's series, built when a selector first asks
     /// ([`Catalog::series_label_set`]) and forgotten on every change of the families.
     series_label_sets: SeriesLabelSets,
@@ -178,6 +181,7 @@ impl Catalog {
             namespaces: BTreeSet::new(),
             by_namespace: OnceLock::new(),
             labels_with_values: OnceLock::new(),
+            family_namespaces: OnceLock::new(),
             series_label_sets: SeriesLabelSets::default(),
         }
     }
@@ -195,6 +199,7 @@ impl Catalog {
     /// [`Catalog::finish`] before lookups.
     pub fn insert(&mut self, family: MetricFamily) {
         self.labels_with_values = OnceLock::new();
+        self.family_namespaces = OnceLock::new();
         self.series_label_sets = SeriesLabelSets::default();
         match self.families.get_mut(&family.name) {
             Some(existing) => existing.merge(family),
@@ -215,6 +220,7 @@ impl Catalog {
     /// Puts `family` in place of the family of its name, if any.
     pub fn replace(&mut self, family: MetricFamily) {
         self.labels_with_values = OnceLock::new();
+        self.family_namespaces = OnceLock::new();
         self.series_label_sets = SeriesLabelSets::default();
         self.families.insert(family.name.clone(), family);
     }
@@ -231,6 +237,7 @@ impl Catalog {
         // The common case, one catalog file: take its families whole.
         if self.families.is_empty() {
             self.labels_with_values = OnceLock::new();
+            self.family_namespaces = OnceLock::new();
             self.families = other.families;
             return;
         }
@@ -244,6 +251,7 @@ impl Catalog {
         self.series_label_sets = SeriesLabelSets::default();
         self.namespaces.clear();
         self.by_namespace = OnceLock::new();
+        self.family_namespaces = OnceLock::new();
         let families = std::mem::take(&mut self.families);
         for family in families.values() {
             self.note_namespace(family);
@@ -377,6 +385,20 @@ impl Catalog {
     /// there is probably a typo rather than a metric the catalog never covered).
     pub fn knows_namespace_of(&self, name: &str) -> bool {
         self.namespaces.contains(namespace(name))
+    }
+
+    /// Whether some family shares the namespace of `name`. When none does, no family
+    /// owns the name, as a series or by its stem (a stem keeps the name's namespace):
+    /// one lookup answers for every family the name could belong to.
+    pub fn has_family_in_namespace_of(&self, name: &str) -> bool {
+        self.family_namespaces
+            .get_or_init(|| {
+                self.families
+                    .keys()
+                    .map(|family| namespace(family).to_string())
+                    .collect()
+            })
+            .contains(namespace(name))
     }
 
     pub fn is_excluded(&self, name: &str) -> bool {
