@@ -147,17 +147,21 @@ pub(crate) struct Reader {
     /// Relabel regexes by pattern, compiled or refused: a configuration repeats a few
     /// patterns in every job (a thousand jobs, one `([^:]+):.*` each), and compiling one
     /// costs far more than reading the rest of its job.
-    relabel_regexes: std::collections::HashMap<String, Result<regex::Regex, String>>,
+    relabel_regexes:
+        std::collections::HashMap<String, Result<std::sync::Arc<regex::Regex>, String>>,
 }
 
 impl Reader {
     /// A relabel `regex`, anchored as Prometheus anchors it, or the compiler's message.
-    pub fn relabel_regex(&mut self, pattern: &str) -> Result<regex::Regex, String> {
+    /// Shared: a configuration repeats its relabel rules job after job, and cloning a
+    /// compiled regex sets up a new match cache each time.
+    pub fn relabel_regex(&mut self, pattern: &str) -> Result<std::sync::Arc<regex::Regex>, String> {
         if let Some(compiled) = self.relabel_regexes.get(pattern) {
             return compiled.clone();
         }
-        let compiled =
-            regex::Regex::new(&format!("^(?s:{pattern})$")).map_err(|error| error.to_string());
+        let compiled = regex::Regex::new(&format!("^(?s:{pattern})$"))
+            .map(std::sync::Arc::new)
+            .map_err(|error| error.to_string());
         self.relabel_regexes
             .insert(pattern.to_string(), compiled.clone());
         compiled

@@ -43,7 +43,7 @@ pub struct Relabel {
 /// A compiled relabel regex, anchored as Prometheus anchors it; two are equal when
 /// their patterns are.
 #[derive(Debug, Clone)]
-pub struct Compiled(pub regex::Regex);
+pub struct Compiled(pub std::sync::Arc<regex::Regex>);
 
 impl PartialEq for Compiled {
     fn eq(&self, other: &Self) -> bool {

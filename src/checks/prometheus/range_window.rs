@@ -47,23 +47,25 @@ pub fn run(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>) {
     let Some(facts) = ctx.options.prometheus.as_deref() else {
         return;
     };
-    crate::checks::promql::emit(ctx, emitter, find(ctx.expr, facts));
+    crate::checks::promql::emit(ctx, emitter, find(ctx.nodes(), facts));
 }
 
-pub fn find(expr: &Expr, facts: &Facts) -> Vec<Finding> {
+/// The findings among `nodes` (an expression's, in walk order: the checks share one
+/// list).
+pub fn find(nodes: &[&Expr], facts: &Facts) -> Vec<Finding> {
     let mut findings = Vec::new();
-    expr.walk(&mut |node| {
+    for node in nodes {
         let Expr::Call(call) = node else {
-            return;
+            continue;
         };
         if !NEEDS_TWO_SAMPLES.contains(&call.name.as_str()) {
-            return;
+            continue;
         }
         let Some(Expr::Matrix(matrix)) = call.args.first().map(Expr::unparen) else {
-            return;
+            continue;
         };
         let Some(window_s) = matrix.range.constant_seconds() else {
-            return;
+            continue;
         };
         let job = matrix
             .selector
@@ -74,9 +76,13 @@ pub fn find(expr: &Expr, facts: &Facts) -> Vec<Finding> {
         let interval_ms = facts.scrape_interval_ms(job);
         let window_ms = window_s * 1000.0;
         if interval_ms == 0 || window_ms >= 2.0 * interval_ms as f64 {
-            return;
+            continue;
         }
-        let known_job = job.filter(|name| facts.job_names().is_some_and(|jobs| jobs.binary_search_by(|j| j.as_str().cmp(name)).is_ok()));
+        let known_job = job.filter(|name| {
+            facts
+                .job_names()
+                .is_some_and(|jobs| jobs.binary_search_by(|j| j.as_str().cmp(name)).is_ok())
+        });
         let whose = match known_job {
             Some(name) => format!("job `{name}` is scraped every {}", seconds(interval_ms)),
             None => format!("the scrape interval is {}", seconds(interval_ms)),
@@ -95,7 +101,7 @@ pub fn find(expr: &Expr, facts: &Facts) -> Vec<Finding> {
                 seconds(interval_ms * 4)
             )),
         );
-    });
+    }
     findings
 }
 
@@ -137,7 +143,7 @@ mod tests {
 
     fn windows(query: &str) -> Vec<String> {
         let expr = crate::promql::parse(query).expr.unwrap();
-        find(&expr, &facts())
+        find(&expr.nodes(), &facts())
             .into_iter()
             .map(|f| query[f.span].to_string())
             .collect()

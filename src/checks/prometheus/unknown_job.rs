@@ -40,19 +40,22 @@ pub fn run(ctx: &ExprContext<'_>, emitter: &mut Emitter<'_>) {
     let Some(jobs) = facts.job_names() else {
         return;
     };
-    let found = find(ctx.expr, jobs, facts.job_suggestions());
+    let found = find(ctx.nodes(), jobs, facts.job_suggestions());
     crate::checks::promql::emit(ctx, emitter, found);
 }
 
-/// Findings for the `job` matchers of `expr` that match none of `jobs` (sorted), with
-/// suggestions from `index` (the same names).
-pub fn find(expr: &Expr, jobs: &[String], index: &NameIndex) -> Vec<Finding> {
+/// Findings for the `job` matchers among `nodes` (an expression's, in walk order: the
+/// checks share one list) that match none of `jobs` (sorted), with suggestions from
+/// `index` (the same names).
+pub fn find(nodes: &[&Expr], jobs: &[String], index: &NameIndex) -> Vec<Finding> {
     let mut findings = Vec::new();
-    expr.walk(&mut |node| match node {
-        Expr::Selector(selector) => selector_findings(selector, jobs, index, &mut findings),
-        Expr::Matrix(matrix) => selector_findings(&matrix.selector, jobs, index, &mut findings),
-        _ => {}
-    });
+    for node in nodes {
+        match node {
+            Expr::Selector(selector) => selector_findings(selector, jobs, index, &mut findings),
+            Expr::Matrix(matrix) => selector_findings(&matrix.selector, jobs, index, &mut findings),
+            _ => {}
+        }
+    }
     findings
 }
 
@@ -116,7 +119,7 @@ mod tests {
     fn found(query: &str) -> Vec<String> {
         let expr = crate::promql::parse(query).expr.unwrap();
         let jobs = ["node".to_string(), "pumpflix-api".to_string()];
-        find(&expr, &jobs, &NameIndex::new(&jobs))
+        find(&expr.nodes(), &jobs, &NameIndex::new(&jobs))
             .into_iter()
             .map(|f| format!("{} | {}", &query[f.span], f.help.unwrap_or_default()))
             .collect()
