@@ -62,6 +62,10 @@ pub fn run_loading_catalog<E: Send>(
     );
     loaded?;
     let mut catalog = read.into_inner().expect("the catalog was read");
+    let pending: Vec<Unit> = pending
+        .into_par_iter()
+        .map(|unit| catch_up(unit, &catalog, options))
+        .collect();
     let recorded = recorded_names(&pending);
     // The recorded series' labels matter only to the files checked now: when every file
     // was finished against the catalog as read and none reads a recorded series, the
@@ -90,6 +94,9 @@ pub fn run_loading_catalog<E: Send>(
 enum Unit {
     /// Waits for the recorded series to get (the rest of) its catalog checks.
     Pending(Pending),
+    /// A rule file checked before the catalog was read: it gets the early catalog checks
+    /// once the catalog is read ([`catch_up`]), and is settled then, as it was found.
+    Waiting(Pending, Candidate),
     /// Finished against the catalog as read.
     Finished(Finished),
 }
@@ -98,7 +105,7 @@ impl Unit {
     /// Whether completing the unit reads the catalog with the recorded series in it.
     fn needs_final_catalog(&self, recorded: &HashSet<String>) -> bool {
         match self {
-            Unit::Pending(_) => true,
+            Unit::Pending(_) | Unit::Waiting(..) => true,
             Unit::Finished(finished) => finished.stale(recorded),
         }
     }
@@ -106,7 +113,9 @@ impl Unit {
     /// The unit's expressions and, by index among them, its recording rules' labels.
     fn recording(&self) -> (&[ParsedExpr], &[(usize, Vec<String>)]) {
         match self {
-            Unit::Pending(file) => (&file.loaded.exprs, &file.recorded_labels),
+            Unit::Pending(file) | Unit::Waiting(file, _) => {
+                (&file.loaded.exprs, &file.recorded_labels)
+            }
             Unit::Finished(file) => (&file.recording.exprs, &file.recording.labels),
         }
     }
@@ -163,6 +172,8 @@ struct Pending {
     recorded_labels: Vec<(usize, Vec<String>)>,
     /// By index in `loaded.exprs`: the catalog checks made in the first phase.
     early: Vec<Option<EarlyCheck>>,
+    /// A rule file's unit: its expressions get the early catalog checks.
+    rule_file: bool,
 }
 
 /// The catalog checks of one expression against the catalog as read.
@@ -210,11 +221,7 @@ fn first_phase(
             Ok(units
                 .into_iter()
                 .map(|loaded| {
-                    settle(
-                        check_own(loaded, catalog.get(), templates, options),
-                        candidate,
-                        options,
-                    )
+                    first_phase_unit(loaded, catalog.get(), candidate, templates, options)
                 })
                 .collect())
         })
@@ -231,6 +238,45 @@ fn first_phase(
         }
     }
     (pending, files, io_errors)
+}
+
+/// One unit through the first phase: its own checks, and the early catalog checks when
+/// the catalog is read by then.
+fn first_phase_unit(
+    loaded: Loaded,
+    catalog: Option<&Catalog>,
+    candidate: &Candidate,
+    templates: &TemplateCache,
+    options: &Options,
+) -> Unit {
+    let pending = check_own(loaded, catalog, templates, options);
+    if catalog.is_none() && pending.awaits_early_checks() {
+        Unit::Waiting(pending, candidate.clone())
+    } else {
+        settle(pending, candidate, options)
+    }
+}
+
+impl Pending {
+    /// A rule file's unit (its model dropped, its expressions kept) checked before the
+    /// catalog was read.
+    fn awaits_early_checks(&self) -> bool {
+        self.rule_file && self.early.is_empty() && !self.loaded.exprs.is_empty()
+    }
+}
+
+/// Gives a rule file checked before the catalog was read the early catalog checks now,
+/// and settles it as the first phase would have. Those files reach a few dozen while a
+/// large catalog is read; left pending, each held its whole expressions to the end and
+/// made the run infer every recording rule's output (serial work) for them.
+fn catch_up(unit: Unit, catalog: &Catalog, options: &Options) -> Unit {
+    match unit {
+        Unit::Waiting(mut pending, candidate) => {
+            pending.early = check_early(&mut pending.loaded, catalog, options);
+            settle(pending, &candidate, options)
+        }
+        unit => unit,
+    }
 }
 
 /// A file's own checks, and the early catalog checks of its rule expressions.
@@ -254,11 +300,12 @@ fn check_own(
     );
     let recorded_labels = recorded_labels(&loaded);
     let mut early: Vec<Option<EarlyCheck>> = Vec::new();
+    let rule_file = matches!(loaded.model, Some(Model::Rules(_)));
     // Of the models, the catalog checks read only dashboards (a rule file's through its
     // expressions): the others are dropped now.
     if !matches!(loaded.model, Some(Model::Dashboards(_))) {
-        let rules = matches!(loaded.model.take(), Some(Model::Rules(_)));
-        if let (true, Some(catalog)) = (rules, catalog) {
+        loaded.model = None;
+        if let (true, Some(catalog)) = (rule_file, catalog) {
             early = check_early(&mut loaded, catalog, options);
         }
     }
@@ -267,6 +314,7 @@ fn check_own(
         diagnostics,
         recorded_labels,
         early,
+        rule_file,
     }
 }
 
@@ -284,6 +332,7 @@ fn settle(pending: Pending, candidate: &Candidate, options: &Options) -> Unit {
         mut diagnostics,
         recorded_labels,
         early,
+        ..
     } = pending;
     let mut names = Vec::new();
     // In expression order, as the second phase would add them.
@@ -440,7 +489,9 @@ fn complete(
     options: &Options,
 ) -> (Checked, Spent) {
     match unit {
-        Unit::Pending(pending) => second_phase(pending, catalog, recorded, options),
+        Unit::Pending(pending) | Unit::Waiting(pending, _) => {
+            second_phase(pending, catalog, recorded, options)
+        }
         Unit::Finished(finished) if finished.stale(recorded) => {
             match load_again(&finished.candidate, options) {
                 Some(loaded) => {
@@ -640,9 +691,11 @@ mod tests {
                     kind: FileKind::Yaml,
                     explicit: true,
                 };
-                settle(
-                    check_own(loaded, early.then_some(catalog), templates, &options),
+                first_phase_unit(
+                    loaded,
+                    early.then_some(catalog),
                     &candidate,
+                    templates,
                     &options,
                 )
             })
@@ -650,6 +703,7 @@ mod tests {
         if early {
             assert!(units.iter().all(|unit| match unit {
                 Unit::Pending(file) => !file.early.is_empty(),
+                Unit::Waiting(..) => false,
                 Unit::Finished(_) => true,
             }));
         }
@@ -662,14 +716,38 @@ mod tests {
             .with_builtins()
     }
 
+    /// How a run treats the files checked before the catalog was read.
+    #[derive(Clone, Copy)]
+    enum Late {
+        /// Early catalog checks once the catalog is read ([`catch_up`]), as a run does.
+        CaughtUp,
+        /// Every catalog check at the end (what the early checks must equal).
+        AtTheEnd,
+    }
+
     /// The files through both phases (see [`first_phase_of`]). Returns the findings and
-    /// how many files were finished in the first phase.
+    /// how many files were finished before the recorded series were known.
     fn run_phases(catalog_text: &str, files: &[(&str, &str)], early: bool) -> (Vec<String>, usize) {
+        run_phases_with(catalog_text, files, early, Late::CaughtUp)
+    }
+
+    fn run_phases_with(
+        catalog_text: &str,
+        files: &[(&str, &str)],
+        early: bool,
+        late: Late,
+    ) -> (Vec<String>, usize) {
         let options = Options::default();
         let templates = TemplateCache::default();
         let folder = tempfile::tempdir().unwrap();
         let read = catalog_of(catalog_text);
-        let units = first_phase_of(folder.path(), &read, files, early, &templates);
+        let mut units = first_phase_of(folder.path(), &read, files, early, &templates);
+        if let Late::CaughtUp = late {
+            units = units
+                .into_iter()
+                .map(|unit| catch_up(unit, &read, &options))
+                .collect();
+        }
         let finished = units
             .iter()
             .filter(|unit| matches!(unit, Unit::Finished(_)))
@@ -709,11 +787,12 @@ mod tests {
         assert_eq!(needs, [false, false, true]);
     }
 
-    fn two_phase(early: bool) -> Vec<String> {
-        run_phases(
+    fn two_phase(early: bool, late: Late) -> Vec<String> {
+        run_phases_with(
             CATALOG,
             &[("rec.yml", RECORDING), ("alerts.yml", ALERTS)],
             early,
+            late,
         )
         .0
     }
@@ -729,8 +808,11 @@ mod tests {
             ("fine.yml", READS_CATALOG),
             ("prometheus.yml", CONFIG),
         ];
-        let (late, only_the_config) = run_phases(OPEN_CATALOG, &files, false);
+        let (late, only_the_config) = run_phases_with(OPEN_CATALOG, &files, false, Late::AtTheEnd);
         assert_eq!(only_the_config, 1);
+        let (caught_up, finished_late) = run_phases(OPEN_CATALOG, &files, false);
+        assert_eq!(finished_late, 4);
+        assert_eq!(caught_up, late);
         let (early, finished) = run_phases(OPEN_CATALOG, &files, true);
         assert_eq!(finished, 4);
         assert_eq!(early, late);
@@ -783,8 +865,10 @@ mod tests {
 
     #[test]
     fn early_checks_give_the_findings_of_checking_at_the_end() {
-        let late = two_phase(false);
-        assert_eq!(two_phase(true), late);
+        let late = two_phase(false, Late::AtTheEnd);
+        assert_eq!(two_phase(true, Late::AtTheEnd), late);
+        // Files checked before the catalog was read, caught up once it is.
+        assert_eq!(two_phase(false, Late::CaughtUp), late);
         // The recorded series is known (no unknown-metric), its labels are inferred
         // (`code` is gone after `sum by (route)`), and the typo is still found.
         assert_found(&late, "catalog/unknown-label 5:");
