@@ -9,11 +9,14 @@
 //! 2. Each file gets its own checks. Once the catalog is read, each rule expression also
 //!    gets the catalog checks right away, against the catalog as read, and its syntax
 //!    tree is dropped. What it was checked against is noted: the metric names it reads.
-//! 3. The recording rules of every file join the catalog.
+//!    The rule files checked before the catalog was read get these early checks as soon
+//!    as it is ([`catch_up`]).
+//! 3. The recording rules of every file join the catalog, when some file still needs
+//!    them: one checked again in step 4, or one that waits as a whole.
 //! 4. An expression checked early is checked again only if the recording rules could
 //!    change its findings: it reads a series a recording rule writes, or it names an
-//!    unknown metric (whose suggestions may now include recorded series). The rest,
-//!    and every file that loaded before the catalog was read, get the catalog checks now.
+//!    unknown metric (whose suggestions may now include recorded series). The rest of
+//!    the files that wait (dashboards, Markdown rule blocks) get the catalog checks now.
 //!
 //! A YAML rule file whose every expression was checked early without an unknown metric
 //! is finished in step 2 already ([`Finished`]), and so is a file with nothing for the
@@ -136,7 +139,6 @@ struct Finished {
 
 /// The recording rules of a finished file: their expressions, and the static label
 /// names of each one's output, by index in `exprs`.
-#[derive(Default)]
 struct Recording {
     exprs: Vec<ParsedExpr>,
     labels: Vec<(usize, Vec<String>)>,
