@@ -65,18 +65,18 @@ pub fn run_loading_catalog<E: Send>(
     );
     loaded?;
     let mut catalog = read.into_inner().expect("the catalog was read");
-    let pending: Vec<Unit> = pending
+    let mut pending: Vec<Unit> = pending
         .into_par_iter()
         .map(|unit| catch_up(unit, &catalog, options))
         .collect();
     let recorded = recorded_names(&pending);
+    pending
+        .par_iter_mut()
+        .for_each(|unit| unit.note_staleness(&recorded));
     // The recorded series' labels matter only to the files checked now: when every file
     // was finished against the catalog as read and none reads a recorded series, the
     // inference over every recording rule (serial work at the end of the run) is skipped.
-    if pending
-        .par_iter()
-        .any(|unit| unit.needs_final_catalog(&recorded))
-    {
+    if pending.par_iter().any(Unit::needs_final_catalog) {
         add_recorded_series(&mut catalog, &pending);
     }
     let (checked, spent): (Vec<Checked>, Vec<Spent>) = pending
@@ -105,11 +105,19 @@ enum Unit {
 }
 
 impl Unit {
-    /// Whether completing the unit reads the catalog with the recorded series in it.
-    fn needs_final_catalog(&self, recorded: &HashSet<String>) -> bool {
+    /// Decides, once the recorded series are known, whether a finished file reads one.
+    fn note_staleness(&mut self, recorded: &HashSet<String>) {
+        if let Unit::Finished(finished) = self {
+            finished.stale = reads_recorded(&finished.names, recorded);
+        }
+    }
+
+    /// Whether completing the unit reads the catalog with the recorded series in it
+    /// (after [`Unit::note_staleness`]).
+    fn needs_final_catalog(&self) -> bool {
         match self {
             Unit::Pending(_) | Unit::Waiting(..) => true,
-            Unit::Finished(finished) => finished.stale(recorded),
+            Unit::Finished(finished) => finished.stale,
         }
     }
 
@@ -135,6 +143,9 @@ struct Finished {
     recording: Recording,
     /// How the file was found: a stale file is loaded again the same way.
     candidate: Candidate,
+    /// A recording rule writes a series it reads: its findings may change, so it is
+    /// loaded and checked again ([`Unit::note_staleness`]).
+    stale: bool,
 }
 
 /// The recording rules of a finished file: their expressions, and the static label
@@ -147,12 +158,6 @@ struct Recording {
 /// What a unit leaves once checked (a file, or a finished file's recording rules),
 /// held only to be freed off the critical path.
 type Spent = Box<dyn Send>;
-
-impl Finished {
-    fn stale(&self, recorded: &HashSet<String>) -> bool {
-        reads_recorded(&self.names, recorded)
-    }
-}
 
 /// Whether a recording rule writes one of `names`, or a family they belong to: a
 /// series belongs to a family named like it or like its stem (`foo` for `foo_count`),
@@ -353,6 +358,7 @@ fn settle(pending: Pending, candidate: &Candidate, options: &Options) -> Unit {
         names,
         recording: Recording { exprs, labels },
         candidate: candidate.clone(),
+        stale: false,
     })
 }
 
@@ -494,7 +500,7 @@ fn complete(
         Unit::Pending(pending) | Unit::Waiting(pending, _) => {
             second_phase(pending, catalog, recorded, options)
         }
-        Unit::Finished(finished) if finished.stale(recorded) => {
+        Unit::Finished(finished) if finished.stale => {
             match load_again(&finished.candidate, options) {
                 Some(loaded) => {
                     let pending = check_own(loaded, None, templates, options);
@@ -756,6 +762,9 @@ mod tests {
             .count();
         let mut catalog = catalog_of(catalog_text);
         let recorded = recorded_names(&units);
+        units
+            .iter_mut()
+            .for_each(|unit| unit.note_staleness(&recorded));
         add_recorded_series(&mut catalog, &units);
         let findings = units
             .into_iter()
@@ -776,16 +785,16 @@ mod tests {
             ("fine.yml", READS_CATALOG),
             ("slow.yml", READS_RECORDED),
         ];
-        let units = first_phase_of(folder.path(), &catalog, &files, true, &templates);
+        let mut units = first_phase_of(folder.path(), &catalog, &files, true, &templates);
         let recorded = recorded_names(&units);
+        units
+            .iter_mut()
+            .for_each(|unit| unit.note_staleness(&recorded));
         assert_eq!(
             recorded,
             HashSet::from_iter(["route_requests_rate5m".to_string()])
         );
-        let needs: Vec<bool> = units
-            .iter()
-            .map(|unit| unit.needs_final_catalog(&recorded))
-            .collect();
+        let needs: Vec<bool> = units.iter().map(Unit::needs_final_catalog).collect();
         assert_eq!(needs, [false, false, true]);
     }
 
