@@ -74,6 +74,11 @@ pub const TARGETS: &[Target] = &[
         what: "generated catalogs: exposition text, catalog files, metadata API JSON",
     },
     Target {
+        name: "yaml_reader",
+        run: |data| yaml_reader(&lossy(data)),
+        what: "bytes as YAML: the regular reader takes it exactly as saphyr reads it, or declines",
+    },
+    Target {
         name: "config",
         run: |data| config(&lossy(data)),
         what: "bytes as .promgate.yml",

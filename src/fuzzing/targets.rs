@@ -200,6 +200,17 @@ pub fn config(text: &str) {
     }
 }
 
+/// The regular YAML reader never reads a text otherwise than saphyr, and never takes
+/// one saphyr refuses.
+pub fn yaml_reader(text: &str) {
+    if let Some(both) = crate::yaml::both_readings(text) {
+        match both.saphyr {
+            Ok(saphyr) => assert!(saphyr == both.regular, "the readers differ on:\n{text}"),
+            Err(error) => panic!("the regular reader took what saphyr refuses ({error}):\n{text}"),
+        }
+    }
+}
+
 pub fn baseline(text: &str) {
     let _ = Baseline::parse(text);
 }

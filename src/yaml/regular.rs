@@ -1,0 +1,802 @@
+//! A reader for the block YAML that rule files and Prometheus configs are written in,
+//! beside saphyr-parser.
+//!
+//! saphyr's scanner takes a character at a time through several layers of buffering:
+//! on 10,000 rules it was half of all the instructions of a run, and 127 M of the 157 M
+//! that reading a 1,000-job prometheus.yml cost. Nearly every file is written in a
+//! small part of YAML: block mappings and sequences indented by spaces, one-line plain
+//! and quoted scalars, `|` / `>` blocks, one-line flow collections, comments. This
+//! reader takes exactly that part and builds the very tree [`super::build`] builds from
+//! saphyr's events (values, styles, spans, offset maps: the tests hold the two equal);
+//! on anything else (anchors, tags, multi-line flow scalars, tabs, several documents,
+//! anything it is not sure of) it declines and saphyr reads the text, so every error
+//! keeps its message and position. It never accepts what saphyr would refuse.
+
+use super::scalar::locate_scalar;
+use super::{decode_escape, Document, Entry, Node, NodeKind, Scalar, ScalarStyle};
+use crate::source::{OffsetMap, Span};
+
+/// Nesting the reader takes; deeper text goes to saphyr (which bounds it itself).
+const MAX_NESTING: usize = 64;
+/// YAML reads an implicit key of at most 1,024 characters; longer ones go to saphyr.
+const MAX_KEY: usize = 1000;
+
+/// The documents of `text` as [`super::build::parse`] builds them, or `None` when the
+/// text is outside this reader's part of YAML.
+pub(super) fn parse(text: &str) -> Option<Vec<Document>> {
+    if !characters_in_subset(text) {
+        return None;
+    }
+    let lines = lines(text)?;
+    let mut reader = Reader {
+        text,
+        bytes: text.as_bytes(),
+        lines: &lines,
+        next: 0,
+        last_indent: 0,
+        last_opens: true,
+        open_entries: Vec::new(),
+        open_items: Vec::new(),
+    };
+    let Some(first) = reader.next_content()? else {
+        return Some(Vec::new());
+    };
+    if lines[first].indent != 0 {
+        return None;
+    }
+    let root = reader.block_node(first, 0, 0)?;
+    if reader.next_content()?.is_some() {
+        return None;
+    }
+    let span = root.span.start..text.len().max(root.span.end);
+    Some(vec![Document {
+        root: Some(root),
+        span,
+    }])
+}
+
+/// Whether every character is one this reader handles as saphyr does: printable, no
+/// tab, no carriage return, none of the characters YAML 1.1 reads as line breaks, no
+/// byte-order mark.
+fn characters_in_subset(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let ascii_ok = |b: u8| b == b'\n' || (b' '..=b'~').contains(&b);
+    if bytes.iter().all(|&b| ascii_ok(b)) {
+        return true;
+    }
+    text.chars().all(|c| {
+        if c.is_ascii() {
+            ascii_ok(c as u8)
+        } else {
+            !matches!(
+                c,
+                '\u{80}'
+                    ..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+            )
+        }
+    })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Nothing but spaces.
+    Blank,
+    /// Spaces, then `#`.
+    Comment,
+    Content,
+}
+
+/// One line of the text, without its line feed.
+#[derive(Clone, Copy)]
+struct Line {
+    start: usize,
+    end: usize,
+    indent: usize,
+    kind: Kind,
+}
+
+/// Every line of `text`, or `None` when one marks a document or a directive (those go
+/// to saphyr).
+fn lines(text: &str) -> Option<Vec<Line>> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len() / 24 + 1);
+    let mut start = 0;
+    while start < bytes.len() {
+        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+        let indent = bytes[start..end].iter().take_while(|&&b| b == b' ').count();
+        let kind = match bytes.get(start + indent) {
+            _ if start + indent == end => Kind::Blank,
+            Some(b'#') => Kind::Comment,
+            _ => Kind::Content,
+        };
+        if indent == 0 && kind == Kind::Content && marks_document(&bytes[start..end]) {
+            return None;
+        }
+        out.push(Line {
+            start,
+            end,
+            indent,
+            kind,
+        });
+        start = end + 1;
+    }
+    Some(out)
+}
+
+/// `---`, `...` or a `%` directive at the start of a line.
+fn marks_document(line: &[u8]) -> bool {
+    line.starts_with(b"%") || line.starts_with(b"---") || line.starts_with(b"...")
+}
+
+struct Reader<'t> {
+    text: &'t str,
+    bytes: &'t [u8],
+    lines: &'t [Line],
+    /// The first line not read yet.
+    next: usize,
+    /// The indentation of the last content line read, and whether it ends by opening a
+    /// block (`key:` or `-` with the value below): a comment deeper than such a line is
+    /// taken, a comment deeper than any other could be read by saphyr as part of a
+    /// scalar above it, so it is declined.
+    last_indent: usize,
+    last_opens: bool,
+    /// Entries of the open block mappings and items of the open block sequences,
+    /// innermost last: each collection's own vector is then allocated once, at its exact
+    /// size, when it closes (a tree lives until its model is built).
+    open_entries: Vec<Entry>,
+    open_items: Vec<Node>,
+}
+
+/// Where a plain scalar's scan stopped.
+#[derive(PartialEq, Eq)]
+enum PlainEnd {
+    /// End of line, or a comment.
+    Line,
+    /// A `:` followed by a space or the end of the line (or, in flow, a flow indicator).
+    Colon,
+    /// A flow indicator (`,` `[` `]` `{` `}`), in flow context.
+    Flow,
+}
+
+impl<'t> Reader<'t> {
+    /// The index of the next content line, skipping blank and comment lines; `Some(None)`
+    /// at the end of the text.
+    fn next_content(&mut self) -> Option<Option<usize>> {
+        while let Some(line) = self.lines.get(self.next) {
+            match line.kind {
+                Kind::Content => return Some(Some(self.next)),
+                Kind::Comment if line.indent > self.last_indent && !self.last_opens => return None,
+                _ => self.next += 1,
+            }
+        }
+        Some(None)
+    }
+
+    /// Marks line `index` as read.
+    fn take_line(&mut self, index: usize) {
+        self.next = index + 1;
+        self.last_indent = self.lines[index].indent;
+        self.last_opens = false;
+    }
+
+    /// The block mapping or sequence whose first token is at column `column` of line
+    /// `index`.
+    fn block_node(&mut self, index: usize, column: usize, depth: usize) -> Option<Node> {
+        if depth > MAX_NESTING {
+            return None;
+        }
+        let at = self.lines[index].start + column;
+        if self.is_entry_dash(at, self.lines[index].end) {
+            self.block_sequence(index, column, false, depth)
+        } else {
+            self.block_mapping(index, column, depth)
+        }
+    }
+
+    /// Whether a `-` at `at` starts a sequence entry (a space or the line's end follows).
+    fn is_entry_dash(&self, at: usize, line_end: usize) -> bool {
+        self.bytes.get(at) == Some(&b'-') && (at + 1 == line_end || self.bytes[at + 1] == b' ')
+    }
+
+    fn block_mapping(&mut self, first: usize, column: usize, depth: usize) -> Option<Node> {
+        let first_entry = self.open_entries.len();
+        let mut index = first;
+        let mut at = self.lines[index].start + column;
+        loop {
+            let line = self.lines[index];
+            self.take_line(index);
+            let (key, colon) = self.key(at, line.end)?;
+            let value = self.entry_value(index, column, colon, depth)?;
+            self.open_entries.push(Entry { key, value });
+            match self.next_content()? {
+                Some(next) if self.lines[next].indent == column => {
+                    index = next;
+                    at = self.lines[next].start + column;
+                }
+                Some(next) if self.lines[next].indent > column => return None,
+                _ => break,
+            }
+        }
+        let entries: Vec<Entry> = self.open_entries.drain(first_entry..).collect();
+        let start = entries[0].key.span.start;
+        let last = entries.last().expect("one entry at least");
+        let end = last.value.span.end.max(last.key.span.end);
+        Some(Node {
+            span: start..end,
+            kind: NodeKind::Mapping(entries),
+        })
+    }
+
+    /// A mapping key at `at` and the offset of its `:` (followed by a space or the end
+    /// of the line).
+    fn key(&self, at: usize, line_end: usize) -> Option<(Node, usize)> {
+        let (key, after) = match self.bytes[at] {
+            b'"' | b'\'' => {
+                let (node, after) = self.quoted(at, line_end)?;
+                (node, self.skip_spaces(after, line_end))
+            }
+            _ => {
+                let (start, end, stop, stop_at) = self.plain_scan(at, line_end, false)?;
+                if stop != PlainEnd::Colon {
+                    return None;
+                }
+                (plain_node(self.text, start, end), stop_at)
+            }
+        };
+        let colon_follows = self.bytes.get(after) == Some(&b':')
+            && (after + 1 == line_end || self.bytes[after + 1] == b' ');
+        if !colon_follows || after - at > MAX_KEY {
+            return None;
+        }
+        Some((key, after))
+    }
+
+    /// The value of the entry whose key's `:` is at `colon` on line `index`, in a block
+    /// mapping at `column`.
+    fn entry_value(
+        &mut self,
+        index: usize,
+        column: usize,
+        colon: usize,
+        depth: usize,
+    ) -> Option<Node> {
+        let line_end = self.lines[index].end;
+        let at = self.skip_spaces(colon + 1, line_end);
+        if at < line_end && !self.is_comment(at) {
+            return self.inline_value(index, at, column, depth);
+        }
+        // Nothing after the `:`: the value is the block below, or empty.
+        let commented = at < line_end;
+        self.last_opens = true;
+        match self.next_content()? {
+            Some(next) if self.lines[next].indent > column => {
+                self.block_node(next, self.lines[next].indent, depth + 1)
+            }
+            Some(next)
+                if self.lines[next].indent == column
+                    && self
+                        .is_entry_dash(self.lines[next].start + column, self.lines[next].end) =>
+            {
+                self.block_sequence(next, column, true, depth + 1)
+            }
+            // saphyr places an empty value followed by a comment elsewhere.
+            _ if commented => None,
+            _ => Some(empty_scalar(colon)),
+        }
+    }
+
+    /// A block sequence whose first `-` is at `column` of line `first`. An indentless one
+    /// (the value of a mapping entry, at the key's column) starts where its first item
+    /// does, as saphyr's event says.
+    fn block_sequence(
+        &mut self,
+        first: usize,
+        column: usize,
+        indentless: bool,
+        depth: usize,
+    ) -> Option<Node> {
+        if depth > MAX_NESTING {
+            return None;
+        }
+        let first_item = self.open_items.len();
+        let mut index = first;
+        loop {
+            let line = self.lines[index];
+            self.take_line(index);
+            let dash = line.start + column;
+            let item = self.sequence_item(index, dash, column, depth)?;
+            self.open_items.push(item);
+            match self.next_content()? {
+                Some(next)
+                    if self.lines[next].indent == column
+                        && self.is_entry_dash(
+                            self.lines[next].start + column,
+                            self.lines[next].end,
+                        ) =>
+                {
+                    index = next;
+                }
+                Some(next) if self.lines[next].indent > column => return None,
+                Some(next) if !indentless && self.lines[next].indent == column => return None,
+                _ => break,
+            }
+        }
+        let items: Vec<Node> = self.open_items.drain(first_item..).collect();
+        let first_dash = self.lines[first].start + column;
+        let start = if indentless {
+            // saphyr starts an indentless sequence at its first item's token; an empty
+            // first item has none worth trusting.
+            match &items[0].kind {
+                NodeKind::Scalar(scalar) if scalar.value.is_empty() => return None,
+                _ => items[0].span.start,
+            }
+        } else {
+            first_dash
+        };
+        let end = items.last().expect("one item at least").span.end;
+        Some(Node {
+            span: start..end.max(start),
+            kind: NodeKind::Sequence(items),
+        })
+    }
+
+    /// The item after the `-` at `dash` on line `index`, in a sequence at `column`.
+    fn sequence_item(
+        &mut self,
+        index: usize,
+        dash: usize,
+        column: usize,
+        depth: usize,
+    ) -> Option<Node> {
+        let line_end = self.lines[index].end;
+        let at = self.skip_spaces(dash + 1, line_end);
+        if at == line_end || self.is_comment(at) {
+            let commented = at < line_end;
+            self.last_opens = true;
+            return match self.next_content()? {
+                Some(next) if self.lines[next].indent > column => {
+                    self.block_node(next, self.lines[next].indent, depth + 1)
+                }
+                _ if commented => None,
+                _ => Some(empty_scalar(at)),
+            };
+        }
+        if self.is_entry_dash(at, line_end) {
+            // `- - x`: a compact nested sequence.
+            return None;
+        }
+        if self.key(at, line_end).is_some() {
+            // `- key: value`: a mapping whose keys stand at this column.
+            let key_column = at - self.lines[index].start;
+            return self.block_mapping(index, key_column, depth + 1);
+        }
+        self.inline_value(index, at, column, depth)
+    }
+
+    /// A value that starts at `at` on line `index` (after a key's `:` or a `-`): a
+    /// scalar, a one-line flow collection or a block scalar's header. `parent` is the
+    /// column of the collection holding it.
+    fn inline_value(
+        &mut self,
+        index: usize,
+        at: usize,
+        parent: usize,
+        depth: usize,
+    ) -> Option<Node> {
+        let line_end = self.lines[index].end;
+        let (node, after) = match self.bytes[at] {
+            b'|' | b'>' => return self.block_scalar(index, at, parent),
+            b'[' | b'{' => self.flow_collection(at, line_end, depth + 1)?,
+            b'"' | b'\'' => self.quoted(at, line_end)?,
+            _ => {
+                let (start, end, stop, stop_at) = self.plain_scan(at, line_end, false)?;
+                if stop != PlainEnd::Line {
+                    return None;
+                }
+                (plain_node(self.text, start, end), stop_at)
+            }
+        };
+        let after = self.skip_spaces(after, line_end);
+        if after == line_end
+            || (after > 0 && self.bytes[after - 1] == b' ' && self.is_comment(after))
+        {
+            Some(node)
+        } else {
+            None
+        }
+    }
+
+    fn skip_spaces(&self, mut at: usize, end: usize) -> usize {
+        while at < end && self.bytes[at] == b' ' {
+            at += 1;
+        }
+        at
+    }
+
+    fn is_comment(&self, at: usize) -> bool {
+        self.bytes.get(at) == Some(&b'#')
+    }
+
+    /// A plain scalar from `at`: its start, its end without trailing spaces, why the scan
+    /// stopped and where. `None` when it cannot start a plain scalar.
+    fn plain_scan(
+        &self,
+        at: usize,
+        line_end: usize,
+        flow: bool,
+    ) -> Option<(usize, usize, PlainEnd, usize)> {
+        let bytes = self.bytes;
+        let first = bytes[at];
+        let next_is_safe = at + 1 < line_end && {
+            let next = bytes[at + 1];
+            next != b' ' && !(flow && is_flow_indicator(next))
+        };
+        if is_indicator(first) && !(matches!(first, b'-' | b'?' | b':') && next_is_safe) {
+            return None;
+        }
+        let mut end = at;
+        let mut i = at;
+        while i < line_end {
+            let byte = bytes[i];
+            match byte {
+                b' ' => {
+                    if bytes.get(i + 1) == Some(&b'#') {
+                        return Some((at, end, PlainEnd::Line, i));
+                    }
+                    i += 1;
+                    continue;
+                }
+                b':' if i > at => {
+                    let ends = i + 1 == line_end
+                        || bytes[i + 1] == b' '
+                        || (flow && is_flow_indicator(bytes[i + 1]));
+                    if ends {
+                        return Some((at, end, PlainEnd::Colon, i));
+                    }
+                }
+                b',' | b'[' | b']' | b'{' | b'}' if flow => {
+                    return Some((at, end, PlainEnd::Flow, i));
+                }
+                _ => {}
+            }
+            i += 1;
+            end = i;
+        }
+        Some((at, end, PlainEnd::Line, line_end))
+    }
+
+    /// A one-line quoted scalar opening at `at` and the offset after its closing quote.
+    fn quoted(&self, at: usize, line_end: usize) -> Option<(Node, usize)> {
+        let bytes = self.bytes;
+        let quote = bytes[at];
+        let style = if quote == b'"' {
+            ScalarStyle::DoubleQuoted
+        } else {
+            ScalarStyle::SingleQuoted
+        };
+        let mut i = at + 1;
+        let mut escaped = false;
+        let close = loop {
+            if i >= line_end {
+                return None;
+            }
+            match bytes[i] {
+                b'\\' if quote == b'"' => {
+                    escaped = true;
+                    i += 2;
+                }
+                b'\'' if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') => {
+                    escaped = true;
+                    i += 2;
+                }
+                b if b == quote => break i,
+                _ => i += 1,
+            }
+        };
+        let raw = &self.text[at + 1..close];
+        let value = if escaped {
+            decode_quoted(raw, quote)?
+        } else {
+            raw.to_string()
+        };
+        let (span, map) = if escaped || value.is_empty() {
+            locate_scalar(self.text, style, at..close + 1, &value)
+        } else {
+            (at..close + 1, OffsetMap::identity(at + 1, value.len()))
+        };
+        let node = Node {
+            span,
+            kind: NodeKind::Scalar(Scalar {
+                value,
+                style,
+                map,
+                tag: None,
+            }),
+        };
+        Some((node, close + 1))
+    }
+
+    /// A flow sequence or mapping opening at `at` and closing on the same line, and the
+    /// offset after its closing bracket.
+    fn flow_collection(
+        &mut self,
+        at: usize,
+        line_end: usize,
+        depth: usize,
+    ) -> Option<(Node, usize)> {
+        if depth > MAX_NESTING {
+            return None;
+        }
+        let bytes = self.bytes;
+        let mapping = bytes[at] == b'{';
+        let close = if mapping { b'}' } else { b']' };
+        let first_item = self.open_items.len();
+        let first_entry = self.open_entries.len();
+        let mut i = self.skip_spaces(at + 1, line_end);
+        if bytes.get(i) == Some(&close) {
+            i += 1;
+        } else {
+            loop {
+                if i >= line_end {
+                    return None;
+                }
+                let (node, after) = self.flow_value(i, line_end, depth)?;
+                let after = self.skip_spaces(after, line_end);
+                let colon = bytes.get(after) == Some(&b':');
+                if mapping {
+                    let scalar_key = matches!(node.kind, NodeKind::Scalar(_));
+                    if !scalar_key || !colon || bytes.get(after + 1) != Some(&b' ') {
+                        return None;
+                    }
+                    let value_at = self.skip_spaces(after + 1, line_end);
+                    if value_at >= line_end {
+                        return None;
+                    }
+                    let (value, after) = self.flow_value(value_at, line_end, depth)?;
+                    self.open_entries.push(Entry { key: node, value });
+                    i = self.skip_spaces(after, line_end);
+                } else {
+                    if colon {
+                        // `[key: value]`: a one-pair mapping in a sequence.
+                        return None;
+                    }
+                    self.open_items.push(node);
+                    i = after;
+                }
+                match bytes.get(i) {
+                    Some(&b) if b == close => {
+                        i += 1;
+                        break;
+                    }
+                    Some(b',') => {
+                        i = self.skip_spaces(i + 1, line_end);
+                        if matches!(bytes.get(i), Some(b',' | b']' | b'}') | None) || i >= line_end
+                        {
+                            return None;
+                        }
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        let kind = if mapping {
+            NodeKind::Mapping(self.open_entries.drain(first_entry..).collect())
+        } else {
+            NodeKind::Sequence(self.open_items.drain(first_item..).collect())
+        };
+        Some((Node { span: at..i, kind }, i))
+    }
+
+    /// One value inside a flow collection.
+    fn flow_value(&mut self, at: usize, line_end: usize, depth: usize) -> Option<(Node, usize)> {
+        match self.bytes[at] {
+            b'[' | b'{' => self.flow_collection(at, line_end, depth + 1),
+            b'"' | b'\'' => self.quoted(at, line_end),
+            _ => {
+                let (start, end, stop, stop_at) = self.plain_scan(at, line_end, true)?;
+                let stopped_well = match stop {
+                    PlainEnd::Line => false,
+                    PlainEnd::Colon => true,
+                    PlainEnd::Flow => matches!(self.bytes[stop_at], b',' | b']' | b'}'),
+                };
+                if !stopped_well || end == start {
+                    return None;
+                }
+                Some((plain_node(self.text, start, end), end))
+            }
+        }
+    }
+
+    /// A `|` or `>` block scalar whose header is at `header` on line `index`, in a
+    /// collection at column `parent`. Taken: the clip and strip chompings, indentation
+    /// detected from the first line, a folded block without more-indented lines.
+    fn block_scalar(&mut self, index: usize, header: usize, parent: usize) -> Option<Node> {
+        let bytes = self.bytes;
+        let folded = bytes[header] == b'>';
+        let line_end = self.lines[index].end;
+        let strip = match bytes.get(header + 1) {
+            Some(b'-') => true,
+            Some(b' ') | None => false,
+            _ if header + 1 == line_end => false,
+            _ => return None,
+        };
+        let after_header = header + 1 + usize::from(strip);
+        if self.skip_spaces(after_header, line_end) != line_end {
+            return None;
+        }
+        // The content: lines indented at least as much as the first non-empty one, and
+        // the empty lines among them. A line of spaces only is declined (its spaces may
+        // or may not be content).
+        let mut content_lines: Vec<Line> = Vec::new();
+        let mut indent = None;
+        let mut next = index + 1;
+        while let Some(line) = self.lines.get(next) {
+            if line.start == line.end {
+                if content_lines.is_empty() {
+                    // Empty lines before the first content line: declined.
+                    return None;
+                }
+                next += 1;
+                continue;
+            }
+            if line.kind == Kind::Blank {
+                return None;
+            }
+            let block_indent = *indent.get_or_insert(line.indent);
+            if line.indent < block_indent {
+                break;
+            }
+            content_lines.push(*line);
+            next += 1;
+        }
+        let indent = indent?;
+        if indent <= parent || content_lines.is_empty() {
+            return None;
+        }
+        let last = content_lines.last().expect("one line at least");
+        // A last line without a line feed: saphyr's clipping at the end of the text.
+        if last.end == bytes.len() {
+            return None;
+        }
+        let value = block_value(self.text, &content_lines, indent, folded, strip)?;
+        self.next = next;
+        self.last_indent = self.lines[index].indent;
+        self.last_opens = false;
+        let start = content_lines[0].start + indent;
+        let style = if folded {
+            ScalarStyle::Folded
+        } else {
+            ScalarStyle::Literal
+        };
+        let (span, map) = locate_scalar(self.text, style, start..last.end, &value);
+        Some(Node {
+            span,
+            kind: NodeKind::Scalar(Scalar {
+                value,
+                style,
+                map,
+                tag: None,
+            }),
+        })
+    }
+}
+
+/// The value of a block scalar made of `lines` (non-empty ones at `indent` or deeper;
+/// empty ones between them). `None` for a folded block with more-indented lines.
+fn block_value(
+    text: &str,
+    lines: &[Line],
+    indent: usize,
+    folded: bool,
+    strip: bool,
+) -> Option<String> {
+    let mut value = String::with_capacity(lines.iter().map(|l| l.end - l.start).sum::<usize>());
+    let mut previous_end: Option<usize> = None;
+    for line in lines {
+        if folded && line.indent > indent {
+            return None;
+        }
+        if let Some(previous_end) = previous_end {
+            // Empty lines between two content lines.
+            let empty = text[previous_end + 1..line.start]
+                .bytes()
+                .filter(|&b| b == b'\n')
+                .count();
+            if folded && empty == 0 {
+                value.push(' ');
+            } else {
+                let breaks = if folded { empty } else { empty + 1 };
+                value.extend(std::iter::repeat_n('\n', breaks));
+            }
+        }
+        value.push_str(&text[line.start + indent..line.end]);
+        previous_end = Some(line.end);
+    }
+    if !strip {
+        value.push('\n');
+    }
+    super::trim_slack(&mut value);
+    Some(value)
+}
+
+/// A plain scalar copied verbatim from `text[start..end]`.
+fn plain_node(text: &str, start: usize, end: usize) -> Node {
+    Node {
+        span: start..end,
+        kind: NodeKind::Scalar(Scalar {
+            value: text[start..end].to_string(),
+            style: ScalarStyle::Plain,
+            map: OffsetMap::identity(start, end - start),
+            tag: None,
+        }),
+    }
+}
+
+/// The empty value saphyr reports at `at` for a key or an item with nothing after it.
+fn empty_scalar(at: usize) -> Node {
+    let span: Span = at..at;
+    Node {
+        span,
+        kind: NodeKind::Scalar(Scalar {
+            value: String::new(),
+            style: ScalarStyle::Plain,
+            map: OffsetMap::identity(at, 0),
+            tag: None,
+        }),
+    }
+}
+
+/// The value of a one-line quoted scalar's raw text (without its quotes): `''` in
+/// single quotes, backslash escapes in double quotes. `None` for an escape YAML does
+/// not know.
+fn decode_quoted(raw: &str, quote: u8) -> Option<String> {
+    let mut value = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(i) = rest.find(if quote == b'"' { '\\' } else { '\'' }) {
+        value.push_str(&rest[..i]);
+        if quote == b'"' {
+            let (decoded, len) = decode_escape(&rest[i..])?;
+            value.push(decoded);
+            rest = &rest[i + len..];
+        } else {
+            value.push('\'');
+            rest = &rest[i + 2..];
+        }
+    }
+    value.push_str(rest);
+    super::trim_slack(&mut value);
+    Some(value)
+}
+
+/// A character that cannot start a plain scalar (some can when a safe character
+/// follows).
+fn is_indicator(byte: u8) -> bool {
+    matches!(
+        byte,
+        b'-' | b'?'
+            | b':'
+            | b','
+            | b'['
+            | b']'
+            | b'{'
+            | b'}'
+            | b'#'
+            | b'&'
+            | b'*'
+            | b'!'
+            | b'|'
+            | b'>'
+            | b'\''
+            | b'"'
+            | b'%'
+            | b'@'
+            | b'`'
+    )
+}
+
+fn is_flow_indicator(byte: u8) -> bool {
+    matches!(byte, b',' | b'[' | b']' | b'{' | b'}')
+}
+
+#[cfg(test)]
+mod tests;
