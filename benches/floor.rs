@@ -3,6 +3,12 @@
 //! above the least any linter must do (read each file, run the YAML event parser over
 //! it, parse every `expr:` value as PromQL), and what rendering the findings costs.
 //!
+//! Two floors: the one issue 12 defines, over saphyr's events, and the same work over
+//! the tree promgate's own YAML reading builds (`yaml::parse_documents`: the regular
+//! reader, saphyr for what it declines), which is faster than saphyr's events alone.
+//! The first ratio says how the pipeline compares with parsing by the usual parser; the
+//! second, how much the pipeline adds on top of its own parsing.
+//!
 //! `PROMGATE_BENCH_CORPUS=DIR cargo bench --bench floor` (scripts/bench-perf.sh passes
 //! the generated 10,000-rule corpus). `PROMGATE_BENCH_RUNS` sets the runs per figure
 //! (default 15). Prints the median of each figure and the ratios; the figures are wall
@@ -54,6 +60,10 @@ fn main() {
     let floor_time = median(runs, || {
         black_box(floor(&files));
     });
+    assert_eq!(own_reader_floor(&files), expressions);
+    let own_floor_time = median(runs, || {
+        black_box(own_reader_floor(&files));
+    });
     let pipeline_time = median(runs, || {
         black_box(pipeline::run(
             std::slice::from_ref(&corpus),
@@ -83,6 +93,10 @@ fn main() {
     println!(
         "floor (read + YAML events + PromQL parse)  {:9.1} ms",
         ms(floor_time)
+    );
+    println!(
+        "floor over promgate's YAML reading         {:9.1} ms",
+        ms(own_floor_time)
     );
     println!(
         "pipeline (pipeline::run, no rendering)     {:9.1} ms",
@@ -117,6 +131,10 @@ fn main() {
         "ratio (pipeline + human) / floor           {:9.2}x",
         ms(whole_human) / ms(floor_time)
     );
+    println!(
+        "ratio pipeline / floor over own reading    {:9.2}x",
+        ms(pipeline_time) / ms(own_floor_time)
+    );
 }
 
 /// The corpus' YAML files, sorted so every run reads them in the same order.
@@ -148,6 +166,45 @@ fn floor(files: &[PathBuf]) -> usize {
             parse_expressions(&text)
         })
         .sum()
+}
+
+/// The floor with promgate's own YAML reading in place of saphyr's events: read each
+/// file, build its tree with `yaml::parse_documents`, parse every `expr:` value.
+fn own_reader_floor(files: &[PathBuf]) -> usize {
+    files
+        .par_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(path)
+                .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+            let file = promgate::source::SourceFile::new(path.display().to_string(), text);
+            let documents =
+                promgate::yaml::parse_documents(&file).expect("the benchmark corpus is valid YAML");
+            documents
+                .iter()
+                .filter_map(|document| document.root.as_ref())
+                .map(parse_tree_expressions)
+                .sum::<usize>()
+        })
+        .sum()
+}
+
+/// Parses the value of every `expr` key in `node` as PromQL; returns how many.
+fn parse_tree_expressions(node: &promgate::yaml::Node) -> usize {
+    use promgate::yaml::NodeKind;
+    match &node.kind {
+        NodeKind::Mapping(entries) => entries
+            .iter()
+            .map(|entry| match (entry.key.as_str(), entry.value.as_str()) {
+                (Some("expr"), Some(expr)) => {
+                    black_box(promgate::promql::parse(expr));
+                    1
+                }
+                _ => parse_tree_expressions(&entry.value),
+            })
+            .sum(),
+        NodeKind::Sequence(items) => items.iter().map(parse_tree_expressions).sum(),
+        _ => 0,
+    }
 }
 
 /// Runs the event parser over `text`, parsing each `expr:` value; in a mapping, keys and

@@ -33,19 +33,17 @@ pub(super) fn parse(text: &str) -> Option<Vec<Document>> {
         bytes: text.as_bytes(),
         lines: &lines,
         next: 0,
-        last_indent: 0,
-        last_opens: true,
         open_entries: Vec::new(),
         open_items: Vec::new(),
     };
-    let Some(first) = reader.next_content()? else {
+    let Some(first) = reader.next_content() else {
         return Some(Vec::new());
     };
     if lines[first].indent != 0 {
         return None;
     }
     let root = reader.block_node(first, 0, 0)?;
-    if reader.next_content()?.is_some() {
+    if reader.next_content().is_some() {
         return None;
     }
     let span = root.span.start..text.len().max(root.span.end);
@@ -61,7 +59,11 @@ pub(super) fn parse(text: &str) -> Option<Vec<Document>> {
 fn characters_in_subset(text: &str) -> bool {
     let bytes = text.as_bytes();
     let ascii_ok = |b: u8| b == b'\n' || (b' '..=b'~').contains(&b);
-    if bytes.iter().all(|&b| ascii_ok(b)) {
+    // Whole chunks without an early exit: the compiler checks many bytes at a time.
+    let all_ascii_ok = bytes
+        .chunks(64)
+        .all(|chunk| chunk.iter().fold(true, |ok, &b| ok & ascii_ok(b)));
+    if all_ascii_ok {
         return true;
     }
     text.chars().all(|c| {
@@ -134,12 +136,6 @@ struct Reader<'t> {
     lines: &'t [Line],
     /// The first line not read yet.
     next: usize,
-    /// The indentation of the last content line read, and whether it ends by opening a
-    /// block (`key:` or `-` with the value below): a comment deeper than such a line is
-    /// taken, a comment deeper than any other could be read by saphyr as part of a
-    /// scalar above it, so it is declined.
-    last_indent: usize,
-    last_opens: bool,
     /// Entries of the open block mappings and items of the open block sequences,
     /// innermost last: each collection's own vector is then allocated once, at its exact
     /// size, when it closes (a tree lives until its model is built).
@@ -159,24 +155,21 @@ enum PlainEnd {
 }
 
 impl<'t> Reader<'t> {
-    /// The index of the next content line, skipping blank and comment lines; `Some(None)`
-    /// at the end of the text.
-    fn next_content(&mut self) -> Option<Option<usize>> {
+    /// The index of the next content line, skipping blank and comment lines (a comment
+    /// line ends any scalar above it, in YAML as here); `None` at the end of the text.
+    fn next_content(&mut self) -> Option<usize> {
         while let Some(line) = self.lines.get(self.next) {
-            match line.kind {
-                Kind::Content => return Some(Some(self.next)),
-                Kind::Comment if line.indent > self.last_indent && !self.last_opens => return None,
-                _ => self.next += 1,
+            if line.kind == Kind::Content {
+                return Some(self.next);
             }
+            self.next += 1;
         }
-        Some(None)
+        None
     }
 
     /// Marks line `index` as read.
     fn take_line(&mut self, index: usize) {
         self.next = index + 1;
-        self.last_indent = self.lines[index].indent;
-        self.last_opens = false;
     }
 
     /// The block mapping or sequence whose first token is at column `column` of line
@@ -208,7 +201,7 @@ impl<'t> Reader<'t> {
             let (key, colon) = self.key(at, line.end)?;
             let value = self.entry_value(index, column, colon, depth)?;
             self.open_entries.push(Entry { key, value });
-            match self.next_content()? {
+            match self.next_content() {
                 Some(next) if self.lines[next].indent == column => {
                     index = next;
                     at = self.lines[next].start + column;
@@ -267,8 +260,7 @@ impl<'t> Reader<'t> {
         }
         // Nothing after the `:`: the value is the block below, or empty.
         let commented = at < line_end;
-        self.last_opens = true;
-        match self.next_content()? {
+        match self.next_content() {
             Some(next) if self.lines[next].indent > column => {
                 self.block_node(next, self.lines[next].indent, depth + 1)
             }
@@ -286,8 +278,8 @@ impl<'t> Reader<'t> {
     }
 
     /// A block sequence whose first `-` is at `column` of line `first`. An indentless one
-    /// (the value of a mapping entry, at the key's column) starts where its first item
-    /// does, as saphyr's event says.
+    /// (the value of a mapping entry, at the key's column) starts after its first `-`, as
+    /// saphyr's event says.
     fn block_sequence(
         &mut self,
         first: usize,
@@ -306,7 +298,7 @@ impl<'t> Reader<'t> {
             let dash = line.start + column;
             let item = self.sequence_item(index, dash, column, depth)?;
             self.open_items.push(item);
-            match self.next_content()? {
+            match self.next_content() {
                 Some(next)
                     if self.lines[next].indent == column
                         && self.is_entry_dash(
@@ -324,12 +316,9 @@ impl<'t> Reader<'t> {
         let items: Vec<Node> = self.open_items.drain(first_item..).collect();
         let first_dash = self.lines[first].start + column;
         let start = if indentless {
-            // saphyr starts an indentless sequence at its first item's token; an empty
-            // first item has none worth trusting.
-            match &items[0].kind {
-                NodeKind::Scalar(scalar) if scalar.value.is_empty() => return None,
-                _ => items[0].span.start,
-            }
+            // saphyr starts an indentless sequence at the token after its first `-`: the
+            // first item's own start, or the end of the `-` line when the item is below.
+            self.skip_spaces(first_dash + 1, self.lines[first].end)
         } else {
             first_dash
         };
@@ -352,8 +341,7 @@ impl<'t> Reader<'t> {
         let at = self.skip_spaces(dash + 1, line_end);
         if at == line_end || self.is_comment(at) {
             let commented = at < line_end;
-            self.last_opens = true;
-            return match self.next_content()? {
+            return match self.next_content() {
                 Some(next) if self.lines[next].indent > column => {
                     self.block_node(next, self.lines[next].indent, depth + 1)
                 }
@@ -393,6 +381,11 @@ impl<'t> Reader<'t> {
                 if stop != PlainEnd::Line {
                     return None;
                 }
+                if stop_at == line_end {
+                    if let Some(node) = self.multi_line_plain(index, start, end, parent)? {
+                        return Some(node);
+                    }
+                }
                 (plain_node(self.text, start, end), stop_at)
             }
         };
@@ -404,6 +397,62 @@ impl<'t> Reader<'t> {
         } else {
             None
         }
+    }
+
+    /// A plain scalar that starts at `start..end` (the whole rest of line `index`) and
+    /// continues on the lines below, deeper than its collection at column `parent`, as
+    /// YAML marshallers wrap long values: `Some(None)` when no line continues it.
+    /// Continuation lines are folded: one line break reads as a space, `n` empty lines as
+    /// `n` line feeds. A continuation holding `: ` or ` #`, or a line of spaces among
+    /// them, is declined.
+    fn multi_line_plain(
+        &mut self,
+        index: usize,
+        start: usize,
+        end: usize,
+        parent: usize,
+    ) -> Option<Option<Node>> {
+        let continues = |line: &Line| line.kind == Kind::Content && line.indent > parent;
+        if !self.lines.get(index + 1).is_some_and(continues) {
+            return Some(None);
+        }
+        let mut value = self.text[start..end].to_string();
+        let mut value_end = end;
+        let mut next = index + 1;
+        let mut empty = 0;
+        while let Some(line) = self.lines.get(next) {
+            if line.start == line.end {
+                empty += 1;
+            } else if continues(line) {
+                let content = self.text[line.start + line.indent..line.end].trim_end_matches(' ');
+                if content.contains(": ") || content.ends_with(':') || content.contains(" #") {
+                    return None;
+                }
+                if empty == 0 {
+                    value.push(' ');
+                } else {
+                    value.extend(std::iter::repeat_n('\n', empty));
+                }
+                value.push_str(content);
+                value_end = line.start + line.indent + content.len();
+                empty = 0;
+                self.next = next + 1;
+            } else {
+                break;
+            }
+            next += 1;
+        }
+        super::trim_slack(&mut value);
+        let (span, map) = locate_scalar(self.text, ScalarStyle::Plain, start..value_end, &value);
+        Some(Some(Node {
+            span,
+            kind: NodeKind::Scalar(Scalar {
+                value,
+                style: ScalarStyle::Plain,
+                map,
+                tag: None,
+            }),
+        }))
     }
 
     fn skip_spaces(&self, mut at: usize, end: usize) -> usize {
@@ -434,6 +483,9 @@ impl<'t> Reader<'t> {
         if is_indicator(first) && !(matches!(first, b'-' | b'?' | b':') && next_is_safe) {
             return None;
         }
+        if !flow {
+            return Some(self.block_plain_scan(at, line_end));
+        }
         let mut end = at;
         let mut i = at;
         while i < line_end {
@@ -463,6 +515,34 @@ impl<'t> Reader<'t> {
             end = i;
         }
         Some((at, end, PlainEnd::Line, line_end))
+    }
+
+    /// [`Self::plain_scan`] in block context, where only `: ` and ` #` end a plain
+    /// scalar: found with a byte search rather than a byte at a time (plain scalars are
+    /// most of a rule file's bytes). The byte at `at` cannot end it.
+    fn block_plain_scan(&self, at: usize, line_end: usize) -> (usize, usize, PlainEnd, usize) {
+        let bytes = self.bytes;
+        let trimmed = |end: usize| {
+            let mut end = end;
+            while end > at && bytes[end - 1] == b' ' {
+                end -= 1;
+            }
+            end
+        };
+        let mut from = at + 1;
+        while let Some(found) = memchr::memchr2(b':', b'#', &bytes[from..line_end]) {
+            let i = from + found;
+            if bytes[i] == b':' {
+                if i + 1 == line_end || bytes[i + 1] == b' ' {
+                    return (at, trimmed(i), PlainEnd::Colon, i);
+                }
+            } else if bytes[i - 1] == b' ' {
+                // A comment: the scan stops at the space before it.
+                return (at, trimmed(i - 1), PlainEnd::Line, i - 1);
+            }
+            from = i + 1;
+        }
+        (at, trimmed(line_end), PlainEnd::Line, line_end)
     }
 
     /// A one-line quoted scalar opening at `at` and the offset after its closing quote.
@@ -609,7 +689,7 @@ impl<'t> Reader<'t> {
 
     /// A `|` or `>` block scalar whose header is at `header` on line `index`, in a
     /// collection at column `parent`. Taken: the clip and strip chompings, indentation
-    /// detected from the first line, a folded block without more-indented lines.
+    /// detected from the first line.
     fn block_scalar(&mut self, index: usize, header: usize, parent: usize) -> Option<Node> {
         let bytes = self.bytes;
         let folded = bytes[header] == b'>';
@@ -658,10 +738,8 @@ impl<'t> Reader<'t> {
         if last.end == bytes.len() {
             return None;
         }
-        let value = block_value(self.text, &content_lines, indent, folded, strip)?;
+        let value = block_value(self.text, &content_lines, indent, folded, strip);
         self.next = next;
-        self.last_indent = self.lines[index].indent;
-        self.last_opens = false;
         let start = content_lines[0].start + indent;
         let style = if folded {
             ScalarStyle::Folded
@@ -682,41 +760,37 @@ impl<'t> Reader<'t> {
 }
 
 /// The value of a block scalar made of `lines` (non-empty ones at `indent` or deeper;
-/// empty ones between them). `None` for a folded block with more-indented lines.
-fn block_value(
-    text: &str,
-    lines: &[Line],
-    indent: usize,
-    folded: bool,
-    strip: bool,
-) -> Option<String> {
+/// empty ones between them).
+fn block_value(text: &str, lines: &[Line], indent: usize, folded: bool, strip: bool) -> String {
     let mut value = String::with_capacity(lines.iter().map(|l| l.end - l.start).sum::<usize>());
-    let mut previous_end: Option<usize> = None;
+    // The previous content line's end, and whether it was more indented than the block.
+    let mut previous: Option<(usize, bool)> = None;
     for line in lines {
-        if folded && line.indent > indent {
-            return None;
-        }
-        if let Some(previous_end) = previous_end {
+        let spaced = line.indent > indent;
+        if let Some((previous_end, previous_spaced)) = previous {
             // Empty lines between two content lines.
             let empty = text[previous_end + 1..line.start]
                 .bytes()
                 .filter(|&b| b == b'\n')
                 .count();
-            if folded && empty == 0 {
+            // A folded block folds a line break between two lines that are not more
+            // indented; every other break is kept.
+            let folds = folded && !spaced && !previous_spaced;
+            if folds && empty == 0 {
                 value.push(' ');
             } else {
-                let breaks = if folded { empty } else { empty + 1 };
+                let breaks = if folds { empty } else { empty + 1 };
                 value.extend(std::iter::repeat_n('\n', breaks));
             }
         }
         value.push_str(&text[line.start + indent..line.end]);
-        previous_end = Some(line.end);
+        previous = Some((line.end, spaced));
     }
     if !strip {
         value.push('\n');
     }
     super::trim_slack(&mut value);
-    Some(value)
+    value
 }
 
 /// A plain scalar copied verbatim from `text[start..end]`.
