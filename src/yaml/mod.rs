@@ -1,6 +1,8 @@
 //! A YAML tree that keeps exact positions.
 //!
-//! Built from `saphyr-parser` events. Every [`Node`] has a byte span in the file; every
+//! Read by `regular.rs` when the text is in the part of YAML nearly every rule file and
+//! prometheus.yml is written in, and otherwise built from `saphyr-parser` events
+//! (`build.rs`); both give the same tree. Every [`Node`] has a byte span in the file; every
 //! mapping entry keeps its key node; every [`Scalar`] keeps its decoded value, its style
 //! and an [`OffsetMap`] from decoded bytes to file bytes, so a token found inside an
 //! `expr: |` block, a folded string or a double-quoted string with escapes lands on its

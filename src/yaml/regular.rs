@@ -733,6 +733,11 @@ impl<'t> Reader<'t> {
         if indent <= parent || content_lines.is_empty() {
             return None;
         }
+        // Content that starts with `|` or `>` reads like a header to the span finder
+        // (`locate_scalar`), whose answer then hangs on saphyr's exact span: declined.
+        if matches!(bytes[content_lines[0].start + indent], b'|' | b'>') {
+            return None;
+        }
         let last = content_lines.last().expect("one line at least");
         // A last line without a line feed: saphyr's clipping at the end of the text.
         if last.end == bytes.len() {
