@@ -57,6 +57,8 @@ fn edits(text: &str) -> Vec<String> {
         ("\"", "'"),
         ("[", "[ "),
         (", ", ","),
+        ("\n", "\n---\n"),
+        ("\n  - ", "\n---\n- "),
     ] {
         let edited = replace(from, to);
         if edited != text {

@@ -36,21 +36,7 @@ pub(super) fn parse(text: &str) -> Option<Vec<Document>> {
         open_entries: Vec::new(),
         open_items: Vec::new(),
     };
-    let Some(first) = reader.next_content() else {
-        return Some(Vec::new());
-    };
-    if lines[first].indent != 0 {
-        return None;
-    }
-    let root = reader.block_node(first, 0, 0)?;
-    if reader.next_content().is_some() {
-        return None;
-    }
-    let span = root.span.start..text.len().max(root.span.end);
-    Some(vec![Document {
-        root: Some(root),
-        span,
-    }])
+    reader.documents()
 }
 
 /// Whether every character is one this reader handles as saphyr does: printable, no
@@ -86,6 +72,8 @@ enum Kind {
     /// Spaces, then `#`.
     Comment,
     Content,
+    /// `---`: the start of a document.
+    Start,
 }
 
 /// One line of the text, without its line feed.
@@ -111,9 +99,11 @@ fn lines(text: &str) -> Option<Vec<Line>> {
             Some(b'#') => Kind::Comment,
             _ => Kind::Content,
         };
-        if indent == 0 && kind == Kind::Content && marks_document(&bytes[start..end]) {
-            return None;
-        }
+        let kind = if indent == 0 && kind == Kind::Content {
+            document_mark(&bytes[start..end])?
+        } else {
+            kind
+        };
         out.push(Line {
             start,
             end,
@@ -125,9 +115,19 @@ fn lines(text: &str) -> Option<Vec<Line>> {
     Some(out)
 }
 
-/// `---`, `...` or a `%` directive at the start of a line.
-fn marks_document(line: &[u8]) -> bool {
-    line.starts_with(b"%") || line.starts_with(b"---") || line.starts_with(b"...")
+/// What a content line at column 0 is: [`Kind::Start`] for a `---` alone on its line
+/// (or before a comment), [`Kind::Content`] for anything but a document mark, `None`
+/// for the marks left to saphyr (`...`, `%` directives, `---` before a value).
+fn document_mark(line: &[u8]) -> Option<Kind> {
+    if line.starts_with(b"%") || line.starts_with(b"...") {
+        return None;
+    }
+    let Some(rest) = line.strip_prefix(b"---") else {
+        return Some(Kind::Content);
+    };
+    let rest = rest.trim_ascii_start();
+    let alone = rest.is_empty() || (rest.starts_with(b"#") && line[3] == b' ');
+    alone.then_some(Kind::Start)
 }
 
 struct Reader<'t> {
@@ -155,16 +155,71 @@ enum PlainEnd {
 }
 
 impl<'t> Reader<'t> {
-    /// The index of the next content line, skipping blank and comment lines (a comment
-    /// line ends any scalar above it, in YAML as here); `None` at the end of the text.
-    fn next_content(&mut self) -> Option<usize> {
+    /// Every document of the text: each starts at its `---` or, for the first one, at
+    /// its first token; each but the last ends after the next `---`, as saphyr's
+    /// events say. A document with nothing in it (a `---` followed by another, or by
+    /// the end) holds an empty scalar where the next document mark or the end is.
+    fn documents(&mut self) -> Option<Vec<Document>> {
+        let mut documents = Vec::new();
+        // The `---` that opened the document being read, if it had one.
+        let mut opened_at = None;
+        loop {
+            let at = self.next_line_of_interest();
+            let next_start = at.filter(|&index| self.lines[index].kind == Kind::Start);
+            let root = match at {
+                Some(index) if next_start.is_none() => {
+                    if self.lines[index].indent != 0 {
+                        return None;
+                    }
+                    let root = self.block_node(index, 0, 0)?;
+                    // The root takes every line up to the next document mark.
+                    let after = self.next_line_of_interest();
+                    if after.is_some_and(|index| self.lines[index].kind != Kind::Start) {
+                        return None;
+                    }
+                    Some(root)
+                }
+                _ => opened_at.map(|_| empty_scalar(self.mark_or_end(next_start))),
+            };
+            let next_start = self.next_line_of_interest();
+            if let Some(root) = root {
+                let start = opened_at.unwrap_or(root.span.start);
+                let end = next_start.map_or(self.text.len(), |index| self.lines[index].start + 3);
+                documents.push(Document {
+                    span: start..end.max(root.span.end),
+                    root: Some(root),
+                });
+            }
+            let Some(index) = next_start else {
+                return Some(documents);
+            };
+            opened_at = Some(self.lines[index].start);
+            self.next = index + 1;
+        }
+    }
+
+    /// Where a document mark starts, or the end of the text.
+    fn mark_or_end(&self, mark: Option<usize>) -> usize {
+        mark.map_or(self.text.len(), |index| self.lines[index].start)
+    }
+
+    /// The next content line or document mark, skipping blank and comment lines.
+    fn next_line_of_interest(&mut self) -> Option<usize> {
         while let Some(line) = self.lines.get(self.next) {
-            if line.kind == Kind::Content {
+            if matches!(line.kind, Kind::Content | Kind::Start) {
                 return Some(self.next);
             }
             self.next += 1;
         }
         None
+    }
+
+    /// The index of the next content line, skipping blank and comment lines (a comment
+    /// line ends any scalar above it, in YAML as here); `None` at the end of the text
+    /// or of the document (a `---`).
+    fn next_content(&mut self) -> Option<usize> {
+        self.next_line_of_interest()
+            .filter(|&index| self.lines[index].kind == Kind::Content)
     }
 
     /// Marks line `index` as read.
@@ -375,7 +430,10 @@ impl<'t> Reader<'t> {
         let (node, after) = match self.bytes[at] {
             b'|' | b'>' => return self.block_scalar(index, at, parent),
             b'[' | b'{' => self.flow_collection(at, line_end, depth + 1)?,
-            b'"' | b'\'' => self.quoted(at, line_end)?,
+            b'"' | b'\'' => match self.quoted(at, line_end) {
+                Some(found) => found,
+                None => return self.multi_line_quoted(index, at, parent),
+            },
             _ => {
                 let (start, end, stop, stop_at) = self.plain_scan(at, line_end, false)?;
                 if stop != PlainEnd::Line {
@@ -453,6 +511,84 @@ impl<'t> Reader<'t> {
                 tag: None,
             }),
         }))
+    }
+
+    /// A quoted scalar opening at `at` on line `index` and closing on a line below (each
+    /// deeper than its collection at column `parent`), and nothing but a comment after
+    /// it. Its lines are folded as in a plain scalar: trailing and leading spaces go, a
+    /// line break reads as a space, `n` empty lines as `n` line feeds. Declined: an
+    /// escaped line break, a line of spaces, a continuation at the collection's column
+    /// or less (saphyr refuses it; `super::repair` reads it), an unknown escape.
+    fn multi_line_quoted(&mut self, index: usize, at: usize, parent: usize) -> Option<Node> {
+        let bytes = self.bytes;
+        let quote = bytes[at];
+        let style = if quote == b'"' {
+            ScalarStyle::DoubleQuoted
+        } else {
+            ScalarStyle::SingleQuoted
+        };
+        let mut value = String::new();
+        let mut line = index;
+        let mut from = at + 1;
+        let mut empty_lines: Option<usize> = None;
+        loop {
+            let line_end = self.lines[line].end;
+            let (close, escaped) = quoted_segment(bytes, from, line_end, quote)?;
+            if close.is_some() && line == index {
+                // Closed on its own line: `quoted` declined it for a reason of its own.
+                return None;
+            }
+            let raw = &self.text[from..close.unwrap_or(line_end)];
+            let raw = if close.is_some() {
+                raw
+            } else {
+                raw.trim_end_matches(' ')
+            };
+            match empty_lines {
+                None => {}
+                Some(0) => value.push(' '),
+                Some(n) => value.extend(std::iter::repeat_n('\n', n)),
+            }
+            if escaped {
+                value.push_str(&decode_quoted(raw, quote)?);
+            } else {
+                value.push_str(raw);
+            }
+            if let Some(close) = close {
+                let after = self.skip_spaces(close + 1, line_end);
+                let commented = bytes[after - 1] == b' ' && self.is_comment(after);
+                if after != line_end && !commented {
+                    return None;
+                }
+                self.next = line + 1;
+                super::trim_slack(&mut value);
+                let (span, map) = locate_scalar(self.text, style, at..close + 1, &value);
+                return Some(Node {
+                    span,
+                    kind: NodeKind::Scalar(Scalar {
+                        value,
+                        style,
+                        map,
+                        tag: None,
+                    }),
+                });
+            }
+            // The next line holding some of the scalar.
+            let mut empty = 0;
+            loop {
+                line += 1;
+                let next = self.lines.get(line)?;
+                if next.start == next.end {
+                    empty += 1;
+                } else if next.kind == Kind::Blank || next.indent <= parent {
+                    return None;
+                } else {
+                    from = next.start + next.indent;
+                    break;
+                }
+            }
+            empty_lines = Some(empty);
+        }
     }
 
     fn skip_spaces(&self, mut at: usize, end: usize) -> usize {
@@ -796,6 +932,37 @@ fn block_value(text: &str, lines: &[Line], indent: usize, folded: bool, strip: b
     }
     super::trim_slack(&mut value);
     value
+}
+
+/// Scans a quoted scalar's text on one line from `from`: where its closing quote is (if
+/// on this line) and whether it holds an escape. `None` for a backslash at the end of
+/// the line (an escaped line break).
+fn quoted_segment(
+    bytes: &[u8],
+    from: usize,
+    line_end: usize,
+    quote: u8,
+) -> Option<(Option<usize>, bool)> {
+    let mut escaped = false;
+    let mut i = from;
+    while i < line_end {
+        match bytes[i] {
+            b'\\' if quote == b'"' => {
+                if i + 1 >= line_end {
+                    return None;
+                }
+                escaped = true;
+                i += 2;
+            }
+            b'\'' if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') && i + 1 < line_end => {
+                escaped = true;
+                i += 2;
+            }
+            b if b == quote => return Some((Some(i), escaped)),
+            _ => i += 1,
+        }
+    }
+    Some((None, escaped))
 }
 
 /// A plain scalar copied verbatim from `text[start..end]`.

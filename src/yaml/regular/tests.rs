@@ -61,6 +61,14 @@ const TAKEN: &[&str] = &[
     "a: >\n  x\n    more indented\n  back\n\n    again\nb: >-\n  x\n\n  y\n",
     "a: x\n    # deeper comment under a scalar\nb: 'y'\n      # and under a quoted one\n",
     "a: multi\n  line plain\n\n  after an empty line\nb:\n  - wrapped item\n    > 0.9\n  - c: d\n      e\n",
+    "---\na: 1\n",
+    "a: \"multi\n  line\\t \n\n   quoted\"  # c\nb:\n  - 'it''s\n    wrapped '\n  - \"x\n    \"\n",
+    "# c\n---\na: 1\n---\nb: 2\n\n# x\n",
+    "a: 1\n---\n---\nb: 2\n",
+    "---   # c\na: 1\n---\n",
+    "a: 1\n--- \n- x\n",
+    "---\n# only a comment\n",
+    "a: |\n  x\n---\nb: >\n  y\n",
     // Found by the fuzzer: an indentless sequence whose item is a deeper sequence.
     ".s:(:\n  \n-  \n -\n",
 ];
@@ -89,13 +97,13 @@ fn the_rest_is_left_to_saphyr() {
     for text in [
         "a: &x 1\nb: *x\n",
         "a: !!str 1\n",
-        "---\na: 1\n",
-        "a: 1\n---\nb: 2\n",
+        "--- a: 1\n",
+        "---# not a comment\n",
+        "a: 1\n...\n",
         "%YAML 1.2\n---\na: 1\n",
         "a:\tb\n",
         "a: 1\r\nb: 2\r\n",
         "\u{feff}a: 1\n",
-        "a: \"multi\n  line\"\n",
         "a: [1,\n  2]\n",
         "a: |+\n  keep\n\n",
         "a: |2\n   x\n",
@@ -151,7 +159,7 @@ fn the_fixtures_read_as_saphyr() {
 fn edited_fixtures_read_as_saphyr_or_are_declined() {
     const EDITS: &[&str] = &[
         "", " ", "\n", ":", ": ", "-", "- ", "#", " #", "'", "\"", "\\", "[", "]", "{", "}", ",",
-        "|", ">", "&", "*", "!", "?", "  ", "\n  ", "\n- ", "x",
+        "|", ">", "&", "*", "!", "?", "  ", "\n  ", "\n- ", "x", "\n---\n", "---",
     ];
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut checked = 0;
