@@ -870,8 +870,12 @@ impl<'t> Reader<'t> {
             return None;
         }
         // Content that starts with `|` or `>` reads like a header to the span finder
-        // (`locate_scalar`), whose answer then hangs on saphyr's exact span: declined.
-        if matches!(bytes[content_lines[0].start + indent], b'|' | b'>') {
+        // (`locate_scalar`), and with `!` or `&` like a tag or an anchor; its answer then
+        // hangs on saphyr's exact span: declined.
+        if matches!(
+            bytes[content_lines[0].start + indent],
+            b'|' | b'>' | b'!' | b'&'
+        ) {
             return None;
         }
         let last = content_lines.last().expect("one line at least");
