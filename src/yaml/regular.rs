@@ -634,6 +634,15 @@ impl<'t> Reader<'t> {
                     i += 1;
                     continue;
                 }
+                b',' | b'[' | b']' | b'{' | b'}' if flow => {
+                    return Some((at, end, PlainEnd::Flow, i));
+                }
+                // saphyr reads an indicator after a space inside a flow plain scalar
+                // as the start of a new token in places (` -` before `,` is refused):
+                // such words are left to it.
+                _ if flow && i > at && bytes[i - 1] == b' ' && is_indicator(byte) => {
+                    return None;
+                }
                 b':' if i > at => {
                     let ends = i + 1 == line_end
                         || bytes[i + 1] == b' '
@@ -641,9 +650,6 @@ impl<'t> Reader<'t> {
                     if ends {
                         return Some((at, end, PlainEnd::Colon, i));
                     }
-                }
-                b',' | b'[' | b']' | b'{' | b'}' if flow => {
-                    return Some((at, end, PlainEnd::Flow, i));
                 }
                 _ => {}
             }

@@ -123,6 +123,9 @@ fn the_rest_is_left_to_saphyr() {
         "a: @x\n",
         "a: |\n\n  leading empty line\n",
         "a: |\n  x\n  \nb: 1\n",
+        // Found by the fuzzer: ` -` before a flow indicator, which saphyr refuses.
+        "a: [x -,y]\n",
+        "a: {k: x -}\n",
         // Found by the fuzzer: content that starts like a block header, a tag, an anchor.
         "a: |\n  |x\nb: 1\n",
         "a: |\n  !x\nb: 1\n",
