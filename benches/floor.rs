@@ -158,32 +158,33 @@ fn rule_files(corpus: &Path) -> Vec<PathBuf> {
 /// `expr` key as PromQL. Returns the expressions parsed (so nothing is optimised away
 /// and the caller can say how many there were).
 fn floor(files: &[PathBuf]) -> usize {
-    files
-        .par_iter()
-        .map(|path| {
-            let text = std::fs::read_to_string(path)
-                .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-            parse_expressions(&text)
-        })
-        .sum()
+    over_files(files, |_, text| parse_expressions(&text))
 }
 
 /// The floor with promgate's own YAML reading in place of saphyr's events: read each
 /// file, build its tree with `yaml::parse_documents`, parse every `expr:` value.
 fn own_reader_floor(files: &[PathBuf]) -> usize {
+    over_files(files, |path, text| {
+        let file = promgate::source::SourceFile::new(path.display().to_string(), text);
+        let documents =
+            promgate::yaml::parse_documents(&file).expect("the benchmark corpus is valid YAML");
+        documents
+            .iter()
+            .filter_map(|document| document.root.as_ref())
+            .map(parse_tree_expressions)
+            .sum::<usize>()
+    })
+}
+
+/// Reads every file and sums what `parse` counts in it, in parallel over files as the
+/// pipeline runs.
+fn over_files(files: &[PathBuf], parse: impl Fn(&Path, String) -> usize + Sync) -> usize {
     files
         .par_iter()
         .map(|path| {
             let text = std::fs::read_to_string(path)
                 .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-            let file = promgate::source::SourceFile::new(path.display().to_string(), text);
-            let documents =
-                promgate::yaml::parse_documents(&file).expect("the benchmark corpus is valid YAML");
-            documents
-                .iter()
-                .filter_map(|document| document.root.as_ref())
-                .map(parse_tree_expressions)
-                .sum::<usize>()
+            parse(path, text)
         })
         .sum()
 }

@@ -311,24 +311,36 @@ impl<'t> Reader<'t> {
         let line_end = self.lines[index].end;
         let at = self.skip_spaces(colon + 1, line_end);
         if at < line_end && !self.is_comment(at) {
-            return self.inline_value(index, at, column, depth);
+            return self.inline_value(index, at, column);
         }
-        // Nothing after the `:`: the value is the block below, or empty.
-        let commented = at < line_end;
+        // Nothing after the `:`: the value is the block below (a sequence may stand at
+        // the key's own column), or empty.
+        if let Some(next) = self.next_content() {
+            let line = self.lines[next];
+            if line.indent == column && self.is_entry_dash(line.start + column, line.end) {
+                return self.block_sequence(next, column, true, depth + 1);
+            }
+        }
+        self.value_below(column, depth, colon, at < line_end)
+    }
+
+    /// The value of a `key:` or `-` that ends its line (`commented`: with a comment
+    /// after it): the block collection on the lines below, deeper than `column`, or an
+    /// empty scalar at `empty_at`.
+    fn value_below(
+        &mut self,
+        column: usize,
+        depth: usize,
+        empty_at: usize,
+        commented: bool,
+    ) -> Option<Node> {
         match self.next_content() {
             Some(next) if self.lines[next].indent > column => {
                 self.block_node(next, self.lines[next].indent, depth + 1)
             }
-            Some(next)
-                if self.lines[next].indent == column
-                    && self
-                        .is_entry_dash(self.lines[next].start + column, self.lines[next].end) =>
-            {
-                self.block_sequence(next, column, true, depth + 1)
-            }
             // saphyr places an empty value followed by a comment elsewhere.
             _ if commented => None,
-            _ => Some(empty_scalar(colon)),
+            _ => Some(empty_scalar(empty_at)),
         }
     }
 
@@ -348,10 +360,8 @@ impl<'t> Reader<'t> {
         let first_item = self.open_items.len();
         let mut index = first;
         loop {
-            let line = self.lines[index];
             self.take_line(index);
-            let dash = line.start + column;
-            let item = self.sequence_item(index, dash, column, depth)?;
+            let item = self.sequence_item(index, column, depth)?;
             self.open_items.push(item);
             match self.next_content() {
                 Some(next)
@@ -384,25 +394,13 @@ impl<'t> Reader<'t> {
         })
     }
 
-    /// The item after the `-` at `dash` on line `index`, in a sequence at `column`.
-    fn sequence_item(
-        &mut self,
-        index: usize,
-        dash: usize,
-        column: usize,
-        depth: usize,
-    ) -> Option<Node> {
+    /// The item after the `-` at `column` of line `index`.
+    fn sequence_item(&mut self, index: usize, column: usize, depth: usize) -> Option<Node> {
         let line_end = self.lines[index].end;
+        let dash = self.lines[index].start + column;
         let at = self.skip_spaces(dash + 1, line_end);
         if at == line_end || self.is_comment(at) {
-            let commented = at < line_end;
-            return match self.next_content() {
-                Some(next) if self.lines[next].indent > column => {
-                    self.block_node(next, self.lines[next].indent, depth + 1)
-                }
-                _ if commented => None,
-                _ => Some(empty_scalar(at)),
-            };
+            return self.value_below(column, depth, at, at < line_end);
         }
         if self.is_entry_dash(at, line_end) {
             // `- - x`: a compact nested sequence.
@@ -413,23 +411,18 @@ impl<'t> Reader<'t> {
             let key_column = at - self.lines[index].start;
             return self.block_mapping(index, key_column, depth + 1);
         }
-        self.inline_value(index, at, column, depth)
+        self.inline_value(index, at, column)
     }
 
     /// A value that starts at `at` on line `index` (after a key's `:` or a `-`): a
     /// scalar, a one-line flow collection or a block scalar's header. `parent` is the
     /// column of the collection holding it.
-    fn inline_value(
-        &mut self,
-        index: usize,
-        at: usize,
-        parent: usize,
-        depth: usize,
-    ) -> Option<Node> {
+    fn inline_value(&mut self, index: usize, at: usize, parent: usize) -> Option<Node> {
         let line_end = self.lines[index].end;
         let (node, after) = match self.bytes[at] {
             b'|' | b'>' => return self.block_scalar(index, at, parent),
-            b'[' | b'{' => self.flow_collection(at, line_end, depth + 1)?,
+            // Flow collections count their own nesting: both bounds are far below saphyr's.
+            b'[' | b'{' => self.flow_collection(at, line_end, 1)?,
             b'"' | b'\'' => match self.quoted(at, line_end) {
                 Some(found) => found,
                 None => return self.multi_line_quoted(index, at, parent),
@@ -502,15 +495,7 @@ impl<'t> Reader<'t> {
         }
         super::trim_slack(&mut value);
         let (span, map) = locate_scalar(self.text, ScalarStyle::Plain, start..value_end, &value);
-        Some(Some(Node {
-            span,
-            kind: NodeKind::Scalar(Scalar {
-                value,
-                style: ScalarStyle::Plain,
-                map,
-                tag: None,
-            }),
-        }))
+        Some(Some(scalar_node(span, value, ScalarStyle::Plain, map)))
     }
 
     /// A quoted scalar opening at `at` on line `index` and closing on a line below (each
@@ -522,11 +507,7 @@ impl<'t> Reader<'t> {
     fn multi_line_quoted(&mut self, index: usize, at: usize, parent: usize) -> Option<Node> {
         let bytes = self.bytes;
         let quote = bytes[at];
-        let style = if quote == b'"' {
-            ScalarStyle::DoubleQuoted
-        } else {
-            ScalarStyle::SingleQuoted
-        };
+        let style = quoted_style(quote);
         let mut value = String::new();
         let mut line = index;
         let mut from = at + 1;
@@ -563,15 +544,7 @@ impl<'t> Reader<'t> {
                 self.next = line + 1;
                 super::trim_slack(&mut value);
                 let (span, map) = locate_scalar(self.text, style, at..close + 1, &value);
-                return Some(Node {
-                    span,
-                    kind: NodeKind::Scalar(Scalar {
-                        value,
-                        style,
-                        map,
-                        tag: None,
-                    }),
-                });
+                return Some(scalar_node(span, value, style, map));
             }
             // The next line holding some of the scalar.
             let mut empty = 0;
@@ -691,11 +664,7 @@ impl<'t> Reader<'t> {
     fn quoted(&self, at: usize, line_end: usize) -> Option<(Node, usize)> {
         let bytes = self.bytes;
         let quote = bytes[at];
-        let style = if quote == b'"' {
-            ScalarStyle::DoubleQuoted
-        } else {
-            ScalarStyle::SingleQuoted
-        };
+        let style = quoted_style(quote);
         let mut i = at + 1;
         let mut escaped = false;
         let close = loop {
@@ -726,15 +695,7 @@ impl<'t> Reader<'t> {
         } else {
             (at..close + 1, OffsetMap::identity(at + 1, value.len()))
         };
-        let node = Node {
-            span,
-            kind: NodeKind::Scalar(Scalar {
-                value,
-                style,
-                map,
-                tag: None,
-            }),
-        };
+        let node = scalar_node(span, value, style, map);
         Some((node, close + 1))
     }
 
@@ -898,15 +859,7 @@ impl<'t> Reader<'t> {
             ScalarStyle::Literal
         };
         let (span, map) = locate_scalar(self.text, style, start..last.end, &value);
-        Some(Node {
-            span,
-            kind: NodeKind::Scalar(Scalar {
-                value,
-                style,
-                map,
-                tag: None,
-            }),
-        })
+        Some(scalar_node(span, value, style, map))
     }
 }
 
@@ -975,31 +928,47 @@ fn quoted_segment(
     Some((None, escaped))
 }
 
-/// A plain scalar copied verbatim from `text[start..end]`.
-fn plain_node(text: &str, start: usize, end: usize) -> Node {
+/// The style of a scalar opened by `quote`.
+fn quoted_style(quote: u8) -> ScalarStyle {
+    if quote == b'"' {
+        ScalarStyle::DoubleQuoted
+    } else {
+        ScalarStyle::SingleQuoted
+    }
+}
+
+/// A scalar node without a tag (the reader declines tags).
+fn scalar_node(span: Span, value: String, style: ScalarStyle, map: OffsetMap) -> Node {
     Node {
-        span: start..end,
+        span,
         kind: NodeKind::Scalar(Scalar {
-            value: text[start..end].to_string(),
-            style: ScalarStyle::Plain,
-            map: OffsetMap::identity(start, end - start),
+            value,
+            style,
+            map,
             tag: None,
         }),
     }
 }
 
+/// A plain scalar copied verbatim from `text[start..end]`.
+fn plain_node(text: &str, start: usize, end: usize) -> Node {
+    let map = OffsetMap::identity(start, end - start);
+    scalar_node(
+        start..end,
+        text[start..end].to_string(),
+        ScalarStyle::Plain,
+        map,
+    )
+}
+
 /// The empty value saphyr reports at `at` for a key or an item with nothing after it.
 fn empty_scalar(at: usize) -> Node {
-    let span: Span = at..at;
-    Node {
-        span,
-        kind: NodeKind::Scalar(Scalar {
-            value: String::new(),
-            style: ScalarStyle::Plain,
-            map: OffsetMap::identity(at, 0),
-            tag: None,
-        }),
-    }
+    scalar_node(
+        at..at,
+        String::new(),
+        ScalarStyle::Plain,
+        OffsetMap::identity(at, 0),
+    )
 }
 
 /// The value of a one-line quoted scalar's raw text (without its quotes): `''` in
