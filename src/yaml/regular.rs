@@ -382,8 +382,15 @@ impl<'t> Reader<'t> {
         let first_dash = self.lines[first].start + column;
         let start = if indentless {
             // saphyr starts an indentless sequence at the token after its first `-`: the
-            // first item's own start, or the end of the `-` line when the item is below.
-            self.skip_spaces(first_dash + 1, self.lines[first].end)
+            // first item's own start, or the end of the `-` line (after any comment) when
+            // the item is below.
+            let line_end = self.lines[first].end;
+            let at = self.skip_spaces(first_dash + 1, line_end);
+            if self.is_comment(at) {
+                line_end
+            } else {
+                at
+            }
         } else {
             first_dash
         };

@@ -71,6 +71,7 @@ const TAKEN: &[&str] = &[
     "a: |\n  x\n---\nb: >\n  y\n",
     // Found by the fuzzer: an indentless sequence whose item is a deeper sequence.
     ".s:(:\n  \n-  \n -\n",
+    "r:\n- # c\n - x\n - y\n",
 ];
 
 #[test]
