@@ -87,6 +87,11 @@ impl SourceFile {
         }
     }
 
+    /// The byte offset where each line starts (a line ends at LF, CRLF or a lone CR).
+    pub fn line_starts(&self) -> &[usize] {
+        &self.line_starts
+    }
+
     /// This file with every lone `\r` written as `\n`, when it has any: the same bytes at
     /// the same offsets and the same lines, for code that splits lines at `\n` only (the
     /// human output's snippets, as miette does) and must agree with [`Self::line_col`].

@@ -294,7 +294,7 @@ impl std::error::Error for YamlError {}
 pub fn parse_documents(file: &SourceFile) -> Result<Vec<Document>, YamlError> {
     // Most files are in the part of YAML the regular reader takes, and it reads them
     // several times faster than saphyr; it builds the same tree, or declines.
-    match regular::parse(&file.text) {
+    match regular::parse(file) {
         Some(documents) => Ok(documents),
         None => build::parse(&file.text),
     }
@@ -310,7 +310,7 @@ pub struct BothReadings {
 /// declines it. The fuzzer and the corpus sweep hold the two equal.
 #[doc(hidden)]
 pub fn both_readings(text: &str) -> Option<BothReadings> {
-    regular::parse(text).map(|regular| BothReadings {
+    regular::parse(&SourceFile::new("both.yml", text)).map(|regular| BothReadings {
         regular,
         saphyr: build::parse(text),
     })

@@ -14,20 +14,21 @@
 
 use super::scalar::locate_scalar;
 use super::{decode_escape, Document, Entry, Node, NodeKind, Scalar, ScalarStyle};
-use crate::source::{OffsetMap, Span};
+use crate::source::{OffsetMap, SourceFile, Span};
 
 /// Nesting the reader takes; deeper text goes to saphyr (which bounds it itself).
 const MAX_NESTING: usize = 64;
 /// YAML reads an implicit key of at most 1,024 characters; longer ones go to saphyr.
 const MAX_KEY: usize = 1000;
 
-/// The documents of `text` as [`super::build::parse`] builds them, or `None` when the
+/// The documents of `file` as [`super::build::parse`] builds them, or `None` when the
 /// text is outside this reader's part of YAML.
-pub(super) fn parse(text: &str) -> Option<Vec<Document>> {
+pub(super) fn parse(file: &SourceFile) -> Option<Vec<Document>> {
+    let text = file.text.as_str();
     if !characters_in_subset(text) {
         return None;
     }
-    let lines = lines(text)?;
+    let lines = lines(text, file.line_starts())?;
     let mut reader = Reader {
         text,
         bytes: text.as_bytes(),
@@ -85,14 +86,16 @@ struct Line {
     kind: Kind,
 }
 
-/// Every line of `text`, or `None` when one marks a document or a directive (those go
-/// to saphyr).
-fn lines(text: &str) -> Option<Vec<Line>> {
+/// Every line of `text` (from the file's line starts: the text has no carriage return),
+/// or `None` when one marks a document or a directive (those go to saphyr).
+fn lines(text: &str, starts: &[usize]) -> Option<Vec<Line>> {
     let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len() / 24 + 1);
-    let mut start = 0;
-    while start < bytes.len() {
-        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+    let mut out = Vec::with_capacity(starts.len());
+    for (index, &start) in starts.iter().enumerate() {
+        if start >= bytes.len() {
+            break;
+        }
+        let end = starts.get(index + 1).map_or(bytes.len(), |&next| next - 1);
         let indent = bytes[start..end].iter().take_while(|&&b| b == b' ').count();
         let kind = match bytes.get(start + indent) {
             _ if start + indent == end => Kind::Blank,
@@ -110,7 +113,6 @@ fn lines(text: &str) -> Option<Vec<Line>> {
             indent,
             kind,
         });
-        start = end + 1;
     }
     Some(out)
 }

@@ -2,8 +2,13 @@
 //! the tree built from saphyr's events (values, styles, spans, offset maps), and never
 //! take a text saphyr refuses.
 
-use super::parse;
-use crate::yaml::build;
+use crate::source::SourceFile;
+use crate::yaml::{build, Document};
+
+/// The regular reader on `text`.
+fn parse(text: &str) -> Option<Vec<Document>> {
+    super::parse(&SourceFile::new("test.yml", text))
+}
 
 /// `Some(true)` when the reader took `text` and agrees with saphyr, `Some(false)` when
 /// it took it and disagrees, `None` when it declined.
