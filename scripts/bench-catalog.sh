@@ -5,7 +5,9 @@
 #   scripts/bench-catalog.sh [--rounds N] [--runs N] [--keep]
 #   scripts/bench-catalog.sh --generate-only DIR   (write DIR/rules and DIR/catalog.yml, stop)
 #
-# Needs hyperfine (Debian package `hyperfine`; installed with apt-get when missing).
+# Needs hyperfine (Debian package `hyperfine`; installed with apt-get when missing). Commands
+# run without a shell (`hyperfine -N`, as scripts/bench-perf.sh runs them): a shell's start
+# adds its own noise to runs of 50-100 ms.
 # Builds promgate in release mode, then times `promgate check CORPUS` without and with
 # `--catalog` in several rounds (each round: both commands, `--runs` times each). Shared
 # machines drift over a minute, so each round's overhead compares runs made moments
@@ -98,7 +100,7 @@ field() {
 
 : >"$WORK/rounds.tsv"
 for round in $(seq 1 "$ROUNDS"); do
-  hyperfine --warmup 1 --runs "$RUNS" --ignore-failure --style none \
+  hyperfine -N --warmup 1 --runs "$RUNS" --ignore-failure --style none \
     --export-json "$WORK/round-$round.json" \
     -n without-catalog "$PROMGATE check --format json $WORK/rules" \
     -n with-catalog "$PROMGATE check --format json --catalog $CATALOG $WORK/rules" >/dev/null

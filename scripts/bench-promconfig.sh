@@ -8,7 +8,9 @@
 #
 #   scripts/bench-promconfig.sh [--rounds N] [--runs N] [--keep]
 #
-# Needs hyperfine (Debian package `hyperfine`; installed with apt-get when missing).
+# Needs hyperfine (Debian package `hyperfine`; installed with apt-get when missing). Commands
+# run without a shell (`hyperfine -N`, as scripts/bench-perf.sh runs them): a shell's start
+# adds its own noise to runs of 50-100 ms.
 #
 # Two corpora, each timed without and with `--prometheus-config`:
 #  - known jobs: the corpus with every `job="svcN"` rewritten to `job="svc<N mod 1000>"`,
@@ -131,7 +133,7 @@ field() {
 
 : >"$WORK/rounds.tsv"
 for round in $(seq 1 "$ROUNDS"); do
-  hyperfine --warmup 1 --runs "$RUNS" --ignore-failure --style none \
+  hyperfine -N --warmup 1 --runs "$RUNS" --ignore-failure --style none \
     --export-json "$WORK/round-$round.json" \
     -n known-without "$PROMGATE check --no-config --format json $WORK/known" \
     -n known-with "$PROMGATE check --no-config --format json --prometheus-config $CONFIG $WORK/known" \
