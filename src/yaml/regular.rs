@@ -279,7 +279,7 @@ impl<'t> Reader<'t> {
         if self.is_entry_dash(at, self.lines.at(index).end) {
             self.block_sequence(index, column, false, depth)
         } else {
-            self.block_mapping(index, column, depth)
+            self.block_mapping(index, column, depth, None)
         }
     }
 
@@ -288,14 +288,25 @@ impl<'t> Reader<'t> {
         self.bytes.get(at) == Some(&b'-') && (at + 1 == line_end || self.bytes[at + 1] == b' ')
     }
 
-    fn block_mapping(&mut self, first: usize, column: usize, depth: usize) -> Option<Node> {
+    /// The block mapping whose first key is at `column` of line `first`. `first_key`: that
+    /// key and the offset of its `:`, when the caller has read it already.
+    fn block_mapping(
+        &mut self,
+        first: usize,
+        column: usize,
+        depth: usize,
+        mut first_key: Option<(Node, usize)>,
+    ) -> Option<Node> {
         let first_entry = self.open_entries.len();
         let mut index = first;
         let mut at = self.lines.at(index).start + column;
         loop {
             let line = self.lines.at(index);
             self.take_line(index);
-            let (key, colon) = self.key(at, line.end)?;
+            let (key, colon) = match first_key.take() {
+                Some(read) => read,
+                None => self.key(at, line.end)?,
+            };
             let value = self.entry_value(index, column, colon, depth)?;
             self.open_entries.push(Entry { key, value });
             match self.next_content() {
@@ -455,10 +466,10 @@ impl<'t> Reader<'t> {
             // `- - x`: a compact nested sequence.
             return None;
         }
-        if self.key(at, line_end).is_some() {
+        if let Some(key) = self.key(at, line_end) {
             // `- key: value`: a mapping whose keys stand at this column.
             let key_column = at - self.lines.at(index).start;
-            return self.block_mapping(index, key_column, depth + 1);
+            return self.block_mapping(index, key_column, depth + 1, Some(key));
         }
         self.inline_value(index, at, column)
     }
