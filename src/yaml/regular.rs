@@ -725,25 +725,9 @@ impl<'t> Reader<'t> {
         let bytes = self.bytes;
         let quote = bytes[at];
         let style = quoted_style(quote);
-        let mut i = at + 1;
-        let mut escaped = false;
-        let close = loop {
-            if i >= line_end {
-                return None;
-            }
-            match bytes[i] {
-                b'\\' if quote == b'"' => {
-                    escaped = true;
-                    i += 2;
-                }
-                b'\'' if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') => {
-                    escaped = true;
-                    i += 2;
-                }
-                b if b == quote => break i,
-                _ => i += 1,
-            }
-        };
+        // Not closed on this line: `multi_line_quoted` reads it, or saphyr.
+        let (close, escaped) = quoted_segment(bytes, at + 1, line_end, quote)?;
+        let close = close?;
         let raw = &self.text[at + 1..close];
         let value = if escaped {
             decode_quoted(raw, quote)?
