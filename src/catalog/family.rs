@@ -44,8 +44,14 @@ impl MetricType {
 
     /// Parses a type as written by any source we read (`untyped`, `Counter`, `GAUGE`...).
     pub fn parse(text: &str) -> Option<MetricType> {
-        let lower = text.trim().to_ascii_lowercase();
-        Some(match lower.as_str() {
+        // Most sources write the type in lower case already: no copy then.
+        let text = text.trim();
+        let lower = if text.bytes().any(|b| b.is_ascii_uppercase()) {
+            std::borrow::Cow::Owned(text.to_ascii_lowercase())
+        } else {
+            std::borrow::Cow::Borrowed(text)
+        };
+        Some(match lower.as_ref() {
             "counter" => MetricType::Counter,
             "gauge" => MetricType::Gauge,
             "histogram" => MetricType::Histogram,

@@ -38,7 +38,7 @@ use super::{
 use crate::catalog::recorded::{add_recording_rules, RecordingRule};
 use crate::catalog::Catalog;
 use crate::checks::catalog::silent::silent_visiting;
-use crate::checks::context::{check_expr, ExprOrigin, ParsedExpr};
+use crate::checks::context::{check_expr_with, EnabledExprChecks, ExprOrigin, ParsedExpr};
 use crate::diagnostic::Diagnostic;
 use crate::discover::{Candidate, DiscoverError, FileKind};
 use crate::promql::ast::{MatchOp, VectorSelector};
@@ -403,7 +403,9 @@ fn check_early(
     options: &Options,
 ) -> Vec<Option<EarlyCheck>> {
     let relative = options.config.relative(&loaded.file.path);
-    let enabled = enabled_checks(options, &relative, CheckScope::CatalogOnly);
+    // Decided once per file, not per expression: thousands of expressions share it.
+    let enabled =
+        EnabledExprChecks::new(&enabled_checks(options, &relative, CheckScope::CatalogOnly));
     let file = &loaded.file;
     loaded
         .exprs
@@ -417,7 +419,7 @@ fn check_early(
             // Most expressions read nothing a small catalog knows (a Prometheus
             // configuration's): the checks would find nothing, so they are not run.
             if !silent {
-                check_expr(
+                check_expr_with(
                     file,
                     parsed,
                     options,
@@ -555,7 +557,8 @@ fn second_phase(
         return (finish(&loaded, diagnostics, options), Box::new(loaded));
     }
     let relative = options.config.relative(&loaded.file.path);
-    let enabled = enabled_checks(options, &relative, CheckScope::CatalogOnly);
+    let enabled =
+        EnabledExprChecks::new(&enabled_checks(options, &relative, CheckScope::CatalogOnly));
     for (parsed, early) in loaded.exprs.iter().zip(early) {
         match early {
             Some(early) if !early.stale(recorded) => diagnostics.extend(early.findings),
@@ -565,7 +568,7 @@ fn second_phase(
                     parsed.map.clone(),
                     parsed.origin.clone(),
                 );
-                check_expr(
+                check_expr_with(
                     &loaded.file,
                     &reparsed,
                     options,
@@ -574,7 +577,7 @@ fn second_phase(
                     &mut diagnostics,
                 );
             }
-            _ => check_expr(
+            _ => check_expr_with(
                 &loaded.file,
                 parsed,
                 options,

@@ -2,7 +2,7 @@
 //! docs: `docs/catalog.md`). Strict: unknown keys are errors, so a typo in a key does
 //! not silently weaken the checks.
 
-use super::tree::{Node, Value};
+use super::tree::{Entries, Node, Value};
 use super::LoadError;
 use crate::catalog::{Catalog, JobFacts, MetricFamily, MetricType};
 use std::collections::{BTreeMap, BTreeSet};
@@ -37,12 +37,12 @@ impl Ctx<'_> {
         LoadError::at(self.path, node.pos.line, node.pos.column, message)
     }
 
-    fn mapping<'n>(
+    fn mapping<'n, 't>(
         &self,
-        node: &'n Node,
-        what: &str,
+        node: &'n Node<'t>,
+        what: &dyn std::fmt::Display,
         allowed: &[&str],
-    ) -> Result<&'n [(Node, Node)], LoadError> {
+    ) -> Result<&'n [(Node<'t>, Node<'t>)], LoadError> {
         let Value::Mapping(entries) = &node.value else {
             return Err(self.error(
                 node,
@@ -69,7 +69,7 @@ impl Ctx<'_> {
 
     fn string(&self, node: &Node, what: &str) -> Result<String, LoadError> {
         match &node.value {
-            Value::Scalar(text, _) if !node.is_null() => Ok(text.clone()),
+            Value::Scalar(text, _) if !node.is_null() => Ok(text.to_string()),
             _ => Err(self.error(node, format!("expected {what} to be a string"))),
         }
     }
@@ -96,19 +96,53 @@ impl Ctx<'_> {
         };
         items.iter().map(|item| self.string(item, what)).collect()
     }
+
+    /// Each string of a list, in order, to `keep`.
+    fn each_string(
+        &self,
+        node: &Node,
+        what: &str,
+        keep: &mut dyn FnMut(String),
+    ) -> Result<(), LoadError> {
+        let Value::Sequence(items) = &node.value else {
+            return Err(self.error(node, format!("expected {what} to be a list of strings")));
+        };
+        for item in items {
+            keep(self.string(item, what)?);
+        }
+        Ok(())
+    }
+}
+
+/// The metric families of a catalog file, as the parser hands them over.
+struct Families<'c> {
+    ctx: &'c Ctx<'c>,
+    read: Vec<MetricFamily>,
+}
+
+impl<'t> Entries<'t> for Families<'_> {
+    fn entry(&mut self, name: Node<'t>, spec: Node<'t>) -> Result<(), LoadError> {
+        let name = self.ctx.string(&name, "a metric name")?;
+        self.read.push(family(self.ctx, name, &spec)?);
+        Ok(())
+    }
+
+    fn forget(&mut self) {
+        self.read.clear();
+    }
 }
 
 pub fn load(path: &str, text: &str) -> Result<Catalog, LoadError> {
     let ctx = Ctx { path };
     // The metrics are read one by one as the parser meets them (see `parse_streaming`).
-    let mut families = Vec::new();
-    let root = super::tree::parse_streaming(path, text, "metrics", &mut |name, spec| {
-        let name = ctx.string(&name, "a metric name")?;
-        families.push(family(&ctx, name, &spec)?);
-        Ok(())
-    })?
-    .ok_or_else(|| LoadError::whole(path, "the file is empty"))?;
-    let entries = ctx.mapping(&root, "the catalog", &TOP_KEYS)?;
+    let mut families = Families {
+        ctx: &ctx,
+        read: Vec::new(),
+    };
+    let root = super::tree::parse_streaming(path, text, "metrics", &mut families)?
+        .ok_or_else(|| LoadError::whole(path, "the file is empty"))?;
+    let families = families.read;
+    let entries = ctx.mapping(&root, &"the catalog", &TOP_KEYS)?;
     let mut catalog = Catalog::new();
     if root.get("metrics").is_none() {
         return Err(ctx.error(&root, "a promgate catalog needs a `metrics` mapping"));
@@ -143,10 +177,11 @@ pub fn load(path: &str, text: &str) -> Result<Catalog, LoadError> {
             "jobs" => catalog.scrape.jobs = Some(jobs(&ctx, value)?),
             // Its entries were read while parsing; what is left must be the mapping.
             _ => {
-                ctx.mapping(value, "`metrics`", &[])?;
+                ctx.mapping(value, &"`metrics`", &[])?;
             }
         }
     }
+    catalog.reserve(families.len());
     for family in families {
         catalog.insert(family);
     }
@@ -156,11 +191,11 @@ pub fn load(path: &str, text: &str) -> Result<Catalog, LoadError> {
 /// `jobs: {name: {scrape_interval: 15s}, other: {}}`.
 fn jobs(ctx: &Ctx, node: &Node) -> Result<BTreeMap<String, JobFacts>, LoadError> {
     let mut jobs = BTreeMap::new();
-    for (name, spec) in ctx.mapping(node, "`jobs`", &[])? {
+    for (name, spec) in ctx.mapping(node, &"`jobs`", &[])? {
         let name = ctx.string(name, "a job name")?;
         let mut job = JobFacts::default();
         if !spec.is_null() {
-            ctx.mapping(spec, &format!("job `{name}`"), &["scrape_interval"])?;
+            ctx.mapping(spec, &format_args!("job `{name}`"), &["scrape_interval"])?;
             if let Some(interval) = spec.get("scrape_interval") {
                 job.scrape_interval = Some(ctx.duration(interval, "`scrape_interval`")?);
             }
@@ -170,8 +205,17 @@ fn jobs(ctx: &Ctx, node: &Node) -> Result<BTreeMap<String, JobFacts>, LoadError>
     Ok(jobs)
 }
 
+/// "metric `name`", written out only in an error message.
+struct MetricWhat<'n>(&'n str);
+
+impl std::fmt::Display for MetricWhat<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "metric `{}`", self.0)
+    }
+}
+
 fn family(ctx: &Ctx, name: String, spec: &Node) -> Result<MetricFamily, LoadError> {
-    let what = format!("metric `{name}`");
+    let what = MetricWhat(&name);
     ctx.mapping(spec, &what, &METRIC_KEYS)?;
     let type_node = spec
         .get("type")
@@ -194,16 +238,16 @@ fn family(ctx: &Ctx, name: String, spec: &Node) -> Result<MetricFamily, LoadErro
         family.unit = Some(ctx.string(unit, "`unit`")?);
     }
     if let Some(labels) = spec.get("labels") {
-        for label in ctx.strings(labels, "`labels`")? {
+        ctx.each_string(labels, "`labels`", &mut |label| {
             family.labels.insert(label, None);
-        }
+        })?;
         family.labels_complete = true;
     }
     if let Some(complete) = spec.get("labels_complete") {
         family.labels_complete = ctx.boolean(complete, "`labels_complete`")?;
     }
     if let Some(values) = spec.get("label_values") {
-        for (label, list) in ctx.mapping(values, "`label_values`", &[])? {
+        for (label, list) in ctx.mapping(values, &"`label_values`", &[])? {
             let label_name = ctx.string(label, "a label name")?;
             let set = ctx.strings(list, "label values")?;
             if spec.get("labels").is_some() && !family.labels.contains_key(&label_name) {
@@ -339,16 +383,16 @@ mod schema_tests {
         match &node.value {
             Value::Scalar(text, quoted) => {
                 if *quoted {
-                    return serde_json::Value::String(text.clone());
+                    return serde_json::Value::String(text.to_string());
                 }
-                match text.as_str() {
+                match text.as_ref() {
                     "true" => serde_json::Value::Bool(true),
                     "false" => serde_json::Value::Bool(false),
                     "null" | "~" | "" => serde_json::Value::Null,
                     _ => text
                         .parse::<i64>()
                         .map(serde_json::Value::from)
-                        .unwrap_or_else(|_| serde_json::Value::String(text.clone())),
+                        .unwrap_or_else(|_| serde_json::Value::String(text.to_string())),
                 }
             }
             Value::Sequence(items) => items.iter().map(to_json).collect(),

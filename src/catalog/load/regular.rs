@@ -9,12 +9,17 @@
 //! escapes, full-line comments. On that subset it builds exactly the tree the full parser
 //! builds (values, quoting and positions); on anything else it declines and the full
 //! parser reads the text, so every error keeps its position and message. It reads the
-//! text twice: once to be sure the whole text is in the subset (no entry reaches the
-//! caller before that, as with the full parser, which would stop at its syntax error),
-//! then to hand the entries over.
+//! text once: entries reach the caller as they are read, and when the reader declines
+//! further on, the caller forgets them ([`Entries::forget`]) before the full parser
+//! reads the text again. An entry the caller refuses ends the handing over, not the
+//! reading: the error is returned only once the rest of the text is known to be in the
+//! subset, since the full parser would otherwise be the one to read it (and might stop
+//! at a syntax error first). Scalars borrow the text (no escapes are taken), so a name
+//! costs nothing until the caller keeps it.
 
-use super::tree::{Node, Pos, Value};
+use super::tree::{Entries, Node, Pos, Value};
 use super::LoadError;
+use std::borrow::Cow;
 
 /// Nesting the reader takes (a catalog needs four); deeper text goes to the full parser.
 const MAX_DEPTH: usize = 8;
@@ -22,36 +27,33 @@ const MAX_DEPTH: usize = 8;
 /// parser.
 const MAX_KEY: usize = 1000;
 
-/// Why reading stopped.
-enum Stop {
-    /// The text is outside the subset: the full parser must read it.
-    Decline,
-    /// The caller's entry handler refused an entry.
-    Error(LoadError),
-}
+/// Why reading stopped: the text is outside the subset, and the full parser must read
+/// it.
+struct Decline;
 
-type Read<T> = Result<T, Stop>;
+type Read<T> = Result<T, Decline>;
 
 /// The first document of `text` as [`super::tree::parse_streaming`] reads it, or `None`
-/// when the text is outside this reader's subset.
-pub(super) fn parse_streaming(
-    text: &str,
+/// when the text is outside this reader's subset (some entries may have reached
+/// `on_entry` by then).
+pub(super) fn parse_streaming<'t>(
+    text: &'t str,
     stream_key: &str,
-    on_entry: &mut dyn FnMut(Node, Node) -> Result<(), LoadError>,
-) -> Option<Result<Option<Node>, LoadError>> {
+    on_entry: &mut dyn Entries<'t>,
+) -> Option<Result<Option<Node<'t>>, LoadError>> {
     let lines = lines(text)?;
-    // Both passes see the same lines, so the second cannot decline. The first builds
-    // no values (nothing keeps them).
-    match Reader::new(&lines, stream_key, false).root(&mut |_, _| Ok(())) {
-        Ok(_) => {}
-        Err(Stop::Decline) => return None,
-        Err(Stop::Error(error)) => return Some(Err(error)),
-    }
-    match Reader::new(&lines, stream_key, true).root(on_entry) {
-        Ok(root) => Some(Ok(Some(root))),
-        Err(Stop::Error(error)) => Some(Err(error)),
-        Err(Stop::Decline) => unreachable!("the first pass read the same lines"),
-    }
+    let mut reader = Reader {
+        lines: &lines,
+        next: 0,
+        stream_key,
+        on_entry,
+        refused: None,
+    };
+    let root = reader.root().ok()?;
+    Some(match reader.refused {
+        Some(error) => Err(error),
+        None => Ok(Some(root)),
+    })
 }
 
 /// A line with content (not blank, not a comment).
@@ -68,10 +70,12 @@ struct Line<'t> {
 fn lines(text: &str) -> Option<Vec<Line<'_>>> {
     // ASCII without control characters (but line feeds): columns are byte offsets, and
     // tabs, carriage returns and byte-order marks never need thinking about.
-    if !text
-        .bytes()
-        .all(|b| b == b'\n' || (b' '..=b'~').contains(&b))
-    {
+    // Folded without an early exit, which the compiler turns into wide comparisons: the
+    // whole catalog is checked before a line is read.
+    let outside = text.bytes().fold(false, |outside, b| {
+        outside | ((b < b' ' && b != b'\n') | (b > b'~'))
+    });
+    if outside {
         return None;
     }
     let mut out: Vec<Line<'_>> = Vec::new();
@@ -101,46 +105,41 @@ fn lines(text: &str) -> Option<Vec<Line<'_>>> {
     Some(out)
 }
 
-struct Reader<'l, 't> {
+struct Reader<'l, 't, 'e> {
     lines: &'l [Line<'t>],
     next: usize,
     stream_key: &'l str,
-    /// Whether to build the values (the checking pass only reads).
-    build: bool,
+    on_entry: &'e mut dyn Entries<'t>,
+    /// The error of the first entry `on_entry` refused; no entry is handed over after it.
+    refused: Option<LoadError>,
 }
 
-impl<'l, 't> Reader<'l, 't> {
-    fn new(lines: &'l [Line<'t>], stream_key: &'l str, build: bool) -> Self {
-        Reader {
-            lines,
-            next: 0,
-            stream_key,
-            build,
-        }
-    }
-
+impl<'t> Reader<'_, 't, '_> {
     /// The document: one block mapping at column 1 taking every line.
-    fn root(mut self, on_entry: &mut dyn FnMut(Node, Node) -> Result<(), LoadError>) -> Read<Node> {
+    fn root(&mut self) -> Read<Node<'t>> {
         match self.lines.first() {
             Some(first) if first.indent == 0 => {}
-            _ => return Err(Stop::Decline),
+            _ => return Err(Decline),
         }
-        let root = self.block_mapping(0, 1, false, on_entry)?;
+        let root = self.block_mapping(0, 1, false)?;
         if self.next < self.lines.len() {
-            return Err(Stop::Decline);
+            return Err(Decline);
         }
         Ok(root)
     }
 
+    /// Hands one entry of the streamed mapping over, unless one was refused before.
+    fn hand_over(&mut self, key: Node<'t>, value: Node<'t>) {
+        if self.refused.is_none() {
+            if let Err(error) = self.on_entry.entry(key, value) {
+                self.refused = Some(error);
+            }
+        }
+    }
+
     /// The block mapping whose first key starts the next line, at `indent`; when
     /// `streamed`, its entries go to `on_entry` as they are read and it stays empty.
-    fn block_mapping(
-        &mut self,
-        indent: usize,
-        depth: usize,
-        streamed: bool,
-        on_entry: &mut dyn FnMut(Node, Node) -> Result<(), LoadError>,
-    ) -> Read<Node> {
+    fn block_mapping(&mut self, indent: usize, depth: usize, streamed: bool) -> Read<Node<'t>> {
         let first = &self.lines[self.next];
         let pos = Pos {
             line: first.number,
@@ -153,7 +152,7 @@ impl<'l, 't> Reader<'l, 't> {
             }
             // Deeper than the mapping's keys: a plain scalar's continuation, or worse.
             if line.indent > indent {
-                return Err(Stop::Decline);
+                return Err(Decline);
             }
             self.next += 1;
             let mut cursor = Cursor {
@@ -161,31 +160,30 @@ impl<'l, 't> Reader<'l, 't> {
                 at: 0,
                 line: line.number,
                 column0: indent,
-                build: self.build,
             };
             let (key, key_text) = cursor.key()?;
             if !cursor.eat(':') {
-                return Err(Stop::Decline);
+                return Err(Decline);
             }
             // The mapping under the top-level stream key goes to `on_entry` entry by entry.
             let streams = depth == 1 && key_text == self.stream_key;
             let value = if cursor.done() {
-                self.block_value(indent, depth + 1, streams, on_entry)?
+                self.block_value(indent, depth + 1, streams)?
             } else {
                 if !cursor.eat(' ') {
-                    return Err(Stop::Decline);
+                    return Err(Decline);
                 }
                 cursor.skip_spaces();
-                let value = cursor.flow_value(depth + 1, streams, on_entry)?;
+                let value = cursor.flow_value(depth + 1)?;
                 cursor.skip_spaces();
                 if !cursor.done() {
-                    return Err(Stop::Decline);
+                    return Err(Decline);
                 }
-                value
+                self.streamed_entries(value, streams)
             };
             if streamed {
-                on_entry(key, value).map_err(Stop::Error)?;
-            } else if self.build {
+                self.hand_over(key, value);
+            } else {
                 entries.push((key, value));
             }
         }
@@ -197,44 +195,34 @@ impl<'l, 't> Reader<'l, 't> {
 
     /// The value of a key that ends its line: a block mapping on the lines below, deeper
     /// than the key.
-    fn block_value(
-        &mut self,
-        key_indent: usize,
-        depth: usize,
-        streamed: bool,
-        on_entry: &mut dyn FnMut(Node, Node) -> Result<(), LoadError>,
-    ) -> Read<Node> {
+    fn block_value(&mut self, key_indent: usize, depth: usize, streamed: bool) -> Read<Node<'t>> {
         let Some(line) = self.lines.get(self.next) else {
-            return Err(Stop::Decline);
+            return Err(Decline);
         };
         if line.indent <= key_indent || line.content.starts_with('-') || depth > MAX_DEPTH {
-            return Err(Stop::Decline);
+            return Err(Decline);
         }
-        self.block_mapping(line.indent, depth, streamed, on_entry)
+        self.block_mapping(line.indent, depth, streamed)
     }
-}
 
-/// A flow collection as the caller keeps it: a streamed mapping's entries go to
-/// `on_entry` and the mapping stays empty.
-fn stream_entries(
-    node: Node,
-    streamed: bool,
-    on_entry: &mut dyn FnMut(Node, Node) -> Result<(), LoadError>,
-) -> Read<Node> {
-    match node.value {
-        Value::Mapping(entries) if streamed => {
-            for (key, value) in entries {
-                on_entry(key, value).map_err(Stop::Error)?;
+    /// A flow value as the caller keeps it: a streamed flow mapping's entries are handed
+    /// over and the mapping stays empty.
+    fn streamed_entries(&mut self, node: Node<'t>, streamed: bool) -> Node<'t> {
+        match node.value {
+            Value::Mapping(entries) if streamed => {
+                for (key, value) in entries {
+                    self.hand_over(key, value);
+                }
+                Node {
+                    pos: node.pos,
+                    value: Value::Mapping(Vec::new()),
+                }
             }
-            Ok(Node {
+            value => Node {
                 pos: node.pos,
-                value: Value::Mapping(Vec::new()),
-            })
+                value,
+            },
         }
-        value => Ok(Node {
-            pos: node.pos,
-            value,
-        }),
     }
 }
 
@@ -245,8 +233,6 @@ struct Cursor<'t> {
     line: usize,
     /// The content's first column, 0-based.
     column0: usize,
-    /// Whether to build the values.
-    build: bool,
 }
 
 impl<'t> Cursor<'t> {
@@ -279,30 +265,18 @@ impl<'t> Cursor<'t> {
 
     /// A mapping key: a plain or double-quoted scalar short enough to be implicit, and
     /// its text.
-    fn key(&mut self) -> Read<(Node, &'t str)> {
+    fn key(&mut self) -> Read<(Node<'t>, &'t str)> {
         let start = self.at;
         let (pos, text, quoted) = self.scalar_text()?;
         if self.at - start > MAX_KEY {
-            return Err(Stop::Decline);
+            return Err(Decline);
         }
-        Ok((self.scalar_node(pos, text, quoted), text))
+        Ok((scalar_node(pos, text, quoted), text))
     }
 
-    fn scalar(&mut self) -> Read<Node> {
+    fn scalar(&mut self) -> Read<Node<'t>> {
         let (pos, text, quoted) = self.scalar_text()?;
-        Ok(self.scalar_node(pos, text, quoted))
-    }
-
-    fn scalar_node(&self, pos: Pos, text: &str, quoted: bool) -> Node {
-        let text = if self.build {
-            text.to_string()
-        } else {
-            String::new()
-        };
-        Node {
-            pos,
-            value: Value::Scalar(text, quoted),
-        }
+        Ok(scalar_node(pos, text, quoted))
     }
 
     /// A scalar's position, value and whether it was quoted.
@@ -310,7 +284,7 @@ impl<'t> Cursor<'t> {
         match self.peek() {
             Some(b'"') => self.double_quoted(),
             Some(byte) if plain_start(byte) => Ok(self.plain()),
-            _ => Err(Stop::Decline),
+            _ => Err(Decline),
         }
     }
 
@@ -339,36 +313,30 @@ impl<'t> Cursor<'t> {
         let text = self.text;
         let rest = &text[self.at + 1..];
         let Some(length) = rest.find('"') else {
-            return Err(Stop::Decline);
+            return Err(Decline);
         };
         let value = &rest[..length];
         if value.contains('\\') {
-            return Err(Stop::Decline);
+            return Err(Decline);
         }
         self.at += length + 2;
         Ok((pos, value, true))
     }
 
     /// A value inside a line: a scalar, or a flow mapping or sequence closed on the line.
-    fn flow_value(
-        &mut self,
-        depth: usize,
-        streamed: bool,
-        on_entry: &mut dyn FnMut(Node, Node) -> Result<(), LoadError>,
-    ) -> Read<Node> {
+    fn flow_value(&mut self, depth: usize) -> Read<Node<'t>> {
         if depth > MAX_DEPTH {
-            return Err(Stop::Decline);
+            return Err(Decline);
         }
-        let node = match self.peek() {
-            Some(b'{') => self.flow_collection(b'}', depth)?,
-            Some(b'[') => self.flow_collection(b']', depth)?,
-            _ => return self.scalar(),
-        };
-        stream_entries(node, streamed, on_entry)
+        match self.peek() {
+            Some(b'{') => self.flow_collection(b'}', depth),
+            Some(b'[') => self.flow_collection(b']', depth),
+            _ => self.scalar(),
+        }
     }
 
     /// `{key: value, ...}` or `[value, ...]`, without a trailing comma.
-    fn flow_collection(&mut self, close: u8, depth: usize) -> Read<Node> {
+    fn flow_collection(&mut self, close: u8, depth: usize) -> Read<Node<'t>> {
         let pos = self.pos();
         self.at += 1;
         self.skip_spaces();
@@ -379,29 +347,24 @@ impl<'t> Cursor<'t> {
                 if close == b'}' {
                     let (key, _) = self.key()?;
                     if !self.eat(':') || !self.eat(' ') {
-                        return Err(Stop::Decline);
+                        return Err(Decline);
                     }
                     self.skip_spaces();
-                    let value = self.flow_value(depth + 1, false, &mut |_, _| Ok(()))?;
-                    if self.build {
-                        entries.push((key, value));
-                    }
+                    let value = self.flow_value(depth + 1)?;
+                    entries.push((key, value));
                 } else {
-                    let item = self.flow_value(depth + 1, false, &mut |_, _| Ok(()))?;
-                    if self.build {
-                        items.push(item);
-                    }
+                    items.push(self.flow_value(depth + 1)?);
                 }
                 self.skip_spaces();
                 if self.eat(close as char) {
                     break;
                 }
                 if !self.eat(',') || !self.eat(' ') {
-                    return Err(Stop::Decline);
+                    return Err(Decline);
                 }
                 self.skip_spaces();
                 if matches!(self.peek(), Some(b',' | b']' | b'}') | None) {
-                    return Err(Stop::Decline);
+                    return Err(Decline);
                 }
             }
         }
@@ -411,6 +374,14 @@ impl<'t> Cursor<'t> {
             Value::Sequence(items)
         };
         Ok(Node { pos, value })
+    }
+}
+
+/// A scalar as a node, borrowing the text.
+fn scalar_node(pos: Pos, text: &str, quoted: bool) -> Node<'_> {
+    Node {
+        pos,
+        value: Value::Scalar(Cow::Borrowed(text), quoted),
     }
 }
 

@@ -6,6 +6,7 @@
 
 use super::LoadError;
 use saphyr_parser::{Event, Parser, ScalarStyle};
+use std::borrow::Cow;
 
 /// A 1-based line and column (characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,21 +15,43 @@ pub struct Pos {
     pub column: usize,
 }
 
+/// A value read from a text `'t`. Scalars borrow the text where it holds them as they
+/// are (most of a catalog's names and labels): a loader copies only what it keeps.
 #[derive(Debug, Clone)]
-pub enum Value {
+pub enum Value<'t> {
     /// A scalar and whether it was quoted (a quoted `null` is a string).
-    Scalar(String, bool),
-    Sequence(Vec<Node>),
-    Mapping(Vec<(Node, Node)>),
+    Scalar(Cow<'t, str>, bool),
+    Sequence(Vec<Node<'t>>),
+    Mapping(Vec<(Node<'t>, Node<'t>)>),
 }
 
 #[derive(Debug, Clone)]
-pub struct Node {
+pub struct Node<'t> {
     pub pos: Pos,
-    pub value: Value,
+    pub value: Value<'t>,
 }
 
-impl Node {
+/// Where [`parse_streaming`] hands the entries of the streamed mapping.
+pub trait Entries<'t> {
+    /// One entry, in the order of the text.
+    fn entry(&mut self, key: Node<'t>, value: Node<'t>) -> Result<(), LoadError>;
+    /// Forgets every entry handed over so far: the reader that read them declined the
+    /// rest of the text, and the full parser reads it all again from the start.
+    fn forget(&mut self);
+}
+
+/// Entries nobody keeps ([`parse`]).
+struct Ignored;
+
+impl<'t> Entries<'t> for Ignored {
+    fn entry(&mut self, _: Node<'t>, _: Node<'t>) -> Result<(), LoadError> {
+        Ok(())
+    }
+
+    fn forget(&mut self) {}
+}
+
+impl<'t> Node<'t> {
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {
             Value::Scalar(s, _) => Some(s),
@@ -41,7 +64,7 @@ impl Node {
         matches!(&self.value, Value::Scalar(s, false) if s.is_empty() || s == "null" || s == "~" || s == "Null" || s == "NULL")
     }
 
-    pub fn get(&self, key: &str) -> Option<&Node> {
+    pub fn get(&self, key: &str) -> Option<&Node<'t>> {
         match &self.value {
             Value::Mapping(entries) => entries
                 .iter()
@@ -65,36 +88,38 @@ const MAX_DEPTH: usize = 64;
 
 /// Parses the first document of `text`. Aliases are refused (a catalog has no use for
 /// them, and refusing them rules out alias bombs).
-pub fn parse(path: &str, text: &str) -> Result<Option<Node>, LoadError> {
-    parse_streaming(path, text, "", &mut |_, _| Ok(()))
+pub fn parse<'t>(path: &str, text: &'t str) -> Result<Option<Node<'t>>, LoadError> {
+    parse_streaming(path, text, "", &mut Ignored)
 }
 
 /// Like [`parse`], but each entry of the mapping under the top-level key `stream_key`
 /// goes to `on_entry` as soon as it is read, instead of into the tree (that mapping
 /// is left empty). A catalog of thousands of metrics then never exists as one tree.
-pub fn parse_streaming(
+/// The first error `on_entry` returns ends the read.
+pub fn parse_streaming<'t>(
     path: &str,
-    text: &str,
+    text: &'t str,
     stream_key: &str,
-    on_entry: &mut dyn FnMut(Node, Node) -> Result<(), LoadError>,
-) -> Result<Option<Node>, LoadError> {
+    on_entry: &mut dyn Entries<'t>,
+) -> Result<Option<Node<'t>>, LoadError> {
     // Most catalogs are regular enough for a much cheaper reader, which gives the same
-    // tree (and declines everything else).
+    // tree (and declines everything else, after which `on_entry` forgets what it got).
     if let Some(read) = super::regular::parse_streaming(text, stream_key, on_entry) {
         return read;
     }
+    on_entry.forget();
     parse_events(path, text, stream_key, on_entry)
 }
 
 /// [`parse_streaming`] by saphyr's event stream: any YAML (and JSON).
-pub(super) fn parse_events(
+pub(super) fn parse_events<'t>(
     path: &str,
-    text: &str,
+    text: &'t str,
     stream_key: &str,
-    on_entry: &mut dyn FnMut(Node, Node) -> Result<(), LoadError>,
-) -> Result<Option<Node>, LoadError> {
-    let mut stack: Vec<(Pos, Value, Option<Node>)> = Vec::new();
-    let mut root: Option<Node> = None;
+    on_entry: &mut dyn Entries<'t>,
+) -> Result<Option<Node<'t>>, LoadError> {
+    let mut stack: Vec<(Pos, Value<'t>, Option<Node<'t>>)> = Vec::new();
+    let mut root: Option<Node<'t>> = None;
     for item in Parser::new_from_str(text) {
         let (event, span) = item.map_err(|e| {
             LoadError::at(
@@ -120,7 +145,7 @@ pub(super) fn parse_events(
             }
             Event::Scalar(value, style, _, _) => Some(Node {
                 pos,
-                value: Value::Scalar(value.into_owned(), style != ScalarStyle::Plain),
+                value: Value::Scalar(value, style != ScalarStyle::Plain),
             }),
             Event::SequenceStart(..) | Event::MappingStart(..) => {
                 if stack.len() >= MAX_DEPTH {
@@ -152,7 +177,7 @@ pub(super) fn parse_events(
                 };
                 match pending.take() {
                     None => *pending = Some(node),
-                    Some(key) => on_entry(key, node)?,
+                    Some(key) => on_entry.entry(key, node)?,
                 }
                 continue;
             }
@@ -171,7 +196,7 @@ pub(super) fn parse_events(
 }
 
 /// Whether the innermost open node is the mapping under the top-level `stream_key`.
-fn streams(stack: &[(Pos, Value, Option<Node>)], stream_key: &str) -> bool {
+fn streams(stack: &[(Pos, Value<'_>, Option<Node<'_>>)], stream_key: &str) -> bool {
     matches!(
         stack,
         [(_, Value::Mapping(_), Some(key)), (_, Value::Mapping(_), _)]

@@ -1,25 +1,42 @@
 //! The reader against saphyr's event stream: on every text it accepts, the same tree,
 //! the same streamed entries and the same errors.
 
-use super::super::tree::{parse_events, Node};
+use super::super::tree::{parse_events, Entries, Node};
 use super::super::LoadError;
 
-/// What a read gives, written out: the root, each streamed entry, or the error. An
-/// entry whose key is `stop` is refused, as the catalog loader refuses a bad entry.
-fn outcome(
-    read: impl FnOnce(
-        &mut dyn FnMut(Node, Node) -> Result<(), LoadError>,
-    ) -> Option<Result<Option<Node>, LoadError>>,
-) -> Option<String> {
-    let mut entries = Vec::new();
-    let result = read(&mut |key, value| {
+/// The entries a read hands over, written out. An entry whose key is `stop` is
+/// refused, as the catalog loader refuses a bad entry.
+#[derive(Default)]
+struct Written {
+    entries: Vec<String>,
+    /// How many times the reader asked to forget the entries.
+    forgotten: usize,
+}
+
+impl<'t> Entries<'t> for Written {
+    fn entry(&mut self, key: Node<'t>, value: Node<'t>) -> Result<(), LoadError> {
         if key.as_str() == Some("stop") {
             return Err(LoadError::at("t.yml", key.pos.line, key.pos.column, "stop"));
         }
-        entries.push(format!("{key:?} => {value:?}"));
+        self.entries.push(format!("{key:?} => {value:?}"));
         Ok(())
-    })?;
-    Some(format!("{result:?}\n{}", entries.join("\n")))
+    }
+
+    fn forget(&mut self) {
+        self.entries.clear();
+        self.forgotten += 1;
+    }
+}
+
+/// What a read gives, written out: the root, each streamed entry, or the error; `None`
+/// when the reader declined.
+fn outcome<'t>(
+    read: impl FnOnce(&mut Written) -> Option<Result<Option<Node<'t>>, LoadError>>,
+) -> Option<String> {
+    let mut written = Written::default();
+    let result = read(&mut written)?;
+    assert_eq!(written.forgotten, 0, "an answer after forgetting");
+    Some(format!("{result:?}\n{}", written.entries.join("\n")))
 }
 
 /// Whether the reader declined `text`; panics when it read it otherwise than saphyr.
@@ -84,9 +101,59 @@ fn edited_seeds_read_like_saphyr_or_are_declined() {
         }
         let text = String::from_utf8(text).expect("ASCII edits");
         accepted += usize::from(same_as_saphyr(&text));
+        // Declined or not, the loader's entry point answers as saphyr does.
+        assert_eq!(as_loaded(&text), as_saphyr_reads(&text), "text:\n{text}");
     }
     // The edits must leave much of the subset for the comparison to mean anything.
     assert!(accepted > 2500, "only {accepted} edited texts were read");
+}
+
+/// What the loader's own entry point gives: the reader, and saphyr after it when it
+/// declines (forgetting what the reader handed over first).
+fn as_loaded(text: &str) -> String {
+    let mut written = Written::default();
+    let result = super::super::tree::parse_streaming("t.yml", text, "metrics", &mut written);
+    format!("{result:?}\n{}", written.entries.join("\n"))
+}
+
+fn as_saphyr_reads(text: &str) -> String {
+    outcome(|on_entry| Some(parse_events("t.yml", text, "metrics", on_entry)))
+        .expect("saphyr always answers")
+}
+
+/// The reader hands entries over as it reads, then may decline further on: the entries
+/// are forgotten and saphyr's reading is the answer, its entries once each.
+#[test]
+fn a_late_decline_leaves_the_entries_to_saphyr() {
+    for text in [
+        "metrics:\n  a: {type: gauge}\n  b: {type: counter}\n  c: &x {type: gauge}\n",
+        "metrics:\n  a: {type: gauge}\n  stop: {type: counter}\n  c: *x\n",
+        "metrics:\n  a: {type: gauge}\n  stop: {type: counter}\n  c: {type: gauge}\nz: 'q'\n",
+        "metrics: {a: {type: gauge}, b: {type: x}}\nother: [1,\n 2]\n",
+    ] {
+        let mut written = Written::default();
+        assert!(
+            super::parse_streaming(text, "metrics", &mut written).is_none(),
+            "{text}"
+        );
+        assert!(
+            !written.entries.is_empty(),
+            "nothing handed over before declining: {text}"
+        );
+        assert_eq!(as_loaded(text), as_saphyr_reads(text), "{text}");
+    }
+}
+
+/// A refused entry is the answer only when the rest of the text is read too: the same
+/// error saphyr gives.
+#[test]
+fn a_refused_entry_is_answered_after_the_whole_text() {
+    let text = "metrics:\n  a: {type: gauge}\n  stop: {type: counter}\n  c: {type: gauge}\n";
+    let mut written = Written::default();
+    let read = super::parse_streaming(text, "metrics", &mut written).expect("in the subset");
+    assert_eq!(read.unwrap_err().line, 3);
+    assert_eq!(written.entries.len(), 1, "no entry after the refused one");
+    assert_eq!(as_loaded(text), as_saphyr_reads(text));
 }
 
 #[test]
