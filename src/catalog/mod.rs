@@ -120,7 +120,7 @@ pub struct Catalog {
     pub scrape: ScrapeFacts,
     /// Namespaces (the part of a name before the first `_`) of imported families;
     /// rebuilt by [`Catalog::finish`].
-    namespaces: BTreeSet<String>,
+    namespaces: HashSet<String>,
     /// Series names by namespace, for suggestions: built on the first unknown name,
     /// since most runs never need it.
     by_namespace: OnceLock<HashMap<String, Vec<String>>>,
@@ -178,7 +178,7 @@ impl Catalog {
             target_labels_declared: false,
             exclude_namespaces: BTreeSet::new(),
             scrape: ScrapeFacts::default(),
-            namespaces: BTreeSet::new(),
+            namespaces: HashSet::default(),
             by_namespace: OnceLock::new(),
             labels_with_values: OnceLock::new(),
             family_namespaces: OnceLock::new(),
@@ -398,10 +398,15 @@ impl Catalog {
     pub fn has_family_in_namespace_of(&self, name: &str) -> bool {
         self.family_namespaces
             .get_or_init(|| {
-                self.families
-                    .keys()
-                    .map(|family| namespace(family).to_string())
-                    .collect()
+                // Thousands of families share a few dozen namespaces: each is copied once.
+                let mut spaces = HashSet::default();
+                for family in self.families.keys() {
+                    let space = namespace(family);
+                    if !spaces.contains(space) {
+                        spaces.insert(space.to_string());
+                    }
+                }
+                spaces
             })
             .contains(namespace(name))
     }

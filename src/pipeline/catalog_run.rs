@@ -454,8 +454,12 @@ impl MetricNames {
         {
             self.by_pattern = true;
         }
+        // An expression reads the same metric several times (`a / a offset 1d`): each
+        // name is copied once.
         if let Some((name, _)) = selector.metric_name() {
-            self.names.push(name.to_string());
+            if !self.names.iter().any(|known| known == name) {
+                self.names.push(name.to_string());
+            }
         }
     }
 

@@ -304,11 +304,15 @@ fn check_histogram_quantile(
         }
     });
     // `promql/histogram-le` reports the `le` dropped from `_bucket` series on its own.
+    // Asked last: it needs the query's label analysis, which the catalog checks rarely
+    // build otherwise, and most inputs keep `le`.
     let reported_by_histogram_le =
         || crate::checks::promql::histogram_le::check_call(call, source, analysis).is_some();
-    if out.is_empty() && !maybe_native && !reported_by_histogram_le() {
+    if out.is_empty() && !maybe_native {
         if let Some(finding) = dropped_le(input, analysis) {
-            out.push(finding);
+            if !reported_by_histogram_le() {
+                out.push(finding);
+            }
         }
     }
     out
