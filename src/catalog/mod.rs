@@ -209,11 +209,6 @@ impl Catalog {
         }
     }
 
-    /// Makes room for `additional` more families (a loader that knows how many it read).
-    pub fn reserve(&mut self, additional: usize) {
-        self.families.reserve(additional);
-    }
-
     /// Marks every family as coming from `origin`.
     pub(crate) fn set_origin(&mut self, origin: Origin) {
         self.series_label_sets = SeriesLabelSets::default();

@@ -68,8 +68,13 @@ impl Ctx<'_> {
     }
 
     fn string(&self, node: &Node, what: &str) -> Result<String, LoadError> {
+        self.text(node, what).map(str::to_string)
+    }
+
+    /// [`Self::string`] without copying it.
+    fn text<'n>(&self, node: &'n Node, what: &str) -> Result<&'n str, LoadError> {
         match &node.value {
-            Value::Scalar(text, _) if !node.is_null() => Ok(text.to_string()),
+            Value::Scalar(text, _) if !node.is_null() => Ok(text),
             _ => Err(self.error(node, format!("expected {what} to be a string"))),
         }
     }
@@ -114,21 +119,21 @@ impl Ctx<'_> {
     }
 }
 
-/// The metric families of a catalog file, as the parser hands them over.
+/// The catalog being read: the metric families go in as the parser hands them over.
 struct Families<'c> {
     ctx: &'c Ctx<'c>,
-    read: Vec<MetricFamily>,
+    catalog: Catalog,
 }
 
 impl<'t> Entries<'t> for Families<'_> {
     fn entry(&mut self, name: Node<'t>, spec: Node<'t>) -> Result<(), LoadError> {
         let name = self.ctx.string(&name, "a metric name")?;
-        self.read.push(family(self.ctx, name, &spec)?);
+        self.catalog.insert(family(self.ctx, name, &spec)?);
         Ok(())
     }
 
     fn forget(&mut self) {
-        self.read.clear();
+        self.catalog = Catalog::new();
     }
 }
 
@@ -137,13 +142,12 @@ pub fn load(path: &str, text: &str) -> Result<Catalog, LoadError> {
     // The metrics are read one by one as the parser meets them (see `parse_streaming`).
     let mut families = Families {
         ctx: &ctx,
-        read: Vec::new(),
+        catalog: Catalog::new(),
     };
     let root = super::tree::parse_streaming(path, text, "metrics", &mut families)?
         .ok_or_else(|| LoadError::whole(path, "the file is empty"))?;
-    let families = families.read;
     let entries = ctx.mapping(&root, &"the catalog", &TOP_KEYS)?;
-    let mut catalog = Catalog::new();
+    let mut catalog = families.catalog;
     if root.get("metrics").is_none() {
         return Err(ctx.error(&root, "a promgate catalog needs a `metrics` mapping"));
     }
@@ -181,10 +185,6 @@ pub fn load(path: &str, text: &str) -> Result<Catalog, LoadError> {
             }
         }
     }
-    catalog.reserve(families.len());
-    for family in families {
-        catalog.insert(family);
-    }
     Ok(catalog)
 }
 
@@ -220,8 +220,8 @@ fn family(ctx: &Ctx, name: String, spec: &Node) -> Result<MetricFamily, LoadErro
     let type_node = spec
         .get("type")
         .ok_or_else(|| ctx.error(spec, format!("{what} needs a `type`")))?;
-    let type_text = ctx.string(type_node, "`type`")?;
-    let kind = MetricType::parse(&type_text).ok_or_else(|| {
+    let type_text = ctx.text(type_node, "`type`")?;
+    let kind = MetricType::parse(type_text).ok_or_else(|| {
         ctx.error(
             type_node,
             format!(
