@@ -477,18 +477,21 @@ fn add_recorded_series(catalog: &mut Catalog, units: &[Unit]) {
 /// The names of the series the recording rules write (those whose expression parsed:
 /// the others add nothing to the catalog).
 fn recorded_names(units: &[Unit]) -> HashSet<String> {
-    let mut names = HashSet::default();
-    for (exprs, labels) in units.iter().map(Unit::recording) {
-        for (index, _) in labels {
-            let parsed = &exprs[*index];
-            if let (ExprOrigin::RecordingRule { name, .. }, Some(_)) =
-                (&parsed.origin, &parsed.result.expr)
-            {
-                names.insert(name.to_string());
-            }
-        }
-    }
-    names
+    // In parallel: it sits between the two phases, and reading every unit's recording
+    // rules (thousands, spread over the heap) took a millisecond on one thread.
+    units
+        .par_iter()
+        .flat_map_iter(|unit| {
+            let (exprs, labels) = unit.recording();
+            labels.iter().filter_map(move |(index, _)| {
+                let parsed = &exprs[*index];
+                match (&parsed.origin, &parsed.result.expr) {
+                    (ExprOrigin::RecordingRule { name, .. }, Some(_)) => Some(name.to_string()),
+                    _ => None,
+                }
+            })
+        })
+        .collect()
 }
 
 /// A unit's findings against the final catalog: a finished file's own, unless a
