@@ -401,7 +401,7 @@ const START: u8 = 1;
 const INSIDE: u8 = 2;
 
 /// The plain-scalar flags of every byte, looked up once per byte: a catalog is hundreds
-/// of kilobytes of names, read twice.
+/// of kilobytes of names.
 static PLAIN: [u8; 256] = {
     let mut table = [0u8; 256];
     let mut byte = 0;
