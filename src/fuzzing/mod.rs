@@ -74,6 +74,11 @@ pub const TARGETS: &[Target] = &[
         what: "generated catalogs: exposition text, catalog files, metadata API JSON",
     },
     Target {
+        name: "catalog_reader",
+        run: |data| catalog_reader(&lossy(data)),
+        what: "bytes as a catalog file: the loader's reading (the one-pass regular reader, saphyr after it declines) equals saphyr's alone",
+    },
+    Target {
         name: "yaml_reader",
         run: |data| yaml_reader(&lossy(data)),
         what: "bytes as YAML: the regular reader takes it exactly as saphyr reads it, or declines",

@@ -200,6 +200,17 @@ pub fn config(text: &str) {
     }
 }
 
+/// The catalog loader reads a text as saphyr alone reads it: the regular catalog
+/// reader's tree, streamed entries and errors, or saphyr's after the reader declined
+/// (having handed some entries over already).
+pub fn catalog_reader(text: &str) {
+    let (loaded, saphyr) = crate::catalog::load::tree::both_readings(text);
+    assert!(
+        loaded == saphyr,
+        "the catalog readings differ on:\n{text}\n--- loader:\n{loaded}\n--- saphyr:\n{saphyr}"
+    );
+}
+
 /// The regular YAML reader never reads a text otherwise than saphyr, and never takes
 /// one saphyr refuses.
 pub fn yaml_reader(text: &str) {

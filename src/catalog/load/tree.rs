@@ -195,6 +195,46 @@ pub(super) fn parse_events<'t>(
     Ok(root)
 }
 
+/// The entries a read hands over, written out, for comparing two readings. An entry
+/// whose key is `stop` is refused, as the catalog loader refuses a bad entry.
+#[derive(Default)]
+pub(crate) struct Written {
+    pub entries: Vec<String>,
+    /// How many times the reader asked to forget the entries.
+    pub forgotten: usize,
+}
+
+impl<'t> Entries<'t> for Written {
+    fn entry(&mut self, key: Node<'t>, value: Node<'t>) -> Result<(), LoadError> {
+        if key.as_str() == Some("stop") {
+            return Err(LoadError::at("t.yml", key.pos.line, key.pos.column, "stop"));
+        }
+        self.entries.push(format!("{key:?} => {value:?}"));
+        Ok(())
+    }
+
+    fn forget(&mut self) {
+        self.entries.clear();
+        self.forgotten += 1;
+    }
+}
+
+/// What the catalog loader's reading ([`parse_streaming`]: the regular reader, and
+/// saphyr when it declines) and saphyr's alone make of `text`, with `metrics` streamed,
+/// each written out: the root or the error, then the entries handed over and kept. The
+/// fuzzer and the unit tests hold the two equal.
+pub(crate) fn both_readings(text: &str) -> (String, String) {
+    let written_out = |result: Result<Option<Node<'_>>, LoadError>, written: Written| {
+        format!("{result:?}\n{}", written.entries.join("\n"))
+    };
+    let mut loaded = Written::default();
+    let result = parse_streaming("t.yml", text, "metrics", &mut loaded);
+    let loaded = written_out(result, loaded);
+    let mut alone = Written::default();
+    let result = parse_events("t.yml", text, "metrics", &mut alone);
+    (loaded, written_out(result, alone))
+}
+
 /// Whether the innermost open node is the mapping under the top-level `stream_key`.
 fn streams(stack: &[(Pos, Value<'_>, Option<Node<'_>>)], stream_key: &str) -> bool {
     matches!(

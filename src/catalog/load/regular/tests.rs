@@ -1,32 +1,8 @@
 //! The reader against saphyr's event stream: on every text it accepts, the same tree,
 //! the same streamed entries and the same errors.
 
-use super::super::tree::{parse_events, Entries, Node};
+use super::super::tree::{both_readings, parse_events, Node, Written};
 use super::super::LoadError;
-
-/// The entries a read hands over, written out. An entry whose key is `stop` is
-/// refused, as the catalog loader refuses a bad entry.
-#[derive(Default)]
-struct Written {
-    entries: Vec<String>,
-    /// How many times the reader asked to forget the entries.
-    forgotten: usize,
-}
-
-impl<'t> Entries<'t> for Written {
-    fn entry(&mut self, key: Node<'t>, value: Node<'t>) -> Result<(), LoadError> {
-        if key.as_str() == Some("stop") {
-            return Err(LoadError::at("t.yml", key.pos.line, key.pos.column, "stop"));
-        }
-        self.entries.push(format!("{key:?} => {value:?}"));
-        Ok(())
-    }
-
-    fn forget(&mut self) {
-        self.entries.clear();
-        self.forgotten += 1;
-    }
-}
 
 /// What a read gives, written out: the root, each streamed entry, or the error; `None`
 /// when the reader declined.
@@ -102,23 +78,11 @@ fn edited_seeds_read_like_saphyr_or_are_declined() {
         let text = String::from_utf8(text).expect("ASCII edits");
         accepted += usize::from(same_as_saphyr(&text));
         // Declined or not, the loader's entry point answers as saphyr does.
-        assert_eq!(as_loaded(&text), as_saphyr_reads(&text), "text:\n{text}");
+        let (loaded, saphyr) = both_readings(&text);
+        assert_eq!(loaded, saphyr, "text:\n{text}");
     }
     // The edits must leave much of the subset for the comparison to mean anything.
     assert!(accepted > 2500, "only {accepted} edited texts were read");
-}
-
-/// What the loader's own entry point gives: the reader, and saphyr after it when it
-/// declines (forgetting what the reader handed over first).
-fn as_loaded(text: &str) -> String {
-    let mut written = Written::default();
-    let result = super::super::tree::parse_streaming("t.yml", text, "metrics", &mut written);
-    format!("{result:?}\n{}", written.entries.join("\n"))
-}
-
-fn as_saphyr_reads(text: &str) -> String {
-    outcome(|on_entry| Some(parse_events("t.yml", text, "metrics", on_entry)))
-        .expect("saphyr always answers")
 }
 
 /// The reader hands entries over as it reads, then may decline further on: the entries
@@ -140,7 +104,8 @@ fn a_late_decline_leaves_the_entries_to_saphyr() {
             !written.entries.is_empty(),
             "nothing handed over before declining: {text}"
         );
-        assert_eq!(as_loaded(text), as_saphyr_reads(text), "{text}");
+        let (loaded, saphyr) = both_readings(text);
+        assert_eq!(loaded, saphyr, "{text}");
     }
 }
 
@@ -153,7 +118,8 @@ fn a_refused_entry_is_answered_after_the_whole_text() {
     let read = super::parse_streaming(text, "metrics", &mut written).expect("in the subset");
     assert_eq!(read.unwrap_err().line, 3);
     assert_eq!(written.entries.len(), 1, "no entry after the refused one");
-    assert_eq!(as_loaded(text), as_saphyr_reads(text));
+    let (loaded, saphyr) = both_readings(text);
+    assert_eq!(loaded, saphyr);
 }
 
 #[test]
