@@ -9,6 +9,7 @@
 
 mod builtin;
 pub mod bundled;
+mod by_name;
 mod family;
 pub mod flow;
 pub mod load;
@@ -102,7 +103,7 @@ impl SeriesRef<'_> {
 pub struct Catalog {
     /// By name. Hashed: every selector of every expression looks names up here; the
     /// few callers that list families sort them.
-    families: HashMap<String, MetricFamily>,
+    families: by_name::FamiliesByName,
     /// Every metric that exists is in the catalog: unknown names are reported in
     /// every namespace, not only in the namespaces the catalog knows.
     pub complete: bool,
@@ -169,7 +170,7 @@ impl Catalog {
     /// [`Catalog::with_builtins`]).
     pub fn new() -> Self {
         Catalog {
-            families: HashMap::default(),
+            families: by_name::FamiliesByName::default(),
             complete: false,
             target_labels: DEFAULT_TARGET_LABELS
                 .iter()
@@ -201,12 +202,7 @@ impl Catalog {
         self.labels_with_values = OnceLock::new();
         self.family_namespaces = OnceLock::new();
         self.series_label_sets = SeriesLabelSets::default();
-        match self.families.get_mut(&family.name) {
-            Some(existing) => existing.merge(family),
-            None => {
-                self.families.insert(family.name.clone(), family);
-            }
-        }
+        self.families.insert_or_merge(family);
     }
 
     /// Marks every family as coming from `origin`.
@@ -222,7 +218,7 @@ impl Catalog {
         self.labels_with_values = OnceLock::new();
         self.family_namespaces = OnceLock::new();
         self.series_label_sets = SeriesLabelSets::default();
-        self.families.insert(family.name.clone(), family);
+        self.families.replace(family);
     }
 
     /// Merges another catalog into this one (families, flags and label options).
@@ -395,8 +391,8 @@ impl Catalog {
             .get_or_init(|| {
                 // Thousands of families share a few dozen namespaces: each is copied once.
                 let mut spaces = HashSet::default();
-                for family in self.families.keys() {
-                    let space = namespace(family);
+                for family in self.families.values() {
+                    let space = namespace(&family.name);
                     if !spaces.contains(space) {
                         spaces.insert(space.to_string());
                     }

@@ -407,7 +407,11 @@ fn check(
         return workflow::write_baseline(path, &linted.report, &linted.io_errors, stderr);
     }
     let extra = fixable_line(&linted.report);
-    print_findings(args, &linted, &extra, stdout, stderr, stdout_is_terminal)
+    let status = print_findings(args, &linted, &extra, stdout, stderr, stdout_is_terminal);
+    // The process exits next: freeing every finding one by one (78,782 of them on
+    // 100,000 rules) would only delay it.
+    std::mem::forget(linted);
+    status
 }
 
 /// "promgate: 3 fixable with --fix (1 more with --unsafe-fixes)", when any is.
@@ -511,6 +515,13 @@ fn lint(
         })
         .map_err(|error| error.to_string())?
     };
+    if args.fix || args.diff {
+        // The fixing loop lints again: what this lint leaves is freed meanwhile.
+        drop(outcome.leftovers);
+    } else {
+        // This lint is the last thing the process does before it exits.
+        outcome.leftovers.leave_to_exit();
+    }
     let (report, hidden) = workflow::finish(outcome.report, &args.workflow, &options.config)?;
     Ok(autofix::Linted {
         report,

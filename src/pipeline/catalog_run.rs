@@ -32,8 +32,8 @@
 //! The findings are exactly those of checking everything against the final catalog.
 
 use super::{
-    candidates, enabled_checks, finish, run_checks, CheckScope, Checked, Loaded, Model, Options,
-    Outcome, SetContext,
+    candidates, enabled_checks, finish, run_checks, CheckScope, Checked, Leftovers, Loaded, Model,
+    Options, Outcome, SetContext,
 };
 use crate::catalog::recorded::{add_recording_rules, RecordingRule};
 use crate::catalog::Catalog;
@@ -83,13 +83,14 @@ pub fn run_loading_catalog<E: Send>(
         .into_par_iter()
         .map(|unit| complete(unit, &catalog, &recorded, &templates, options))
         .unzip();
-    // Thousands of families and expressions take a while to free: a pool thread does
-    // it while the report is sorted and printed.
-    rayon::spawn(move || drop((catalog, recorded, spent)));
     io_errors.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Outcome {
         report: RunReport::new(files, checked.into_iter().flatten().collect()),
         io_errors,
+        // Thousands of families and expressions take a while to free: the caller
+        // decides when (a pool thread, while the report is sorted and printed) or
+        // whether (a process about to exit).
+        leftovers: Leftovers::new((catalog, recorded, spent)),
     })
 }
 

@@ -62,6 +62,45 @@ impl CheckScope {
 pub struct Outcome {
     pub report: RunReport,
     pub io_errors: Vec<DiscoverError>,
+    /// What the run built and no longer needs (a catalog run's catalog and syntax
+    /// trees), still to be freed.
+    pub leftovers: Leftovers,
+}
+
+/// Memory a run leaves behind. Dropped, it is freed on a pool thread, off the critical
+/// path; a process about to exit hands it to the OS instead ([`Leftovers::leave_to_exit`]):
+/// freeing thousands of families and trees one by one was about 4 ms of CPU time in a
+/// catalog run of 10,000 rules, for memory the exit returns at once.
+#[derive(Default)]
+pub struct Leftovers(Option<Box<dyn Send>>);
+
+impl Leftovers {
+    pub fn new(spent: impl Send + 'static) -> Self {
+        Leftovers(Some(Box::new(spent)))
+    }
+
+    /// Never frees the memory: for a process that exits once the run is reported.
+    pub fn leave_to_exit(mut self) {
+        std::mem::forget(self.0.take());
+    }
+}
+
+impl Drop for Leftovers {
+    fn drop(&mut self) {
+        if let Some(spent) = self.0.take() {
+            rayon::spawn(move || drop(spent));
+        }
+    }
+}
+
+impl std::fmt::Debug for Leftovers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Leftovers(..)"
+        } else {
+            "Leftovers(none)"
+        })
+    }
 }
 
 /// Lints `paths` without a catalog. No check needs the other files: each file is
@@ -111,6 +150,7 @@ pub fn run(paths: &[PathBuf], options: &Options) -> Outcome {
     Outcome {
         report: RunReport::new(files, diagnostics),
         io_errors,
+        leftovers: Leftovers::default(),
     }
 }
 
@@ -172,6 +212,7 @@ pub fn run_bytes(
     Outcome {
         report: RunReport::new(usize::from(!units.is_empty()), diagnostics),
         io_errors: Vec::new(),
+        leftovers: Leftovers::default(),
     }
 }
 
