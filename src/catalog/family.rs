@@ -1,6 +1,6 @@
 //! One metric family: its type, help, unit, and the labels its series can carry.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fmt;
 
 /// The metric types of Prometheus and OpenMetrics. `Unknown` covers `untyped`, types a
@@ -123,6 +123,8 @@ pub enum Origin {
 /// A label a family's series carry, with its known values when a source listed them.
 pub type LabelValues = Option<BTreeSet<String>>;
 
+pub use super::label_map::LabelMap;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MetricFamily {
     pub name: String,
@@ -131,7 +133,7 @@ pub struct MetricFamily {
     pub unit: Option<String>,
     /// Label names (besides target labels, `le` of buckets and `quantile` of summaries),
     /// with their value sets where known.
-    pub labels: BTreeMap<String, LabelValues>,
+    pub labels: LabelMap,
     /// Whether `labels` is every label the family's series can carry. A source that
     /// only names the metric (no samples, no label list) leaves it false, and label
     /// checks then stay silent for the family.
@@ -152,7 +154,7 @@ impl MetricFamily {
             kind,
             help: None,
             unit: None,
-            labels: BTreeMap::new(),
+            labels: LabelMap::new(),
             labels_complete: false,
             label_prefixes: BTreeSet::new(),
             native_histogram: None,

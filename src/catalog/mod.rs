@@ -12,6 +12,7 @@ pub mod bundled;
 mod by_name;
 mod family;
 pub mod flow;
+mod label_map;
 pub mod load;
 pub mod recorded;
 pub mod remote;
@@ -19,7 +20,7 @@ pub mod show;
 pub mod suggest;
 pub mod write;
 
-pub use family::{LabelValues, MetricFamily, MetricType, Origin, SeriesKind};
+pub use family::{LabelMap, LabelValues, MetricFamily, MetricType, Origin, SeriesKind};
 pub use load::{load_file, load_str, LoadError};
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};

@@ -166,8 +166,8 @@ impl Reader<'_> {
                 || (label == "quantile"
                     && family.kind == MetricType::Summary
                     && kind == SeriesKind::Bare);
-            if !implicit {
-                family.labels.entry(label).or_insert(None);
+            if !implicit && !family.labels.contains_key(&label) {
+                family.labels.insert(label, None);
             }
         }
         self.sampled[index] = true;
