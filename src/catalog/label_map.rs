@@ -276,6 +276,17 @@ mod tests {
     }
 
     #[test]
+    fn a_vector_until_more_than_small_labels() {
+        let mut map: LabelMap = named(0..SMALL).into_iter().collect();
+        assert!(matches!(&map.0, Repr::Small(entries) if entries.len() == SMALL));
+        // Replacing values keeps the form; one more name changes it.
+        map.insert("label_00000".into(), None);
+        assert!(matches!(map.0, Repr::Small(_)));
+        map.insert("label_99999".into(), None);
+        assert!(matches!(&map.0, Repr::Large(all) if all.len() == SMALL + 1));
+    }
+
+    #[test]
     fn values_change_in_place() {
         let mut map: LabelMap = named(0..3).into_iter().collect();
         *map.get_mut("label_00001").unwrap() = Some(BTreeSet::from(["x".to_string()]));
