@@ -160,6 +160,7 @@ impl<'t> Reader<'_, 't, '_> {
                 at: 0,
                 line: line.number,
                 column0: indent,
+                in_flow: false,
             };
             let (key, key_text) = cursor.key()?;
             if !cursor.eat(':') {
@@ -233,6 +234,8 @@ struct Cursor<'t> {
     line: usize,
     /// The content's first column, 0-based.
     column0: usize,
+    /// Inside a flow mapping or sequence.
+    in_flow: bool,
 }
 
 impl<'t> Cursor<'t> {
@@ -283,13 +286,13 @@ impl<'t> Cursor<'t> {
     fn scalar_text(&mut self) -> Read<(Pos, &'t str, bool)> {
         match self.peek() {
             Some(b'"') => self.double_quoted(),
-            Some(byte) if plain_start(byte) => Ok(self.plain()),
+            Some(byte) if plain_start(byte) => self.plain(),
             _ => Err(Decline),
         }
     }
 
     /// A plain scalar: safe characters, single spaces between them.
-    fn plain(&mut self) -> (Pos, &'t str, bool) {
+    fn plain(&mut self) -> Read<(Pos, &'t str, bool)> {
         let pos = self.pos();
         let start = self.at;
         let bytes = self.text.as_bytes();
@@ -298,13 +301,19 @@ impl<'t> Cursor<'t> {
             if plain_char(bytes[end]) {
                 end += 1;
             } else if bytes[end] == b' ' && bytes.get(end + 1).is_some_and(|&b| plain_char(b)) {
+                // saphyr reads a word starting with `-` inside a flow plain scalar as a
+                // new token in places (`[a - -, b]` is an error to it): left to saphyr,
+                // as the YAML reader leaves it.
+                if self.in_flow && bytes[end + 1] == b'-' {
+                    return Err(Decline);
+                }
                 end += 2;
             } else {
                 break;
             }
         }
         self.at = end;
-        (pos, &self.text[start..end], false)
+        Ok((pos, &self.text[start..end], false))
     }
 
     /// A double-quoted scalar on one line without escapes.
@@ -338,6 +347,9 @@ impl<'t> Cursor<'t> {
     /// `{key: value, ...}` or `[value, ...]`, without a trailing comma.
     fn flow_collection(&mut self, close: u8, depth: usize) -> Read<Node<'t>> {
         let pos = self.pos();
+        // A decline abandons the whole reading: only a collection read to its end
+        // restores the context it was in.
+        let outer = std::mem::replace(&mut self.in_flow, true);
         self.at += 1;
         self.skip_spaces();
         let mut entries = Vec::new();
@@ -368,6 +380,7 @@ impl<'t> Cursor<'t> {
                 }
             }
         }
+        self.in_flow = outer;
         let value = if close == b'}' {
             Value::Mapping(entries)
         } else {

@@ -141,9 +141,25 @@ fn declines_what_it_does_not_read() {
         "a: &x b\n",
         "a: -1\n",
         "a: [x, ]\n",
+        // Found by the `catalog_reader` fuzz target: saphyr refuses the last `-`.
+        "n: [r - - -, r]\n",
+        "a: {b: c -d}\n",
     ] {
         assert!(!same_as_saphyr(text), "read:\n{text}");
     }
+}
+
+/// A word starting with `-` inside a plain scalar is read in block context (saphyr
+/// reads it as part of the scalar there), and left to saphyr inside a flow collection.
+#[test]
+fn a_dash_word_is_read_in_block_context_only() {
+    assert!(same_as_saphyr("help: a - b -c\n"));
+    assert!(same_as_saphyr(
+        "metrics:\n  a: {type: gauge}\nhelp: x - y\n"
+    ));
+    assert!(!same_as_saphyr(
+        "metrics:\n  a: {type: gauge, help: x - y}\n"
+    ));
 }
 
 /// Regression (issue 12): the plain-scalar byte classes became a lookup table; it holds
