@@ -32,24 +32,21 @@ impl FamiliesByName {
 
     /// Puts `family` in place of the family of its name, if any.
     pub fn replace(&mut self, family: MetricFamily) {
-        match self
-            .table
-            .entry(hash_of(&family), |f| f.name == family.name, hash_of)
-        {
-            Entry::Occupied(mut occupied) => *occupied.get_mut() = family,
-            Entry::Vacant(vacant) => {
-                vacant.insert(family);
-            }
-        }
+        self.put(family, |existing, family| *existing = family);
     }
 
     /// Adds `family`, or merges it into the family of its name.
     pub fn insert_or_merge(&mut self, family: MetricFamily) {
+        self.put(family, MetricFamily::merge);
+    }
+
+    /// Adds `family`, or hands it to `onto` with the family of its name.
+    fn put(&mut self, family: MetricFamily, onto: impl FnOnce(&mut MetricFamily, MetricFamily)) {
         match self
             .table
             .entry(hash_of(&family), |f| f.name == family.name, hash_of)
         {
-            Entry::Occupied(mut occupied) => occupied.get_mut().merge(family),
+            Entry::Occupied(mut occupied) => onto(occupied.get_mut(), family),
             Entry::Vacant(vacant) => {
                 vacant.insert(family);
             }

@@ -3,8 +3,8 @@
 //!
 //! A family has a handful of labels, and a catalog thousands of families. A `BTreeMap`
 //! gave each family a node with room for eleven labels (632 bytes whatever the number:
-//! 3.2 MB of a 5,000-metric catalog, whose fresh pages cost more time than reading it)
-//! and a pointer chase per question. Past [`SMALL`] labels (only a hostile or generated
+//! 3.2 MB of a 5,000-metric catalog, each page of it a page fault) and a pointer chase
+//! per question. Past [`SMALL`] labels (only a hostile or generated
 //! source has that many on one family) the map becomes a `BTreeMap`, so that adding
 //! labels in any order stays O(log n) each.
 
